@@ -1,0 +1,94 @@
+"""The build: gather, then the pure steps (load, resolve, lint, status), then render and
+export, and only then write. Like MkDocs: validate everything first, write last."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import export, lint, resolve, status
+from .diagnostics import Diagnostics
+from .gather import gather
+from .load import load
+from .markdown import Markdown
+from .model import Config, Diagnostic, Site, SourceFile
+from .themes import theme_dirs, static_files
+
+
+@dataclass
+class BuildResult:
+    site: Site | None
+    files: dict[str, bytes]
+    diagnostics: list[Diagnostic]
+    files_read: int = 0
+    seconds: float = 0.0
+    written: bool = False
+    pages: int = field(default=0)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+
+def compute_site(config: Config, sources: list[SourceFile], as_of: date, diags: Diagnostics, markdown: Markdown | None = None) -> Site:
+    """Pure: source files -> a loaded, resolved, linted and computed Site."""
+    site = load(sources, config, as_of, diags, markdown)
+    resolve.resolve(site, diags)
+    lint.lint(site, diags)
+    status.compute(site)
+    return site
+
+
+def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None) -> dict[str, bytes]:
+    """Every output file: static assets, pages and okrs.json. Two writers of one path
+    are an error (reported, and the build fails)."""
+    from . import render  # jinja is only needed when rendering
+
+    files: dict[str, bytes] = {}
+    owners: dict[str, str] = {}
+
+    def put(path: str, data: bytes, owner: str) -> None:
+        if path in files:
+            diags.error(site.config.path, 1, f"two outputs write {path}: {owners[path]} and {owner}")
+            return
+        files[path] = data
+        owners[path] = owner
+
+    for path, data in static_files(dirs).items():
+        put(path, data, "the theme's static files")
+    if env is None:
+        env = render.make_environment(dirs)
+    try:
+        pages = render.render_site(site, env)
+    except render.DuplicateOutput as exc:  # pragma: no cover - guarded by ids
+        diags.error(site.config.path, 1, str(exc))
+        pages = {}
+    for path, data in pages.items():
+        put(path, data, "a page")
+    put("okrs.json", export.export_json(site), "the JSON export")
+    return files
+
+
+def build(config: Config, as_of: date, *, render_pages: bool = True) -> BuildResult:
+    """Gather and compute everything; render when there are no errors. Writes nothing."""
+    started = time.perf_counter()
+    diags = Diagnostics()
+    sources = gather(config, diags)
+    site = compute_site(config, sources, as_of, diags)
+    files: dict[str, bytes] = {}
+    if render_pages and not diags.errors:
+        dirs = theme_dirs(config)
+        files = render_output(site, dirs, diags)
+    result = BuildResult(site, files, diags.sorted(), files_read=len(sources))
+    result.pages = sum(1 for p in files if p.endswith(".html"))
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,226 @@
+"""Reading typed values out of a front-matter mapping, reporting every problem at the
+line of the offending key or value. Pure: works on parsed data and a Diagnostics list."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+
+from .diagnostics import Diagnostics, unknown_key_message
+from .parse import LineDict, LineList, type_name
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+PERIOD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+MISSING = object()
+
+
+def parse_date(value) -> date | None | str:
+    """A date from YAML text, or an error message (str), or None for a non-date."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    m = DATE_RE.match(value.strip())
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return f"impossible date '{value.strip()}'"
+
+
+def parse_fraction(value) -> float | None:
+    """0–1 number, or a percent string like "70%" -> 0.7. None when not of that form."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            try:
+                number = float(text[:-1].strip())
+            except ValueError:
+                return None
+            return number / 100 if math.isfinite(number) else None
+    return None
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class Reader:
+    """Typed access to one mapping of one file. Unknown keys are warned about at once."""
+
+    def __init__(self, diags: Diagnostics, path: str, mapping: LineDict, known, what: str = ""):
+        self.diags = diags
+        self.path = path
+        self.m = mapping
+        self.what = what
+        for key in mapping:
+            if key not in known:
+                self.diags.warning(path, mapping.line_of(key), unknown_key_message(key, known) + (f" in {what}" if what else ""))
+
+    # -- positions ---------------------------------------------------------------------
+    def line(self, key) -> int:
+        return self.m.line_of(key)
+
+    def value_line(self, key) -> int:
+        return self.m.value_lines.get(key, self.line(key))
+
+    def has(self, key) -> bool:
+        return key in self.m and self.m[key] is not None
+
+    def _missing(self, key, required) -> bool:
+        if key not in self.m or self.m[key] is None:
+            if required:
+                self.diags.error(self.path, self.m.line, f"missing required key '{key}'" + (f" in {self.what}" if self.what else ""))
+            return True
+        return False
+
+    def _wrong(self, key, expected: str) -> None:
+        self.diags.error(self.path, self.line(key), f"'{key}' must be {expected}, not {type_name(self.m[key])}")
+
+    # -- scalars -----------------------------------------------------------------------
+    def text(self, key, required=False, default=""):
+        if self._missing(key, required):
+            return None if required else default
+        value = self.m[key]
+        if isinstance(value, bool) or isinstance(value, (dict, list)):
+            self._wrong(key, "text")
+            return None if required else default
+        if isinstance(value, (int, float)):
+            return str(value)  # a number where text is expected is harmless
+        value = str(value).strip()
+        if required and not value:
+            self.diags.error(self.path, self.line(key), f"'{key}' must not be empty")
+            return None
+        return value
+
+    def number(self, key, required=False, default=None, positive=False):
+        if self._missing(key, required):
+            return default
+        value = self.m[key]
+        if not is_number(value):
+            if isinstance(value, float):
+                self.diags.error(self.path, self.line(key), f"'{key}' must be a finite number, not {value}")
+            else:
+                self._wrong(key, "a number")
+            return default
+        if positive and value <= 0:
+            self.diags.error(self.path, self.line(key), f"'{key}' must be greater than 0, not {value}")
+            return default
+        return value
+
+    def integer(self, key, default, minimum=0):
+        if self._missing(key, False):
+            return default
+        value = self.m[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._wrong(key, "a whole number")
+            return default
+        if value < minimum:
+            self.diags.error(self.path, self.line(key), f"'{key}' must be at least {minimum}, not {value}")
+            return default
+        return value
+
+    def fraction(self, key, default=None):
+        """A 0–1 number or a percent string."""
+        if self._missing(key, False):
+            return default
+        value = parse_fraction(self.m[key])
+        if value is None:
+            self.diags.error(self.path, self.line(key), f"'{key}' must be a number from 0 to 1 or a percentage like \"70%\", not {self.m[key]!r}")
+            return default
+        if not 0 <= value <= 1:
+            self.diags.error(self.path, self.line(key), f"'{key}' must be between 0 and 1 (0% and 100%), not {self.m[key]!r}")
+            return default
+        return value
+
+    def boolean(self, key, default=None):
+        if self._missing(key, False):
+            return default
+        value = self.m[key]
+        if not isinstance(value, bool):
+            self._wrong(key, "true or false")
+            return default
+        return value
+
+    def date(self, key, required=False):
+        if self._missing(key, required):
+            return None
+        result = parse_date(self.m[key])
+        if result is None:
+            self.diags.error(self.path, self.line(key), f"'{key}' must be a date like 2026-11-20, not {self.m[key]!r}")
+            return None
+        if isinstance(result, str):
+            self.diags.error(self.path, self.line(key), result)
+            return None
+        return result
+
+    def choice(self, key, choices, default=None, what="value"):
+        if self._missing(key, False):
+            return default
+        value = self.m[key]
+        if not isinstance(value, str) or value not in choices:
+            self.diags.error(self.path, self.line(key), f"unknown {what} {value!r} for '{key}': use one of {', '.join(choices)}")
+            return default
+        return value
+
+    # -- lists -------------------------------------------------------------------------
+    def text_list(self, key, one_allowed=False) -> list[tuple[str, int]]:
+        """A list of strings as (value, line). ``one_allowed``: a single string is a list of one."""
+        if self._missing(key, False):
+            return []
+        value = self.m[key]
+        if isinstance(value, str) and one_allowed:
+            return [(value.strip(), self.value_line(key))] if value.strip() else []
+        if not isinstance(value, list):
+            self._wrong(key, "a list" + (" or a single value" if one_allowed else ""))
+            return []
+        out = []
+        for item, line in zip(value, value.item_lines):
+            if isinstance(item, bool) or isinstance(item, (dict, list)) or item is None:
+                self.diags.error(self.path, line, f"each item of '{key}' must be text, not {type_name(item)}")
+                continue
+            text = str(item).strip()
+            if text:
+                out.append((text, line))
+        return out
+
+    def mapping_list(self, key, required=False) -> list[LineDict]:
+        """A list of mappings; non-mapping items are reported and skipped."""
+        if self._missing(key, required):
+            return []
+        value = self.m[key]
+        if not isinstance(value, LineList):
+            self._wrong(key, "a list")
+            return []
+        out = []
+        for item, line in zip(value, value.item_lines):
+            if not isinstance(item, LineDict):
+                self.diags.error(self.path, line, f"each item of '{key}' must be a mapping of keys to values, not {type_name(item)}")
+                continue
+            out.append(item)
+        return out
+
+    def mapping(self, key) -> LineDict | None:
+        if self._missing(key, False):
+            return None
+        value = self.m[key]
+        if not isinstance(value, LineDict):
+            self._wrong(key, "a mapping of keys to values")
+            return None
+        return value
+
+
+def check_id(diags: Diagnostics, path: str, line: int, value: str, what: str, regex=ID_RE) -> bool:
+    if not isinstance(value, str) or not regex.match(value):
+        hint = "lower-case letters, digits and '-', starting with a letter or digit" if regex is ID_RE else "letters, digits and '-'"
+        diags.error(path, line, f"invalid {what} id {value!r}: use {hint}")
+        return False
+    return True

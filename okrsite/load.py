@@ -1,0 +1,449 @@
+"""Load step: source files -> the OKR model, checking each file on its own.
+
+Pure: takes the files' bytes (``SourceFile``), the config and the as-of date; returns a
+``Site`` whose cross-file links are not resolved yet (see ``resolve``). Every problem
+goes to the Diagnostics list; nothing raises on bad content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .config import calendar_period
+from .diagnostics import Diagnostics
+from .fields import ID_RE, PERIOD_ID_RE, Reader, check_id, is_number, parse_date
+from .markdown import Markdown, safe_link
+from .model import (
+    COMMITMENTS, INITIATIVE_STATUSES, KR_TYPES, STATUSES, Checkin, Config, Initiative,
+    KeyResult, Kpi, Objective, Org, Period, Ref, Retro, Site, SourceFile, Strategy, Team,
+    Update,
+)
+from .parse import LineDict, Parsed, parse, type_name
+
+ORG_KEYS = ("title", "vision", "mission", "strategy")
+STRATEGY_KEYS = ("id", "title", "description")
+TEAM_KEYS = ("name", "parent", "lead", "members", "maintainers", "mission", "kpis")
+KPI_KEYS = ("id", "name", "unit", "healthy_above", "healthy_below")
+OBJECTIVE_KEYS = ("title", "owner", "commitment", "aligns_to", "depends_on", "theme", "tags", "initiatives", "key_results")
+KR_KEYS = ("id", "title", "type", "start", "target", "unit", "owner", "partner", "commitment", "weight", "contributors", "aligns_to", "initiatives")
+INITIATIVE_KEYS = ("title", "status", "link")
+CHECKIN_KEYS = ("date", "author", "key_results", "objectives", "kpis", "help")
+UPDATE_KEYS = ("value", "progress", "done", "confidence", "status", "score", "note")
+BODY_ONLY_KEYS = ("title",)
+
+CHECKIN_NAME_RE = PERIOD_ID_RE
+
+
+@dataclass
+class Classified:
+    """Where a file sits in the layout."""
+
+    kind: str  # org, team, backlog, retro, objective, checkin
+    team: str = ""
+    period: str = ""
+    name: str = ""
+
+
+def classify(rel: str) -> Classified | str | None:
+    """The kind of a content file from its path relative to the content folder.
+    Returns a message (str) for a file in a wrong place, None for files to skip."""
+    parts = rel.split("/")
+    if not rel.endswith(".md"):
+        return None
+    if parts == ["_index.md"]:
+        return Classified("org")
+    if parts[0] != "teams" or len(parts) < 3:
+        return "not part of the content layout (expected _index.md or teams/<team>/...): ignored"
+    team = parts[1]
+    if len(parts) == 3:
+        if parts[2] == "_index.md":
+            return Classified("team", team)
+        if parts[2] == "backlog.md":
+            return Classified("backlog", team)
+        return "a team folder holds only _index.md, backlog.md and period folders: ignored"
+    period = parts[2]
+    if len(parts) == 4:
+        stem = parts[3][:-3]
+        if stem == "retro":
+            return Classified("retro", team, period)
+        if stem == "_index":
+            return "a period folder has no _index.md (the team-period page is generated): ignored"
+        return Classified("objective", team, period, stem)
+    if len(parts) == 5 and parts[3] == "checkins":
+        return Classified("checkin", team, period, parts[4][:-3])
+    return "not part of the content layout (too deep): ignored"
+
+
+def site_periods(config: Config, folder_ids) -> tuple[dict[str, Period], set[str]]:
+    """Declared periods plus calendar periods used as folders, sorted by start, end, id.
+    Returns also the folder ids that are neither declared nor calendar ids."""
+    periods = {p.id: p for p in config.periods}
+    unknown = set()
+    for pid in folder_ids:
+        if pid in periods:
+            continue
+        cal = calendar_period(pid)
+        if cal is None:
+            unknown.add(pid)
+        else:
+            periods[pid] = cal
+    ordered = sorted(periods.values(), key=lambda p: (p.start, p.end, p.id))
+    return {p.id: p for p in ordered}, unknown
+
+
+def current_period(periods: dict[str, Period], as_of: date) -> str | None:
+    """The shortest period containing as_of (ties by id); else the latest that started
+    before it; else the earliest."""
+    if not periods:
+        return None
+    containing = [p for p in periods.values() if p.start <= as_of <= p.end]
+    if containing:
+        return min(containing, key=lambda p: (p.days, p.id)).id
+    started = [p for p in periods.values() if p.start < as_of]
+    if started:
+        return max(started, key=lambda p: (p.start, p.end, p.id)).id  # latest start
+    return min(periods.values(), key=lambda p: (p.start, p.end, p.id)).id
+
+
+class Loader:
+    def __init__(self, config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None):
+        self.config = config
+        self.as_of = as_of
+        self.diags = diags
+        self.md = markdown or Markdown(config.allow_html)
+
+    # ------------------------------------------------------------------ entry point
+    def load(self, files: list[SourceFile]) -> Site:
+        prefix = self.config.content_dir.strip("/") + "/"
+        classified: list[tuple[SourceFile, Classified]] = []
+        for f in sorted(files, key=lambda f: f.path):
+            rel = f.path[len(prefix):] if f.path.startswith(prefix) else f.path
+            c = classify(rel)
+            if c is None:
+                continue
+            if isinstance(c, str):
+                self.diags.warning(f.path, 1, c)
+                continue
+            if c.team and not check_id(self.diags, f.path, 1, c.team, "team"):
+                continue
+            if c.period and not check_id(self.diags, f.path, 1, c.period, "period", PERIOD_ID_RE):
+                continue
+            if c.kind == "objective" and not check_id(self.diags, f.path, 1, c.name, "objective"):
+                continue
+            if c.kind == "objective" and c.name == "checkins":
+                self.diags.error(f.path, 1, "an objective cannot be called 'checkins': that name is the check-ins folder")
+                continue
+            if c.kind == "checkin" and not CHECKIN_NAME_RE.match(c.name):
+                self.diags.error(f.path, 1, f"invalid check-in file name {c.name!r}: name it after its date, like 2026-11-20.md")
+                continue
+            classified.append((f, c))
+
+        folder_periods = {c.period for _, c in classified if c.period}
+        periods, unknown = site_periods(self.config, folder_periods)
+        reported_unknown = set()
+        org = Org(title=self.config.title)
+        teams: dict[str, Team] = {}
+        backlogs: dict[str, str] = {}
+        objectives: dict[str, Objective] = {}
+        checkins = []
+        retros = {}
+        for f, c in classified:
+            if c.period in unknown:
+                if c.period not in reported_unknown:
+                    reported_unknown.add(c.period)
+                    self.diags.error(f.path, 1, f"unknown period '{c.period}': declare it under 'periods:' in {self.config.path} with its start and end (only YYYY, YYYY-Qn and YYYY-Hn are known without it)")
+                continue
+            if c.kind == "org":
+                org = self.org(f)
+            elif c.kind == "team":
+                teams[c.team] = self.team(f, c.team)
+            elif c.kind == "backlog":
+                backlogs[c.team] = self.body_only(f)
+            elif c.kind == "retro":
+                retros[(c.team, c.period)] = Retro(c.team, c.period, f.path, self.body_only(f))
+            elif c.kind == "objective":
+                obj = self.objective(f, c)
+                if obj is not None:
+                    objectives[obj.ref] = obj
+            elif c.kind == "checkin":
+                ci = self.checkin(f, c, periods[c.period])
+                if ci is not None:
+                    checkins.append(ci)
+
+        # teams that have folders but no _index.md still exist
+        content = self.config.content_dir.strip("/")
+        for _, c in classified:
+            if c.team and c.team not in teams:
+                teams[c.team] = Team(id=c.team, name=default_name(c.team), path=f"{content}/teams/{c.team}")
+        for team_id, html in backlogs.items():
+            teams[team_id].backlog_html = html
+
+        checkins.sort(key=lambda ci: (ci.team, ci.period, ci.date, ci.name))
+        return Site(
+            config=self.config,
+            as_of=self.as_of,
+            org=org,
+            periods=periods,
+            current_period=current_period(periods, self.as_of),
+            teams=dict(sorted(teams.items())),
+            objectives=dict(sorted(objectives.items())),
+            checkins=checkins,
+            retros=dict(sorted(retros.items())),
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def parse(self, f: SourceFile, front_matter=True) -> Parsed:
+        parsed = parse(f.data, front_matter)
+        for line, severity, message in parsed.problems:
+            self.diags.add(f.path, line, severity, message)
+        return parsed
+
+    def body_only(self, f: SourceFile) -> str:
+        parsed = self.parse(f)
+        if parsed.meta is not None:
+            Reader(self.diags, f.path, parsed.meta, BODY_ONLY_KEYS)
+        return self.md.render(parsed.body)
+
+    # ------------------------------------------------------------------ kinds
+    def org(self, f: SourceFile) -> Org:
+        parsed = self.parse(f)
+        org = Org(title=self.config.title, path=f.path, body_html=self.md.render(parsed.body))
+        if parsed.meta is None:
+            return org
+        r = Reader(self.diags, f.path, parsed.meta, ORG_KEYS)
+        org.title = r.text("title", default="") or self.config.title
+        org.vision = r.text("vision")
+        org.mission = r.text("mission")
+        seen = {}
+        for item in r.mapping_list("strategy"):
+            s = Reader(self.diags, f.path, item, STRATEGY_KEYS, "a strategic choice")
+            sid, title = s.text("id", required=True), s.text("title", required=True)
+            if sid is None or not check_id(self.diags, f.path, s.line("id"), sid, "strategic choice"):
+                continue
+            if sid in seen:
+                self.diags.error(f.path, s.line("id"), f"duplicate strategic choice id '{sid}' (first at line {seen[sid]})")
+                continue
+            seen[sid] = s.line("id")
+            org.strategy.append(Strategy(sid, title or sid, s.text("description"), s.line("id")))
+        return org
+
+    def team(self, f: SourceFile, team_id: str) -> Team:
+        parsed = self.parse(f)
+        team = Team(id=team_id, name=default_name(team_id), path=f.path, body_html=self.md.render(parsed.body))
+        if parsed.meta is None:
+            return team
+        r = Reader(self.diags, f.path, parsed.meta, TEAM_KEYS)
+        team.name = r.text("name") or team.name
+        parent = r.text("parent", default=None)
+        if parent is not None and check_id(self.diags, f.path, r.line("parent"), parent, "parent team"):
+            team.parent = parent
+            team.parent_line = r.line("parent")
+        team.lead = r.text("lead")
+        team.members = [m for m, _ in r.text_list("members")]
+        team.maintainers = [m for m, _ in r.text_list("maintainers")]
+        team.mission = r.text("mission")
+        seen = {}
+        for item in r.mapping_list("kpis"):
+            k = Reader(self.diags, f.path, item, KPI_KEYS, "a KPI")
+            kid, name = k.text("id", required=True), k.text("name", required=True)
+            above, below = k.number("healthy_above"), k.number("healthy_below")
+            if above is not None and below is not None:
+                self.diags.error(f.path, k.line("healthy_below"), "a KPI has either healthy_above or healthy_below, not both")
+                below = None
+            if kid is None or not check_id(self.diags, f.path, k.line("id"), kid, "KPI"):
+                continue
+            if kid in seen:
+                self.diags.error(f.path, k.line("id"), f"duplicate KPI id '{kid}' (first at line {seen[kid]})")
+                continue
+            seen[kid] = k.line("id")
+            team.kpis.append(Kpi(kid, name or kid, k.text("unit"), above, below, k.line("id")))
+        return team
+
+    def refs(self, r: Reader, key: str, path: str) -> list[Ref]:
+        return [Ref(raw, path, line) for raw, line in r.text_list(key, one_allowed=True)]
+
+    def initiatives(self, r: Reader, path: str) -> list[Initiative]:
+        out = []
+        for item in r.mapping_list("initiatives"):
+            i = Reader(self.diags, path, item, INITIATIVE_KEYS, "an initiative")
+            title = i.text("title", required=True)
+            status = i.choice("status", INITIATIVE_STATUSES, what="initiative status")
+            link = i.text("link", default=None) or None
+            if link is not None and not safe_link(link):
+                self.diags.error(path, i.line("link"), f"unsafe link {link!r}: only http, https, mailto and relative links are allowed")
+                link = None
+            if title:
+                out.append(Initiative(title, status, link))
+        return out
+
+    def objective(self, f: SourceFile, c: Classified) -> Objective | None:
+        parsed = self.parse(f)
+        obj = Objective(team=c.team, period=c.period, id=c.name, title=default_name(c.name), path=f.path,
+                        body_html=self.md.render(parsed.body))
+        if parsed.meta is None:
+            self.diags.error(f.path, 1, "front matter missing: an objective starts with '---', its title and key_results, then '---'")
+            obj.incomplete = True
+            return obj
+        m = parsed.meta
+        if not m and parsed.problems:
+            obj.incomplete = True  # invalid YAML, already reported: the objective still exists
+            return obj
+        r = Reader(self.diags, f.path, m, OBJECTIVE_KEYS)
+        obj.lines = dict(m.key_lines)
+        obj.title = r.text("title", required=True) or obj.title
+        obj.owner = r.text("owner")
+        if not obj.owner:
+            self.diags.warning(f.path, r.line("owner") if "owner" in m else 1, "no owner: name one accountable person, role or team with 'owner:'")
+        obj.commitment = r.choice("commitment", COMMITMENTS, "aspirational", "commitment")
+        obj.aligns_to = self.refs(r, "aligns_to", f.path)
+        obj.depends_on = self.refs(r, "depends_on", f.path)
+        theme = r.text("theme", default=None)
+        if theme:
+            obj.theme = theme
+        obj.tags = [t for t, _ in r.text_list("tags")]
+        obj.initiatives = self.initiatives(r, f.path)
+        items = r.mapping_list("key_results", required=True)
+        if "key_results" in m and isinstance(m["key_results"], list) and not m["key_results"]:
+            self.diags.error(f.path, r.line("key_results"), "'key_results' must not be empty: an objective needs measurable key results")
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items, start=1):
+            kr = self.key_result(f.path, item, index, obj)
+            if kr is None:
+                continue
+            if kr.id in seen:
+                line = item.line_of("id", item.line)
+                how = "" if "id" in item else f" (the default id of item {index})"
+                self.diags.error(f.path, line, f"duplicate key result id '{kr.id}'{how} (first at line {seen[kr.id]}): give each key result its own 'id:'")
+                continue
+            seen[kr.id] = item.line_of("id", item.line)
+            obj.key_results.append(kr)
+        return obj
+
+    def key_result(self, path: str, item: LineDict, index: int, obj: Objective) -> KeyResult | None:
+        r = Reader(self.diags, path, item, KR_KEYS, "a key result")
+        kr_id = r.text("id", default=f"kr{index}") or f"kr{index}"
+        if not check_id(self.diags, path, r.line("id"), kr_id, "key result"):
+            return None
+        title = r.text("title", required=True)
+        start, target = r.number("start"), r.number("target")
+        kr_type = r.choice("type", KR_TYPES, None, "key result type")
+        if kr_type is None and "type" in item and item["type"] is not None:
+            kr_type = "metric" if target is not None else "milestone"  # wrong type already reported
+        elif kr_type is None:
+            if "target" in item:
+                kr_type = "metric"
+            else:
+                kr_type = "milestone"
+                if "start" not in item:
+                    self.diags.warning(path, item.line, f"key result '{title or kr_id}' has no numbers and no type: it looks like a task. A task (\"Launch the webinar\") is an initiative; a key result says what it changes (\"120 teams attend\"). Add start and target, or 'type: milestone' if it really is done-or-not")
+                else:
+                    self.diags.warning(path, r.line("start"), "key result has a start but no target: add a target, or 'type: milestone'")
+        if kr_type == "metric":
+            if "target" not in item or item["target"] is None:
+                self.diags.error(path, item.line, "missing required key 'target' in a metric key result")
+            elif target is not None:
+                if "start" not in item or item["start"] is None:
+                    self.diags.warning(path, item.line, "metric key result has no baseline: add 'start:' (it is taken as 0)")
+                elif start is not None and target == start:
+                    self.diags.error(path, r.line("target"), f"'target' equals 'start' ({target}): a metric must move from its start to its target")
+        elif kr_type in ("stay_above", "stay_below") and ("target" not in item or item["target"] is None):
+            self.diags.error(path, item.line, f"missing required key 'target' in a {kr_type} key result (the line to hold)")
+        commitment = r.choice("commitment", COMMITMENTS, None, "commitment") or obj.commitment
+        weight = r.number("weight", default=1.0, positive=True)
+        contributors = []
+        for team_id, line in r.text_list("contributors"):
+            if check_id(self.diags, path, line, team_id, "contributor team"):
+                contributors.append((team_id, line))
+        kr = KeyResult(
+            objective=obj.ref, id=kr_id, title=title or kr_id, type=kr_type,
+            start=start, target=target, unit=r.text("unit"), owner=r.text("owner"),
+            partner=r.text("partner"), commitment=commitment, weight=float(weight),
+            contributors=[t for t, _ in contributors], aligns_to=self.refs(r, "aligns_to", path),
+            initiatives=self.initiatives(r, path), line=item.line,
+        )
+        kr.contributor_lines = [line for _, line in contributors]
+        return kr
+
+    def checkin(self, f: SourceFile, c: Classified, period: Period) -> Checkin | None:
+        parsed = self.parse(f)
+        if parsed.meta is None:
+            self.diags.error(f.path, 1, "front matter missing: a check-in starts with '---', its date and updates, then '---'")
+            return None
+        m = parsed.meta
+        r = Reader(self.diags, f.path, m, CHECKIN_KEYS)
+        when = r.date("date", required=not (not m and parsed.problems))
+        if when is None:
+            return None  # without a date a check-in cannot be placed; reported above
+        name_date = parse_date(c.name)
+        if isinstance(name_date, date) and name_date != when:
+            self.diags.warning(f.path, r.line("date"), f"the file name says {c.name} but 'date' is {when}: rename the file or fix the date")
+        last_day = period.end + timedelta(days=self.config.grading_window_days)
+        if when < period.start:
+            self.diags.error(f.path, r.line("date"), f"check-in dated {when}, before period {period.id} starts ({period.start})")
+            return None
+        if when > last_day:
+            self.diags.error(f.path, r.line("date"), f"check-in dated {when}, after period {period.id} ends ({period.end}) and its {self.config.grading_window_days}-day grading window")
+            return None
+        counted = when <= self.as_of
+        if not counted:
+            self.diags.warning(f.path, r.line("date"), f"check-in dated {when}, after the as-of date {self.as_of}: ignored for status until then")
+        ci = Checkin(team=c.team, period=c.period, name=c.name, date=when, path=f.path,
+                     author=r.text("author"), body_html=self.md.render(parsed.body), counted=counted)
+        if (krs := r.mapping("key_results")) is not None:
+            for key, value in krs.items():
+                line = krs.line_of(key)
+                if not isinstance(key, str) or key.count("/") != 1 or not all(key.split("/")):
+                    self.diags.error(f.path, line, f"key results are updated as '<objective>/<kr>' (e.g. reliability/p99), not {key!r}")
+                    continue
+                update = self.update(f.path, key, value, krs, ci)
+                if update is not None:
+                    ci.key_results[key] = update
+                    ci.lines[("kr", key)] = line
+        if (objs := r.mapping("objectives")) is not None:
+            for key, value in objs.items():
+                line = objs.line_of(key)
+                status = value
+                if isinstance(value, LineDict):
+                    o = Reader(self.diags, f.path, value, ("status",), "an objective's status")
+                    status = o.choice("status", STATUSES, None, "status")
+                    if status is None:
+                        continue
+                elif not isinstance(value, str) or value not in STATUSES:
+                    self.diags.error(f.path, line, f"unknown status {value!r} for objective '{key}': use one of {', '.join(STATUSES)}")
+                    continue
+                ci.objectives[str(key)] = status
+                ci.lines[("objective", str(key))] = line
+        if (kpis := r.mapping("kpis")) is not None:
+            for key, value in kpis.items():
+                line = kpis.line_of(key)
+                if not is_number(value):
+                    self.diags.error(f.path, line, f"KPI '{key}' must be a number, not {type_name(value)}")
+                    continue
+                ci.kpis[str(key)] = value
+                ci.lines[("kpi", str(key))] = line
+        ci.help = [h for h, _ in r.text_list("help", one_allowed=True)]
+        return ci
+
+    def update(self, path: str, key: str, value, krs: LineDict, ci: Checkin) -> Update | None:
+        line = krs.line_of(key)
+        if is_number(value):
+            return Update(checkin=ci.key, date=ci.date, line=line, value=value)
+        if not isinstance(value, LineDict):
+            self.diags.error(path, line, f"update of '{key}' must be a number or a mapping (value, progress, done, confidence, status, score, note), not {type_name(value)}")
+            return None
+        u = Reader(self.diags, path, value, UPDATE_KEYS, f"the update of '{key}'")
+        return Update(
+            checkin=ci.key, date=ci.date, line=line,
+            value=u.number("value"), progress=u.fraction("progress"), done=u.boolean("done"),
+            confidence=u.fraction("confidence"), status=u.choice("status", STATUSES, None, "status"),
+            score=u.fraction("score"), note=u.text("note"),
+        )
+
+
+def default_name(identifier: str) -> str:
+    """'platform-team' -> 'Platform Team'."""
+    return " ".join(w.capitalize() for w in identifier.split("-") if w) or identifier
+
+
+def load(files: list[SourceFile], config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None) -> Site:
+    return Loader(config, as_of, diags, markdown).load(files)

@@ -1,0 +1,251 @@
+"""Parse step: bytes of a content file -> front matter (plain data with line numbers)
+and a Markdown body. Pure: no I/O.
+
+YAML is composed into nodes by the C parser when available and converted here, so that
+every mapping remembers the line of each key and value (``LineDict``) and every list
+the line of each item (``LineList``). Dates stay strings: the validator parses them, so
+that an impossible date is reported at its own line rather than crashing the parser.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import yaml
+
+try:  # the C parser is several times faster; line numbers are the same
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 50
+MAX_NODES = 200_000
+
+
+class LineDict(dict):
+    """A YAML mapping that knows where it is: ``line`` (its first line) and, for each
+    key, ``key_lines[key]`` (the key's line) and ``value_lines[key]``."""
+
+    __slots__ = ("line", "key_lines", "value_lines")
+
+    def __init__(self, line: int = 1):
+        super().__init__()
+        self.line = line
+        self.key_lines: dict = {}
+        self.value_lines: dict = {}
+
+    def line_of(self, key, default: int | None = None) -> int:
+        return self.key_lines.get(key, self.line if default is None else default)
+
+
+class LineList(list):
+    """A YAML sequence with ``line`` and ``item_lines[i]``."""
+
+    __slots__ = ("line", "item_lines")
+
+    def __init__(self, line: int = 1):
+        super().__init__()
+        self.line = line
+        self.item_lines: list[int] = []
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class Parsed:
+    """A parsed content file. ``meta`` is None when the file has no front matter."""
+
+    meta: LineDict | None
+    body: str
+    body_line: int  # line of the body's first line
+    problems: list[tuple[int, str, str]]  # (line, severity, message)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    _STR_TAG,
+}
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _Converter:
+    """Turns a composed node graph into LineDict / LineList / scalars."""
+
+    def __init__(self, offset: int):
+        self.offset = offset
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.nodes = 0
+        self.duplicates: list[tuple[int, str]] = []
+
+    def line(self, node) -> int:
+        return node.start_mark.line + 1 + self.offset
+
+    def convert(self, node, depth: int = 0):
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise YamlProblem(self.line(node), f"front matter too large (more than {MAX_NODES} YAML nodes; aliases expanding?)")
+        if depth > MAX_DEPTH:
+            raise YamlProblem(self.line(node), f"front matter nested too deeply (more than {MAX_DEPTH} levels)")
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            out = LineList(self.line(node))
+            for item in node.value:
+                out.append(self.convert(item, depth + 1))
+                out.item_lines.append(self.line(item))
+            return out
+        if isinstance(node, yaml.MappingNode):
+            try:
+                self.constructor.flatten_mapping(node)  # YAML merge keys (<<)
+            except yaml.YAMLError as exc:
+                raise YamlProblem(self.line(node), _yaml_message(exc)) from None
+            out = LineDict(self.line(node))
+            for key_node, value_node in node.value:
+                key = self.convert(key_node, depth + 1)
+                if isinstance(key, (dict, list)):
+                    raise YamlProblem(self.line(key_node), "a mapping key must be a plain value")
+                if key in out:
+                    self.duplicates.append((self.line(key_node), f"duplicate key '{key}' (first at line {out.key_lines[key]}); the last one is used"))
+                out[key] = self.convert(value_node, depth + 1)
+                out.key_lines[key] = self.line(key_node)
+                out.value_lines[key] = self.line(value_node)
+            return out
+        raise YamlProblem(self.line(node), "unsupported YAML node")  # pragma: no cover
+
+    def scalar(self, node):
+        tag = node.tag
+        if tag == _TIMESTAMP_TAG:
+            return node.value  # dates are parsed by the validator
+        if tag not in _SCALAR_TAGS:
+            raise YamlProblem(self.line(node), f"unsupported YAML tag {tag!r}")
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            raise YamlProblem(self.line(node), f"invalid value {node.value!r}: {exc}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            return value  # the validator rejects NaN and infinities where numbers are expected
+        return value
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    if problem:
+        return f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    return "invalid YAML: " + str(exc).splitlines()[0]
+
+
+def _yaml_line(exc: yaml.YAMLError, offset: int) -> int:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return 1 + offset
+    return mark.line + 1 + offset
+
+
+def load_yaml(text: str, offset: int = 0) -> tuple[object, list[tuple[int, str]]]:
+    """Parse one YAML document. Returns (data, duplicate-key warnings) or raises
+    YamlProblem with the line (counted from the top of the file, after ``offset``)."""
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        raise YamlProblem(_yaml_line(exc, offset), _yaml_message(exc)) from None
+    except RecursionError:
+        raise YamlProblem(1 + offset, "invalid YAML: nested too deeply") from None
+    if node is None:
+        return None, []
+    conv = _Converter(offset)
+    try:
+        data = conv.convert(node)
+    except RecursionError:
+        raise YamlProblem(1 + offset, "invalid YAML: nested too deeply") from None
+    return data, conv.duplicates
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text (a byte-order mark is fine), with CRLF/CR folded to LF.
+    Raises UnicodeDecodeError for anything else."""
+    text = data.decode("utf-8-sig")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split_front_matter(text: str) -> tuple[str | None, int, str, int]:
+    """(front matter or None, its closing line or 0, body, body's first line).
+
+    Front matter starts with a first line ``---`` and ends at the next line ``---``
+    (or ``...``). A missing closing line raises YamlProblem at the last line."""
+    if not (text.startswith("---\n") or text.rstrip(" \t") == "---" or text.startswith("--- \n")):
+        return None, 0, text, 1
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return None, 0, text, 1
+    for i in range(1, len(lines)):
+        stripped = lines[i].rstrip()
+        if stripped in ("---", "..."):
+            fm = "\n".join(lines[1:i]) + "\n"
+            body = "\n".join(lines[i + 1 :])
+            return fm, i + 1, body, i + 2
+    raise YamlProblem(len(lines), "front matter is not closed: add a line '---' after it")
+
+
+def parse(data: bytes, front_matter: bool = True) -> Parsed:
+    """Parse a content file. Problems are returned, never raised."""
+    problems: list[tuple[int, str, str]] = []
+    try:
+        text = decode(data)
+    except UnicodeDecodeError as exc:
+        return Parsed(None, "", 1, [(1, "error", f"not valid UTF-8 text (byte {exc.start}): save the file as UTF-8")])
+    if "\x00" in text:
+        return Parsed(None, "", 1, [(1, "error", "binary file (contains NUL bytes): expected UTF-8 Markdown")])
+    if not front_matter:
+        return Parsed(None, text, 1, problems)
+    try:
+        fm, close_line, body, body_line = split_front_matter(text)
+    except YamlProblem as exc:
+        return Parsed(None, "", 1, [(exc.line, "error", exc.message)])
+    if fm is None:
+        return Parsed(None, body, body_line, problems)
+    try:
+        data_, dups = load_yaml(fm, offset=1)
+    except YamlProblem as exc:
+        line = min(exc.line, close_line) if close_line else exc.line
+        return Parsed(LineDict(1), body, body_line, [(line, "error", exc.message)] + problems)
+    problems.extend((line, "error", msg) for line, msg in dups)
+    if data_ is None:
+        data_ = LineDict(1)
+    if not isinstance(data_, LineDict):
+        problems.append((2, "error", f"front matter must be a mapping of keys to values, not {type_name(data_)}"))
+        data_ = LineDict(1)
+    data_.line = 1
+    return Parsed(data_, body, body_line, problems)
+
+
+def type_name(value) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

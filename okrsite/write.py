@@ -1,0 +1,81 @@
+"""Write step (I/O edge): put the built files in place atomically.
+
+The new site is written to a temporary folder beside the output folder and swapped in
+only when complete (an atomic exchange of the two folders where the OS has one), so a
+failed or killed build leaves the previous site untouched and servable."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _libc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+        fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        fn.restype = ctypes.c_int
+        return fn
+    except (OSError, AttributeError):  # pragma: no cover - not Linux/glibc
+        return None
+
+
+_renameat2 = _libc()
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders (Linux renameat2). False when not supported."""
+    if _renameat2 is None:
+        return False
+    rc = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP if hasattr(errno, "ENOTSUP") else errno.EINVAL):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def write_tree(files: dict[str, bytes], folder: Path) -> None:
+    made: set[Path] = set()
+    for rel, data in files.items():
+        target = folder / rel
+        parent = target.parent
+        if parent not in made:
+            parent.mkdir(parents=True, exist_ok=True)
+            made.add(parent)
+        with open(target, "wb") as fh:
+            fh.write(data)
+
+
+def write_site(files: dict[str, bytes], output: Path) -> None:
+    """Replace ``output`` by exactly ``files``; on any error the old output stays."""
+    output = output.absolute()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    try:
+        write_tree(files, tmp)
+        os.chmod(tmp, 0o755)
+        if output.exists() and not output.is_symlink():
+            if exchange(tmp, output):
+                shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old site
+                return
+            old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+            os.rmdir(old)
+            os.rename(output, old)
+            os.rename(tmp, output)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
