@@ -16,7 +16,7 @@ def lint(site: Site, diags: Diagnostics) -> None:
         per_team_period.setdefault((obj.team, obj.period), []).append(obj)
         if obj.incomplete:
             continue
-        n = len(obj.key_results)
+        n = obj.key_results_written
         line = obj.lines.get("key_results", 1)
         if 0 < n < limits.min_key_results:
             diags.warning(obj.path, line, f"{n} key result{'s' if n != 1 else ''}: an objective is usually measured by {limits.min_key_results} to {limits.max_key_results}")

@@ -281,7 +281,8 @@ class Loader:
         obj = Objective(team=c.team, period=c.period, id=c.name, title=default_name(c.name), path=f.path,
                         body_html=self.md.render(parsed.body))
         if parsed.meta is None:
-            self.diags.error(f.path, 1, "front matter missing: an objective starts with '---', its title and key_results, then '---'")
+            if not parsed.problems:  # unreadable files are reported once, by parse
+                self.diags.error(f.path, 1, "front matter missing: an objective starts with '---', its title and key_results, then '---'")
             obj.incomplete = True
             return obj
         m = parsed.meta
@@ -292,7 +293,7 @@ class Loader:
         obj.lines = dict(m.key_lines)
         obj.title = r.text("title", required=True) or obj.title
         obj.owner = r.text("owner")
-        if not obj.owner:
+        if not obj.owner and not (r.has("owner") and not isinstance(m["owner"], str)):
             self.diags.warning(f.path, r.line("owner") if "owner" in m else 1, "no owner: name one accountable person, role or team with 'owner:'")
         obj.commitment = r.choice("commitment", COMMITMENTS, "aspirational", "commitment")
         obj.aligns_to = self.refs(r, "aligns_to", f.path)
@@ -305,6 +306,7 @@ class Loader:
         items = r.mapping_list("key_results", required=True)
         if "key_results" in m and isinstance(m["key_results"], list) and not m["key_results"]:
             self.diags.error(f.path, r.line("key_results"), "'key_results' must not be empty: an objective needs measurable key results")
+        obj.key_results_written = len(items)
         seen: dict[str, int] = {}
         for index, item in enumerate(items, start=1):
             kr = self.key_result(f.path, item, index, obj)
@@ -367,7 +369,8 @@ class Loader:
     def checkin(self, f: SourceFile, c: Classified, period: Period) -> Checkin | None:
         parsed = self.parse(f)
         if parsed.meta is None:
-            self.diags.error(f.path, 1, "front matter missing: a check-in starts with '---', its date and updates, then '---'")
+            if not parsed.problems:
+                self.diags.error(f.path, 1, "front matter missing: a check-in starts with '---', its date and updates, then '---'")
             return None
         m = parsed.meta
         r = Reader(self.diags, f.path, m, CHECKIN_KEYS)

@@ -243,6 +243,7 @@ class Objective:
     body_html: str = ""
     incomplete: bool = False  # its front matter could not be read: no follow-on diagnostics
     lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
+    key_results_written: int = 0  # items under key_results, valid or not (for lint)
     # computed
     progress: float = 0.0
     status: str = "no-data"

@@ -200,7 +200,8 @@ def split_front_matter(text: str) -> tuple[str | None, int, str, int]:
             fm = "\n".join(lines[1:i]) + "\n"
             body = "\n".join(lines[i + 1 :])
             return fm, i + 1, body, i + 2
-    raise YamlProblem(len(lines), "front matter is not closed: add a line '---' after it")
+    last = max((i + 1 for i, line in enumerate(lines) if line.strip()), default=1)
+    raise YamlProblem(last, "front matter is not closed: add a line '---' after it")
 
 
 def parse(data: bytes, front_matter: bool = True) -> Parsed:

@@ -210,7 +210,8 @@ class RefResolver:
         own = {obj.ref} | {k.ref for k in obj.key_results} if kr is None else {kr.ref, obj.ref}
         if target in own:
             what = "itself" if target == (kr.ref if kr else obj.ref) else ("its own objective" if kr else "one of its own key results")
-            return self.error(ref, f"ref '{ref.raw}' points to {what}: an objective or key result cannot {verb} itself")
+            infinitive = {"aligns to": "align to", "depends on": "depend on"}[verb]
+            return self.error(ref, f"ref '{ref.raw}' points to {what}: an objective or key result cannot {infinitive} itself")
         ref.target = target
         target_period = site.periods[target.split("/")[1]]
         own_period = site.periods[obj.period]
