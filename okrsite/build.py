@@ -11,7 +11,7 @@ from pathlib import Path
 from . import export, lint, resolve, status
 from .diagnostics import Diagnostics
 from .gather import gather
-from .load import load
+from .load import ParseCache, load
 from .markdown import Markdown
 from .model import Config, Diagnostic, Site, SourceFile
 from .themes import theme_dirs, static_files
@@ -39,9 +39,10 @@ class BuildResult:
         return bool(self.errors or (strict and self.warnings))
 
 
-def compute_site(config: Config, sources: list[SourceFile], as_of: date, diags: Diagnostics, markdown: Markdown | None = None) -> Site:
+def compute_site(config: Config, sources: list[SourceFile], as_of: date, diags: Diagnostics,
+                 markdown: Markdown | None = None, cache: ParseCache | None = None) -> Site:
     """Pure: source files -> a loaded, resolved, linted and computed Site."""
-    site = load(sources, config, as_of, diags, markdown)
+    site = load(sources, config, as_of, diags, markdown, cache)
     resolve.resolve(site, diags)
     lint.lint(site, diags)
     status.compute(site)
@@ -78,16 +79,18 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None) ->
     return files
 
 
-def build(config: Config, as_of: date, *, render_pages: bool = True) -> BuildResult:
-    """Gather and compute everything; render when there are no errors. Writes nothing."""
+def build(config: Config, as_of: date, *, render_pages: bool = True, sources: list[SourceFile] | None = None,
+          cache: ParseCache | None = None, env=None) -> BuildResult:
+    """Gather (unless ``sources`` are given) and compute everything; render when there
+    are no errors. Writes nothing: the caller writes ``result.files`` or serves them."""
     started = time.perf_counter()
     diags = Diagnostics()
-    sources = gather(config, diags)
-    site = compute_site(config, sources, as_of, diags)
+    if sources is None:
+        sources = gather(config, diags)
+    site = compute_site(config, sources, as_of, diags, cache=cache)
     files: dict[str, bytes] = {}
     if render_pages and not diags.errors:
-        dirs = theme_dirs(config)
-        files = render_output(site, dirs, diags)
+        files = render_output(site, theme_dirs(config), diags, env)
     result = BuildResult(site, files, diags.sorted(), files_read=len(sources))
     result.pages = sum(1 for p in files if p.endswith(".html"))
     result.seconds = time.perf_counter() - started

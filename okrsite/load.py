@@ -6,6 +6,7 @@ goes to the Diagnostics list; nothing raises on bad content."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -105,12 +106,55 @@ def current_period(periods: dict[str, Period], as_of: date) -> str | None:
     return min(periods.values(), key=lambda p: (p.start, p.end, p.id)).id
 
 
+class ParseCache:
+    """Memo of parsed front matter and rendered bodies, keyed by content digest, kept
+    across builds by long-running callers (``serve``) so an edit re-parses one file.
+    Cached values are never mutated by the loader."""
+
+    def __init__(self) -> None:
+        self.parsed: dict[tuple[bytes, bool], Parsed] = {}
+        self.html: dict[tuple[bytes, bool], str] = {}
+
+    def parse(self, data: bytes, front_matter: bool) -> Parsed:
+        key = (hashlib.blake2b(data, digest_size=20).digest(), front_matter)
+        hit = self.parsed.get(key)
+        if hit is None:
+            hit = self.parsed[key] = parse(data, front_matter)
+        return hit
+
+    def render(self, md: Markdown, text: str) -> str:
+        key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(), md.allow_html)
+        hit = self.html.get(key)
+        if hit is None:
+            hit = self.html[key] = md.render(text)
+        return hit
+
+    def prune(self, keep_data: list[bytes]) -> None:
+        """Forget entries of files that no longer exist (bounded memory in serve)."""
+        digests = {hashlib.blake2b(d, digest_size=20).digest() for d in keep_data}
+        self.parsed = {k: v for k, v in self.parsed.items() if k[0] in digests}
+        bodies = {hashlib.blake2b(p.body.encode("utf-8", "surrogatepass"), digest_size=20).digest() for p in self.parsed.values()}
+        self.html = {k: v for k, v in self.html.items() if k[0] in bodies}
+
+
+class _Render:
+    """Markdown through the cache when there is one."""
+
+    def __init__(self, md: Markdown, cache: ParseCache | None):
+        self.md, self.cache = md, cache
+
+    def render(self, text: str) -> str:
+        return self.cache.render(self.md, text) if self.cache else self.md.render(text)
+
+
 class Loader:
-    def __init__(self, config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None):
+    def __init__(self, config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None,
+                 cache: ParseCache | None = None):
         self.config = config
         self.as_of = as_of
         self.diags = diags
-        self.md = markdown or Markdown(config.allow_html)
+        self.cache = cache
+        self.md = _Render(markdown or Markdown(config.allow_html), cache)
 
     # ------------------------------------------------------------------ entry point
     def load(self, files: list[SourceFile]) -> Site:
@@ -193,7 +237,7 @@ class Loader:
 
     # ------------------------------------------------------------------ helpers
     def parse(self, f: SourceFile, front_matter=True) -> Parsed:
-        parsed = parse(f.data, front_matter)
+        parsed = self.cache.parse(f.data, front_matter) if self.cache else parse(f.data, front_matter)
         for line, severity, message in parsed.problems:
             self.diags.add(f.path, line, severity, message)
         return parsed
@@ -448,5 +492,6 @@ def default_name(identifier: str) -> str:
     return " ".join(w.capitalize() for w in identifier.split("-") if w) or identifier
 
 
-def load(files: list[SourceFile], config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None) -> Site:
-    return Loader(config, as_of, diags, markdown).load(files)
+def load(files: list[SourceFile], config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None,
+         cache: ParseCache | None = None) -> Site:
+    return Loader(config, as_of, diags, markdown, cache).load(files)

@@ -14,18 +14,12 @@ from .model import Config, Diagnostic
 
 
 def builtin_theme() -> Path:
-    """The built-in theme: inside the installed package, or the repository's themes/."""
-    repo = Path(__file__).resolve().parent.parent / "themes" / "default"
-    if (repo / "templates").is_dir():
-        return repo
-    try:
-        from importlib.resources import files
-
-        installed = Path(str(files("okrsite.themes") / "default"))
-        if (installed / "templates").is_dir():
-            return installed
-    except (ModuleNotFoundError, TypeError):  # pragma: no cover
-        pass
+    """The built-in theme: inside the installed package (okrsite/builtin/default), or
+    the repository's top-level themes/default when running from a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "builtin" / "default", here.parent / "themes" / "default"):
+        if (candidate / "templates").is_dir():
+            return candidate
     raise RuntimeError("okrsite's built-in theme is missing: reinstall okrsite")
 
 
