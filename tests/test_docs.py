@@ -30,3 +30,27 @@ def test_readme_quick_start_has_the_two_commands():
     assert (REPO / "serve.sh").stat().st_mode & 0o111 and (REPO / "test.sh").stat().st_mode & 0o111
     ci = (REPO / ".ci" / "run").read_text()
     assert "./test.sh" in ci and "playwright install" not in ci
+
+
+def test_readme_examples_are_valid_content(tmp_path):
+    """The objective and check-in shown in the README build with no problem at all."""
+    import subprocess
+    import sys
+
+    readme = (REPO / "README.md").read_text()
+    objective, checkin = re.findall(r"```markdown\n(.*?)```", readme, re.S)[:2]
+    files = {
+        "content/teams/platform/2026-Q4/reliability.md": objective,
+        "content/teams/platform/2026-Q4/checkins/2026-11-20.md": checkin,
+        "content/teams/company/2026/customer-trust.md":
+            "---\ntitle: Earn customer trust\nowner: CEO\nkey_results:\n  - {title: NPS, start: 20, target: 40}\n"
+            "  - {title: Churn, start: 5, target: 3, unit: \"%\"}\n---\n",
+        "okrsite.yaml": "as_of: 2026-11-20\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "okrsite", "check", "--strict", "--config", str(tmp_path / "okrsite.yaml")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
