@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .config import ConfigError, read_config
+from .config import ConfigError, normalise_base_url, read_config
 from .fields import parse_date
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -50,6 +50,8 @@ def make_parser() -> argparse.ArgumentParser:
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         if output:
             p.add_argument("--output", metavar="DIR", help="write the site here instead of output_dir from the config")
+            p.add_argument("--base-url", metavar="PATH",
+                           help="the path the site is served under (e.g. /okrs/), instead of base_url from the config")
 
     b = sub.add_parser("build", help="validate the content and write the site",
                        description="Validate the content and write the site. A failed build leaves the previous site untouched.")
@@ -85,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def load_config(args):
     config, warnings = read_config(args.config)
+    if getattr(args, "base_url", None):
+        config.base_url = normalise_base_url(args.base_url)
     as_of = args.as_of or config.as_of or date.today()
     return config, warnings, as_of
 
