@@ -40,9 +40,9 @@ class BuildResult:
 
 
 def compute_site(config: Config, sources: list[SourceFile], as_of: date, diags: Diagnostics,
-                 markdown: Markdown | None = None, cache: ParseCache | None = None) -> Site:
+                 markdown: Markdown | None = None, cache: ParseCache | None = None, bodies: bool = True) -> Site:
     """Pure: source files -> a loaded, resolved, linted and computed Site."""
-    site = load(sources, config, as_of, diags, markdown, cache)
+    site = load(sources, config, as_of, diags, markdown, cache, bodies)
     resolve.resolve(site, diags)
     lint.lint(site, diags)
     status.compute(site)
@@ -87,7 +87,7 @@ def build(config: Config, as_of: date, *, render_pages: bool = True, sources: li
     diags = Diagnostics()
     if sources is None:
         sources = gather(config, diags)
-    site = compute_site(config, sources, as_of, diags, cache=cache)
+    site = compute_site(config, sources, as_of, diags, cache=cache, bodies=render_pages)
     files: dict[str, bytes] = {}
     if render_pages and not diags.errors:
         files = render_output(site, theme_dirs(config), diags, env)

@@ -138,23 +138,25 @@ class ParseCache:
 
 
 class _Render:
-    """Markdown through the cache when there is one."""
+    """Markdown through the cache when there is one; nothing at all for ``check``."""
 
-    def __init__(self, md: Markdown, cache: ParseCache | None):
-        self.md, self.cache = md, cache
+    def __init__(self, md: Markdown, cache: ParseCache | None, enabled: bool = True):
+        self.md, self.cache, self.enabled = md, cache, enabled
 
     def render(self, text: str) -> str:
+        if not self.enabled:
+            return ""
         return self.cache.render(self.md, text) if self.cache else self.md.render(text)
 
 
 class Loader:
     def __init__(self, config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None,
-                 cache: ParseCache | None = None):
+                 cache: ParseCache | None = None, bodies: bool = True):
         self.config = config
         self.as_of = as_of
         self.diags = diags
         self.cache = cache
-        self.md = _Render(markdown or Markdown(config.allow_html), cache)
+        self.md = _Render(markdown or Markdown(config.allow_html), cache, bodies)
 
     # ------------------------------------------------------------------ entry point
     def load(self, files: list[SourceFile]) -> Site:
@@ -493,5 +495,6 @@ def default_name(identifier: str) -> str:
 
 
 def load(files: list[SourceFile], config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None,
-         cache: ParseCache | None = None) -> Site:
-    return Loader(config, as_of, diags, markdown, cache).load(files)
+         cache: ParseCache | None = None, bodies: bool = True) -> Site:
+    """``bodies=False`` skips rendering Markdown bodies (``check`` shows none)."""
+    return Loader(config, as_of, diags, markdown, cache, bodies).load(files)

@@ -9,7 +9,6 @@ that an impossible date is reported at its own line rather than crashing the par
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import yaml
@@ -68,14 +67,14 @@ class Parsed:
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    _STR_TAG,
-}
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_SafeConstructor = yaml.constructor.SafeConstructor
+_SCALAR_CONSTRUCTORS = {
+    "tag:yaml.org,2002:null": _SafeConstructor.construct_yaml_null,
+    "tag:yaml.org,2002:bool": _SafeConstructor.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _SafeConstructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _SafeConstructor.construct_yaml_float,
+}
 
 
 class _Converter:
@@ -124,17 +123,15 @@ class _Converter:
 
     def scalar(self, node):
         tag = node.tag
-        if tag == _TIMESTAMP_TAG:
-            return node.value  # dates are parsed by the validator
-        if tag not in _SCALAR_TAGS:
+        if tag == _STR_TAG or tag == _TIMESTAMP_TAG:
+            return node.value  # dates stay text: the validator parses them
+        construct = _SCALAR_CONSTRUCTORS.get(tag)
+        if construct is None:
             raise YamlProblem(self.line(node), f"unsupported YAML tag {tag!r}")
         try:
-            value = self.constructor.construct_object(node, deep=True)
+            return construct(self.constructor, node)  # NaN and infinities are rejected by the validator
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
             raise YamlProblem(self.line(node), f"invalid value {node.value!r}: {exc}") from None
-        if isinstance(value, float) and not math.isfinite(value):
-            return value  # the validator rejects NaN and infinities where numbers are expected
-        return value
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:

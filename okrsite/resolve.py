@@ -85,10 +85,13 @@ def resolve_contributors(site: Site, diags: Diagnostics) -> None:
 
 
 def resolve_checkins(site: Site, diags: Diagnostics) -> None:
+    by_team_period: dict[tuple[str, str], dict[str, Objective]] = {}
+    for o in site.objectives.values():
+        by_team_period.setdefault((o.team, o.period), {})[o.id] = o
     for ci in site.checkins:
         team = site.teams.get(ci.team)
         kpi_ids = {k.id for k in team.kpis} if team else set()
-        objectives = {o.id: o for o in site.objectives.values() if o.team == ci.team and o.period == ci.period}
+        objectives = by_team_period.get((ci.team, ci.period), {})
         for key in list(ci.key_results):
             line = ci.lines.get(("kr", key), 1)
             obj_id, kr_id = key.split("/")
