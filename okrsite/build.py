@@ -70,13 +70,35 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None) ->
         env = render.make_environment(dirs)
     try:
         pages = render.render_site(site, env)
-    except render.DuplicateOutput as exc:  # pragma: no cover - guarded by ids
-        diags.error(site.config.path, 1, str(exc))
+    except render.RenderError as exc:  # two pages on one path, or a broken user template
+        path, line = template_location(exc, Path(site.config.root)) or (site.config.path, 1)
+        diags.error(path, line, f"cannot render the site: {exc}")
         pages = {}
     for path, data in pages.items():
         put(path, data, "a page")
     put("okrs.json", export.export_json(site), "the JSON export")
     return files
+
+
+def template_location(exc: BaseException, root: Path) -> tuple[str, int] | None:
+    """The template file and line where rendering failed, relative to the site root when
+    inside it: from a syntax error, else from the innermost template frame."""
+    import traceback
+
+    cause = exc.__cause__
+    filename, line = getattr(cause, "filename", None), getattr(cause, "lineno", None)
+    if not filename and cause is not None:
+        for frame in reversed(traceback.extract_tb(cause.__traceback__)):
+            if frame.filename.endswith((".html", ".xml", ".txt", ".j2")) and "/templates/" in frame.filename:
+                filename, line = frame.filename, frame.lineno
+                break
+    if not filename:
+        return None
+    try:
+        shown = Path(filename).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = filename
+    return shown, line or 1
 
 
 def build(config: Config, as_of: date, *, render_pages: bool = True, sources: list[SourceFile] | None = None,

@@ -357,3 +357,21 @@ def test_no_input_produces_a_traceback(tmp_path, data):
     assert "Traceback" not in proc.stdout + proc.stderr
     for line in proc.stdout.splitlines():
         assert re.match(r"^.+?:\d+: (error|warning): ", line), line
+
+
+@pytest.mark.parametrize("template, line, message", [
+    ('{% extends "base.html" %}{% block content %}\n{{ %% }}', 2, "unexpected '%'"),
+    ('{% extends "base.html" %}{% block content %}\n\n{{ nope.nothing }}{% endblock %}', 3, "'nope' is undefined"),
+])
+def test_broken_user_template_is_a_diagnostic_at_its_line(tmp_path, template, line, message):
+    write_tree(tmp_path, {
+        "content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nowner: A\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
+        "themes/mine/templates/home.html": template,
+    })
+    (tmp_path / "okrsite.yaml").write_text("as_of: 2026-11-20\ntheme: mine\n")
+    proc = subprocess.run([sys.executable, "-m", "okrsite", "build", "--config", str(tmp_path / "okrsite.yaml")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.startswith(f"themes/mine/templates/home.html:{line}: error: ") and message in proc.stdout
+    assert not (tmp_path / "public").exists()

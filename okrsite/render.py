@@ -1,0 +1,1006 @@
+"""Rendering: a computed :class:`~okrsite.model.Site` -> HTML pages.
+
+Pure apart from reading templates: ``render_site`` returns every page as
+``{output-relative path: UTF-8 bytes}`` and writes nothing. The same ``Site``
+always gives the same bytes (everything is sorted; no clocks, no randomness).
+
+Templates live in ``<theme>/templates/``; a user theme is searched before the
+built-in one, so it can override any single template. (Static files and the theme
+folders themselves are ``okrsite.themes``' business.)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from . import urls
+from .model import (
+    COLOUR_ORDER,
+    COLOURS,
+    STATUS_WORDS,
+    Checkin,
+    KeyResult,
+    Objective,
+    Period,
+    Site,
+    Team,
+)
+
+__all__ = [
+    "RenderError",
+    "DuplicateOutput",
+    "Person",
+    "make_environment",
+    "people",
+    "render_site",
+    "fmt_number",
+    "fmt_quantity",
+    "fmt_percent",
+]
+
+
+class RenderError(Exception):
+    """A problem that makes the site impossible to render (a broken template, ...)."""
+
+
+class DuplicateOutput(RenderError):
+    """Two pages map to the same output file (or to files differing only in case)."""
+
+
+# --------------------------------------------------------------------------- words
+
+TYPE_WORDS = {
+    "metric": "Metric",
+    "milestone": "Milestone",
+    "stay_above": "Stay above",
+    "stay_below": "Stay below",
+}
+COMMITMENT_WORDS = {
+    "aspirational": "Aspirational",
+    "committed": "Committed",
+    "experimental": "Experimental",
+}
+INITIATIVE_WORDS = {
+    "planned": "Planned",
+    "in-progress": "In progress",
+    "done": "Done",
+    "dropped": "Dropped",
+}
+# Colour counts are labelled in words: while a period is open a colour is a status,
+# once it has ended it is a grade band.
+OPEN_COUNT_WORDS = {
+    "green": STATUS_WORDS["on-track"],
+    "amber": STATUS_WORDS["behind"],
+    "red": STATUS_WORDS["at-risk"],
+    "grey": STATUS_WORDS["no-data"],
+}
+GRADED_COUNT_WORDS = {
+    "green": "Graded green",
+    "amber": "Graded amber",
+    "red": "Graded red",
+    "grey": "Not scored",
+}
+SAFE_LINK_SCHEMES = ("http", "https", "mailto")
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_number(x: float | int | None) -> str:
+    """450.0 -> '450', 0.125 -> '0.13', 2400 -> '2,400', None -> '—'. At most two
+    decimals, no trailing zeros, thousands separated by commas."""
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    f = float(x)
+    if not math.isfinite(f):
+        return str(f)
+    # half up on the shortest decimal form (0.125 -> 0.13, 2.675 -> 2.68)
+    if abs(f) >= 1e15:  # beyond two-decimal precision anyway
+        return f"{f:,.0f}"
+    d = Decimal(repr(f)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{d:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_quantity(x: float | int | None, unit: str = "") -> str:
+    """A number with its unit: '320 ms', '45%', '—' when unknown."""
+    if x is None:
+        return "—"
+    text = fmt_number(x)
+    unit = (unit or "").strip()
+    if not unit:
+        return text
+    if unit in ("%", "‰", "°"):
+        return f"{text}{unit}"
+    return f"{text}\u00a0{unit}"
+
+
+def _whole_percent(p: float) -> int:
+    # half away from zero on the value rounded to 6 places (0.285 -> 29, not 28)
+    v = Decimal(repr(round(float(p) * 100, 6)))
+    return int(v.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def fmt_percent(p: float | None) -> str:
+    """Progress / score / confidence 0..1 as whole percent; not clamped (2.27 -> '227%')."""
+    if p is None:
+        return "—"
+    if not math.isfinite(float(p)):
+        return "—"
+    return f"{_whole_percent(p)}%"
+
+
+def bar_value(p: float | None) -> int:
+    """Progress clamped to 0..100 for a bar; the text shows the real percentage."""
+    if p is None or not math.isfinite(float(p)):
+        return 0
+    return max(0, min(100, _whole_percent(p)))
+
+
+def status_words(status: str | None) -> str:
+    if not status:
+        return STATUS_WORDS["no-data"]
+    return STATUS_WORDS.get(status, status.replace("-", " ").capitalize())
+
+
+def status_colour(status: str | None) -> str:
+    return COLOURS.get(status or "no-data", "grey")
+
+
+def html_status(item: Any) -> Markup:
+    """An objective's or KR's status in words and colour; graded: the score in the grade
+    colour. ``<span class="status status-red">At risk</span>``"""
+    if item.status == "graded":
+        words = (
+            f"{STATUS_WORDS['graded']} {fmt_percent(item.score)}" if item.score is not None else "Not scored"
+        )
+    else:
+        words = status_words(item.status)
+    return Markup('<span class="status status-{}">{}</span>').format(item.colour, words)
+
+
+def html_status_word(status: str | None) -> Markup:
+    """A bare status (a check-in's update, a team's call) in words and colour."""
+    if not status:
+        return Markup('<span class="muted">—</span>')
+    return Markup('<span class="status status-{}">{}</span>').format(
+        status_colour(status), status_words(status)
+    )
+
+
+def html_date(d: date | None) -> Markup:
+    if d is None:
+        return Markup('<span class="muted">—</span>')
+    iso = d.isoformat()
+    return Markup('<time datetime="{}">{}</time>').format(iso, iso)
+
+
+def safe_link(href: str | None) -> str | None:
+    """An external link from content, or None when its scheme is not a safe one."""
+    if not href:
+        return None
+    href = href.strip()
+    try:
+        scheme = urlsplit(href).scheme.lower()
+    except ValueError:
+        return None
+    if scheme in SAFE_LINK_SCHEMES:
+        return href
+    return None
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
+    """A Jinja environment over each theme's ``templates/`` (first wins), autoescaping
+    everything, failing on undefined names."""
+    searchpath = [str(Path(d) / "templates") for d in theme_dirs]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(searchpath),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        num=fmt_number,
+        qty=fmt_quantity,
+        pct=fmt_percent,
+        bar=bar_value,
+        words=status_words,
+        colour=status_colour,
+    )
+    env.globals.update(
+        urls=urls,
+        STATUS_WORDS=STATUS_WORDS,
+        COLOUR_ORDER=COLOUR_ORDER,
+        TYPE_WORDS=TYPE_WORDS,
+        COMMITMENT_WORDS=COMMITMENT_WORDS,
+        INITIATIVE_WORDS=INITIATIVE_WORDS,
+        safe_link=safe_link,
+        status=html_status,
+        status_word=html_status_word,
+        date=html_date,
+    )
+    return env
+
+
+# --------------------------------------------------------------------------- people
+
+
+@dataclass
+class Person:
+    """Someone named in the content, with everything they are named on (refs/keys)."""
+
+    name: str
+    slug: str
+    leads: list[str] = field(default_factory=list)  # team ids
+    member_of: list[str] = field(default_factory=list)  # team ids
+    objectives: list[str] = field(default_factory=list)  # objective refs owned, newest period first
+    key_results: list[str] = field(default_factory=list)  # KR refs owned, newest period first
+    partner_on: list[str] = field(default_factory=list)  # KR refs partnered, newest period first
+    checkins: list[str] = field(default_factory=list)  # check-in keys written, oldest first
+
+    @property
+    def url(self) -> str:
+        return urls.person(self.slug)
+
+
+def _norm_name(name: Any) -> str:
+    if not isinstance(name, str):
+        return ""
+    return " ".join(name.split())
+
+
+def people(site: Site) -> list[Person]:
+    """Every person named as team lead, member, objective owner, KR owner or partner, or
+    check-in author, with a unique slug; sorted by name."""
+    found: dict[str, Person] = {}
+
+    def get(name: Any) -> Person | None:
+        n = _norm_name(name)
+        if not n:
+            return None
+        if n not in found:
+            found[n] = Person(name=n, slug="")
+        return found[n]
+
+    def add(lst: list[str], value: str) -> None:
+        if value not in lst:
+            lst.append(value)
+
+    for team in sorted(site.teams.values(), key=lambda t: t.id):
+        if (p := get(team.lead)) is not None:
+            add(p.leads, team.id)
+        for m in team.members:
+            if (p := get(m)) is not None:
+                add(p.member_of, team.id)
+    for ref in sorted(site.objectives):
+        obj = site.objectives[ref]
+        # refs and keys are unique, so these lists need no duplicate check
+        if (p := get(obj.owner)) is not None:
+            p.objectives.append(obj.ref)
+        for kr in obj.key_results:
+            if (p := get(kr.owner)) is not None:
+                p.key_results.append(kr.ref)
+            if (p := get(kr.partner)) is not None:
+                p.partner_on.append(kr.ref)
+    for ci in sorted(site.checkins, key=lambda c: (c.date, c.team, c.period, c.name)):
+        if (p := get(ci.author)) is not None:
+            p.checkins.append(ci.key)
+
+    ordered_periods = sorted(site.periods.values(), key=lambda x: (x.start, x.end, x.id))
+    period_pos = {per.id: i for i, per in enumerate(ordered_periods)}
+
+    def newest_first(refs: list[str]) -> list[str]:
+        return sorted(refs, key=lambda r: (-period_pos.get(r.split("/")[1], -1), r))
+
+    for p in found.values():
+        p.objectives = newest_first(p.objectives)
+        p.key_results = newest_first(p.key_results)
+        p.partner_on = newest_first(p.partner_on)
+
+    # unique slugs: the first name (by slug, then name) keeps the plain slug, the
+    # others get -2, -3, ... skipping any slug already taken.
+    ordered = sorted(found.values(), key=lambda p: (urls.slugify(p.name), p.name))
+    taken: set[str] = set()
+    firsts: set[str] = set()
+    for p in ordered:
+        base = urls.slugify(p.name)
+        if base not in firsts:
+            firsts.add(base)
+            p.slug = base
+            taken.add(base)
+    for p in ordered:
+        if p.slug:
+            continue
+        base = urls.slugify(p.name)
+        k = 2
+        while f"{base}-{k}" in taken or f"{base}-{k}" in firsts:
+            k += 1
+        p.slug = f"{base}-{k}"
+        taken.add(p.slug)
+    return sorted(found.values(), key=lambda p: (p.name.casefold(), p.name, p.slug))
+
+
+# --------------------------------------------------------------------------- view helpers
+
+
+@dataclass
+class RefInfo:
+    """What a template needs to show a link to an objective or key result."""
+
+    ref: str
+    url: str  # root-relative
+    kind: str  # "objective" or "key result"
+    title: str
+    team: Team | None
+    team_name: str
+    period: str
+    period_label: str
+    objective: Objective | None
+    item: Objective | KeyResult | None
+
+
+@dataclass
+class TreeNode:
+    """A node of an alignment tree: an objective or a key result, and what aligns to it."""
+
+    ref: str
+    kind: str  # "objective" / "key result"
+    info: RefInfo
+    item: Objective | KeyResult
+    own_krs: list["TreeNode"] = field(default_factory=list)  # an objective's KRs
+    aligned: list["TreeNode"] = field(default_factory=list)  # items aligned to this one
+    own: bool = False  # a key result shown under its own objective
+    repeat: bool = False  # already shown above in this branch (guard against loops)
+
+
+class SiteView:
+    """Lookups over a Site, computed once per render, available to templates as ``v``."""
+
+    def __init__(self, site: Site, persons: list[Person]) -> None:
+        self.site = site
+        self.as_of = site.as_of
+        self.people = persons
+        self._person_by_name = {p.name: p for p in persons}
+        self.periods: list[Period] = sorted(
+            site.periods.values(), key=lambda p: (p.start, p.end, p.id)
+        )
+        self.current = site.periods.get(site.current_period) if site.current_period else None
+        self.strategy = {s.id: s for s in site.org.strategy}
+
+        # organisation order: depth-first from the roots, children by id
+        self.children: dict[str, list[str]] = {t: [] for t in site.teams}
+        roots: list[str] = []
+        for tid in sorted(site.teams):
+            parent = site.teams[tid].parent
+            if parent and parent in site.teams and parent != tid:
+                self.children[parent].append(tid)
+            else:
+                roots.append(tid)
+        self.roots = roots
+        self.depth: dict[str, int] = {}
+        self.team_order: list[str] = []
+        seen: set[str] = set()
+
+        def walk(tid: str, depth: int) -> None:
+            if tid in seen:
+                return
+            seen.add(tid)
+            self.depth[tid] = depth
+            self.team_order.append(tid)
+            for c in self.children[tid]:
+                walk(c, depth + 1)
+
+        for r in roots:
+            walk(r, 0)
+        for tid in sorted(site.teams):  # anything in a parent cycle (never, after load)
+            walk(tid, 0)
+        self._org_pos = {t: i for i, t in enumerate(self.team_order)}
+        self._period_pos = {p.id: i for i, p in enumerate(self.periods)}
+
+        # objectives per (team, period), by id
+        self.by_team_period: dict[tuple[str, str], list[Objective]] = {}
+        for ref in sorted(site.objectives):
+            o = site.objectives[ref]
+            self.by_team_period.setdefault((o.team, o.period), []).append(o)
+        # check-ins per (team, period), oldest first
+        self.checkins_by_tp: dict[tuple[str, str], list[Checkin]] = {}
+        self.checkin_by_key: dict[str, Checkin] = {}
+        for ci in sorted(site.checkins, key=lambda c: (c.team, c.period, c.date, c.name)):
+            self.checkins_by_tp.setdefault((ci.team, ci.period), []).append(ci)
+            self.checkin_by_key[ci.key] = ci
+        # each team's latest counted check-in; each team's periods
+        self._latest: dict[str, Checkin] = {}
+        for ci in self.site.checkins:
+            if not ci.counted:
+                continue
+            best = self._latest.get(ci.team)
+            if best is None or (ci.date, ci.name, self.period_pos(ci.period)) > (
+                best.date,
+                best.name,
+                self.period_pos(best.period),
+            ):
+                self._latest[ci.team] = ci
+        self._team_periods: dict[str, set[str]] = {}
+        self._objective_periods: dict[str, set[str]] = {}
+        for t, p in self.by_team_period:
+            self._team_periods.setdefault(t, set()).add(p)
+            self._objective_periods.setdefault(t, set()).add(p)
+        for t, p in list(self.checkins_by_tp) + list(site.retros):
+            self._team_periods.setdefault(t, set()).add(p)
+        # KRs of other teams that name a team as contributor, newest period first
+        self.contributions: dict[str, list[KeyResult]] = {}
+        for ref in sorted(site.objectives):
+            o = site.objectives[ref]
+            for kr in o.key_results:
+                for c in sorted(set(kr.contributors)):
+                    if c != o.team:
+                        self.contributions.setdefault(c, []).append(kr)
+        for lst in self.contributions.values():
+            lst.sort(key=lambda kr: (-self.period_pos(kr.objective.split("/")[1]), kr.objective))
+
+    # ---- basic lookups
+
+    def team(self, team_id: str | None) -> Team | None:
+        return self.site.teams.get(team_id) if team_id else None
+
+    def team_name(self, team_id: str | None) -> str:
+        t = self.team(team_id)
+        return t.name if t else (team_id or "")
+
+    def period(self, period_id: str | None) -> Period | None:
+        return self.site.periods.get(period_id) if period_id else None
+
+    def period_label(self, period_id: str | None) -> str:
+        p = self.period(period_id)
+        return (p.label or p.id) if p else (period_id or "")
+
+    def period_pos(self, period_id: str) -> int:
+        return self._period_pos.get(period_id, len(self._period_pos))
+
+    def org_pos(self, team_id: str) -> int:
+        return self._org_pos.get(team_id, len(self._org_pos))
+
+    def is_open(self, period_id: str | None) -> bool:
+        p = self.period(period_id)
+        return p is not None and self.as_of <= p.end
+
+    def is_graded(self, period_id: str | None) -> bool:
+        p = self.period(period_id)
+        return p is not None and self.as_of > p.end
+
+    def count_words(self, period_id: str | None) -> dict[str, str]:
+        return GRADED_COUNT_WORDS if self.is_graded(period_id) else OPEN_COUNT_WORDS
+
+    def counts(self, team_id: str, period_id: str | None, krs: bool = False) -> dict[str, int]:
+        t = self.team(team_id)
+        if t is None or not period_id:
+            return {}
+        src = t.kr_counts if krs else t.counts
+        c = src.get(period_id) or {}
+        return {k: int(c.get(k, 0)) for k in COLOUR_ORDER}
+
+    def org_counts(self, period_id: str | None, krs: bool = False) -> dict[str, int]:
+        total = {k: 0 for k in COLOUR_ORDER}
+        for tid in self.team_order:
+            for k, n in self.counts(tid, period_id, krs).items():
+                total[k] += n
+        return total
+
+    def person(self, name: str | None) -> Person | None:
+        return self._person_by_name.get(_norm_name(name))
+
+    def strategy_title(self, theme_id: str | None) -> str:
+        if not theme_id:
+            return ""
+        s = self.strategy.get(theme_id)
+        return s.title if s and s.title else theme_id
+
+    def objective(self, ref: str) -> Objective | None:
+        return self.site.objectives.get(ref)
+
+    def objective_of(self, kr: KeyResult) -> Objective | None:
+        return self.site.objectives.get(kr.objective)
+
+    def objectives(self, team_id: str, period_id: str) -> list[Objective]:
+        return self.by_team_period.get((team_id, period_id), [])
+
+    def checkins(self, team_id: str, period_id: str) -> list[Checkin]:
+        return self.checkins_by_tp.get((team_id, period_id), [])
+
+    def checkin(self, key: str) -> Checkin | None:
+        return self.checkin_by_key.get(key)
+
+    def checkin_url(self, key: str) -> str:
+        team, period, name = key.split("/", 2)
+        return urls.checkin(team, period, name)
+
+    def team_periods(self, team_id: str) -> list[str]:
+        """Every period the team has a page for (objectives, check-ins or a retro)."""
+        ids = self._team_periods.get(team_id, set())
+        return sorted(ids, key=lambda p: (self.period_pos(p), p))
+
+    def objective_periods(self, team_id: str) -> list[str]:
+        ids = self._objective_periods.get(team_id, set())
+        return sorted(ids, key=lambda p: (self.period_pos(p), p))
+
+    def focus_period(self, team_id: str) -> str | None:
+        """The current period if the team has objectives in it, else the latest period
+        with objectives that has started, else the earliest one."""
+        ids = self.objective_periods(team_id)
+        if not ids:
+            return None
+        if self.site.current_period in ids:
+            return self.site.current_period
+        started = [p for p in ids if (per := self.period(p)) is None or per.start <= self.as_of]
+        return started[-1] if started else ids[0]
+
+    def containing_periods(self, period_id: str | None) -> list[str]:
+        """The period and every other period containing it, longest first."""
+        p = self.period(period_id)
+        if p is None:
+            return []
+        others = [q for q in self.periods if q.id != p.id and q.contains(p)]
+        others.sort(key=lambda q: (-q.days, q.start, q.id))
+        return [q.id for q in others] + [p.id]
+
+    def root_objectives(self, period_id: str | None) -> list[Objective]:
+        """Objectives of root teams in the period and in every period containing it."""
+        out: list[Objective] = []
+        for pid in self.containing_periods(period_id):
+            for tid in self.team_order:
+                if tid in self.roots:
+                    out.extend(self.objectives(tid, pid))
+        return out
+
+    def latest_checkin(self, team_id: str) -> Checkin | None:
+        """The team's latest counted check-in (by date, then name), over all periods."""
+        return self._latest.get(team_id)
+
+    def stale_days(self, kr: KeyResult) -> int | None:
+        if kr.last_update is None:
+            return None
+        return (self.as_of - kr.last_update).days
+
+    def latest_note(self, kr: KeyResult) -> str:
+        for u in reversed(kr.updates):
+            if u.note:
+                return u.note
+        return ""
+
+    def milestone_reported(self, kr: KeyResult) -> bool:
+        """Whether any counted update of a milestone says done or gives progress."""
+        return any(u.done is not None or u.progress is not None for u in kr.updates)
+
+    def checkin_updates(self, ci: Checkin) -> list[tuple[str, Any, KeyResult | None]]:
+        """(key, update, KR or None) of a check-in, in objective order then KR order."""
+        rows = []
+        for key, u in ci.key_results.items():
+            kr = self.kr_from_update_key(ci, key)
+            if kr is not None:
+                obj = self.objective_of(kr)
+                idx = next((i for i, k in enumerate(obj.key_results) if k is kr), 0) if obj else 0
+                pos: tuple = (0, kr.objective, idx, key)
+            else:
+                pos = (1, "", 0, key)
+            rows.append((pos, key, u, kr))
+        rows.sort(key=lambda r: r[0])
+        return [(key, u, kr) for _, key, u, kr in rows]
+
+    def kr_from_update_key(self, ci: Checkin, key: str) -> KeyResult | None:
+        return self.site.key_result(f"{ci.team}/{ci.period}/{key}")
+
+    # ---- refs
+
+    def ref(self, ref: str | None) -> RefInfo | None:
+        if not ref:
+            return None
+        parts = ref.split("/")
+        if len(parts) not in (3, 4):
+            return None
+        obj = self.site.objectives.get("/".join(parts[:3]))
+        if obj is None:
+            return None
+        item: Objective | KeyResult | None = obj
+        kind = "objective"
+        title = obj.title
+        if len(parts) == 4:
+            item = self.site.key_result(ref)
+            if item is None:
+                return None
+            kind = "key result"
+            title = item.title
+        return RefInfo(
+            ref=ref,
+            url=urls.objective_ref(ref),
+            kind=kind,
+            title=title,
+            team=self.team(obj.team),
+            team_name=self.team_name(obj.team),
+            period=obj.period,
+            period_label=self.period_label(obj.period),
+            objective=obj,
+            item=item,
+        )
+
+    def aligns_to(self, item: Objective | KeyResult) -> list[tuple[str, RefInfo | None]]:
+        """(text, info) per aligns_to ref, in file order; info None when unresolved."""
+        out = []
+        for r in item.aligns_to:
+            info = self.ref(r.target) if r.target else None
+            out.append((r.raw, info))
+        return out
+
+    def depends_on(self, obj: Objective) -> list[tuple[str, RefInfo | None]]:
+        out = []
+        for r in obj.depends_on:
+            info = self.ref(r.target) if r.target else None
+            out.append((r.raw, info))
+        return out
+
+    def _reverse(self, mapping: dict[str, list[str]], ref: str) -> list[RefInfo]:
+        infos = [i for r in sorted(set(mapping.get(ref, []))) if (i := self.ref(r)) is not None]
+        infos.sort(key=lambda i: (self.period_pos(i.period), self.org_pos(i.team.id if i.team else ""), i.ref))
+        return infos
+
+    def aligned_from(self, ref: str) -> list[RefInfo]:
+        return self._reverse(self.site.aligned_from, ref)
+
+    def depended_on_by(self, ref: str) -> list[RefInfo]:
+        return self._reverse(self.site.depended_on_by, ref)
+
+    # ---- home page boards
+
+    def open_periods(self) -> list[str]:
+        return [p.id for p in self.periods if self.as_of <= p.end]
+
+    def at_risk_krs(self) -> list[KeyResult]:
+        """At-risk key results of open periods, by period, organisation order, ref."""
+        out: list[tuple[Any, KeyResult]] = []
+        open_ids = set(self.open_periods())
+        for ref in sorted(self.site.objectives):
+            o = self.site.objectives[ref]
+            if o.period not in open_ids:
+                continue
+            for i, kr in enumerate(o.key_results):
+                if kr.status == "at-risk":
+                    out.append(((self.period_pos(o.period), self.org_pos(o.team), o.id, i), kr))
+        out.sort(key=lambda x: x[0])
+        return [kr for _, kr in out]
+
+    def help_requests(self) -> list[Checkin]:
+        """Each team's latest counted check-in, when it asks for help; organisation order."""
+        out = []
+        for tid in self.team_order:
+            ci = self.latest_checkin(tid)
+            if ci is not None and ci.help:
+                out.append(ci)
+        return out
+
+    def stale_groups(self) -> list[tuple[Team, str, list[KeyResult], Checkin | None]]:
+        """(team, period, stale KRs, latest counted check-in) for each team-period with
+        stale key results; period order then organisation order."""
+        out = []
+        for pid in self.open_periods():
+            for tid in self.team_order:
+                krs = [kr for o in self.objectives(tid, pid) for kr in o.key_results if kr.stale]
+                if krs:
+                    cis = [c for c in self.checkins(tid, pid) if c.counted]
+                    out.append((self.site.teams[tid], pid, krs, cis[-1] if cis else None))
+        return out
+
+    # ---- alignment
+
+    def alignment(self, period_id: str) -> tuple[list[TreeNode], list[TreeNode], list[Objective]]:
+        """(root-team trees, other trees, objectives standing on their own) for a period.
+
+        Shown items are objectives whose period overlaps the page's period; trees start at
+        the root teams' objectives of the period and of every period containing it."""
+        page = self.period(period_id)
+        if page is None:
+            return [], [], []
+
+        def overlaps(o: Objective) -> bool:
+            p = self.period(o.period)
+            return p is not None and p.start <= page.end and page.start <= p.end
+
+        def contained(o: Objective) -> bool:
+            p = self.period(o.period)
+            return p is not None and page.contains(p)
+
+        cands = {ref: o for ref, o in self.site.objectives.items() if overlaps(o)}
+        shown: set[str] = set()
+
+        def obj_sort_key(o: Objective) -> tuple:
+            return (self.period_pos(o.period), self.org_pos(o.team), o.id)
+
+        def aligned_nodes(ref: str, path: frozenset[str]) -> list[TreeNode]:
+            nodes = []
+            infos = []
+            for r in sorted(set(self.site.aligned_from.get(ref, []))):
+                info = self.ref(r)
+                if info is None or info.objective is None or info.objective.ref not in cands:
+                    continue
+                infos.append(info)
+            infos.sort(key=lambda i: (obj_sort_key(i.objective), i.ref))
+            for info in infos:
+                nodes.append(build(info, path))
+            return nodes
+
+        def build(info: RefInfo, path: frozenset[str]) -> TreeNode:
+            node = TreeNode(ref=info.ref, kind=info.kind, info=info, item=info.item)
+            if info.ref in path:
+                node.repeat = True
+                return node
+            path = path | {info.ref}
+            if info.kind == "objective":
+                shown.add(info.ref)
+                for kr in info.item.key_results:
+                    kinfo = self.ref(kr.ref)
+                    if kinfo is None:
+                        continue
+                    knode = TreeNode(ref=kr.ref, kind="key result", info=kinfo, item=kr, own=True)
+                    knode.aligned = aligned_nodes(kr.ref, path | {kr.ref})
+                    node.own_krs.append(knode)
+            node.aligned = aligned_nodes(info.ref, path)
+            return node
+
+        root_trees = [build(self.ref(o.ref), frozenset()) for o in self.root_objectives(period_id)]
+
+        def targets_in_cands(o: Objective) -> bool:
+            refs = [r.target for r in o.aligns_to] + [
+                r.target for kr in o.key_results for r in kr.aligns_to
+            ]
+            for t in refs:
+                if not t:
+                    continue
+                info = self.ref(t)
+                if info is not None and info.objective is not None and info.objective.ref in cands:
+                    return True
+            return False
+
+        def has_aligned(o: Objective) -> bool:
+            refs = [o.ref] + [kr.ref for kr in o.key_results]
+            return any(
+                any(
+                    (i := self.ref(r)) is not None and i.objective is not None and i.objective.ref in cands
+                    for r in self.site.aligned_from.get(x, [])
+                )
+                for x in refs
+            )
+
+        def is_alone(o: Objective) -> bool:
+            if o.aligns_to or any(kr.aligns_to for kr in o.key_results):
+                return False
+            refs = [o.ref] + [kr.ref for kr in o.key_results]
+            return not any(self.site.aligned_from.get(x) for x in refs)
+
+        def subtree_has_contained(node: TreeNode) -> bool:
+            if node.kind == "objective" and contained(node.item):
+                return True
+            if node.kind == "key result":
+                o = self.objective_of(node.item)
+                if o is not None and contained(o):
+                    return True
+            return any(subtree_has_contained(n) for n in node.own_krs + node.aligned)
+
+        other_trees: list[TreeNode] = []
+        for o in sorted(cands.values(), key=obj_sort_key):
+            if o.ref in shown or is_alone(o) or targets_in_cands(o) or not has_aligned(o):
+                continue
+            node = build(self.ref(o.ref), frozenset())
+            if subtree_has_contained(node):
+                other_trees.append(node)
+
+        alone = [
+            o
+            for o in sorted(cands.values(), key=obj_sort_key)
+            if contained(o) and o.ref not in shown and is_alone(o)
+        ]
+        return root_trees, other_trees, alone
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _url_quote(target: str) -> str:
+    """Percent-encode a link. Page URLs end in '/' (or '.html'), so a '#' followed by
+    no '/' starts the fragment; any other '#' (or '?') is part of a name."""
+    path, sep, frag = target.rpartition("#")
+    if not sep or "/" in frag:
+        return quote(target, safe="/-._~!$&'()*+,;=@")
+    return quote(path, safe="/-._~!$&'()*+,;=@") + "#" + quote(frag, safe="-._~!$&'()*+,;=:@")
+
+
+def _relative_url(page_url: str) -> Callable[[str], str]:
+    def url(target: str) -> str:
+        return _url_quote(urls.relative(page_url, target))
+
+    return url
+
+
+def _absolute_url(base_url: str) -> Callable[[str], str]:
+    base = "/" + (base_url or "/").strip("/")
+    base = base.rstrip("/") + "/"
+
+    def url(target: str) -> str:
+        return _url_quote(base + target)
+
+    return url
+
+
+def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[..., Markup]]:
+    """Per-page helpers that need the page's ``url``: links to a person and a team."""
+
+    def person_link(name: str | None) -> Markup:
+        p = v.person(name)
+        if p is not None:
+            return Markup('<a class="person" href="{}">{}</a>').format(url(p.url), p.name)
+        if name:
+            return Markup("{}").format(name)
+        return Markup('<span class="muted">—</span>')
+
+    def team_link(team_id: str | None) -> Markup:
+        t = v.team(team_id)
+        if t is not None:
+            return Markup('<a href="{}">{}</a>').format(url(urls.team(t.id)), t.name)
+        return Markup("{}").format(team_id or "")
+
+    return {"person_link": person_link, "team_link": team_link}
+
+
+@dataclass
+class _Page:
+    url: str
+    template: str
+    section: str
+    title: str
+    context: dict[str, Any]
+
+
+def _pages(site: Site, v: SiteView) -> list[_Page]:
+    pages: list[_Page] = []
+    add = pages.append
+    org_title = site.org.title or site.config.title
+    add(_Page(urls.HOME, "home.html", "home", org_title, {}))
+    add(_Page(PERIODS_URL, "periods.html", "periods", "Periods", {}))
+    for p in v.periods:
+        add(_Page(urls.period(p.id), "period.html", "periods", p.label or p.id, {"period": p}))
+        roots, others, alone = v.alignment(p.id)
+        add(
+            _Page(
+                urls.alignment(p.id),
+                "alignment.html",
+                "periods",
+                f"Alignment, {p.label or p.id}",
+                {"period": p, "trees": roots, "other_trees": others, "alone": alone},
+            )
+        )
+    add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}))
+    for tid in v.team_order:
+        team = site.teams[tid]
+        add(_Page(urls.team(tid), "team.html", "teams", team.name, {"team": team}))
+        for pid in v.team_periods(tid):
+            period = v.period(pid)
+            label = v.period_label(pid)
+            add(
+                _Page(
+                    urls.team_period(tid, pid),
+                    "team_period.html",
+                    "teams",
+                    f"{team.name}, {label}",
+                    {
+                        "team": team,
+                        "period": period,
+                        "period_id": pid,
+                        "objectives": v.objectives(tid, pid),
+                        "checkins": list(reversed(v.checkins(tid, pid))),
+                        "retro": site.retros.get((tid, pid)),
+                    },
+                )
+            )
+    for ref in sorted(site.objectives):
+        o = site.objectives[ref]
+        add(
+            _Page(
+                urls.objective(o.team, o.period, o.id),
+                "objective.html",
+                "teams",
+                o.title,
+                {"objective": o, "team": v.team(o.team), "period": v.period(o.period)},
+            )
+        )
+    for tp, cis in sorted(v.checkins_by_tp.items()):
+        for i, ci in enumerate(cis):
+            add(
+                _Page(
+                    urls.checkin(ci.team, ci.period, ci.name),
+                    "checkin.html",
+                    "teams",
+                    f"Check-in {ci.date.isoformat()}, {v.team_name(ci.team)}",
+                    {
+                        "checkin": ci,
+                        "team": v.team(ci.team),
+                        "period": v.period(ci.period),
+                        "previous": cis[i - 1] if i > 0 else None,
+                        "next": cis[i + 1] if i + 1 < len(cis) else None,
+                    },
+                )
+            )
+    add(_Page(urls.PEOPLE, "people.html", "people", "People", {}))
+    for person in v.people:
+        add(_Page(person.url, "person.html", "people", person.name, {"person": person}))
+    return pages
+
+
+PERIODS_URL = getattr(urls, "PERIODS", "periods/")
+
+
+def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
+    """Every page of the site: output-relative path -> UTF-8 bytes (sorted by path)."""
+    v = SiteView(site, people(site))
+    common = {
+        "site": site,
+        "v": v,
+        "config": site.config,
+        "site_title": site.config.title or "OKRs",
+        "as_of": site.as_of,
+        "current_period": v.current,
+        "periods_url": PERIODS_URL,
+    }
+    out: dict[str, bytes] = {}
+    owner: dict[str, str] = {}
+    folded: dict[str, str] = {}
+
+    def emit(url: str, template: str, section: str, title: str, extra: dict[str, Any], link) -> None:
+        path = urls.output_file(url)
+        if path in out:
+            raise DuplicateOutput(
+                f"two pages map to the same output file {path!r}: {owner[path]} and {template}"
+            )
+        key = path.casefold()
+        if key in folded:
+            raise DuplicateOutput(
+                f"two pages map to output files differing only in case: "
+                f"{folded[key]!r} and {path!r}"
+            )
+        ctx = dict(common)
+        ctx.update(extra)
+        ctx.update(page_url=url, url=link, section=section, page_title=title)
+        ctx.update(_link_helpers(v, link))
+        try:
+            html = env.get_template(template).render(ctx)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"rendering {path} with template {template}: {exc}") from exc
+        out[path] = html.encode("utf-8")
+        owner[path] = template
+        folded[key] = path
+
+    for page in _pages(site, v):
+        emit(page.url, page.template, page.section, page.title, page.context, _relative_url(page.url))
+    emit(
+        urls.NOT_FOUND_FILE,
+        "404.html",
+        "",
+        "Page not found",
+        {},
+        _absolute_url(site.config.base_url),
+    )
+    return dict(sorted(out.items()))
