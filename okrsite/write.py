@@ -6,9 +6,11 @@ failed or killed build leaves the previous site untouched and servable."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import os
 import shutil
 import tempfile
@@ -57,25 +59,55 @@ def write_tree(files: dict[str, bytes], folder: Path) -> None:
             fh.write(data)
 
 
-def write_site(files: dict[str, bytes], output: Path) -> None:
-    """Replace ``output`` by exactly ``files``; on any error the old output stays."""
+@contextlib.contextmanager
+def output_lock(output: Path, on_wait=None):
+    """Hold an exclusive lock on ``output`` while swapping it in: two builds started at
+    once on the same output take turns (the second calls ``on_wait`` and waits)."""
+    lock_path = output.parent / f".{output.name}.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def remove_leftovers(output: Path) -> None:
+    """Temporary folders of builds that were killed before they finished. Only called
+    with the lock held, so no running build owns them."""
+    for pattern in (f".{output.name}.new-*", f".{output.name}.old-*"):
+        for leftover in output.parent.glob(pattern):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_site(files: dict[str, bytes], output: Path, on_wait=None) -> None:
+    """Replace ``output`` by exactly ``files``; on any error, or if the process is killed
+    at any moment, the old output stays complete."""
     output = output.absolute()
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-    try:
-        write_tree(files, tmp)
-        os.chmod(tmp, 0o755)
-        if output.exists() and not output.is_symlink():
-            if exchange(tmp, output):
-                shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old site
-                return
-            old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
-            os.rmdir(old)
-            os.rename(output, old)
-            os.rename(tmp, output)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with output_lock(output, on_wait):
+        remove_leftovers(output)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+        try:
+            write_tree(files, tmp)
+            os.chmod(tmp, 0o755)
+            if output.exists() and not output.is_symlink():
+                if exchange(tmp, output):
+                    shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old site
+                    return
+                old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+                os.rmdir(old)
+                os.rename(output, old)
+                os.rename(tmp, output)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, output)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
