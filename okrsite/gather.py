@@ -28,7 +28,7 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
                 continue
             full = here / d
             if full.is_symlink():
-                rel = full.relative_to(root).as_posix()
+                rel = _rel(full, root)
                 if not _inside(full, content_real):
                     diags.warning(rel, 1, "symbolic link to a folder outside the content folder: ignored")
                     continue
@@ -40,7 +40,7 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
             if name.startswith(".") or not name.endswith(".md"):
                 continue
             full = here / name
-            rel = full.relative_to(root).as_posix()
+            rel = _rel(full, root)
             if full.is_symlink() and not _inside(full, content_real):
                 diags.warning(rel, 1, "symbolic link to a file outside the content folder: ignored")
                 continue
@@ -52,6 +52,12 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
             files.append(SourceFile(rel, data))
     files.sort(key=lambda f: f.path)
     return files
+
+
+def _rel(path: Path, root: Path) -> str:
+    """Path for diagnostics, relative to the folder of okrsite.yaml (``../x`` when the
+    content folder lives elsewhere)."""
+    return Path(os.path.relpath(path, root)).as_posix()
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -7,6 +7,7 @@ goes to the Diagnostics list; nothing raises on bad content."""
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -160,7 +161,7 @@ class Loader:
 
     # ------------------------------------------------------------------ entry point
     def load(self, files: list[SourceFile]) -> Site:
-        prefix = self.config.content_dir.strip("/") + "/"
+        prefix = content_prefix(self.config)
         classified: list[tuple[SourceFile, Classified]] = []
         for f in sorted(files, key=lambda f: f.path):
             rel = f.path[len(prefix):] if f.path.startswith(prefix) else f.path
@@ -217,10 +218,9 @@ class Loader:
                     checkins.append(ci)
 
         # teams that have folders but no _index.md still exist
-        content = self.config.content_dir.strip("/")
         for _, c in classified:
             if c.team and c.team not in teams:
-                teams[c.team] = Team(id=c.team, name=default_name(c.team), path=f"{content}/teams/{c.team}")
+                teams[c.team] = Team(id=c.team, name=default_name(c.team), path=f"{prefix}teams/{c.team}")
         for team_id, html in backlogs.items():
             teams[team_id].backlog_html = html
 
@@ -487,6 +487,12 @@ class Loader:
             confidence=u.fraction("confidence"), status=u.choice("status", STATUSES, None, "status"),
             score=u.fraction("score"), note=u.text("note"),
         )
+
+
+def content_prefix(config: Config) -> str:
+    """How content paths start, as gather writes them: 'content/' or '../shared/content/'."""
+    root = config.root.replace("\\", "/")
+    return posixpath.relpath(posixpath.join(root, config.content_dir.replace("\\", "/")), root) + "/"
 
 
 def default_name(identifier: str) -> str:

@@ -375,3 +375,16 @@ def test_broken_user_template_is_a_diagnostic_at_its_line(tmp_path, template, li
     assert "Traceback" not in proc.stderr
     assert proc.stdout.startswith(f"themes/mine/templates/home.html:{line}: error: ") and message in proc.stdout
     assert not (tmp_path / "public").exists()
+
+
+@pytest.mark.parametrize("absolute", [False, True])
+def test_content_folder_outside_the_config_folder(tmp_path, absolute):
+    write_tree(tmp_path, {
+        "shared/content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
+    })
+    (tmp_path / "site").mkdir()
+    content_dir = str(tmp_path / "shared" / "content") if absolute else "../shared/content"
+    (tmp_path / "site" / "okrsite.yaml").write_text(f"as_of: 2026-11-20\ncontent_dir: {content_dir}\n")
+    proc = run_check(tmp_path / "site")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert proc.stdout == "../shared/content/teams/solo/2026-Q4/one.md:1: warning: no owner: name one accountable person, role or team with 'owner:'\n"
