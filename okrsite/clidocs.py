@@ -47,11 +47,27 @@ def commands() -> list[str]:
     return []
 
 
+def subcommands(name: str) -> list[str]:
+    """The sub-commands of a command that has them (``okrsite new checkin``...)."""
+    import argparse
+
+    parser = make_parser()
+    for action in parser._subparsers._group_actions:  # noqa: SLF001
+        sub = action.choices[name]
+        for inner in sub._actions:  # noqa: SLF001
+            if isinstance(inner, argparse._SubParsersAction):  # noqa: SLF001
+                return list(inner.choices)
+    return []
+
+
 def render() -> str:
     parts = [HEADER, "## okrsite\n", "```\n" + help_text([]) + "```\n"]
     for name in commands():
         parts.append(f"## okrsite {name}\n")
         parts.append("```\n" + help_text([name]) + "```\n")
+        for inner in subcommands(name):
+            parts.append(f"### okrsite {name} {inner}\n")
+            parts.append("```\n" + help_text([name, inner]) + "```\n")
     return "\n".join(parts)
 
 

@@ -10,20 +10,22 @@ from pathlib import Path
 
 from .diagnostics import Diagnostics
 from .fields import PERIOD_ID_RE, Reader, check_id
-from .model import Config, Diagnostic, LintConfig, Period, StatusConfig
+from .model import Config, Diagnostic, LimitsConfig, LintConfig, Period, StatusConfig
 from .parse import LineDict, YamlProblem, decode, load_yaml
 
 CONFIG_KEYS = (
     "title", "base_url", "content_dir", "output_dir", "theme", "as_of", "periods",
     "status", "lint", "grading_window_days", "markdown", "search",
+    "codeowners_fallback", "site_url", "limits",
 )
 STATUS_KEYS = ("confidence_on_track", "confidence_behind", "pace_on_track", "pace_behind", "stale_after_days")
 LINT_KEYS = ("max_objectives", "min_key_results", "max_key_results")
+LIMITS_KEYS = ("max_file_kb", "max_key_results", "max_yaml_depth", "max_yaml_nodes", "max_period_days")
 PERIOD_KEYS = ("id", "start", "end", "label")
 
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_HALF = re.compile(r"^(\d{4})-H([12])$")
+_YEAR = re.compile(r"^(\d{4})\Z")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])\Z")
+_HALF = re.compile(r"^(\d{4})-H([12])\Z")
 
 
 class ConfigError(Exception):
@@ -86,8 +88,15 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
     config.output_dir = r.text("output_dir", default="public") or "public"
     config.theme = r.text("theme", default=None) or None
     config.as_of = r.date("as_of")
-    config.grading_window_days = r.integer("grading_window_days", 30)
+    config.grading_window_days = r.integer("grading_window_days", 30, maximum=3660)
     config.search = r.boolean("search", True)
+    config.codeowners_fallback = [owner for owner, _ in r.text_list("codeowners_fallback", one_allowed=True)]
+    site_url = r.text("site_url", default="") or ""
+    if site_url:
+        if re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", site_url):
+            config.site_url = site_url if site_url.endswith("/") else site_url + "/"
+        else:
+            diags.error(path, r.line("site_url"), f"'site_url' must be a full address like https://okrs.example.com/, not {site_url!r}")
 
     if (status := r.mapping("status")) is not None:
         s = Reader(diags, path, status, STATUS_KEYS, "status")
@@ -107,6 +116,16 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
             min_key_results=li.integer("min_key_results", d.min_key_results, 0),
             max_key_results=li.integer("max_key_results", d.max_key_results, 1),
         )
+    if (limits := r.mapping("limits")) is not None:
+        lim = Reader(diags, path, limits, LIMITS_KEYS, "limits")
+        d = LimitsConfig()
+        config.limits = LimitsConfig(
+            max_file_kb=lim.integer("max_file_kb", d.max_file_kb, 1, 1024 * 1024),
+            max_key_results=lim.integer("max_key_results", d.max_key_results, 1, 100_000),
+            max_yaml_depth=lim.integer("max_yaml_depth", d.max_yaml_depth, 2, 500),
+            max_yaml_nodes=lim.integer("max_yaml_nodes", d.max_yaml_nodes, 100, 10_000_000),
+            max_period_days=lim.integer("max_period_days", d.max_period_days, 1, 3_000_000),
+        )
     if (md := r.mapping("markdown")) is not None:
         config.allow_html = Reader(diags, path, md, ("allow_html",), "markdown").boolean("allow_html", False)
 
@@ -121,12 +140,20 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
         if pid in seen:
             diags.error(path, p.line("id"), f"period '{pid}' is declared twice (first at line {seen[pid]})")
             continue
+        same = next((other for other in seen if other.casefold() == pid.casefold()), None)
+        if same is not None:
+            diags.error(path, p.line("id"), f"period '{pid}' differs only in case from '{same}' (line {seen[same]}): "
+                        "their pages would be one folder on a case-insensitive file system")
+            continue
         seen[pid] = p.line("id")
         if start is None or end is None:
             continue
         if end < start:
             diags.error(path, p.line("end"), f"period '{pid}' ends ({end}) before it starts ({start})")
             continue
+        if (end - start).days + 1 > config.limits.max_period_days:
+            diags.warning(path, p.line("end"), f"period '{pid}' is {(end - start).days + 1:,} days long (more than "
+                          f"limits.max_period_days, {config.limits.max_period_days:,}): is a year mistyped?")
         cal = calendar_period(pid)
         config.periods.append(Period(pid, start, end, label or (cal.label if cal else pid), declared=True))
 

@@ -10,9 +10,9 @@ from datetime import date
 from .diagnostics import Diagnostics, unknown_key_message
 from .parse import LineDict, LineList, type_name
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-PERIOD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
-DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")  # \Z: "$" would accept a final newline
+PERIOD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*\Z")
+DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\Z")
 
 MISSING = object()
 
@@ -116,7 +116,7 @@ class Reader:
             return default
         return value
 
-    def integer(self, key, default, minimum=0):
+    def integer(self, key, default, minimum=0, maximum=None):
         if self._missing(key, False):
             return default
         value = self.m[key]
@@ -125,6 +125,10 @@ class Reader:
             return default
         if value < minimum:
             self.diags.error(self.path, self.line(key), f"'{key}' must be at least {minimum}, not {value}")
+            return default
+        if maximum is not None and value > maximum:
+            shown = f"{value:,}" if value < 10**30 else "a number that large"
+            self.diags.error(self.path, self.line(key), f"'{key}' must be at most {maximum:,}, not {shown}")
             return default
         return value
 

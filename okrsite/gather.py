@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from .diagnostics import Diagnostics
@@ -12,7 +13,10 @@ from .model import Config, SourceFile
 def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
     """Every Markdown file under the content folder, sorted by path. Hidden files and
     folders are skipped; symlinks that lead outside the content folder are ignored with
-    a warning; unreadable files are reported."""
+    a warning. A file that cannot be read, is not a regular file or is larger than
+    ``limits.max_file_kb`` is not read: it is kept with its ``problem``, which the loader
+    reports at line 1 (so that an objective that exists but cannot be read causes no
+    further errors in the check-ins that update it)."""
     root = Path(config.root)
     content = (root / config.content_dir)
     if not content.is_dir():
@@ -44,14 +48,35 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
             if full.is_symlink() and not _inside(full, content_real):
                 diags.warning(rel, 1, "symbolic link to a file outside the content folder: ignored")
                 continue
-            try:
-                data = full.read_bytes()
-            except OSError as exc:
-                diags.error(rel, 1, f"cannot read the file: {exc.strerror or exc}")
-                continue
-            files.append(SourceFile(rel, data))
+            files.append(read_source(full, rel, config.limits.max_file_kb * 1024))
     files.sort(key=lambda f: f.path)
     return files
+
+
+def read_source(full: Path, rel: str, max_bytes: int) -> SourceFile:
+    """One content file, read only when it is a regular file of at most ``max_bytes``
+    (a named pipe would block the build; a huge file would fill its memory)."""
+    from .load import too_large
+
+    try:
+        with open(full, "rb", opener=_open_nonblocking) as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return SourceFile(rel, b"", "not a regular file: ignored")
+            if info.st_size > max_bytes:
+                return SourceFile(rel, b"", too_large(info.st_size, max_bytes // 1024))
+            data = fh.read(max_bytes + 1)  # the file may grow while it is read
+    except OSError as exc:
+        return SourceFile(rel, b"", f"cannot read the file: {exc.strerror or exc}")
+    if len(data) > max_bytes:
+        return SourceFile(rel, b"", too_large(len(data), max_bytes // 1024))
+    return SourceFile(rel, data)
+
+
+def _open_nonblocking(path, flags):
+    # O_NONBLOCK: opening a named pipe returns at once (instead of waiting for a writer);
+    # it changes nothing for regular files
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _rel(path: Path, root: Path) -> str:

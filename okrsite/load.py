@@ -17,8 +17,8 @@ from .fields import ID_RE, PERIOD_ID_RE, Reader, check_id, is_number, parse_date
 from .markdown import Markdown, safe_link
 from .model import (
     COMMITMENTS, INITIATIVE_STATUSES, KR_TYPES, STATUSES, Checkin, Config, Initiative,
-    KeyResult, Kpi, Objective, Org, Period, Ref, Retro, Site, SourceFile, Strategy, Team,
-    Update,
+    KeyResult, Kpi, LimitsConfig, Objective, Org, Period, Ref, Retro, Site, SourceFile,
+    Strategy, Team, Update,
 )
 from .parse import LineDict, Parsed, parse, type_name
 
@@ -113,14 +113,18 @@ class ParseCache:
     Cached values are never mutated by the loader."""
 
     def __init__(self) -> None:
-        self.parsed: dict[tuple[bytes, bool], Parsed] = {}
+        self.parsed: dict[tuple, Parsed] = {}
         self.html: dict[tuple[bytes, bool], str] = {}
 
-    def parse(self, data: bytes, front_matter: bool) -> Parsed:
-        key = (hashlib.blake2b(data, digest_size=20).digest(), front_matter)
+    def parse(self, data: bytes, front_matter: bool, limits: LimitsConfig | None = None) -> Parsed:
+        """``parse`` memoised; the limits are part of the key (the same bytes may be fine
+        under one okrsite.yaml and too deep under another)."""
+        limits = limits or LimitsConfig()
+        bounds = (limits.max_yaml_depth, limits.max_yaml_nodes)
+        key = (hashlib.blake2b(data, digest_size=20).digest(), front_matter, bounds)
         hit = self.parsed.get(key)
         if hit is None:
-            hit = self.parsed[key] = parse(data, front_matter)
+            hit = self.parsed[key] = parse(data, front_matter, *bounds)
         return hit
 
     def render(self, md: Markdown, text: str) -> str:
@@ -163,6 +167,8 @@ class Loader:
     def load(self, files: list[SourceFile]) -> Site:
         prefix = content_prefix(self.config)
         classified: list[tuple[SourceFile, Classified]] = []
+        folded: dict[str, str] = {}  # case-folded folder or file path -> as first seen
+        clashed: set[str] = set()
         for f in sorted(files, key=lambda f: f.path):
             rel = f.path[len(prefix):] if f.path.startswith(prefix) else f.path
             c = classify(rel)
@@ -183,10 +189,21 @@ class Loader:
             if c.kind == "checkin" and not CHECKIN_NAME_RE.match(c.name):
                 self.diags.error(f.path, 1, f"invalid check-in file name {c.name!r}: name it after its date, like 2026-11-20.md")
                 continue
+            if self.case_clash(f.path, rel, folded, clashed):
+                continue
             classified.append((f, c))
 
         folder_periods = {c.period for _, c in classified if c.period}
         periods, unknown = site_periods(self.config, folder_periods)
+        # a calendar period folder ('2026-Q4') and a declared period differing only in
+        # case ('2026-q4') would be one page on a case-insensitive file system
+        declared = {p.id.casefold(): p.id for p in self.config.periods}
+        period_clash: dict[str, str] = {}
+        for pid in list(periods):
+            other = declared.get(pid.casefold())
+            if other is not None and other != pid:
+                del periods[pid]
+                period_clash[pid] = other
         reported_unknown = set()
         org = Org(title=self.config.title)
         teams: dict[str, Team] = {}
@@ -195,6 +212,13 @@ class Loader:
         checkins = []
         retros = {}
         for f, c in classified:
+            if c.period in period_clash:
+                if c.period not in reported_unknown:
+                    reported_unknown.add(c.period)
+                    self.diags.error(f.path, 1, f"period folder '{c.period}' differs only in case from the period "
+                                     f"'{period_clash[c.period]}' declared in {self.config.path}: on a case-insensitive "
+                                     "file system they are the same; rename the folder (ignored)")
+                continue
             if c.period in unknown:
                 if c.period not in reported_unknown:
                     reported_unknown.add(c.period)
@@ -238,8 +262,37 @@ class Loader:
         )
 
     # ------------------------------------------------------------------ helpers
+    def case_clash(self, path: str, rel: str, folded: dict[str, str], clashed: set[str]) -> bool:
+        """Whether a folder or file of ``rel`` differs only in case from one seen before
+        (``2026-Q4/`` and ``2026-q4/``, ``late.md`` and ``Late.md``): on a case-insensitive
+        file system (macOS, Windows) they are one, and their pages would overwrite each
+        other. The first (in path order) is kept; the other is an error, reported once."""
+        parts = rel.split("/")
+        for i in range(1, len(parts) + 1):
+            here = "/".join(parts[:i])
+            first = folded.setdefault(here.casefold(), here)
+            if first != here:
+                if here not in clashed:
+                    clashed.add(here)
+                    what = "file" if i == len(parts) else "folder"
+                    self.diags.error(path, 1, f"this {what} differs only in case from '{first}': on a case-insensitive "
+                                     "file system they are the same, and their pages would overwrite each other; rename one "
+                                     "(ignored)")
+                return True
+        return False
+
     def parse(self, f: SourceFile, front_matter=True) -> Parsed:
-        parsed = self.cache.parse(f.data, front_matter) if self.cache else parse(f.data, front_matter)
+        limits = self.config.limits
+        if f.problem or len(f.data) > limits.max_file_kb * 1024:
+            # not read (gather checks the size before reading; files given in memory are
+            # checked here): the file's only diagnostic, and the objective still exists
+            problem = f.problem or too_large(len(f.data), limits.max_file_kb)
+            self.diags.error(f.path, 1, problem)
+            return Parsed(None, "", 1, [(1, "error", problem)])
+        if self.cache:
+            parsed = self.cache.parse(f.data, front_matter, limits)
+        else:
+            parsed = parse(f.data, front_matter, limits.max_yaml_depth, limits.max_yaml_nodes)
         for line, severity, message in parsed.problems:
             self.diags.add(f.path, line, severity, message)
         return parsed
@@ -353,6 +406,11 @@ class Loader:
         if "key_results" in m and isinstance(m["key_results"], list) and not m["key_results"]:
             self.diags.error(f.path, r.line("key_results"), "'key_results' must not be empty: an objective needs measurable key results")
         obj.key_results_written = len(items)
+        cap = self.config.limits.max_key_results
+        if len(items) > cap:
+            self.diags.error(f.path, items[cap].line, f"too many key results ({len(items):,}): only the first {cap} are "
+                             f"read (limits.max_key_results in {self.config.path}); an objective needs a few, not hundreds")
+            items = items[:cap]
         seen: dict[str, int] = {}
         for index, item in enumerate(items, start=1):
             kr = self.key_result(f.path, item, index, obj)
@@ -426,7 +484,10 @@ class Loader:
         name_date = parse_date(c.name)
         if isinstance(name_date, date) and name_date != when:
             self.diags.warning(f.path, r.line("date"), f"the file name says {c.name} but 'date' is {when}: rename the file or fix the date")
-        last_day = period.end + timedelta(days=self.config.grading_window_days)
+        try:
+            last_day = period.end + timedelta(days=self.config.grading_window_days)
+        except OverflowError:  # a period ending near the year 9999
+            last_day = date.max
         if when < period.start:
             self.diags.error(f.path, r.line("date"), f"check-in dated {when}, before period {period.id} starts ({period.start})")
             return None
@@ -487,6 +548,12 @@ class Loader:
             confidence=u.fraction("confidence"), status=u.choice("status", STATUSES, None, "status"),
             score=u.fraction("score"), note=u.text("note"),
         )
+
+
+def too_large(size: int, max_kb: int) -> str:
+    """The diagnostic of a file over ``limits.max_file_kb``."""
+    shown = f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{-(-size // 1024):,} KB"
+    return f"file too large ({shown}; the limit is {max_kb:,} KB, limits.max_file_kb in okrsite.yaml): not read"
 
 
 def content_prefix(config: Config) -> str:

@@ -48,10 +48,13 @@ class Diagnostic:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A content file as read from disk: path relative to the site root (posix)."""
+    """A content file as read from disk: path relative to the site root (posix).
+    ``problem``: why it could not be read (too large, unreadable); its ``data`` is then
+    empty, and the loader reports the problem once, at line 1, as the file's only one."""
 
     path: str
     data: bytes
+    problem: str = ""
 
 
 @dataclass
@@ -87,6 +90,18 @@ class LintConfig:
 
 
 @dataclass
+class LimitsConfig:
+    """Bounds on what one content file may cost (``limits:`` in okrsite.yaml), so that
+    no file, however written, makes a build slow or huge."""
+
+    max_file_kb: int = 1024  # a bigger file is an error at line 1, and is not read
+    max_key_results: int = 50  # per objective: beyond it an error, and the rest are ignored
+    max_yaml_depth: int = 50  # nesting levels of front matter
+    max_yaml_nodes: int = 20_000  # values in one file's front matter, aliases expanded
+    max_period_days: int = 3700  # a longer period is a warning (a typo in a year?)
+
+
+@dataclass
 class Config:
     root: str = "."  # folder holding okrsite.yaml (absolute, set by the CLI)
     path: str = "okrsite.yaml"  # config file name relative to root, for diagnostics
@@ -102,6 +117,11 @@ class Config:
     grading_window_days: int = 30
     allow_html: bool = False
     search: bool = True
+    # owners of content no team maintains, in the generated CODEOWNERS (``okrsite codeowners``)
+    codeowners_fallback: list[str] = field(default_factory=list)
+    # the public address of the site ("https://okrs.example.com/"): absolute links and ids in feeds
+    site_url: str | None = None
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
 
 
 @dataclass

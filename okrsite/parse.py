@@ -18,8 +18,9 @@ try:  # the C parser is several times faster; line numbers are the same
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+# Defaults of ``limits.max_yaml_depth`` and ``limits.max_yaml_nodes`` (okrsite.yaml)
 MAX_DEPTH = 50
-MAX_NODES = 200_000
+MAX_NODES = 20_000
 
 
 class LineDict(dict):
@@ -67,7 +68,9 @@ class Parsed:
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_TEXT_TAGS = (_STR_TAG, _TIMESTAMP_TAG, _MERGE_TAG, "tag:yaml.org,2002:value")
 _SafeConstructor = yaml.constructor.SafeConstructor
 _SCALAR_CONSTRUCTORS = {
     "tag:yaml.org,2002:null": _SafeConstructor.construct_yaml_null,
@@ -80,8 +83,9 @@ _SCALAR_CONSTRUCTORS = {
 class _Converter:
     """Turns a composed node graph into LineDict / LineList / scalars."""
 
-    def __init__(self, offset: int):
+    def __init__(self, offset: int, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES):
         self.offset = offset
+        self.max_depth, self.max_nodes = max_depth, max_nodes
         self.constructor = yaml.constructor.SafeConstructor()
         self.nodes = 0
         self.duplicates: list[tuple[int, str]] = []
@@ -91,10 +95,12 @@ class _Converter:
 
     def convert(self, node, depth: int = 0):
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise YamlProblem(self.line(node), f"front matter too large (more than {MAX_NODES} YAML nodes; aliases expanding?)")
-        if depth > MAX_DEPTH:
-            raise YamlProblem(self.line(node), f"front matter nested too deeply (more than {MAX_DEPTH} levels)")
+        if self.nodes > self.max_nodes:
+            raise YamlProblem(self.line(node), f"front matter too large: more than {self.max_nodes:,} values, aliases "
+                              "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)")
+        if depth > self.max_depth:
+            raise YamlProblem(self.line(node), f"front matter nested too deeply: more than {self.max_depth} levels "
+                              "(limits.max_yaml_depth in okrsite.yaml)")
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -104,27 +110,55 @@ class _Converter:
                 out.item_lines.append(self.line(item))
             return out
         if isinstance(node, yaml.MappingNode):
-            try:
-                self.constructor.flatten_mapping(node)  # YAML merge keys (<<)
-            except yaml.YAMLError as exc:
-                raise YamlProblem(self.line(node), _yaml_message(exc)) from None
             out = LineDict(self.line(node))
+            merges = []
             for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG and isinstance(key_node, yaml.ScalarNode):
+                    merges.append(value_node)
+                    continue
                 key = self.convert(key_node, depth + 1)
                 if isinstance(key, (dict, list)):
                     raise YamlProblem(self.line(key_node), "a mapping key must be a plain value")
-                if key in out:
-                    self.duplicates.append((self.line(key_node), f"duplicate key '{key}' (first at line {out.key_lines[key]}); the last one is used"))
+                try:
+                    if key in out:
+                        self.duplicates.append((self.line(key_node), f"duplicate key '{key}' (first at line {out.key_lines[key]}); the last one is used"))
+                except TypeError:  # an unhashable key cannot get here; be safe anyway
+                    raise YamlProblem(self.line(key_node), "a mapping key must be a plain value") from None
                 out[key] = self.convert(value_node, depth + 1)
                 out.key_lines[key] = self.line(key_node)
                 out.value_lines[key] = self.line(value_node)
+            if merges:
+                out = self.merge(node, out, merges, depth)
             return out
         raise YamlProblem(self.line(node), "unsupported YAML node")  # pragma: no cover
 
+    def merge(self, node, own: LineDict, merges: list, depth: int) -> LineDict:
+        """YAML merge keys (``<<: *defaults`` or ``<<: [*a, *b]``): the mapping's own keys
+        win, then earlier merged mappings over later ones. Each merged mapping is
+        converted (and counted) again where it is used, so that merges of merges cannot
+        grow past ``max_nodes`` unnoticed."""
+        out = LineDict(own.line)
+        for value_node in merges:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise YamlProblem(self.line(value_node), "a merge key '<<' takes a mapping or a list of mappings")
+                merged = self.convert(source, depth + 1)
+                for key, value in merged.items():
+                    if key not in out and key not in own:
+                        out[key] = value
+                        out.key_lines[key] = merged.key_lines.get(key, merged.line)
+                        out.value_lines[key] = merged.value_lines.get(key, merged.line)
+        for key, value in own.items():
+            out[key] = value
+            out.key_lines[key] = own.key_lines[key]
+            out.value_lines[key] = own.value_lines[key]
+        return out
+
     def scalar(self, node):
         tag = node.tag
-        if tag == _STR_TAG or tag == _TIMESTAMP_TAG:
-            return node.value  # dates stay text: the validator parses them
+        if tag in _TEXT_TAGS:
+            return node.value  # dates stay text: the validator parses them; '<<' or '=' as a value is text
         construct = _SCALAR_CONSTRUCTORS.get(tag)
         if construct is None:
             raise YamlProblem(self.line(node), f"unsupported YAML tag {tag!r}")
@@ -149,9 +183,12 @@ def _yaml_line(exc: yaml.YAMLError, offset: int) -> int:
     return mark.line + 1 + offset
 
 
-def load_yaml(text: str, offset: int = 0) -> tuple[object, list[tuple[int, str]]]:
+def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
+              max_nodes: int = MAX_NODES) -> tuple[object, list[tuple[int, str]]]:
     """Parse one YAML document. Returns (data, duplicate-key warnings) or raises
-    YamlProblem with the line (counted from the top of the file, after ``offset``)."""
+    YamlProblem with the line (counted from the top of the file, after ``offset``).
+    More than ``max_depth`` levels of nesting or ``max_nodes`` values (aliases counted
+    each time they are used) is a YamlProblem, found in time and memory bounded by them."""
     try:
         loader = _Loader(text)
         try:
@@ -164,7 +201,7 @@ def load_yaml(text: str, offset: int = 0) -> tuple[object, list[tuple[int, str]]
         raise YamlProblem(1 + offset, "invalid YAML: nested too deeply") from None
     if node is None:
         return None, []
-    conv = _Converter(offset)
+    conv = _Converter(offset, max_depth, max_nodes)
     try:
         data = conv.convert(node)
     except RecursionError:
@@ -201,8 +238,9 @@ def split_front_matter(text: str) -> tuple[str | None, int, str, int]:
     raise YamlProblem(last, "front matter is not closed: add a line '---' after it")
 
 
-def parse(data: bytes, front_matter: bool = True) -> Parsed:
-    """Parse a content file. Problems are returned, never raised."""
+def parse(data: bytes, front_matter: bool = True, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Parsed:
+    """Parse a content file. Problems are returned, never raised. ``max_depth`` and
+    ``max_nodes`` bound the front matter (``limits`` in okrsite.yaml)."""
     problems: list[tuple[int, str, str]] = []
     try:
         text = decode(data)
@@ -219,7 +257,7 @@ def parse(data: bytes, front_matter: bool = True) -> Parsed:
     if fm is None:
         return Parsed(None, body, body_line, problems)
     try:
-        data_, dups = load_yaml(fm, offset=1)
+        data_, dups = load_yaml(fm, offset=1, max_depth=max_depth, max_nodes=max_nodes)
     except YamlProblem as exc:
         line = min(exc.line, close_line) if close_line else exc.line
         return Parsed(LineDict(1), body, body_line, [(line, "error", exc.message)] + problems)

@@ -455,6 +455,11 @@ class SiteView:
                         self.contributions.setdefault(c, []).append(kr)
         for lst in self.contributions.values():
             lst.sort(key=lambda kr: (-self.period_pos(kr.objective.split("/")[1]), kr.objective))
+        # computed on first use by the pictures (charts, "this week")
+        self._progress_cache: dict[str, list[Any]] = {}
+        self._weeks_cache: dict[tuple[str, str], list[Any]] = {}
+        self._this_week: Any = None
+        self._focus: dict[str, list[str]] = {}  # period -> teams with a focused alignment page
 
     # ---- basic lookups
 
@@ -816,6 +821,147 @@ class SiteView:
         ]
         return root_trees, other_trees, alone
 
+    # ---- pictures: charts, the heat map, "this week" (charts.py, history.py)
+
+    def node_team(self, node: TreeNode) -> str:
+        return node.info.objective.team if node.info.objective else ""
+
+    def kr_chart(self, kr: KeyResult) -> Any:
+        from . import charts
+
+        obj = self.objective_of(kr)
+        period = self.period(obj.period) if obj else None
+        if period is None:
+            return None
+        return charts.kr_chart(kr, period, self.as_of, "chart-" + urls.kr_anchor(kr.id))
+
+    def progress_points(self, obj: Objective) -> list[Any]:
+        """The objective's progress at each check-in of its team-period (history.py)."""
+        from . import history
+
+        if obj.ref not in self._progress_cache:
+            period = self.period(obj.period)
+            cis = [c for c in self.checkins(obj.team, obj.period) if c.counted]
+            self._progress_cache[obj.ref] = (
+                history.progress_series(obj, period, cis, self.site.config.status) if period else []
+            )
+        return self._progress_cache[obj.ref]
+
+    def objective_chart(self, obj: Objective) -> Any:
+        from . import charts
+
+        period = self.period(obj.period)
+        pts = self.progress_points(obj)
+        if period is None or not pts:
+            return None
+        title = f"{obj.title}: progress over {period.label or period.id}, against the expected pace"
+        return charts.progress_chart([(p.date, p.progress) for p in pts], period, self.as_of, title,
+                                     "chart-objective")
+
+    def colour_weeks(self, team_id: str, period_id: str) -> list[Any]:
+        """Colour counts of the team's key results at the end of each week of the period."""
+        from . import history
+
+        key = (team_id, period_id)
+        if key not in self._weeks_cache:
+            period = self.period(period_id)
+            self._weeks_cache[key] = (
+                history.colour_weeks(self.objectives(team_id, period_id), period, self.as_of,
+                                     self.site.config.status) if period else []
+            )
+        return self._weeks_cache[key]
+
+    def colours_chart(self, team_id: str, period_id: str) -> Any:
+        from . import charts
+
+        weeks = self.colour_weeks(team_id, period_id)
+        title = f"{self.team_name(team_id)}, {self.period_label(period_id)}: key results by status, week by week"
+        return charts.distribution_chart([(w.label, w.counts) for w in weeks], OPEN_COUNT_WORDS, title,
+                                         "chart-colours", GRADED_COUNT_WORDS)
+
+    def kpi_chart(self, kpi: Any) -> Any:
+        from . import charts
+
+        return charts.sparkline(kpi, f"chart-kpi-{kpi.id}")
+
+    def kpi_values(self, kpi: Any) -> list[tuple[date, float]]:
+        from . import charts
+
+        return charts.kpi_values(kpi)
+
+    def glance(self, period_id: str) -> tuple[list[tuple[Team, int, list[Objective]]], int]:
+        """Rows of the period's heat map: (team, depth, its objectives) in organisation
+        order, for the teams with objectives in the period and the teams above them;
+        and the largest number of objectives in a row."""
+        keep: set[str] = set()
+        for tid in self.team_order:
+            if self.objectives(tid, period_id):
+                t: str | None = tid
+                while t and t in self.site.teams and t not in keep:
+                    keep.add(t)
+                    t = self.site.teams[t].parent
+        rows = [(self.site.teams[t], self.depth.get(t, 0), self.objectives(t, period_id))
+                for t in self.team_order if t in keep]
+        return rows, max((len(objs) for _, _, objs in rows), default=0)
+
+    def set_focus_teams(self, period_id: str, teams: dict[int, frozenset[str]], trees: list[TreeNode],
+                        alone: list[Objective]) -> list[str]:
+        """Record (and return) the teams with a focused alignment page for the period:
+        those owning an item of its trees or an objective standing alone; organisation order."""
+        present: set[str] = {o.team for o in alone}
+        for node in trees:
+            present |= teams.get(id(node), frozenset())
+        self._focus[period_id] = [t for t in self.team_order if t in present]
+        return self._focus[period_id]
+
+    def has_focus(self, period_id: str, team_id: str) -> bool:
+        """Whether the period's alignment has a page focused on the team."""
+        return team_id in self._focus.get(period_id, ())
+
+    def this_week(self) -> Any:
+        from . import history
+
+        if self._this_week is None:
+            self._this_week = history.this_week(self.site, self.team_order)
+        return self._this_week
+
+
+def subtree_teams(nodes: list[TreeNode]) -> dict[int, frozenset[str]]:
+    """id(node) -> the teams owning an item in the node's subtree (itself included)."""
+    out: dict[int, frozenset[str]] = {}
+
+    def walk(node: TreeNode) -> frozenset[str]:
+        if id(node) in out:
+            return out[id(node)]
+        teams = {node.info.objective.team} if node.info.objective else set()
+        for child in node.own_krs + node.aligned:
+            teams |= walk(child)
+        out[id(node)] = frozenset(teams)
+        return out[id(node)]
+
+    for n in nodes:
+        walk(n)
+    return out
+
+
+def focus_trees(nodes: list[TreeNode], team_id: str, teams: dict[int, frozenset[str]]) -> list[TreeNode]:
+    """The branches of alignment trees that involve one team: its own items with
+    everything aligned to them, and the chain above them. Nodes are shared, not copied,
+    where nothing is cut."""
+    out = []
+    for node in nodes:
+        if team_id not in teams.get(id(node), frozenset()):
+            continue
+        if node.info.objective and node.info.objective.team == team_id:
+            out.append(node)
+            continue
+        cut = TreeNode(ref=node.ref, kind=node.kind, info=node.info, item=node.item, own=node.own,
+                       repeat=node.repeat)
+        cut.own_krs = focus_trees(node.own_krs, team_id, teams)
+        cut.aligned = focus_trees(node.aligned, team_id, teams)
+        out.append(cut)
+    return out
+
 
 # --------------------------------------------------------------------------- rendering
 
@@ -883,16 +1029,33 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
     add(_Page(PERIODS_URL, "periods.html", "periods", "Periods", {}))
     for p in v.periods:
         add(_Page(urls.period(p.id), "period.html", "periods", p.label or p.id, {"period": p}))
+        add(_Page(urls.glance(p.id), "glance.html", "periods", f"At a glance, {p.label or p.id}", {"period": p}))
         roots, others, alone = v.alignment(p.id)
+        teams_of = subtree_teams(roots + others)
+        focus = v.set_focus_teams(p.id, teams_of, roots + others, alone)
         add(
             _Page(
                 urls.alignment(p.id),
                 "alignment.html",
                 "periods",
                 f"Alignment, {p.label or p.id}",
-                {"period": p, "trees": roots, "other_trees": others, "alone": alone},
+                {"period": p, "trees": roots, "other_trees": others, "alone": alone,
+                 "focus_team": None, "focus_teams": focus},
             )
         )
+        for tid in focus:
+            add(
+                _Page(
+                    urls.alignment_team(p.id, tid),
+                    "alignment.html",
+                    "periods",
+                    f"Alignment, {p.label or p.id}: {v.team_name(tid)}",
+                    {"period": p, "trees": focus_trees(roots, tid, teams_of),
+                     "other_trees": focus_trees(others, tid, teams_of),
+                     "alone": [o for o in alone if o.team == tid],
+                     "focus_team": site.teams[tid], "focus_teams": focus},
+                )
+            )
     add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}))
     for tid in v.team_order:
         team = site.teams[tid]
@@ -944,10 +1107,35 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
                     },
                 )
             )
+    add(_Page(urls.THIS_WEEK, "this_week.html", "this-week", "This week", {}))
     add(_Page(urls.PEOPLE, "people.html", "people", "People", {}))
     for person in v.people:
         add(_Page(person.url, "person.html", "people", person.name, {"person": person}))
+    if site.config.search:
+        add(_Page(urls.SEARCH, "search.html", "search", "Search", {"filters": search_filters(v)}))
     return pages
+
+
+@dataclass
+class SearchFilter:
+    """One filter control of the search page: URL parameter, label, (value, words)."""
+
+    name: str
+    label: str
+    any_label: str
+    options: list[tuple[str, str]]
+
+
+def search_filters(v: SiteView) -> list[SearchFilter]:
+    """The search page's filters, with their values (the index's filter values)."""
+    from .search import KINDS, STATUS_FILTER_WORDS
+
+    return [
+        SearchFilter("team", "Team", "All teams", [(t, v.team_name(t)) for t in v.team_order]),
+        SearchFilter("period", "Period", "All periods", [(p.id, p.label or p.id) for p in v.periods]),
+        SearchFilter("status", "Status", "Any status", list(STATUS_FILTER_WORDS.items())),
+        SearchFilter("kind", "Kind", "Any kind", list(KINDS.items())),
+    ]
 
 
 PERIODS_URL = getattr(urls, "PERIODS", "periods/")

@@ -11,8 +11,10 @@ TEAMS = "teams/"
 PERIODS = "periods/"  # index of all periods
 PEOPLE = "people/"
 SEARCH = "search/"
+THIS_WEEK = "this-week/"  # what changed in the week up to the as-of date
 NOT_FOUND_FILE = "404.html"
 JSON_FILE = "okrs.json"
+FEED_FILE = "feed.xml"  # the Atom feed of every check-in (feeds.py)
 
 
 def team(team_id: str) -> str:
@@ -48,8 +50,28 @@ def period(period_id: str) -> str:
     return f"periods/{period_id}/"
 
 
+def team_feed(team_id: str) -> str:
+    """The Atom feed of a team's check-ins."""
+    return f"teams/{team_id}/{FEED_FILE}"
+
+
+def period_csv(period_id: str) -> str:
+    """The objectives and key results of a period, with their computed status, as CSV."""
+    return f"periods/{period_id}/okrs.csv"
+
+
 def alignment(period_id: str) -> str:
     return f"periods/{period_id}/alignment/"
+
+
+def alignment_team(period_id: str, team_id: str) -> str:
+    """The alignment page of a period, focused on one team's branches."""
+    return f"periods/{period_id}/alignment/{team_id}/"
+
+
+def glance(period_id: str) -> str:
+    """The period at a glance: a heat map of every team's objectives."""
+    return f"periods/{period_id}/glance/"
 
 
 def person(slug: str) -> str:
@@ -58,7 +80,7 @@ def person(slug: str) -> str:
 
 def output_file(url: str) -> str:
     """The file a page URL is written to."""
-    if url.endswith(".html") or url.endswith(".json"):
+    if url.endswith((".html", ".json", ".xml", ".csv")):
         return url
     return url + "index.html"
 

@@ -340,7 +340,9 @@ def test_every_page_type_exists(files):
 
 
 def test_all_links_resolve_and_every_page_is_reachable_from_home(files, site):
-    everything = {**static(), **files}
+    from okrsite import feeds  # the Atom feeds and CSVs the pages link to (build.render_output)
+
+    everything = {**static(), **files, **feeds.outputs(site)}
     assert check_links(everything, base_url=site.config.base_url) == []
     pages = {p for p in files if p.endswith(".html")} - {"404.html"}
     assert pages - reachable(everything) == set()
@@ -362,7 +364,7 @@ def test_404_uses_absolute_links_under_base_url(files):
     assert 'href="/okrs/teams/"' in page
     assert check_links({**static(), "404.html": files["404.html"], "index.html": b"",
                         "teams/index.html": b"", "people/index.html": b"",
-                        "periods/index.html": b"", "periods/2026-Q4/index.html": b""},
+                        "periods/index.html": b"", "periods/2026-Q4/index.html": b"", "search/index.html": b""},
                        base_url="/okrs/") == []
     for base, prefix in [("/", "/"), ("okrs", "/okrs/"), ("/a/b", "/a/b/"), ("", "/")]:
         f = render.render_site(make_site(base_url=base), render.make_environment([BUILTIN]))
@@ -386,7 +388,10 @@ def test_content_is_escaped_everywhere(files):
 def test_no_scripts_inline_styles_or_handlers(files):
     for path, data in files.items():
         page = data.decode()
-        assert "<script" not in page, path
+        # scripts only as files of the theme (the search page and its "/" shortcut), never inline
+        for attrs, body in re.findall(r"<script\b([^>]*)>(.*?)</script>", page, re.S):
+            assert re.fullmatch(r' (type="module" )?src="[^"]*assets/(keys|search)\.js"( defer)?', attrs), (path, attrs)
+            assert body == "", path
         assert not re.search(r"\sstyle=", page), path
         assert not re.search(r"<[^>]+\son[a-z]+=", page), path
 
@@ -614,5 +619,7 @@ def test_empty_site_renders(env):
                 teams={}, objectives={}, checkins=[])
     files = render.render_site(site, env)
     assert set(files) == {"index.html", "404.html", "periods/index.html", "teams/index.html",
-                          "people/index.html"}
-    assert check_links({**static(), **files}) == []
+                          "people/index.html", "search/index.html"}
+    from okrsite import feeds  # the site-wide feed the home page links to
+
+    assert check_links({**static(), **files, **feeds.outputs(site)}) == []

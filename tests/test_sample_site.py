@@ -39,7 +39,7 @@ def crawl(files: dict[str, bytes], start: str = "index.html") -> set[str]:
             continue
         seen.add(page)
         for tag, href in parse_page(files[page]).links:
-            if tag != "a":
+            if tag not in ("a", "form"):  # a GET form (the header search box) navigates too
                 continue
             target, _, problem = resolve_link(page, href, files)
             if target and not problem and target.endswith(".html") and target not in seen:

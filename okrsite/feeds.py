@@ -1,0 +1,266 @@
+"""Exports for other tools: Atom feeds of check-ins and per-period CSV. Pure.
+
+* ``feed.xml`` (every team's check-ins) and ``teams/<team>/feed.xml`` (one team's):
+  Atom 1.0 (RFC 4287), newest first, at most ``MAX_ENTRIES`` entries. Every date comes
+  from the content: an entry's ``updated`` is its check-in's date, the feed's is the
+  latest check-in's (never the clock, so the same content gives the same bytes).
+  Ids are the pages' absolute URLs when ``site_url`` is configured, otherwise
+  ``urn:uuid:`` names derived from the site's title and the page's path (stable across
+  builds; a site with no public address has no domain to mint ``tag:`` URIs under).
+  Links are absolute with ``site_url``, otherwise relative to the feed file.
+* ``periods/<period>/okrs.csv``: one row per objective followed by one per key result,
+  with their computed progress, status, colour and score, as in ``okrs.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import uuid
+from datetime import date
+
+from . import urls
+from .export import export_data
+from .model import Checkin, Site
+from .render import fmt_percent, fmt_quantity
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MAX_ENTRIES = 20
+
+CSV_COLUMNS = (
+    "ref", "kind", "team", "period", "objective", "id", "title", "owner", "commitment", "type",
+    "start", "target", "unit", "current", "progress", "status", "colour", "score", "stale",
+    "last_update", "url",
+)
+_TEXT_COLUMNS = ("title", "owner", "unit")
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+def _slug(text: str) -> str:
+    return urls.slugify(text or "okrs")
+
+
+def absolute(site: Site, target: str, from_path: str) -> str:
+    """A link to ``target`` (a path from the site root) as written in the file at
+    ``from_path``: absolute from ``site_url``, else relative to that file."""
+    if site.config.site_url:
+        return site.config.site_url + target
+    return urls.relative(from_path, target)
+
+
+def item_id(site: Site, target: str) -> str:
+    """A permanent id for the page or file at ``target``."""
+    if site.config.site_url:
+        return site.config.site_url + target
+    name = f"okrsite:{_slug(site.config.title)}/{target}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def _timestamp(d: date) -> str:
+    return f"{d.isoformat()}T00:00:00Z"
+
+
+# --------------------------------------------------------------------------- Atom
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _x(text) -> str:
+    """Text for XML (and for HTML inside it): escaped, without the characters XML forbids."""
+    return html.escape(_NOT_XML.sub("", str(text)), quote=True)
+
+
+def _update_words(site: Site, ci: Checkin, key: str) -> tuple[str, str]:
+    """(key result title, what the update says) for one line of a check-in."""
+    u = ci.key_results[key]
+    kr = site.key_result(f"{ci.team}/{ci.period}/{key}")
+    title = kr.title if kr else key
+    unit = kr.unit if kr else ""
+    parts = []
+    if u.value is not None:
+        parts.append(fmt_quantity(u.value, unit))
+    if u.done:
+        parts.append("done")
+    elif u.progress is not None:
+        parts.append(f"{fmt_percent(u.progress)} done")
+    if u.confidence is not None:
+        parts.append(f"confidence {fmt_percent(u.confidence)}")
+    if u.status:
+        parts.append(u.status.replace("-", " "))
+    if u.score is not None:
+        parts.append(f"score {fmt_percent(u.score)}")
+    words = ", ".join(parts) or "no new value"
+    if u.note:
+        words += f" ({u.note})"
+    return title, words
+
+
+def _content_html(site: Site, ci: Checkin) -> str:
+    """The entry's content: its updates, the team's calls, help requests and body (HTML)."""
+    parts: list[str] = []
+    if ci.key_results:
+        items = "".join("<li>{}: {}</li>".format(*map(_x, _update_words(site, ci, key))) for key in ci.key_results)
+        parts.append(f"<ul>{items}</ul>")
+    if ci.objectives:
+        items = []
+        for oid, status in ci.objectives.items():
+            obj = site.objectives.get(f"{ci.team}/{ci.period}/{oid}")
+            items.append(f"<li>{_x(obj.title if obj else oid)}: {_x(status.replace('-', ' '))}</li>")
+        parts.append(f"<p>The team's call:</p><ul>{''.join(items)}</ul>")
+    if ci.help:
+        items = "".join(f"<li>{_x(h)}</li>" for h in ci.help)
+        parts.append(f"<p>Where we need help:</p><ul>{items}</ul>")
+    if ci.body_html:
+        parts.append(ci.body_html)  # already rendered and sanitised by the load step
+    return "\n".join(parts)
+
+
+def _period_label(site: Site, period_id: str) -> str:
+    p = site.periods.get(period_id)
+    return (p.label or p.id) if p else period_id
+
+
+def _team_name(site: Site, team_id: str) -> str:
+    t = site.teams.get(team_id)
+    return t.name if t else team_id
+
+
+def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: str) -> bytes:
+    """An Atom feed of ``checkins`` written at ``feed_path``, whose HTML page is ``page``."""
+    ordered = sorted(checkins, key=lambda c: (c.date, c.team, c.period, c.name), reverse=True)
+    if ordered:
+        updated = ordered[0].date
+    else:  # no check-ins yet: the start of the earliest period, else the epoch
+        updated = min((p.start for p in site.periods.values()), default=date(1970, 1, 1))
+    out = [
+        "<?xml version='1.0' encoding='utf-8'?>",
+        f'<feed xmlns="{ATOM_NS}">',
+        f"  <id>{_x(item_id(site, feed_path))}</id>",
+        f"  <title>{_x(title)}</title>",
+        f"  <updated>{_timestamp(updated)}</updated>",
+        f'  <link rel="self" type="application/atom+xml" href="{_x(absolute(site, feed_path, feed_path))}" />',
+        f'  <link rel="alternate" type="text/html" href="{_x(absolute(site, page, feed_path))}" />',
+        f"  <author>\n    <name>{_x(site.org.title or site.config.title or 'OKRs')}</name>\n  </author>",
+        "  <generator>okrsite</generator>",
+    ]
+    for ci in ordered[:MAX_ENTRIES]:
+        target = urls.checkin(ci.team, ci.period, ci.name)
+        team = _team_name(site, ci.team)
+        n = len(ci.key_results)
+        summary = f"{n} key result{'s' if n != 1 else ''} updated"
+        if ci.help:
+            summary += f"; {len(ci.help)} request{'s' if len(ci.help) != 1 else ''} for help"
+        when = _timestamp(ci.date)
+        out += [
+            "  <entry>",
+            f"    <id>{_x(item_id(site, target))}</id>",
+            f"    <title>{_x(f'{team}: check-in of {ci.date.isoformat()} ({_period_label(site, ci.period)})')}</title>",
+            f"    <updated>{when}</updated>",
+            f"    <published>{when}</published>",
+            f"    <author>\n      <name>{_x(ci.author or team)}</name>\n    </author>",
+            f'    <link rel="alternate" type="text/html" href="{_x(absolute(site, target, feed_path))}" />',
+            f'    <category term="{_x(ci.team)}" label="{_x(team)}" />',
+            f'    <summary type="text">{_x(summary)}.</summary>',
+            f'    <content type="html">{_x(_content_html(site, ci))}</content>',
+            "  </entry>",
+        ]
+    out.append("</feed>\n")
+    return "\n".join(out).encode("utf-8")
+
+
+def site_feed(site: Site) -> bytes:
+    title = f"{site.org.title or site.config.title}: check-ins"
+    return atom(site, site.checkins, urls.FEED_FILE, urls.HOME, title)
+
+
+def team_feed(site: Site, team_id: str, checkins: list[Checkin] | None = None) -> bytes:
+    """A team's feed; ``checkins``: the team's, when already picked out."""
+    team = _team_name(site, team_id)
+    if checkins is None:
+        checkins = [c for c in site.checkins if c.team == team_id]
+    return atom(site, checkins, urls.team_feed(team_id), urls.team(team_id),
+                f"{team}: check-ins · {site.org.title or site.config.title}")
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _cell(value, column: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    text = str(value)
+    # A spreadsheet would run a cell starting with = + - @ as a formula (CSV injection).
+    if column in _TEXT_COLUMNS and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def period_rows(site: Site, data: dict, period_id: str) -> list[dict[str, str]]:
+    """CSV rows of one period: the values of ``export.export_data`` (``data``), with each
+    key result's owner from the site."""
+    rows = []
+    for obj in data["objectives"]:
+        if obj["period"] != period_id:
+            continue
+        rows.append({
+            "ref": obj["ref"], "kind": "objective", "team": obj["team"], "period": obj["period"],
+            "objective": obj["id"], "id": obj["id"], "title": obj["title"], "owner": obj["owner"],
+            "commitment": obj["commitment"], "type": None, "start": None, "target": None, "unit": None,
+            "current": None, "progress": obj["progress"], "status": obj["status"], "colour": obj["colour"],
+            "score": obj["score"], "stale": None, "last_update": None, "url": obj["url"],
+        })
+        for kr in obj["key_results"]:
+            rows.append({
+                "ref": kr["ref"], "kind": "key-result", "team": obj["team"], "period": obj["period"],
+                "objective": obj["id"], "id": kr["id"], "title": kr["title"],
+                "owner": getattr(site.key_result(kr["ref"]), "owner", "") or None,
+                "commitment": kr["commitment"], "type": kr["type"], "start": kr["start"],
+                "target": kr["target"], "unit": kr["unit"], "current": kr["current"],
+                "progress": kr["progress"], "status": kr["status"], "colour": kr["colour"],
+                "score": kr["score"], "stale": kr["stale"], "last_update": kr["last_update"],
+                "url": obj["url"] + "#" + urls.kr_anchor(kr["id"]),
+            })
+    return [{c: _cell(row[c], c) for c in CSV_COLUMNS} for row in rows]
+
+
+def period_csv(site: Site, period_id: str, data: dict | None = None) -> bytes:
+    """``periods/<period>/okrs.csv``; ``data``: ``export_data(site)`` when already made."""
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(period_rows(site, data if data is not None else export_data(site), period_id))
+    return out.getvalue().encode("utf-8")
+
+
+# --------------------------------------------------------------------------- all of them
+
+
+def output_paths(site: Site) -> list[str]:
+    """The paths ``outputs`` writes, without making them (for the preview server)."""
+    return ([urls.FEED_FILE] + [urls.team_feed(t) for t in site.teams]
+            + [urls.period_csv(p) for p in site.periods])
+
+
+def outputs(site: Site) -> dict[str, bytes]:
+    """Every feed and CSV file of the site: {output path: bytes}."""
+    files = {urls.FEED_FILE: site_feed(site)}
+    by_team: dict[str, list[Checkin]] = {}
+    for ci in site.checkins:
+        by_team.setdefault(ci.team, []).append(ci)
+    for team_id in site.teams:
+        files[urls.team_feed(team_id)] = team_feed(site, team_id, by_team.get(team_id, []))
+    data = export_data(site)
+    for period_id in site.periods:
+        files[urls.period_csv(period_id)] = period_csv(site, period_id, data)
+    return files
+
+
+__all__ = ["outputs", "output_paths", "site_feed", "team_feed", "period_csv", "period_rows", "atom", "CSV_COLUMNS", "ATOM_NS"]

@@ -1,0 +1,537 @@
+"""Search: a computed :class:`~okrsite.model.Site` -> compact records -> a Pagefind index.
+
+``records(site)`` is pure: one small :class:`Record` per objective, key result, team,
+person and check-in, holding the words people search for (plain text, never HTML), what
+a result shows (title, team, period, status in words, colour, kind) and the values it can
+be filtered by (team, period, status colour, kind). Indexing records rather than whole
+HTML pages keeps the index small and the indexer's memory low (see docs/search.md).
+
+``build_index(records)`` is the edge: it runs Pagefind (the ``pagefind`` Python package
+driving the ``pagefind_bin`` binary, no network) and returns the browser bundle as
+``{"pagefind/...": bytes}`` for the build to write with the rest of the site.
+``index_files(site)`` is both in one call, for ``okrsite serve``'s background indexing.
+
+Record URLs are relative to the site root (``teams/platform/``): the search page turns
+them into links relative to itself, so one index works under any ``base_url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import hashlib
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Iterable
+
+from . import urls
+from .model import COLOURS, STATUS_WORDS, Site
+
+__all__ = [
+    "KINDS",
+    "STATUS_FILTER_WORDS",
+    "OUTPUT_DIR",
+    "Record",
+    "SearchError",
+    "records",
+    "build_index",
+    "index_files",
+    "html_to_text",
+]
+
+OUTPUT_DIR = "pagefind"
+LANGUAGE = "en"
+
+# kind id (filter value, URL parameter) -> words shown on a result
+KINDS = {
+    "objective": "Objective",
+    "key-result": "Key result",
+    "team": "Team",
+    "person": "Person",
+    "checkin": "Check-in",
+}
+# status filter value (a colour) -> words for the filter control. Open items are
+# coloured by status, graded ones by their grade.
+STATUS_FILTER_WORDS = {
+    "green": "On track or graded green",
+    "amber": "Behind or graded amber",
+    "red": "At risk or graded red",
+    "grey": "No data or not scored",
+}
+
+# Files of the Pagefind bundle the search page needs. Left out: Pagefind's own UIs and
+# wasm.unknown.pagefind (every record is indexed as English, so only wasm.en is loaded).
+_BUNDLE_KEEP = re.compile(
+    r"^(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.en\.pagefind"
+    r"|index/[^/]+|fragment/[^/]+|filter/[^/]+)$"
+)
+
+
+class SearchError(Exception):
+    """The search index could not be built (Pagefind missing or failing)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One search result: what is searched, shown and filtered on."""
+
+    url: str  # relative to the site root, no leading slash; a KR adds "#kr-<id>"
+    kind: str  # a key of KINDS
+    title: str
+    content: str  # plain text: the words people search for
+    team: str = ""  # team display name ("" for none)
+    period: str = ""  # period label
+    status: str = ""  # status in words ("At risk", "Graded 85%"); "" when it has none
+    colour: str = ""  # green / amber / red / grey; "" when it has no status
+    filters: dict[str, list[str]] = field(default_factory=dict)  # team, period, status, kind
+
+    @property
+    def meta(self) -> dict[str, str]:
+        """What the search page shows of a result (Pagefind metadata: strings only)."""
+        meta = {"title": self.title, "kind": KINDS[self.kind]}
+        for key in ("team", "period", "status", "colour"):
+            value = getattr(self, key)
+            if value:
+                meta[key] = value
+        return meta
+
+
+# --------------------------------------------------------------------------- plain text
+
+
+class _Text(HTMLParser):
+    BLOCK = {
+        "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "td", "th",
+        "table", "blockquote", "pre", "section", "dt", "dd", "hr",
+    }
+    HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+    def __init__(self, headings: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.headings = headings
+        self.in_heading = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HEADINGS:
+            self.in_heading += 1
+        if tag in self.BLOCK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in self.HEADINGS and self.in_heading:
+            self.in_heading -= 1
+        if tag in self.BLOCK:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        if self.headings or not self.in_heading:
+            self.parts.append(data)
+
+
+def html_to_text(html: str, headings: bool = True) -> str:
+    """The text of a rendered (already sanitised) Markdown body, whitespace collapsed;
+    without the headings' text when ``headings`` is false (a check-in's headings are the
+    same three questions every week: indexing them would only make every check-in match)."""
+    if not html:
+        return ""
+    p = _Text(headings)
+    p.feed(html)
+    p.close()
+    return _squash(" ".join(p.parts))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _join(*parts: str | None) -> str:
+    """Non-empty parts as sentences-ish lines of plain text."""
+    return "\n".join(_squash(p) for p in parts if p and p.strip())
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _status_words(item) -> tuple[str, str]:
+    """(words, colour) of an objective's or key result's status, as the site shows it."""
+    from .render import fmt_percent
+
+    if item.status == "graded":
+        words = f"{STATUS_WORDS['graded']} {fmt_percent(item.score)}" if item.score is not None else "Not scored"
+        return words, item.colour or "grey"
+    return STATUS_WORDS.get(item.status, STATUS_WORDS["no-data"]), item.colour or COLOURS.get(item.status, "grey")
+
+
+def records(site: Site) -> list[Record]:
+    """Every search record of the site, in a stable order: teams (organisation order is
+    not needed here: by id), objectives with their key results (by ref), check-ins (by
+    team, period, date), people (by name). Pure: same Site, same records."""
+    from .render import people  # the same people, slugs and URLs as the pages
+
+    def team_name(tid: str | None) -> str:
+        t = site.teams.get(tid) if tid else None
+        return t.name if t else (tid or "")
+
+    def period_label(pid: str | None) -> str:
+        p = site.periods.get(pid) if pid else None
+        return (p.label or p.id) if p else (pid or "")
+
+    out: list[Record] = []
+    team_periods: dict[str, set[str]] = {}
+    for o in site.objectives.values():
+        team_periods.setdefault(o.team, set()).add(o.period)
+    for ci in site.checkins:
+        team_periods.setdefault(ci.team, set()).add(ci.period)
+    period_order = {pid: i for i, pid in enumerate(site.periods)}
+
+    def sorted_periods(ids: Iterable[str]) -> list[str]:
+        return sorted(set(ids), key=lambda p: (period_order.get(p, len(period_order)), p))
+
+    # teams
+    for tid in sorted(site.teams):
+        t = site.teams[tid]
+        kpis = ", ".join(k.name for k in t.kpis)
+        content = _join(
+            t.name,
+            t.mission,
+            f"Team lead: {t.lead}" if t.lead else "",
+            f"Members: {', '.join(t.members)}" if t.members else "",
+            f"Health metrics: {kpis}" if kpis else "",
+            html_to_text(t.body_html),
+        )
+        out.append(Record(
+            url=urls.team(tid), kind="team", title=t.name, content=content, team=t.name,
+            filters={"kind": ["team"], "team": [tid], "period": sorted_periods(team_periods.get(tid, ()))},
+        ))
+
+    # objectives and their key results
+    for ref in sorted(site.objectives):
+        o = site.objectives[ref]
+        tname, plabel = team_name(o.team), period_label(o.period)
+        words, colour = _status_words(o)
+        obj_url = urls.objective(o.team, o.period, o.id)
+        base_filters = {"team": [o.team], "period": [o.period]}
+        content = _join(
+            o.title,
+            f"Owner: {o.owner}" if o.owner else "",
+            f"Tags: {', '.join(o.tags)}" if o.tags else "",
+            "\n".join(i.title for i in o.initiatives),
+            html_to_text(o.body_html),
+        )
+        out.append(Record(
+            url=obj_url, kind="objective", title=o.title, content=content, team=tname, period=plabel,
+            status=words, colour=colour,
+            filters={"kind": ["objective"], **base_filters, "status": [colour]},
+        ))
+        for kr in o.key_results:
+            kwords, kcolour = _status_words(kr)
+            latest_note = next((u.note for u in reversed(kr.updates) if u.note), "")
+            content = _join(
+                kr.title,
+                f"Owner: {kr.owner}" if kr.owner else "",
+                f"Partner: {kr.partner}" if kr.partner else "",
+                "\n".join(i.title for i in kr.initiatives),
+                latest_note,
+            )
+            out.append(Record(
+                url=obj_url + "#" + urls.kr_anchor(kr.id), kind="key-result", title=kr.title, content=content,
+                team=tname, period=plabel, status=kwords, colour=kcolour,
+                filters={"kind": ["key-result"], **base_filters, "status": [kcolour]},
+            ))
+
+    # check-ins
+    for ci in sorted(site.checkins, key=lambda c: (c.team, c.period, c.date, c.name)):
+        tname, plabel = team_name(ci.team), period_label(ci.period)
+        notes = [u.note for _, u in sorted(ci.key_results.items()) if u.note]
+        title = f"Check-in {ci.date.isoformat()}, {tname}"
+        content = _join(
+            ci.date.isoformat(),
+            f"Written by {ci.author}" if ci.author else "",
+            ("Where we need help: " + " ".join(ci.help)) if ci.help else "",
+            html_to_text(ci.body_html, headings=False),
+            "\n".join(notes),
+        )
+        out.append(Record(
+            url=urls.checkin(ci.team, ci.period, ci.name), kind="checkin", title=title, content=content,
+            team=tname, period=plabel,
+            filters={"kind": ["checkin"], "team": [ci.team], "period": [ci.period]},
+        ))
+
+    # people
+    for p in people(site):
+        teams = list(dict.fromkeys(p.leads + p.member_of))
+        periods = [r.split("/")[1] for r in p.objectives + p.key_results + p.partner_on] + [
+            k.split("/")[1] for k in p.checkins
+        ]
+        content = _join(
+            p.name,
+            f"Leads {', '.join(team_name(t) for t in p.leads)}" if p.leads else "",
+            f"Member of {', '.join(team_name(t) for t in p.member_of)}" if p.member_of else "",
+        )
+        out.append(Record(
+            url=p.url, kind="person", title=p.name, content=content,
+            team=", ".join(team_name(t) for t in teams),
+            filters={"kind": ["person"], "team": sorted(teams), "period": sorted_periods(periods)},
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- index (edge)
+
+
+def build_index(recs: list[Record]) -> dict[str, bytes]:
+    """Run Pagefind over the records; return the browser bundle as
+    ``{"pagefind/<file>": bytes}``. The same records in the same order give the same
+    bytes (Pagefind's filter files are put in a canonical order here, see
+    ``_canonical_filters``). Raises SearchError when Pagefind cannot run."""
+    try:
+        files = _run(lambda: _pagefind(recs))
+    except SearchError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the binary missing, crashing, or answering an error
+        raise SearchError(f"Pagefind failed: {exc}") from exc
+    files = {path: data for path, data in files.items() if _BUNDLE_KEEP.match(path)}
+    files = _canonical_filters(files)
+    return {f"{OUTPUT_DIR}/{path}": files[path] for path in sorted(files)}
+
+
+def _run(make_coro):
+    """Run a coroutine to completion from synchronous code: here, or in a worker thread
+    when this thread already runs an event loop (an application embedding okrsite)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coro())
+    box: dict = {}
+
+    def work() -> None:
+        try:
+            box["value"] = asyncio.run(make_coro())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=work, name="okrsite-search-index")
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def index_files(site: Site) -> dict[str, bytes]:
+    """``build_index(records(site))``: the search bundle of a computed site."""
+    return build_index(records(site))
+
+
+def _service_class():
+    """Pagefind's Python service reads one reply per 0.1 s (a sleep in its polling loop)
+    and refuses a reply over 2 MiB: 10 records a second, and no bundle for a large site.
+    This subclass reads replies as they come, with no size limit; everything else
+    (the protocol, PagefindIndex and its methods) is the package's own."""
+    from pagefind.service import PagefindService
+
+    class _Service(PagefindService):
+        async def launch(self):
+            self._backend = await asyncio.create_subprocess_exec(
+                self._bin, "--service", cwd=os.getcwd(),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL, limit=2**31 - 1,
+            )
+            self._poll_task = self._loop.create_task(self._wait_for_responses())
+            return self
+
+        async def _wait_for_responses(self) -> None:
+            assert self._backend.stdout is not None
+            while True:
+                try:
+                    output = await self._backend.stdout.readuntil(b",")
+                except asyncio.IncompleteReadError:  # the binary exited
+                    for fut in self._responses.values():
+                        if not fut.done():
+                            fut.set_exception(SearchError("the Pagefind binary exited unexpectedly"))
+                    return
+                resp = json.loads(base64.b64decode(output[:-1]))
+                if not resp:
+                    continue
+                fut = self._responses.pop(resp.get("message_id"), None)
+                if fut is None or fut.done():
+                    continue
+                payload = resp["payload"]
+                if payload.get("type") == "Error":
+                    fut.set_exception(SearchError(f"Pagefind: {payload.get('message')}"))
+                else:
+                    fut.set_result(payload)
+
+    return _Service
+
+
+async def _pagefind(recs: list[Record], batch: int = 500) -> dict[str, bytes]:
+    try:
+        service_class = _service_class()
+        service = service_class()
+    except (ImportError, FileNotFoundError) as exc:
+        raise SearchError(f"Pagefind is not installed ({exc}): pip install 'pagefind[bin]'") from exc
+    await service.launch()
+    try:
+        index = await service.create_index({"force_language": LANGUAGE})
+        # in order, a batch at a time: the service handles messages one by one, in order,
+        # so page numbers (and the index) follow the records' order
+        for start in range(0, len(recs), batch):
+            await asyncio.gather(*(
+                index.add_custom_record(url=r.url, content=r.content, language=LANGUAGE, meta=r.meta,
+                                        filters={k: v for k, v in r.filters.items() if v})
+                for r in recs[start:start + batch]
+            ))
+        files = await index.get_files()
+        return {f["path"]: f["content"] for f in files}
+    finally:
+        await service.close()
+
+
+# --------------------------------------------------------------------------- determinism
+
+# Pagefind keeps filters in hash maps seeded at random, so the values inside each
+# filter file, and the list of filter files in the metadata, come out in a different
+# order on every run (index, fragment and word files do not). The browser does not care
+# about that order; byte-for-byte builds do. So the filter files and the metadata are
+# decoded, sorted and encoded again, and renamed by the hash of their new content.
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+def _canonical_filters(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The bundle with its filter files and metadata in a canonical order. Anything
+    not understood (a future Pagefind format) leaves the bundle exactly as it was."""
+    entry_name = "pagefind-entry.json"
+    if entry_name not in files:
+        return files
+    entry = json.loads(files[entry_name])
+    out = dict(files)
+    renamed: dict[str, str] = {}  # old filter hash -> new
+    for path in sorted(p for p in files if p.startswith("filter/") and p.endswith(".pf_filter")):
+        value = _decode_dcd(files[path])
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], list)):
+            return files
+        name, values = value
+        data = _encode_dcd([name, sorted(values, key=lambda v: v[0])])
+        old = path[len("filter/"):-len(".pf_filter")]
+        new = f"{old.split('_', 1)[0]}_{_hash(data)[:7]}"
+        del out[path]
+        out[f"filter/{new}.pf_filter"] = data
+        renamed[old] = new
+    if not renamed:
+        return files
+    for lang, info in entry.get("languages", {}).items():
+        meta_path = f"pagefind.{info['hash']}.pf_meta"
+        meta = _decode_dcd(files[meta_path]) if meta_path in files else None
+        at = _meta_filters_position(meta, renamed)
+        if at is None:
+            return files
+        meta[at] = sorted(([f, renamed[h]] for f, h in meta[at]), key=lambda fh: fh[0])
+        data = _encode_dcd(meta)
+        new_hash = f"{lang}_{_hash(data)[:10]}"
+        del out[meta_path]
+        out[f"pagefind.{new_hash}.pf_meta"] = data
+        info["hash"] = new_hash
+    out[entry_name] = json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return out
+
+
+def _meta_filters_position(meta, renamed: dict[str, str]) -> int | None:
+    """Where the metadata lists the filter files: a list of [filter name, hash] pairs
+    whose hashes are the filter files' (empty when there are no filters)."""
+    if not isinstance(meta, list):
+        return None
+    for i, item in enumerate(meta):
+        if (isinstance(item, list) and item and all(isinstance(x, list) and len(x) == 2 for x in item)
+                and all(isinstance(x[1], str) and x[1] in renamed for x in item)):
+            return i
+    return None
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode_dcd(data: bytes):
+    """A gzipped Pagefind data file: the signature, then one CBOR value."""
+    try:
+        raw = gzip.decompress(data)
+    except OSError:
+        raw = data
+    if not raw.startswith(_SIGNATURE):
+        return None
+    try:
+        value, end = _cbor_decode(raw, len(_SIGNATURE))
+        if end != len(raw) or _SIGNATURE + _cbor_encode(value) != raw:
+            return None  # not the subset of CBOR understood here: leave the file as it is
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
+    return value
+
+
+def _encode_dcd(value) -> bytes:
+    return gzip.compress(_SIGNATURE + _cbor_encode(value), compresslevel=6, mtime=0)
+
+
+def _cbor_head(major: int, n: int) -> bytes:
+    if n < 24:
+        return bytes([major << 5 | n])
+    for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * size):
+            return bytes([major << 5 | extra]) + n.to_bytes(size, "big")
+    raise ValueError("integer too large for CBOR")
+
+
+def _cbor_encode(value) -> bytes:
+    """Definite-length CBOR of ints >= 0, text, byte strings and lists (all Pagefind's
+    filter and metadata files use), in the shortest form, as Pagefind writes it."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("unsupported CBOR value")
+    if isinstance(value, int):
+        if value < 0:
+            return _cbor_head(1, -1 - value)
+        return _cbor_head(0, value)
+    if isinstance(value, str):
+        b = value.encode("utf-8")
+        return _cbor_head(3, len(b)) + b
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, list):
+        return _cbor_head(4, len(value)) + b"".join(_cbor_encode(v) for v in value)
+    raise ValueError(f"unsupported CBOR value {type(value).__name__}")
+
+
+def _cbor_decode(buf: bytes, pos: int):
+    initial = buf[pos]
+    major, info = initial >> 5, initial & 31
+    pos += 1
+    if info < 24:
+        n = info
+    elif info in (24, 25, 26, 27):
+        size = 1 << (info - 24)
+        n = int.from_bytes(buf[pos:pos + size], "big")
+        pos += size
+    else:
+        raise ValueError("indefinite or reserved CBOR length")
+    if major == 0:
+        return n, pos
+    if major == 1:
+        return -1 - n, pos
+    if major == 2:
+        return bytes(buf[pos:pos + n]), pos + n
+    if major == 3:
+        return buf[pos:pos + n].decode("utf-8"), pos + n
+    if major == 4:
+        items = []
+        for _ in range(n):
+            item, pos = _cbor_decode(buf, pos)
+            items.append(item)
+        return items, pos
+    raise ValueError(f"unsupported CBOR major type {major}")

@@ -1,0 +1,385 @@
+"""Search (issue 4): the records the index is built from, the index bundle, turning it
+off, and in Chromium the search box and page of the sample site served under /okrs/."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from conftest import SAMPLE_CONFIG, run_okrsite
+from okrsite import render, search, urls
+from okrsite.build import build, compute_site
+from okrsite.config import read_config
+from okrsite.diagnostics import Diagnostics
+from okrsite.gather import gather
+
+HELP_PHRASE = "Spark cluster order"  # only in the help of data's 2026-11-20 check-in
+KR_TITLE = "p99 dashboard load time falls from 2,400 ms to 800 ms"
+KR_URL = "teams/platform/2026-Q4/fast-dashboards/#kr-p99-latency"
+
+
+# --------------------------------------------------------------------------- records
+
+
+@pytest.fixture(scope="module")
+def site():
+    config, _ = read_config(SAMPLE_CONFIG)
+    diags = Diagnostics()
+    s = compute_site(config, gather(config, diags), config.as_of, diags)
+    assert not diags.errors
+    return s
+
+
+@pytest.fixture(scope="module")
+def recs(site):
+    return search.records(site)
+
+
+def by_url(recs):
+    return {r.url: r for r in recs}
+
+
+def test_one_record_per_objective_kr_team_person_and_checkin(site, recs):
+    kinds = {k: [r for r in recs if r.kind == k] for k in search.KINDS}
+    assert len(kinds["objective"]) == len(site.objectives)
+    assert len(kinds["key-result"]) == sum(len(o.key_results) for o in site.objectives.values())
+    assert len(kinds["team"]) == len(site.teams)
+    assert len(kinds["checkin"]) == len(site.checkins)
+    assert len(kinds["person"]) == len(render.people(site))
+    assert len(by_url(recs)) == len(recs), "one record per URL"
+
+
+def test_urls_are_relative_to_the_site_root_and_name_real_pages(recs, sample_site):
+    for r in recs:
+        assert not r.url.startswith("/") and "://" not in r.url, r.url
+        page, _, anchor = r.url.partition("#")
+        html = (sample_site / urls.output_file(page)).read_text()
+        if anchor:
+            assert f'id="{anchor}"' in html, r.url
+
+
+def test_key_results_link_to_their_anchor_on_the_objective_page(site, recs):
+    kr = by_url(recs)[KR_URL]
+    assert kr.kind == "key-result" and kr.title == KR_TITLE
+    assert kr.url == urls.objective("platform", "2026-Q4", "fast-dashboards") + "#" + urls.kr_anchor("p99-latency")
+    assert kr.team == "Platform" and kr.period == "Q4 2026"
+    assert kr.meta["kind"] == "Key result" and kr.filters["kind"] == ["key-result"]
+    assert "Kwame Mensah" in kr.content  # its owner
+
+
+def test_filters_and_status_words(site, recs):
+    for r in recs:
+        assert r.filters["kind"] == [r.kind]
+        assert set(r.filters) <= {"kind", "team", "period", "status"}
+        if r.kind in ("objective", "key-result"):
+            item = site.item(r.url.split("#")[0].removeprefix("teams/").rstrip("/")
+                             + ("/" + r.url.split("#kr-")[1] if "#kr-" in r.url else ""))
+            assert r.filters["status"] == [item.colour] and r.colour == item.colour
+            assert r.filters["team"] == [item.ref.split("/")[0]] and r.filters["period"] == [item.ref.split("/")[1]]
+            if item.status == "graded":
+                assert re.fullmatch(r"Graded \d+%|Not scored", r.status), r.status
+            else:
+                assert r.status in ("On track", "Behind", "At risk", "No data")
+        else:
+            assert "status" not in r.filters and r.status == "" and "status" not in r.meta
+    red_q4 = [r for r in recs if r.filters.get("status") == ["red"] and r.filters["period"] == ["2026-Q4"]]
+    assert red_q4 and all(r.status == "At risk" for r in red_q4)
+
+
+def test_checkins_carry_their_help_text_and_body(recs):
+    ci = by_url(recs)[urls.checkin("data", "2026-Q4", "2026-11-20")]
+    assert ci.kind == "checkin" and ci.title == "Check-in 2026-11-20, Data"
+    assert HELP_PHRASE in ci.content and "Where we need help" in ci.content
+    assert [r.url for r in recs if HELP_PHRASE in r.content] == [ci.url]
+    assert "What changed" not in ci.content  # the three weekly questions are not indexed
+
+
+def test_people_records_use_the_people_pages(site, recs):
+    persons = {p.url: p for p in render.people(site)}
+    mei = by_url(recs)[urls.person("mei-lin")]
+    assert mei.kind == "person" and mei.title == "Mei Lin" and mei.url in persons
+    assert "platform" in mei.filters["team"]
+    owned = [r for r in recs if r.kind == "objective" and "Owner: Mei Lin" in r.content]
+    assert owned, "what a person owns is found by their name"
+
+
+def test_content_is_plain_text(recs):
+    for r in recs:
+        assert not re.search(r"<[a-zA-Z/!]", r.content), (r.url, r.content[:200])
+        assert "&amp;" not in r.content and "&lt;" not in r.content
+
+
+def test_html_to_text():
+    html = "<h2>What changed</h2><p>Tom &amp; Jerry wrote <code>&lt;script&gt;</code></p><ul><li>one</li><li>two</li></ul>"
+    assert search.html_to_text(html) == "What changed Tom & Jerry wrote <script> one two"
+    assert search.html_to_text(html, headings=False) == "Tom & Jerry wrote <script> one two"
+
+
+def test_records_are_deterministic(site, recs):
+    assert search.records(site) == recs
+
+
+# --------------------------------------------------------------------------- index
+
+
+@pytest.fixture(scope="module")
+def bundle(recs):
+    return search.build_index(recs)
+
+
+def test_index_bundle_is_deterministic(recs, bundle):
+    """Pagefind writes filter values in hash-map order; build_index sorts them, so the
+    same records give the same bytes."""
+    again = search.build_index(recs)
+    assert sorted(again) == sorted(bundle)
+    assert [p for p in bundle if bundle[p] != again[p]] == []
+
+
+def test_index_bundle_has_only_what_the_search_page_needs(bundle):
+    assert all(p.startswith("pagefind/") for p in bundle)
+    names = {p.removeprefix("pagefind/") for p in bundle}
+    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind"} <= names
+    assert not any("-ui." in n for n in names), "Pagefind's own UIs are not shipped"
+    assert any(n.startswith("filter/") for n in names) and any(n.startswith("fragment/") for n in names)
+
+
+def test_canonical_filters_keep_a_working_metadata(bundle):
+    import json
+
+    entry = json.loads(bundle["pagefind/pagefind-entry.json"])
+    meta_name = f"pagefind/pagefind.{entry['languages']['en']['hash']}.pf_meta"
+    meta = search._decode_dcd(bundle[meta_name])
+    filters = dict(next(x for x in meta if isinstance(x, list) and x and x[0] and x[0][0] == "kind"))
+    assert sorted(filters) == ["kind", "period", "status", "team"]
+    for name, h in filters.items():
+        decoded = search._decode_dcd(bundle[f"pagefind/filter/{h}.pf_filter"])
+        assert decoded[0] == name
+        values = [v[0] for v in decoded[1]]
+        assert values == sorted(values)
+
+
+def test_cbor_round_trip():
+    value = ["x", [0, 23, 24, 255, 256, 65536, 2**32, -1, -25], ["é", b"\x00"], []]
+    encoded = search._cbor_encode(value)
+    assert search._cbor_decode(encoded, 0) == (value, len(encoded))
+
+
+def test_a_broken_pagefind_is_a_build_error(site, monkeypatch):
+    def broken(recs):
+        raise search.SearchError("the Pagefind binary exited unexpectedly")
+
+    monkeypatch.setattr(search, "build_index", broken)
+    result = build(site.config, site.as_of, search=True)
+    assert result.failed()
+    assert any("cannot build the search index" in d.message and "--no-search" in d.message for d in result.errors)
+
+
+# --------------------------------------------------------------------------- build
+
+
+def test_the_build_writes_the_index_search_page_and_header_box(sample_site):
+    assert (sample_site / "pagefind" / "pagefind.js").is_file()
+    assert (sample_site / "search" / "index.html").is_file()
+    home = (sample_site / "index.html").read_text()
+    assert '<form class="site-search" role="search" action="search/" method="get">' in home
+    assert '<input type="search" id="site-search-q" name="q"' in home
+    assert 'src="assets/keys.js"' in home
+    page = (sample_site / "search" / "index.html").read_text()
+    assert 'data-root="../"' in page and 'src="../assets/search.js"' in page
+    assert "<script>" not in page and " style=" not in page, "no inline script or style (CSP)"
+    assert '<option value="platform">Platform</option>' in page
+    assert '<option value="red">' in page and '<option value="2026-Q4">Q4 2026</option>' in page
+
+
+def test_no_search_flag_and_config_turn_it_off(tmp_path):
+    out = tmp_path / "flag"
+    run_okrsite("build", "--config", SAMPLE_CONFIG, "--output", out, "--no-search", check=True)
+    assert not (out / "pagefind").exists() and not (out / "search").exists()
+    home = (out / "index.html").read_text()
+    assert "site-search" not in home and "keys.js" not in home
+
+    site_dir = tmp_path / "site"
+    shutil.copytree(SAMPLE_CONFIG.parent / "content", site_dir / "content")
+    (site_dir / "okrsite.yaml").write_text(SAMPLE_CONFIG.read_text() + "\nsearch: false\n")
+    out2 = tmp_path / "config"
+    run_okrsite("build", "--config", site_dir / "okrsite.yaml", "--output", out2, check=True)
+    assert not (out2 / "pagefind").exists() and not (out2 / "search").exists()
+    assert (out / "index.html").read_bytes() == (out2 / "index.html").read_bytes()
+
+
+def test_index_files_is_what_the_build_writes(site, sample_site):
+    """``search.index_files(site)`` (for the preview server) gives the bytes the build writes."""
+    files = search.index_files(site)
+    written = {p.relative_to(sample_site).as_posix(): p.read_bytes()
+               for p in (sample_site / "pagefind").rglob("*") if p.is_file()}
+    assert files == written
+
+
+def test_build_api_leaves_search_to_its_caller(site):
+    config, _ = read_config(SAMPLE_CONFIG)
+    result = build(config, date(2026, 11, 20))
+    assert not any(p.startswith("pagefind/") for p in result.files)
+    assert "search/index.html" in result.files  # the page is there; serve adds the index
+
+
+# --------------------------------------------------------------------------- browser
+
+browser = pytest.mark.browser
+
+
+@pytest.fixture
+def watched(page):
+    """The page, with console errors and failed or non-local requests recorded."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status}: {r.url}"))
+    page.on("request", lambda r: not r.url.startswith("http://127.0.0.1") and problems.append(f"non-local request: {r.url}"))
+    page.problems = problems  # type: ignore[attr-defined]
+    yield page
+    assert page.problems == []
+
+
+@pytest.fixture
+def base(sample_site, static_server):
+    return static_server(sample_site, "/okrs/")
+
+
+def results(page):
+    from playwright.sync_api import expect
+
+    expect(page.locator("#search-message")).to_contain_text(re.compile(r"results?\b|No results"))
+    return page.locator(".search-result")
+
+
+@browser
+def test_a_kr_title_finds_the_kr_and_opens_its_objective_at_the_kr(watched, base):
+    from playwright.sync_api import expect
+
+    page = watched
+    page.goto(base)
+    page.get_by_role("search").get_by_label("Search").fill(KR_TITLE)
+    page.get_by_role("search").get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(re.escape(base) + r"search/\?q=p99"))
+    first = results(page).first
+    expect(first.get_by_role("link")).to_have_text(KR_TITLE)
+    expect(first).to_contain_text("Key result")
+    expect(first).to_contain_text("Platform")
+    expect(first).to_contain_text("Q4 2026")
+    expect(first.locator(".status")).to_have_text(re.compile("On track|Behind|At risk|No data"))
+    assert first.get_by_role("link").get_attribute("href") == "../" + KR_URL
+    first.get_by_role("link").click()
+    expect(page).to_have_url(base + KR_URL)
+    expect(page.locator("#kr-p99-latency")).to_be_in_viewport()
+
+
+@browser
+def test_filtering_by_red_shows_only_at_risk_items(watched, base):
+    from playwright.sync_api import expect
+
+    page = watched
+    page.goto(base + "search/")
+    page.get_by_label("Status", exact=True).select_option("red")
+    items = results(page)
+    expect(items.first).to_be_visible()
+    assert parse_qs(urlsplit(page.url).query) == {"status": ["red"]}
+    badges = page.locator(".search-result .status")
+    assert badges.count() == items.count()
+    assert all("status-red" in b.get_attribute("class") for b in badges.all())
+
+    page.get_by_label("Period", exact=True).select_option("2026-Q4")
+    expect(page.locator("#search-message")).to_contain_text("Q4 2026")
+    texts = [b.inner_text() for b in page.locator(".search-result .status").all()]
+    assert texts and set(texts) == {"At risk"}
+    assert parse_qs(urlsplit(page.url).query) == {"status": ["red"], "period": ["2026-Q4"]}
+
+
+@browser
+def test_filtering_by_team_shows_only_that_team(watched, base):
+    from playwright.sync_api import expect
+
+    page = watched
+    page.goto(base + "search/?q=dashboard")
+    expect(results(page).first).to_be_visible()
+    teams_before = {t.inner_text() for t in page.locator(".search-team").all()}
+    assert len(teams_before) > 1
+    page.get_by_label("Team", exact=True).select_option("platform")
+    expect(page.locator("#search-message")).to_contain_text("Platform")
+    teams = [t.inner_text() for t in page.locator(".search-result .search-team").all()]
+    assert teams and set(teams) == {"Platform"}
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["dashboard"], "team": ["platform"]}
+
+
+@browser
+def test_a_help_request_phrase_finds_that_checkin(watched, base):
+    from playwright.sync_api import expect
+
+    page = watched
+    page.goto(base + "search/")
+    box = page.get_by_label("Search objectives")
+    box.fill(HELP_PHRASE)  # the words: the check-in comes first (a KR's note has them too)
+    box.press("Enter")
+    items = results(page)
+    expect(items.first.get_by_role("link")).to_have_text("Check-in 2026-11-20, Data")
+    box.fill(f'"{HELP_PHRASE}"')  # the exact phrase: only the check-in
+    box.press("Enter")
+    expect(page.locator("#search-message")).to_have_text(re.compile("^1 result "))
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("Check-in")
+    expect(items.first.locator("mark").first).to_be_visible()
+    items.first.get_by_role("link").click()
+    expect(page).to_have_url(base + "teams/data/2026-Q4/checkins/2026-11-20/")
+    expect(page.locator(".help-callout")).to_contain_text(HELP_PHRASE)
+
+
+@browser
+def test_a_persons_name_finds_their_page_and_what_they_own(watched, base):
+    from playwright.sync_api import expect
+
+    page = watched
+    page.goto(base + "search/?q=Mei%20Lin")
+    items = results(page)
+    expect(items.first).to_be_visible()
+    person = items.filter(has=page.locator(".search-kind", has_text="Person"))
+    expect(person).to_have_count(1)
+    expect(person.get_by_role("link")).to_have_text("Mei Lin")
+    owned = items.filter(has=page.get_by_role("link", name="Move every dashboard onto the new query engine"))
+    expect(owned).to_have_count(1)
+    expect(owned).to_contain_text("Objective")
+    person.get_by_role("link").click()
+    expect(page).to_have_url(base + "people/mei-lin/")
+
+
+@browser
+def test_slash_focuses_the_header_search_box(watched, base):
+    from playwright.sync_api import expect
+
+    page = watched
+    page.goto(base + "teams/")
+    box = page.locator("#site-search-q")
+    expect(box).not_to_be_focused()
+    page.keyboard.press("/")
+    expect(box).to_be_focused()
+    expect(box).to_have_value("")  # the slash was not typed into it
+    page.keyboard.type("a/b")
+    expect(box).to_have_value("a/b")  # typing a slash in a field types it
+
+
+@browser
+def test_a_shared_url_restores_the_query_and_the_filter(watched, base):
+    from playwright.sync_api import expect
+
+    page = watched
+    page.goto(base + "search/?q=checkout&status=red")
+    expect(page.get_by_label("Search objectives")).to_have_value("checkout")
+    expect(page.get_by_label("Status", exact=True)).to_have_value("red")
+    items = results(page)
+    expect(items.first).to_be_visible()
+    assert all("status-red" in b.get_attribute("class") for b in page.locator(".search-result .status").all())
+    expect(page.get_by_role("link", name="Never let a checkout fail because of us")).to_be_visible()
+    expect(page.locator("#search-message")).to_have_attribute("aria-live", "polite")
