@@ -96,3 +96,20 @@ def static_server():
     yield start
     for s in servers:
         s.close()
+
+
+@pytest.fixture
+def watched(page):
+    """A Playwright page that records console errors, page errors, failed requests,
+    error responses and any request leaving 127.0.0.1; the test fails at teardown if
+    any was recorded, except those it lists in ``page.expected_problems``."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status}: {r.url}"))
+    page.on("request", lambda r: not r.url.startswith("http://127.0.0.1") and problems.append(f"non-local request: {r.url}"))
+    page.problems = problems
+    page.expected_problems = set()
+    yield page
+    assert [p for p in problems if p not in page.expected_problems] == []

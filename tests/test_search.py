@@ -232,20 +232,6 @@ browser = pytest.mark.browser
 
 
 @pytest.fixture
-def watched(page):
-    """The page, with console errors and failed or non-local requests recorded."""
-    problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status}: {r.url}"))
-    page.on("request", lambda r: not r.url.startswith("http://127.0.0.1") and problems.append(f"non-local request: {r.url}"))
-    page.problems = problems  # type: ignore[attr-defined]
-    yield page
-    assert page.problems == []
-
-
-@pytest.fixture
 def base(sample_site, static_server):
     return static_server(sample_site, "/okrs/")
 
