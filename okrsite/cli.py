@@ -58,6 +58,16 @@ def make_parser() -> argparse.ArgumentParser:
     common(b, output=True)
     b.add_argument("--no-search", action="store_true",
                    help="leave out the search index, the search page and the header search box (like search: false in the config)")
+    b.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                   help="render pages in N processes (default: one per CPU); the output is the same for any N")
+    b.add_argument("--no-cache", action="store_true",
+                   help="ignore and do not update the build cache (.okrsite-cache/ next to okrsite.yaml), "
+                        "which lets a build with nothing changed return at once and a build after a change "
+                        "reuse the parsed files that did not change")
+    b.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress display (by default: a counter on a terminal, a line every 10 s otherwise); "
+                        "diagnostics and the summary are still printed")
+    b.add_argument("--timings", action="store_true", help="print how long each step of the build took")
     c = sub.add_parser("check", help="validate the content; write nothing",
                        description="Validate the content and report every problem as PATH:LINE: SEVERITY: MESSAGE. Writes nothing.")
     common(c)
@@ -153,30 +163,53 @@ def summary(result, config_warnings, written: int) -> str:
             f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {result.seconds:.2f} s")
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of processes: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 process: {text!r}")
+    return value
+
+
 def cmd_build(args) -> int:
-    from .build import build
-    from .write import write_site
+    from .build import publish
+    from .progress import Progress
 
     config, config_warnings, as_of = load_config(args)
     output = output_folder(config, args.output)
     if args.no_search:
         config.search = False
-    result = build(config, as_of, search=config.search)
+    progress = Progress.quiet() if args.quiet else Progress(sys.stderr)
+
+    def on_wait():
+        progress.finish()
+        print(f"okrsite: another build is writing {output}; waiting for it to finish", file=sys.stderr)
+
+    # A failed build writes nothing: errors are found before the output folder is touched
+    # (a template that fails while rendering drops the half-filled temporary folder).
+    try:
+        result = publish(config, as_of, output, search=config.search, jobs=args.jobs,
+                         use_cache=not args.no_cache, progress=progress, on_wait=on_wait,
+                         strict=args.strict, write=not (args.strict and config_warnings), keep_frozen=True)
+    except OSError as exc:
+        progress.finish()
+        print(f"{output}:1: error: cannot write the site: {exc.strerror or exc}", file=sys.stdout)
+        print("okrsite: the build failed; the previous site was left untouched", file=sys.stderr)
+        return EXIT_CONTENT
     report(result, config_warnings, args.strict)
     failed = result.failed(args.strict) or (args.strict and bool(config_warnings))
-    written = 0
-    if failed:
+    if result.unchanged and not failed:
+        print(f"okrsite: nothing changed since the last build: {output} is up to date", file=sys.stderr)
+    elif failed:
         print("okrsite: the build failed; the previous site was left untouched", file=sys.stderr)
-    else:
-        try:
-            write_site(result.files, output, on_wait=lambda: print(
-                f"okrsite: another build is writing {output}; waiting for it to finish", file=sys.stderr))
-        except OSError as exc:
-            print(f"{output}:1: error: cannot write the site: {exc.strerror or exc}", file=sys.stdout)
-            print("okrsite: the build failed; the previous site was left untouched", file=sys.stderr)
-            return EXIT_CONTENT
-        written = result.pages
-    print(summary(result, config_warnings, written), file=sys.stderr)
+    if args.timings:
+        steps = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
+        if result.written:
+            steps += f" ({result.processes} rendering process{'es' if result.processes != 1 else ''})"
+        print(f"okrsite: steps: {steps}", file=sys.stderr)
+    print(summary(result, config_warnings, result.pages if result.written else 0), file=sys.stderr)
     return EXIT_CONTENT if failed else EXIT_OK
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from .diagnostics import Diagnostics
-from .fields import PERIOD_ID_RE, Reader, check_id
+from .fields import MAX_YEAR, MIN_YEAR, PERIOD_ID_RE, Reader, check_id
 from .model import Config, Diagnostic, LimitsConfig, LintConfig, Period, StatusConfig
 from .parse import LineDict, YamlProblem, decode, load_yaml
 
@@ -37,7 +37,10 @@ class ConfigError(Exception):
 
 
 def calendar_period(period_id: str) -> Period | None:
-    """The calendar year, quarter or half an id like 2026, 2026-Q4 or 2026-H1 names."""
+    """The calendar year, quarter or half an id like 2026, 2026-Q4 or 2026-H1 names
+    (years 1900 to 2999, like every date in content)."""
+    if not (period_id[:4].isdigit() and MIN_YEAR <= int(period_id[:4]) <= MAX_YEAR):
+        return None
     if m := _YEAR.match(period_id):
         y = int(m[1])
         return Period(period_id, date(y, 1, 1), date(y, 12, 31), period_id)
@@ -122,7 +125,7 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
         config.limits = LimitsConfig(
             max_file_kb=lim.integer("max_file_kb", d.max_file_kb, 1, 1024 * 1024),
             max_key_results=lim.integer("max_key_results", d.max_key_results, 1, 100_000),
-            max_yaml_depth=lim.integer("max_yaml_depth", d.max_yaml_depth, 2, 500),
+            max_yaml_depth=lim.integer("max_yaml_depth", d.max_yaml_depth, 2, 200),
             max_yaml_nodes=lim.integer("max_yaml_nodes", d.max_yaml_nodes, 100, 10_000_000),
             max_period_days=lim.integer("max_period_days", d.max_period_days, 1, 3_000_000),
         )

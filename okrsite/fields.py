@@ -17,19 +17,27 @@ DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\Z")
 MISSING = object()
 
 
+# Dates are years 1900 to 2999: far from the ends of Python's calendar (1 to 9999), so
+# that no "a week before" or "a month after" anywhere can leave it.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
 def parse_date(value) -> date | None | str:
     """A date from YAML text, or an error message (str), or None for a non-date."""
     if isinstance(value, date):
-        return value
+        return value if MIN_YEAR <= value.year <= MAX_YEAR else f"date {value} out of range (years {MIN_YEAR} to {MAX_YEAR})"
     if not isinstance(value, str):
         return None
     m = DATE_RE.match(value.strip())
     if not m:
         return None
     try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
+        d = date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         return f"impossible date '{value.strip()}'"
+    if not MIN_YEAR <= d.year <= MAX_YEAR:
+        return f"date {d} out of range (years {MIN_YEAR} to {MAX_YEAR})"
+    return d
 
 
 def parse_fraction(value) -> float | None:
@@ -37,7 +45,7 @@ def parse_fraction(value) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
+        return float(value) if is_number(value) else None
     if isinstance(value, str):
         text = value.strip()
         if text.endswith("%"):
@@ -49,8 +57,26 @@ def parse_fraction(value) -> float | None:
     return None
 
 
+# Numbers in content are at most 10^15 in size: beyond 2^53 (about 9 * 10^15) a float
+# cannot even hold every whole number, and progress from a baseline would be wrong.
+MAX_MAGNITUDE = 10**15
+
+
 def is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite int or float (not a bool) within +-MAX_MAGNITUDE."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and (isinstance(value, int) or math.isfinite(value)) and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE)
+
+
+def number_problem(value) -> str:
+    """Why ``value`` is not a number content may use: '' when it is one."""
+    if is_number(value):
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"a finite number, not {value}"
+        return f"at most 10^15 in size (use a larger unit), not {value:.3g}"
+    return ""
 
 
 class Reader:
@@ -106,8 +132,8 @@ class Reader:
             return default
         value = self.m[key]
         if not is_number(value):
-            if isinstance(value, float):
-                self.diags.error(self.path, self.line(key), f"'{key}' must be a finite number, not {value}")
+            if problem := number_problem(value):
+                self.diags.error(self.path, self.line(key), f"'{key}' must be {problem}")
             else:
                 self._wrong(key, "a number")
             return default

@@ -48,24 +48,32 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
             if full.is_symlink() and not _inside(full, content_real):
                 diags.warning(rel, 1, "symbolic link to a file outside the content folder: ignored")
                 continue
-            files.append(read_source(full, rel, config.limits.max_file_kb * 1024))
+            if full.is_symlink() and not full.exists():
+                diags.warning(rel, 1, "symbolic link to a file that does not exist: ignored")
+                continue
+            source = read_source(full, rel, config.limits.max_file_kb * 1024)
+            if source is not None:  # (None: removed while we looked)
+                files.append(source)
     files.sort(key=lambda f: f.path)
     return files
 
 
-def read_source(full: Path, rel: str, max_bytes: int) -> SourceFile:
+def read_source(full: Path, rel: str, max_bytes: int) -> SourceFile | None:
     """One content file, read only when it is a regular file of at most ``max_bytes``
-    (a named pipe would block the build; a huge file would fill its memory)."""
+    (a named pipe would block the build; a huge file would fill its memory). None when
+    the file does not exist (any more)."""
     from .load import too_large
 
     try:
         with open(full, "rb", opener=_open_nonblocking) as fh:
             info = os.fstat(fh.fileno())
             if not stat.S_ISREG(info.st_mode):
-                return SourceFile(rel, b"", "not a regular file: ignored")
+                return SourceFile(rel, b"", "not a regular file (a named pipe or a device?): not read")
             if info.st_size > max_bytes:
                 return SourceFile(rel, b"", too_large(info.st_size, max_bytes // 1024))
             data = fh.read(max_bytes + 1)  # the file may grow while it is read
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         return SourceFile(rel, b"", f"cannot read the file: {exc.strerror or exc}")
     if len(data) > max_bytes:

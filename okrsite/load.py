@@ -13,8 +13,8 @@ from datetime import date, timedelta
 
 from .config import calendar_period
 from .diagnostics import Diagnostics
-from .fields import ID_RE, PERIOD_ID_RE, Reader, check_id, is_number, parse_date
-from .markdown import Markdown, safe_link
+from .fields import ID_RE, PERIOD_ID_RE, Reader, check_id, is_number, number_problem, parse_date
+from .markdown import Markdown, html_too_deep, safe_link
 from .model import (
     COMMITMENTS, INITIATIVE_STATUSES, KR_TYPES, STATUSES, Checkin, Config, Initiative,
     KeyResult, Kpi, LimitsConfig, Objective, Org, Period, Ref, Retro, Site, SourceFile,
@@ -295,6 +295,8 @@ class Loader:
             parsed = parse(f.data, front_matter, limits.max_yaml_depth, limits.max_yaml_nodes)
         for line, severity, message in parsed.problems:
             self.diags.add(f.path, line, severity, message)
+        if problem := html_too_deep(parsed.body, self.config.allow_html):
+            self.diags.warning(f.path, parsed.body_line, problem)
         return parsed
 
     def body_only(self, f: SourceFile) -> str:
@@ -527,7 +529,7 @@ class Loader:
             for key, value in kpis.items():
                 line = kpis.line_of(key)
                 if not is_number(value):
-                    self.diags.error(f.path, line, f"KPI '{key}' must be a number, not {type_name(value)}")
+                    self.diags.error(f.path, line, f"KPI '{key}' must be {number_problem(value) or 'a number, not ' + type_name(value)}")
                     continue
                 ci.kpis[str(key)] = value
                 ci.lines[("kpi", str(key))] = line
@@ -538,6 +540,9 @@ class Loader:
         line = krs.line_of(key)
         if is_number(value):
             return Update(checkin=ci.key, date=ci.date, line=line, value=value)
+        if problem := number_problem(value):
+            self.diags.error(path, line, f"the value of '{key}' must be {problem}")
+            return None
         if not isinstance(value, LineDict):
             self.diags.error(path, line, f"update of '{key}' must be a number or a mapping (value, progress, done, confidence, status, score, note), not {type_name(value)}")
             return None

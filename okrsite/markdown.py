@@ -7,6 +7,8 @@ or ``data:`` link, inline style or form survives whatever a team writes."""
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -27,17 +29,56 @@ def _parser(allow_html: bool) -> MarkdownIt:
     return md
 
 
+# Raw HTML nested deeper than this is shown as text: the sanitiser's HTML parser takes
+# time growing with the square of the nesting (100,000 nested <div>s: minutes).
+MAX_HTML_DEPTH = 100
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+# elements that never nest (void) or close by themselves (optional end tags)
+_FLAT = frozenset("""area base br col embed hr img input link meta source track wbr p li dt dd option optgroup
+    tr td th thead tbody tfoot colgroup rp rt""".split())
+
+
+def html_depth(text: str) -> int:
+    """How deeply the raw HTML tags in ``text`` nest (an upper bound: every open tag of
+    an element that nests counts until its end tag)."""
+    depth = deepest = 0
+    open_by_name: dict[str, int] = {}
+    for m in _TAG.finditer(text):
+        name = m[2].lower()
+        if name in _FLAT:
+            continue
+        if m[1]:
+            if open_by_name.get(name):  # an end tag closes only an element of its name
+                open_by_name[name] -= 1
+                depth -= 1
+        else:
+            open_by_name[name] = open_by_name.get(name, 0) + 1
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+    return deepest
+
+
+def html_too_deep(text: str, allow_html: bool) -> str:
+    """The warning for a body whose raw HTML nests too deeply to be kept, or ''."""
+    if not allow_html or "<" not in text or html_depth(text) <= MAX_HTML_DEPTH:
+        return ""
+    return f"raw HTML nested more than {MAX_HTML_DEPTH} levels deep: the body's HTML is shown as text"
+
+
 class Markdown:
     """A Markdown renderer for one build (parsers are reused across files)."""
 
     def __init__(self, allow_html: bool = False):
         self.allow_html = allow_html
         self._md = _parser(allow_html)
+        self._escaping = _parser(False) if allow_html else self._md
 
     def render(self, text: str) -> str:
         if not text.strip():
             return ""
-        html = self._md.render(text)
+        md = self._escaping if html_too_deep(text, self.allow_html) else self._md
+        html = md.render(text)
         return sanitise(html)
 
 

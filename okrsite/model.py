@@ -38,12 +38,26 @@ class Diagnostic:
     severity: str
     message: str
 
+    def __post_init__(self) -> None:
+        # one line each, whatever a file is named or contains: newlines, terminal
+        # escapes, bidi overrides and lone surrogates are shown escaped (\n, \x1b, \u202e)
+        for name in ("path", "message"):
+            value = getattr(self, name)
+            if isinstance(value, str) and not value.isprintable():
+                object.__setattr__(self, name, printable(value))
+
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character (controls, line and paragraph
+    separators, format characters such as bidi overrides, lone surrogates) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Parse step: bytes of a content file -> front matter (plain data with line numbers)
 and a Markdown body. Pure: no I/O.
 
-YAML is composed into nodes by the C parser when available and converted here, so that
-every mapping remembers the line of each key and value (``LineDict``) and every list
-the line of each item (``LineList``). Dates stay strings: the validator parses them, so
-that an impossible date is reported at its own line rather than crashing the parser.
+YAML is parsed into events by the C parser when available, composed into nodes with a
+bound on nesting, and converted here, so that every mapping remembers the line of each
+key and value (``LineDict``) and every list the line of each item (``LineList``). Dates
+stay strings: the validator parses them, so that an impossible date is reported at its
+own line rather than crashing the parser.
 """
 
 from __future__ import annotations
@@ -12,15 +13,61 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import yaml
-
-try:  # the C parser is several times faster; line numbers are the same
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 # Defaults of ``limits.max_yaml_depth`` and ``limits.max_yaml_nodes`` (okrsite.yaml)
 MAX_DEPTH = 50
 MAX_NODES = 20_000
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark, max_depth: int):
+        super().__init__(mark)
+        self.mark, self.max_depth = mark, max_depth
+
+
+class _BoundedComposer(Composer):
+    """PyYAML's composer, stopping at ``max_depth`` levels of nesting. (The C composer
+    of CSafeLoader recurses without a bound: 100,000 '[' crash the process.)"""
+
+    max_depth = MAX_DEPTH
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > self.max_depth + 1:  # the root node is level 0
+                raise _TooDeep(self.peek_event().start_mark, self.max_depth)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+try:  # the C parser (events) is several times faster; line numbers are the same
+    from yaml.cyaml import CParser
+
+    class _Loader(_BoundedComposer, CParser, SafeConstructor, Resolver):
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            _BoundedComposer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+except ImportError:  # pragma: no cover
+    from yaml.parser import Parser
+    from yaml.reader import Reader as _YamlReader
+    from yaml.scanner import Scanner
+
+    class _Loader(_YamlReader, Scanner, Parser, _BoundedComposer, SafeConstructor, Resolver):  # type: ignore[no-redef]
+        def __init__(self, stream):
+            _YamlReader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            _BoundedComposer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
 
 
 class LineDict(dict):
@@ -99,8 +146,7 @@ class _Converter:
             raise YamlProblem(self.line(node), f"front matter too large: more than {self.max_nodes:,} values, aliases "
                               "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)")
         if depth > self.max_depth:
-            raise YamlProblem(self.line(node), f"front matter nested too deeply: more than {self.max_depth} levels "
-                              "(limits.max_yaml_depth in okrsite.yaml)")
+            raise YamlProblem(self.line(node), too_deep(self.max_depth))
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -163,9 +209,23 @@ class _Converter:
         if construct is None:
             raise YamlProblem(self.line(node), f"unsupported YAML tag {tag!r}")
         try:
-            return construct(self.constructor, node)  # NaN and infinities are rejected by the validator
+            value = construct(self.constructor, node)  # NaN and infinities are rejected by the validator
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
-            raise YamlProblem(self.line(node), f"invalid value {node.value!r}: {exc}") from None
+            raise YamlProblem(self.line(node), f"invalid value {_short(node.value)}: {_short(str(exc), 80)}") from None
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
+            # beyond any float: no arithmetic on it could work (quote it if it is text)
+            raise YamlProblem(self.line(node), f"number too large: {_short(node.value)} (quote it if it is text)")
+        return value
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """repr of a value, cut to ``limit`` characters for a one-line message."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def too_deep(max_depth: int) -> str:
+    return f"front matter nested too deeply: more than {max_depth} levels (limits.max_yaml_depth in okrsite.yaml)"
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
@@ -191,12 +251,15 @@ def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
     each time they are used) is a YamlProblem, found in time and memory bounded by them."""
     try:
         loader = _Loader(text)
+        loader.max_depth = max_depth
         try:
             node = loader.get_single_node()
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
         raise YamlProblem(_yaml_line(exc, offset), _yaml_message(exc)) from None
+    except _TooDeep as exc:
+        raise YamlProblem(exc.mark.line + 1 + offset, too_deep(exc.max_depth)) from None
     except RecursionError:
         raise YamlProblem(1 + offset, "invalid YAML: nested too deeply") from None
     if node is None:

@@ -42,6 +42,11 @@ __all__ = [
     "make_environment",
     "people",
     "render_site",
+    "PagePlan",
+    "SitePlan",
+    "plan_pages",
+    "page_context",
+    "render_page",
     "fmt_number",
     "fmt_quantity",
     "fmt_percent",
@@ -232,6 +237,8 @@ def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
         TYPE_WORDS=TYPE_WORDS,
         COMMITMENT_WORDS=COMMITMENT_WORDS,
         INITIATIVE_WORDS=INITIATIVE_WORDS,
+        OPEN_COUNT_WORDS=OPEN_COUNT_WORDS,
+        GRADED_COUNT_WORDS=GRADED_COUNT_WORDS,
         safe_link=safe_link,
         status=html_status,
         status_word=html_status_word,
@@ -823,9 +830,6 @@ class SiteView:
 
     # ---- pictures: charts, the heat map, "this week" (charts.py, history.py)
 
-    def node_team(self, node: TreeNode) -> str:
-        return node.info.objective.team if node.info.objective else ""
-
     def kr_chart(self, kr: KeyResult) -> Any:
         from . import charts
 
@@ -843,7 +847,7 @@ class SiteView:
             period = self.period(obj.period)
             cis = [c for c in self.checkins(obj.team, obj.period) if c.counted]
             self._progress_cache[obj.ref] = (
-                history.progress_series(obj, period, cis, self.site.config.status) if period else []
+                history.progress_series(obj, period, cis) if period else []
             )
         return self._progress_cache[obj.ref]
 
@@ -889,10 +893,9 @@ class SiteView:
 
         return charts.kpi_values(kpi)
 
-    def glance(self, period_id: str) -> tuple[list[tuple[Team, int, list[Objective]]], int]:
+    def glance(self, period_id: str) -> list[tuple[Team, int, list[Objective]]]:
         """Rows of the period's heat map: (team, depth, its objectives) in organisation
-        order, for the teams with objectives in the period and the teams above them;
-        and the largest number of objectives in a row."""
+        order, for the teams with objectives in the period and the teams above them."""
         keep: set[str] = set()
         for tid in self.team_order:
             if self.objectives(tid, period_id):
@@ -900,9 +903,8 @@ class SiteView:
                 while t and t in self.site.teams and t not in keep:
                     keep.add(t)
                     t = self.site.teams[t].parent
-        rows = [(self.site.teams[t], self.depth.get(t, 0), self.objectives(t, period_id))
+        return [(self.site.teams[t], self.depth.get(t, 0), self.objectives(t, period_id))
                 for t in self.team_order if t in keep]
-        return rows, max((len(objs) for _, _, objs in rows), default=0)
 
     def set_focus_teams(self, period_id: str, teams: dict[int, frozenset[str]], trees: list[TreeNode],
                         alone: list[Objective]) -> list[str]:
@@ -1142,7 +1144,51 @@ PERIODS_URL = getattr(urls, "PERIODS", "periods/")
 
 
 def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
-    """Every page of the site: output-relative path -> UTF-8 bytes (sorted by path)."""
+    """Every page of the site: output-relative path -> UTF-8 bytes (sorted by path).
+    ``plan_pages`` then ``render_page`` for each page, in plan order."""
+    plan = plan_pages(site)
+    out = {page.path: render_page(plan, page, env) for page in plan.pages}
+    return dict(sorted(out.items()))
+
+
+# --------------------------------------------------------------------------- page plans
+#
+# ``plan_pages`` decides every page (output path, template, context) without rendering
+# any; ``render_page`` renders one of them. ``render_site`` is the two together;
+# ``okrsite build`` renders a plan in several processes (build.py), ``okrsite serve``
+# page by page when a page is asked for (serve.py). The same plan gives the same bytes
+# whatever the order its pages are rendered in.
+
+
+@dataclass
+class PagePlan:
+    """One page to render: its output file, URL, template and its own context."""
+
+    path: str  # output-relative file, e.g. teams/platform/index.html
+    url: str  # root-relative URL; the page's links are relative to it
+    template: str
+    section: str
+    title: str
+    context: dict[str, Any]
+    absolute: bool = False  # links absolute under base_url (the 404 page, served from anywhere)
+
+
+@dataclass
+class SitePlan:
+    """Every page of a site in the order ``render_site`` renders them, with what they
+    share: the ``SiteView`` (``v`` in templates) and the site-wide context."""
+
+    view: SiteView
+    common: dict[str, Any]
+    pages: list[PagePlan]
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+
+def plan_pages(site: Site) -> SitePlan:
+    """Plan every page of the site; renders nothing. Raises DuplicateOutput when two
+    pages map to the same output file (or to files differing only in case)."""
     v = SiteView(site, people(site))
     common = {
         "site": site,
@@ -1153,15 +1199,17 @@ def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
         "current_period": v.current,
         "periods_url": PERIODS_URL,
     }
-    out: dict[str, bytes] = {}
+    pages = [PagePlan(urls.output_file(p.url), p.url, p.template, p.section, p.title, p.context)
+             for p in _pages(site, v)]
+    pages.append(PagePlan(urls.output_file(urls.NOT_FOUND_FILE), urls.NOT_FOUND_FILE, "404.html", "",
+                          "Page not found", {}, absolute=True))
     owner: dict[str, str] = {}
     folded: dict[str, str] = {}
-
-    def emit(url: str, template: str, section: str, title: str, extra: dict[str, Any], link) -> None:
-        path = urls.output_file(url)
-        if path in out:
+    for page in pages:
+        path = page.path
+        if path in owner:
             raise DuplicateOutput(
-                f"two pages map to the same output file {path!r}: {owner[path]} and {template}"
+                f"two pages map to the same output file {path!r}: {owner[path]} and {page.template}"
             )
         key = path.casefold()
         if key in folded:
@@ -1169,26 +1217,25 @@ def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
                 f"two pages map to output files differing only in case: "
                 f"{folded[key]!r} and {path!r}"
             )
-        ctx = dict(common)
-        ctx.update(extra)
-        ctx.update(page_url=url, url=link, section=section, page_title=title)
-        ctx.update(_link_helpers(v, link))
-        try:
-            html = env.get_template(template).render(ctx)
-        except jinja2.TemplateError as exc:
-            raise RenderError(f"rendering {path} with template {template}: {exc}") from exc
-        out[path] = html.encode("utf-8")
-        owner[path] = template
+        owner[path] = page.template
         folded[key] = path
+    return SitePlan(v, common, pages)
 
-    for page in _pages(site, v):
-        emit(page.url, page.template, page.section, page.title, page.context, _relative_url(page.url))
-    emit(
-        urls.NOT_FOUND_FILE,
-        "404.html",
-        "",
-        "Page not found",
-        {},
-        _absolute_url(site.config.base_url),
-    )
-    return dict(sorted(out.items()))
+
+def page_context(plan: SitePlan, page: PagePlan) -> dict[str, Any]:
+    """The template context of one planned page."""
+    link = _absolute_url(plan.view.site.config.base_url) if page.absolute else _relative_url(page.url)
+    ctx = dict(plan.common)
+    ctx.update(page.context)
+    ctx.update(page_url=page.url, url=link, section=page.section, page_title=page.title)
+    ctx.update(_link_helpers(plan.view, link))
+    return ctx
+
+
+def render_page(plan: SitePlan, page: PagePlan, env: jinja2.Environment) -> bytes:
+    """One planned page as UTF-8 bytes. Raises RenderError (from the template's error)."""
+    try:
+        html = env.get_template(page.template).render(page_context(plan, page))
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"rendering {page.path} with template {page.template}: {exc}") from exc
+    return html.encode("utf-8")

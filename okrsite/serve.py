@@ -9,9 +9,10 @@ the browser by itself.
   served: the last good one stays, and every open page shows an overlay listing the
   diagnostics (``PATH:LINE: SEVERITY: MESSAGE``), printed in the terminal too. The
   overlay goes away by itself when a build succeeds again.
-* Pages are rendered lazily: a build computes the site and plans every page (which
-  template with which context, exactly as :func:`okrsite.render.render_site` would),
-  and a page is rendered the first time it is asked for, then kept for that build. The
+* Pages are rendered lazily: a build computes the site and plans every page
+  (:func:`okrsite.render.plan_pages`: which template with which context, the plan
+  :func:`okrsite.render.render_site` renders too), and a page is rendered the first
+  time it is asked for (:func:`okrsite.render.render_page`), then kept for that build. The
   bytes are the same as ``okrsite build`` writes (tests compare them), but a rebuild
   does not render thousands of pages nobody is looking at.
 * The live-reload script is added to HTML responses when they are served, never to
@@ -56,7 +57,7 @@ from .build import compute_site, render_output
 from .config import ConfigError, read_config
 from .diagnostics import Diagnostics
 from .export import export_json
-from .gather import gather
+from .gather import gather, read_source
 from .load import ParseCache
 from .model import Config, Diagnostic, Site, SourceFile
 from .themes import static_files, theme_dirs
@@ -67,6 +68,7 @@ DEBOUNCE_SECONDS = 0.1
 MAX_WAIT_SECONDS = 2.0  # a never-ending stream of events still rebuilds this often
 IDLE_GC_SECONDS = 30.0  # idle time after which the worker collects the builds' garbage...
 IDLE_GC_BUILDS = 10  # ...once this many builds have been frozen since the last time
+BUSY_GC_BUILDS = 100  # and after this many, even without a pause: memory stays bounded under endless edits
 SEARCH_DELAY_SECONDS = 1.0  # quiet time after a build before the search index is rebuilt
 LIVERELOAD_FILE = Path(__file__).with_name("livereload.js")
 FAILED_HEADING = "okrsite: the site was not rebuilt"
@@ -365,45 +367,18 @@ def template_diagnostic(exc: BaseException, root: Path | None, template_dirs: li
     return Diagnostic(_display_path(where, root), line, "error", f"{what}: {message}")
 
 
-class _RecordingTemplate:
-    def __init__(self, recorder: "_Recorder", name: str):
-        self.recorder, self.name = recorder, name
-
-    def render(self, *args, **kwargs) -> str:
-        # render_site makes a fresh context per page: keep it (Jinja copies it anyway)
-        if len(args) == 1 and not kwargs and isinstance(args[0], dict):
-            ctx = args[0]
-        else:
-            ctx = dict(*args, **kwargs)
-        index = len(self.recorder.calls)
-        self.recorder.calls.append((self.name, ctx))
-        return f"\x00okrsite-page-{index}\x00"
-
-
-class _Recorder:
-    """Stands in for the Jinja environment while :func:`render.render_site` runs: each
-    page gets a token instead of HTML, and the recorder keeps its template and context.
-    ``render_site``'s own code decides the pages, their paths and contexts, so a page
-    rendered later from the record is byte-for-byte what ``render_site`` produces."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, dict]] = []
-
-    def get_template(self, name, *args, **kwargs):
-        return _RecordingTemplate(self, name)
-
-
 class SiteFiles:
     """The files of one successful build, rendered on first request and kept.
 
-    ``pages`` maps each page's output path to (template name, context); ``static``
-    holds the themes' static files; ``okrs.json``, the feeds and the CSV exports are
+    ``pages`` maps each page's output path to its :class:`~okrsite.render.PagePlan` in
+    ``plan`` (``render.plan_pages``); ``static`` holds the themes' static files; ``okrs.json``, the feeds and the CSV exports are
     made on first request. Together: the files ``render_output`` gives (without the
     search index, which the server builds in the background)."""
 
-    def __init__(self, site: Site, env, static: dict[str, bytes], pages: dict[str, tuple[str, dict]],
+    def __init__(self, site: Site, env, static: dict[str, bytes], plan, pages: dict | None = None,
                  on_error: Callable[[str, BaseException], None] | None = None):
-        self.site, self.env, self.static, self.pages = site, env, static, pages
+        self.site, self.env, self.static, self.plan = site, env, static, plan
+        self.pages = pages if pages is not None else {p.path: p for p in plan.pages}
         self.on_error = on_error
         self._done: dict[str, bytes] = {}
         self._keys = set(static) | set(pages) | {"okrs.json"}
@@ -429,8 +404,9 @@ class SiteFiles:
 
     def render(self, path: str) -> bytes:
         """Render a page (raises on a template error)."""
-        name, ctx = self.pages[path]
-        return self.env.get_template(name).render(ctx).encode("utf-8")
+        from . import render
+
+        return render.render_page(self.plan, self.pages[path], self.env)
 
     def get(self, path: str) -> bytes | None:
         data = self._done.get(path)
@@ -710,6 +686,8 @@ class Server:
                 continue
             try:
                 self.rebuild(batch)
+                if self._frozen_builds >= BUSY_GC_BUILDS:  # edits that never pause (bench/README.md)
+                    self.collect_garbage(BUSY_GC_BUILDS)
             except Exception:  # noqa: BLE001 - never let the worker die
                 self._print(traceback.format_exc())
 
@@ -893,7 +871,7 @@ class Server:
         """Re-read just these content files; re-gather when unsure. Returns whether
         anything changed."""
         flagged = {d.path for d in self.gather_diags}
-        updates: dict[str, bytes | None] = {}
+        updates: dict[str, SourceFile | None] = {}
         for p in sorted(paths):
             path = Path(p)
             rel = self._source_path(path)
@@ -904,22 +882,22 @@ class Server:
                 if path.is_symlink() or (path.exists() and not path.is_file()):
                     self._gather()  # gather knows the rules for links
                     return True
-                data = path.read_bytes() if path.exists() else None
-            except FileNotFoundError:
-                data = None
+                exists = path.exists()
             except OSError:
-                self._gather()  # gather reports unreadable files
+                self._gather()
                 return True
-            updates[rel] = data
+            # read as gather reads: the size limit first (a huge file is never read)
+            source = read_source(path, rel, self.config.limits.max_file_kb * 1024) if exists else None
+            updates[rel] = source  # None: deleted
         changed = False
-        for rel, data in updates.items():
+        for rel, source in updates.items():
             old = self.sources.get(rel)
-            if data is None:
+            if source is None:
                 if old is not None:
                     del self.sources[rel]
                     changed = True
-            elif old is None or old.data != data:
-                self.sources[rel] = SourceFile(rel, data)
+            elif old != source:
+                self.sources[rel] = source
                 changed = True
         return changed
 
@@ -934,20 +912,12 @@ class Server:
             except Exception as exc:  # noqa: BLE001
                 diags.items.append(template_diagnostic(exc, root, template_dirs, "rendering the site"))
                 return None
-        recorder = _Recorder()
         try:
-            tokens = render.render_site(site, recorder)
+            plan = render.plan_pages(site)
         except Exception as exc:  # noqa: BLE001 (DuplicateOutput, a bug in a view helper, ...)
             diags.items.append(template_diagnostic(exc, root, template_dirs, "rendering the site"))
             return None
-        pages: dict[str, tuple[str, dict]] = {}
-        for path, token in tokens.items():
-            text = token.decode("utf-8", "replace") if isinstance(token, bytes) else str(token)
-            if not (text.startswith("\x00okrsite-page-") and text.endswith("\x00")):
-                # render_site did something the recorder does not understand: render eagerly
-                self.lazy = False
-                return self._render(site, diags, smoke)
-            pages[path] = recorder.calls[int(text[len("\x00okrsite-page-"):-1])]
+        pages = {page.path: page for page in sorted(plan.pages, key=lambda page: page.path)}
 
         owners: dict[str, str] = {}
         for path in self.static:
@@ -966,15 +936,15 @@ class Server:
                 diags.error(self.config.path, 1, f"two outputs write {path}: {owners[path]} and the feeds and CSV exports")
         if diags.errors:
             return None
-        files = SiteFiles(site, self.env, dict(self.static), pages, on_error=self._page_failed)
+        files = SiteFiles(site, self.env, dict(self.static), plan, pages, on_error=self._page_failed)
         if smoke:
             # new templates: render one page of each kind now, so a template that
             # breaks at run time shows in the overlay instead of as a broken page
             tried: set[str] = set()
-            for path, (name, _) in pages.items():
-                if name in tried:
+            for path, page in pages.items():
+                if page.template in tried:
                     continue
-                tried.add(name)
+                tried.add(page.template)
                 try:
                     files._done[path] = files.render(path)
                 except Exception as exc:  # noqa: BLE001
@@ -1112,6 +1082,9 @@ def content_type(path: str) -> str:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when a page opens many at
+    # once (or many readers do): the browser retries a second later (bench/README.md)
+    request_queue_size = 128
     okr: Server
 
     def server_bind(self):

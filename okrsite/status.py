@@ -39,6 +39,7 @@ from .model import (
 )
 
 PRECISION = 6  # decimal places used for every threshold comparison (section 8)
+MAX_PROGRESS = 1e6  # |metric progress| at most (100,000,000%): always a finite number
 
 NO_DATA = "no-data"
 GRADED = "graded"
@@ -122,7 +123,9 @@ def kr_progress(kr: KeyResult, updates: Sequence[Update]) -> float | None:
         start = kr.start if kr.start is not None else 0.0
         if kr.target == start:  # an error reported by the loader; never divide by 0
             return None
-        return (value - start) / (kr.target - start)
+        # bounded (a million times the target), so that a start and target a hair's
+        # breadth apart (0 and 1e-300) cannot make an infinite progress
+        return max(-MAX_PROGRESS, min(MAX_PROGRESS, (value - start) / (kr.target - start)))
     if kr.type == "stay_above":
         return 1.0 if _r(value) >= _r(kr.target) else 0.0
     if kr.type == "stay_below":

@@ -89,25 +89,39 @@ def remove_leftovers(output: Path) -> None:
 def write_site(files: dict[str, bytes], output: Path, on_wait=None) -> None:
     """Replace ``output`` by exactly ``files``; on any error, or if the process is killed
     at any moment, the old output stays complete."""
+    write_site_with(lambda folder: write_tree(files, folder), output, on_wait)
+
+
+def write_site_with(fill, output: Path, on_wait=None, after=None) -> None:
+    """Replace ``output`` by the folder that ``fill(folder)`` fills (a fresh temporary
+    folder beside it), atomically, with the output's lock held: on any error raised by
+    ``fill`` (which is re-raised), or if the process is killed at any moment, the old
+    output stays complete. ``after()`` runs once the new output is in place, still under
+    the lock (the build cache records the output there)."""
     output = output.absolute()
     output.parent.mkdir(parents=True, exist_ok=True)
     with output_lock(output, on_wait):
+        if output.is_symlink() or (output.exists() and not output.is_dir()):
+            # swapping would move the user's file (or link) aside under a hidden name
+            raise NotADirectoryError(errno.ENOTDIR, "it exists and is not a folder", str(output))
         remove_leftovers(output)
         tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
         try:
-            write_tree(files, tmp)
+            fill(tmp)
             os.chmod(tmp, 0o755)
             if output.exists() and not output.is_symlink():
                 if exchange(tmp, output):
                     shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old site
-                    return
-                old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
-                os.rmdir(old)
-                os.rename(output, old)
-                os.rename(tmp, output)
-                shutil.rmtree(old, ignore_errors=True)
+                else:
+                    old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+                    os.rmdir(old)
+                    os.rename(output, old)
+                    os.rename(tmp, output)
+                    shutil.rmtree(old, ignore_errors=True)
             else:
                 os.rename(tmp, output)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        if after is not None:
+            after()

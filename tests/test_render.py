@@ -364,7 +364,8 @@ def test_404_uses_absolute_links_under_base_url(files):
     assert 'href="/okrs/teams/"' in page
     assert check_links({**static(), "404.html": files["404.html"], "index.html": b"",
                         "teams/index.html": b"", "people/index.html": b"",
-                        "periods/index.html": b"", "periods/2026-Q4/index.html": b"", "search/index.html": b""},
+                        "periods/index.html": b"", "periods/2026-Q4/index.html": b"", "search/index.html": b"",
+                        "this-week/index.html": b""},
                        base_url="/okrs/") == []
     for base, prefix in [("/", "/"), ("okrs", "/okrs/"), ("/a/b", "/a/b/"), ("", "/")]:
         f = render.render_site(make_site(base_url=base), render.make_environment([BUILTIN]))
@@ -388,9 +389,9 @@ def test_content_is_escaped_everywhere(files):
 def test_no_scripts_inline_styles_or_handlers(files):
     for path, data in files.items():
         page = data.decode()
-        # scripts only as files of the theme (the search page and its "/" shortcut), never inline
+        # scripts only as files of the theme (search, its "/" shortcut, okrsite.js), never inline
         for attrs, body in re.findall(r"<script\b([^>]*)>(.*?)</script>", page, re.S):
-            assert re.fullmatch(r' (type="module" )?src="[^"]*assets/(keys|search)\.js"( defer)?', attrs), (path, attrs)
+            assert re.fullmatch(r' (type="module" )?src="[^"]*assets/(keys|search|okrsite)\.js"( defer)?', attrs), (path, attrs)
             assert body == "", path
         assert not re.search(r"\sstyle=", page), path
         assert not re.search(r"<[^>]+\son[a-z]+=", page), path
@@ -619,7 +620,7 @@ def test_empty_site_renders(env):
                 teams={}, objectives={}, checkins=[])
     files = render.render_site(site, env)
     assert set(files) == {"index.html", "404.html", "periods/index.html", "teams/index.html",
-                          "people/index.html", "search/index.html"}
+                          "people/index.html", "search/index.html", "this-week/index.html"}
     from okrsite import feeds  # the site-wide feed the home page links to
 
     assert check_links({**static(), **files, **feeds.outputs(site)}) == []

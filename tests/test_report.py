@@ -48,8 +48,9 @@ def test_github_escaping(raw, data, prop):
 
 
 def test_github_escapes_paths_and_messages():
-    d = Diagnostic("content/teams/a,b/x:y.md", 2, "error", "50% done\nsecond line")
-    assert report.github_command(d) == "::error file=content/teams/a%2Cb/x%3Ay.md,line=2,title=okrsite error::50%25 done%0Asecond line"
+    d = Diagnostic("content/teams/a,b/x:y.md", 2, "error", "50% done\rsecond line")
+    # a Diagnostic is one line: control characters are shown escaped (model.printable)
+    assert report.github_command(d) == "::error file=content/teams/a%2Cb/x%3Ay.md,line=2,title=okrsite error::50%25 done\\rsecond line"
 
 
 def test_prefix_puts_paths_under_a_subfolder():

@@ -58,7 +58,10 @@ def page_kinds(files) -> dict[str, list[str]]:
         elif path == "404.html":
             kind = "404"
         elif parts[0] == "periods":
-            kind = {2: "periods", 3: "period", 4: "alignment"}[len(parts)]
+            if len(parts) == 4 and parts[2] == "glance":
+                kind = "glance"
+            else:
+                kind = {2: "periods", 3: "period", 4: "alignment", 5: "alignment-team"}[len(parts)]
         elif parts[0] == "people":
             kind = {2: "people", 3: "person"}[len(parts)]
         elif parts[0] == "teams":
@@ -73,7 +76,8 @@ def page_kinds(files) -> dict[str, list[str]]:
 
 def test_every_page_type_exists_and_every_page_is_reachable_from_home(files):
     kinds = page_kinds(files)
-    for kind in ("home", "404", "period", "alignment", "teams", "team", "team-period", "objective", "checkin", "people", "person"):
+    for kind in ("home", "404", "period", "alignment", "alignment-team", "glance", "this-week", "teams", "team",
+                 "team-period", "objective", "checkin", "people", "person"):
         assert kinds.get(kind), f"no {kind} page"
     reachable = crawl(files)
     pages = {p for p in files if p.endswith(".html")} - {"404.html"}

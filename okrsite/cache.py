@@ -1,0 +1,569 @@
+"""The build cache (I/O edge): ``<site root>/.okrsite-cache/``, plain JSON, never pickle.
+
+``okrsite build`` keeps two files there (the folder is git-ignored):
+
+``build.json``
+    What the last successful build read and wrote. *Inputs*: every file under the
+    content folder, the theme folders, okrsite.yaml and CODEOWNERS, each with its
+    digest (BLAKE2b of the bytes) and its ``stat`` signature (size, mtime, ctime,
+    inode); the *fingerprint* of everything the output depends on (those digests, the
+    effective configuration after command-line options, the as-of date, the options,
+    and okrsite's own code and the versions of the libraries that shape the output);
+    the build's diagnostics; and the *manifest* of the output folder (size, mtime and
+    digest of every file written). When the fingerprint is the same and the output
+    folder still matches the manifest, the build has nothing to do.
+
+    A file whose ``stat`` signature is unchanged is not read again, as git does for its
+    index: ctime cannot be set from user space, so any write to the file changes it.
+    Files changed within ``RACY_NS`` of the scan that recorded them are always re-read
+    (git's "racily clean" case: an edit in the same clock tick as the recording).
+
+``parsed.json``
+    Every content file's parsed front matter and body (``load.ParseCache.parsed``,
+    keyed by the file's digest and the parse limits) and every body rendered to HTML
+    (``ParseCache.html``, keyed by the body's digest), so that a build after a change
+    parses YAML and renders Markdown only for the files that changed. Each half is kept
+    as long as the module that makes it (parse.py, markdown.py) and its libraries are
+    the same, whatever else changes in okrsite. Entries are
+    decoded on first use (:class:`LazyEntries`), so an unchanged file costs a dict
+    lookup and a JSON-to-objects conversion, not a YAML parse.
+
+Anything unreadable, of another format or written by other code (another okrsite
+version, other library versions) is ignored: the build then starts cold. Both files
+are replaced atomically (written beside, then renamed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+from .load import ParseCache
+from .markdown import sanitise
+from .model import Config, Diagnostic
+from .parse import LineDict, LineList, Parsed
+
+CACHE_DIR = ".okrsite-cache"
+BUILD_FILE = "build.json"
+PARSED_FILE = "parsed.json"
+FORMAT = 1
+RACY_NS = 3_000_000_000  # files changed this close to their recording are always re-read
+LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "nh3", "pyyaml", "pagefind", "pagefind_bin")
+
+__all__ = [
+    "CACHE_DIR", "BuildRecord", "Inputs", "LazyEntries", "code_digest", "digest", "scan_inputs",
+    "fingerprint", "read_build", "write_build", "output_matches", "manifest_entry",
+    "load_parse_cache", "save_parse_cache", "encode_parsed", "decode_parsed",
+]
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+# --------------------------------------------------------------------------- code
+
+_CODE: str | None = None
+_PART_CODES: dict[str, str] = {}
+# what each half of parsed.json depends on: its module and the libraries it calls
+PARTS = {"parsed": ("parse.py", ("pyyaml",)), "html": ("markdown.py", ("markdown-it-py", "mdit-py-plugins", "nh3"))}
+
+
+def part_digest(part: str) -> str:
+    """The code that makes one kind of parsed.json entries: a change to any other module
+    keeps them (they are the output of ``parse.parse`` or ``Markdown.render`` alone)."""
+    if part not in _PART_CODES:
+        from importlib import metadata
+
+        module, libs = PARTS[part]
+        h = hashlib.blake2b(digest_size=20)
+        h.update(f"format {FORMAT} python {sys.version}\n".encode())
+        h.update((Path(__file__).resolve().parent / module).read_bytes())
+        for lib in libs:
+            try:
+                h.update(f"{lib} {metadata.version(lib)}\n".encode())
+            except metadata.PackageNotFoundError:
+                h.update(f"{lib} -\n".encode())
+        _PART_CODES[part] = h.hexdigest()
+    return _PART_CODES[part]
+
+
+def code_digest() -> str:
+    """okrsite's own code (every module of the package), its version, Python's version
+    and the versions of the libraries that shape the output: a change to any of them
+    starts the next build cold."""
+    global _CODE
+    if _CODE is None:
+        from importlib import metadata
+
+        from . import __version__
+
+        h = hashlib.blake2b(digest_size=20)
+        h.update(f"okrsite {__version__} format {FORMAT} python {sys.version}\n".encode())
+        here = Path(__file__).resolve().parent
+        for path in sorted(here.glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for lib in LIBRARIES:
+            try:
+                version = metadata.version(lib)
+            except metadata.PackageNotFoundError:
+                version = "-"
+            h.update(f"{lib} {version}\n".encode())
+        _CODE = h.hexdigest()
+    return _CODE
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class Inputs:
+    """Every input file found by :func:`scan_inputs`: path -> [size, mtime_ns, ctime_ns,
+    inode, digest] (a symbolic link or anything unreadable: [-1, 0, 0, 0, text]); and
+    when the scan started."""
+
+    files: dict[str, list] = field(default_factory=dict)
+    started_ns: int = 0
+    read: int = 0  # files read and digested (the others were known by their stat)
+    deferred: dict[str, str] = field(default_factory=dict)  # path -> full path, digest still to come
+
+    def fill(self, data_by_path: dict[str, bytes]) -> None:
+        """Digest deferred files from bytes already read (by gather); read the rest."""
+        for key, full in list(self.deferred.items()):
+            data = data_by_path.get(key)
+            if data is None:
+                try:
+                    with open(full, "rb", opener=_open_nonblocking) as fh:
+                        data = fh.read()
+                except OSError as exc:
+                    self.files[key] = [-1, 0, 0, 0, f"unreadable: {exc.errno}"]
+                    continue
+            self.read += 1
+            self.files[key][4] = digest(data)
+        self.deferred.clear()
+
+    def digests(self) -> list[tuple[str, str]]:
+        if self.deferred:
+            self.fill({})
+        return sorted((path, entry[4]) for path, entry in self.files.items())
+
+
+def _signature(st: os.stat_result) -> list:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _trusted(old: list | None, sig: list, recorded_ns: int) -> bool:
+    """Whether a recorded entry still describes the file without reading it."""
+    if old is None or old[:4] != sig or old[0] < 0:
+        return False
+    # changed in the same tick as the recording: its stat may not show a later edit
+    return max(sig[1], sig[2]) < recorded_ns - RACY_NS
+
+
+def scan_inputs(roots: Iterable[tuple[str, Path, bool]], known: dict[str, list] | None = None,
+                recorded_ns: int = 0, *, defer: bool = False, skip: Iterable[str] = ()) -> Inputs:
+    """Digest every input file: each root is (label, path, is the content folder); a
+    folder is scanned recursively (the content folder as gather sees it: no hidden files
+    or folders, only ``.md`` files), a file may be absent. ``known`` digests are reused
+    for files whose stat signature is unchanged since ``recorded_ns``. With ``defer``,
+    content files are not read here: :meth:`Inputs.fill` digests them from the bytes
+    gather read. Covers at least what gather, the themes and CODEOWNERS read, so any
+    change to those changes a digest here."""
+    known = known or {}
+    skip = set(skip)
+    out = Inputs(started_ns=time.time_ns())
+
+    def add_file(key: str, full: str, st: os.stat_result, deferrable: bool) -> None:
+        sig = _signature(st)
+        old = known.get(key)
+        if _trusted(old, sig, recorded_ns):
+            out.files[key] = old
+            return
+        if deferrable and defer and stat.S_ISREG(st.st_mode):
+            out.files[key] = sig + [None]
+            out.deferred[key] = full
+            return
+        try:
+            with open(full, "rb", opener=_open_nonblocking) as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    out.files[key] = [-1, 0, 0, 0, "not a regular file"]
+                    return
+                data = fh.read()
+        except OSError as exc:
+            out.files[key] = [-1, 0, 0, 0, f"unreadable: {exc.errno}"]
+            return
+        out.read += 1
+        out.files[key] = sig + [digest(data)]
+
+    def add_link(key: str, full: str) -> None:
+        try:
+            target = os.readlink(full)
+        except OSError:
+            target = "?"
+        try:
+            st = os.stat(full)
+            if stat.S_ISREG(st.st_mode):
+                with open(full, "rb", opener=_open_nonblocking) as fh:
+                    what = digest(fh.read())
+            else:
+                what = "folder" if stat.S_ISDIR(st.st_mode) else "other"
+        except OSError:
+            what = "broken"
+        out.read += 1
+        out.files[key] = [-1, 0, 0, 0, digest(f"{target}\0{what}".encode("utf-8", "surrogateescape"))]
+
+    def walk(prefix: str, folder: str, content: bool) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            out.files[prefix] = [-1, 0, 0, 0, f"unreadable folder: {exc.errno}"]
+            return
+        for e in entries:
+            if e.path in skip or (content and e.name.startswith(".")):
+                continue
+            key = f"{prefix}/{e.name}"
+            if e.is_symlink():
+                add_link(key, e.path)
+            elif e.is_dir(follow_symlinks=False):
+                walk(key, e.path, content)
+            elif content and not e.name.endswith(".md"):
+                continue
+            else:
+                try:
+                    add_file(key, e.path, e.stat(follow_symlinks=False), content)
+                except OSError:
+                    out.files[key] = [-1, 0, 0, 0, "vanished"]
+
+    for label, path, content in roots:
+        p = str(path)
+        try:
+            st = os.lstat(p)
+        except OSError:
+            out.files[label] = [-1, 0, 0, 0, "absent"]
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                real = os.stat(p)
+            except OSError:
+                add_link(label, p)
+                continue
+            if stat.S_ISDIR(real.st_mode):  # a content folder that is a link: follow it
+                out.files[label] = [-1, 0, 0, 0, digest(os.readlink(p).encode("utf-8", "surrogateescape"))]
+                walk(label, p, content)
+            else:
+                add_link(label, p)
+        elif stat.S_ISDIR(st.st_mode):
+            walk(label, p, content)
+        else:
+            add_file(label, p, st, False)
+    return out
+
+
+def _open_nonblocking(path, flags):
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def fingerprint(inputs: Inputs, config: Config, as_of: date, options: dict[str, Any]) -> str:
+    """Everything the output depends on, in one digest."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"code {code_digest()}\nas_of {as_of.isoformat()}\n".encode())
+    h.update(f"config {config!r}\n".encode())
+    h.update(("options " + json.dumps(options, sort_keys=True, default=str) + "\n").encode())
+    for path, d in inputs.digests():
+        h.update(f"{path}\0{d}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- build record
+
+
+@dataclass
+class BuildRecord:
+    """``build.json``: the last successful build."""
+
+    fingerprint: str = ""
+    output: str = ""
+    inputs: dict[str, list] = field(default_factory=dict)
+    inputs_ns: int = 0
+    manifest: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, digest]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files_read: int = 0
+    pages: int = 0
+    # the output folder this build made ([device, inode, ctime_ns], see output_identity):
+    # a folder that came from anywhere else (a checkout with a committed build.json and
+    # output) is never taken for this build's, whatever its files hold
+    output_id: list = field(default_factory=list)
+
+
+def output_identity(output: Path) -> list:
+    """[device, inode, ctime_ns] of a folder: ctime cannot be set from user space, and a
+    folder swapped in by a build gets a new one, so no checkout can reproduce it."""
+    try:
+        st = os.stat(output)
+    except OSError:
+        return []
+    return [st.st_dev, st.st_ino, st.st_ctime_ns]
+
+
+def cache_dir(config: Config) -> Path:
+    return Path(config.root) / CACHE_DIR
+
+
+def read_build(config: Config) -> BuildRecord | None:
+    try:
+        with open(cache_dir(config) / BUILD_FILE, "rb") as fh:
+            data = json.loads(fh.read())
+        if data.get("format") != FORMAT or data.get("code") != code_digest():
+            return None
+        return BuildRecord(
+            fingerprint=data["fingerprint"], output=data["output"], inputs=data["inputs"],
+            inputs_ns=int(data["inputs_ns"]), manifest=data["manifest"],
+            diagnostics=[Diagnostic(p, int(n), s, m) for p, n, s, m in data["diagnostics"]],
+            files_read=int(data["files_read"]), pages=int(data["pages"]),
+            output_id=list(data.get("output_id") or []),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_build(config: Config, record: BuildRecord) -> None:
+    data = {
+        "format": FORMAT,
+        "code": code_digest(),
+        "fingerprint": record.fingerprint,
+        "output": record.output,
+        "files_read": record.files_read,
+        "pages": record.pages,
+        "diagnostics": [[d.path, d.line, d.severity, d.message] for d in record.diagnostics],
+        "inputs_ns": record.inputs_ns,
+        "inputs": record.inputs,
+        "manifest": record.manifest,
+        "output_id": record.output_id,
+    }
+    _write_json(cache_dir(config) / BUILD_FILE, data)
+
+
+def forget_build(config: Config) -> None:
+    """Remove build.json (before replacing the output, so that an interrupted build is
+    never taken for an up-to-date one)."""
+    try:
+        os.remove(cache_dir(config) / BUILD_FILE)
+    except FileNotFoundError:
+        pass
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ignore = path.parent / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# okrsite's build cache: safe to delete\n*\n", encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def manifest_entry(st: os.stat_result, file_digest: str) -> list:
+    return [st.st_size, st.st_mtime_ns, file_digest]
+
+
+def output_matches(output: Path, manifest: dict[str, list]) -> bool:
+    """Whether the output folder holds exactly the files of the manifest, unchanged: by
+    size and mtime, and by digest when the mtime differs (a copy, a touch)."""
+    count = 0
+
+    def walk(prefix: str, folder: str) -> bool:
+        nonlocal count
+        try:
+            it = os.scandir(folder)
+        except OSError:
+            return False
+        with it:
+            for e in it:
+                key = f"{prefix}{e.name}"
+                if e.is_dir(follow_symlinks=False):
+                    if not walk(key + "/", e.path):
+                        return False
+                    continue
+                entry = manifest.get(key)
+                if entry is None or e.is_symlink():
+                    return False
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    return False
+                if not stat.S_ISREG(st.st_mode) or st.st_size != entry[0]:
+                    return False
+                if st.st_mtime_ns != entry[1]:
+                    try:
+                        with open(e.path, "rb") as fh:
+                            if digest(fh.read()) != entry[2]:
+                                return False
+                    except OSError:
+                        return False
+                count += 1
+        return True
+
+    if output.is_symlink() or not output.is_dir():
+        return False
+    return walk("", str(output)) and count == len(manifest)
+
+
+# --------------------------------------------------------------------------- parse cache
+#
+# A parsed file as JSON: a mapping is ["D", line, key, key line, value line, value, ...],
+# a list ["L", line, [item lines], [items]]; scalars (text, numbers, true/false, null)
+# stand for themselves. Keys keep their YAML type (a list, unlike a JSON object, can
+# hold a number as a key).
+
+
+def encode_value(value: Any) -> Any:
+    if isinstance(value, LineDict):
+        out: list = ["D", value.line]
+        kl, vl = value.key_lines, value.value_lines
+        for k, v in value.items():
+            out.extend((k, kl.get(k), vl.get(k), encode_value(v)))
+        return out
+    if isinstance(value, LineList):
+        return ["L", value.line, list(value.item_lines), [encode_value(v) for v in value]]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def decode_value(value: Any) -> Any:
+    if type(value) is list:
+        if value[0] == "D":
+            d = LineDict(value[1])
+            kl, vl = d.key_lines, d.value_lines
+            for i in range(2, len(value), 4):
+                k = value[i]
+                d[k] = decode_value(value[i + 3])
+                if value[i + 1] is not None:
+                    kl[k] = value[i + 1]
+                if value[i + 2] is not None:
+                    vl[k] = value[i + 2]
+            return d
+        if value[0] != "L":
+            raise ValueError("not a cached list")
+        lst = LineList(value[1])
+        lst.item_lines = list(value[2])
+        lst.extend(decode_value(v) for v in value[3])
+        return lst
+    if isinstance(value, dict):
+        raise ValueError("not a cached value")
+    return value
+
+
+def encode_parsed(p: Parsed) -> list:
+    return [None if p.meta is None else encode_value(p.meta), p.body, p.body_line,
+            [list(x) for x in p.problems]]
+
+
+def decode_parsed(raw: list) -> Parsed:
+    """A Parsed from its JSON form; ValueError (or TypeError) when it is not one."""
+    meta, body, body_line, problems = raw
+    meta = None if meta is None else decode_value(meta)
+    if (meta is not None and not isinstance(meta, LineDict)) or not isinstance(body, str) \
+            or type(body_line) is not int or not all(isinstance(x, list) and len(x) == 3 for x in problems):
+        raise ValueError("not a cached parse")
+    return Parsed(meta, body, body_line, [tuple(x) for x in problems])
+
+
+class LazyEntries(dict):
+    """A dict of decoded cache entries that falls back, in ``get``, to the raw JSON
+    entries read from disk (keyed by the ``repr`` of the real key), decoding each one
+    the first time it is asked for. ``load.ParseCache`` only uses ``get`` and item
+    assignment, whatever its keys are made of."""
+
+    def __init__(self, raw: dict[str, Any], decode):
+        super().__init__()
+        self.raw, self.decode = raw, decode
+        self.raw_used: dict[str, Any] = {}  # repr(key) -> raw entry, for saving without re-encoding
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: never cached
+            return default
+        text = repr(key)
+        raw = self.raw.get(text)
+        if raw is None:
+            return default
+        try:
+            value = self.decode(raw)
+        except (ValueError, TypeError, IndexError, KeyError):
+            return default
+        self[key] = value
+        self.raw_used[text] = raw
+        return value
+
+
+def load_parse_cache(config: Config) -> ParseCache:
+    """A ParseCache primed with ``parsed.json`` (empty when there is none or it is stale)."""
+    cache = ParseCache()
+    raw_parsed: dict = {}
+    raw_html: dict = {}
+    try:
+        with open(cache_dir(config) / PARSED_FILE, "rb") as fh:
+            data = json.loads(fh.read())
+        if data.get("format") == FORMAT:
+            if data.get("parsed code") == part_digest("parsed") and isinstance(data["parsed"], dict):
+                raw_parsed = data["parsed"]
+            if data.get("html code") == part_digest("html") and isinstance(data["html"], dict):
+                raw_html = data["html"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    cache.parsed = LazyEntries(raw_parsed, decode_parsed)
+    # Cached HTML is sanitised again when used (nh3's output is stable under sanitising,
+    # so the bytes do not change): the cache folder sits in the repository, and a pull
+    # request could commit one whose HTML was never sanitised (issue 8, docs/security.md).
+    cache.html = LazyEntries(raw_html, lambda raw: sanitise(raw) if isinstance(raw, str) else _bad())
+    return cache
+
+
+def _bad():
+    raise ValueError("not a cached value")
+
+
+def save_parse_cache(config: Config, cache: ParseCache) -> bool:
+    """Write the entries this build used (and only those: files that are gone are
+    forgotten). Returns False when nothing new was added (the file is kept as is)."""
+    parsed, html = cache.parsed, cache.html
+    if isinstance(parsed, LazyEntries) and isinstance(html, LazyEntries):
+        if (len(parsed) == len(parsed.raw_used) == len(parsed.raw)
+                and len(html) == len(html.raw_used) == len(html.raw)):
+            return False  # every entry came from the file, and every one was used
+    out_parsed: dict[str, Any] = {}
+    used = getattr(parsed, "raw_used", {})
+    for key, value in parsed.items():
+        text = repr(key)
+        raw = used.get(text)
+        if raw is None:
+            try:
+                raw = encode_parsed(value)
+            except TypeError:
+                continue
+        out_parsed[text] = raw
+    out_html = {repr(key): value for key, value in html.items()}
+    _write_json(cache_dir(config) / PARSED_FILE,
+                {"format": FORMAT, "parsed code": part_digest("parsed"), "html code": part_digest("html"),
+                 "parsed": out_parsed, "html": out_html})
+    return True

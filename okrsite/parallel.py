@@ -1,0 +1,292 @@
+"""Rendering a planned site in several processes, straight into a folder (edge).
+
+The pages of a :class:`~okrsite.render.SitePlan` are rendered in chunks that ``jobs``
+processes take in turn from a shared counter: the main process and ``jobs - 1``
+children made with ``fork``, so the children inherit the computed site, the plan and
+the Jinja environment without pickling anything. Each process writes the pages it
+renders into the folder being filled (the temporary folder of ``write.write_site_with``)
+and sends back only what the main process needs: each file's size, mtime and digest
+(the build cache's manifest), and the first error. The bytes are those of
+:func:`okrsite.render.render_site`: every page is rendered from the same plan with the
+same templates, whatever process renders it.
+
+Errors: a page that fails stops its chunk; chunks starting after the first known
+failure are skipped. Every chunk before it still runs, so the error reported is always
+the one of the first failing page in plan order, as in a single-process build.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+CHUNK = 32  # pages per task: small enough to balance, large enough to make locking cheap
+
+
+@dataclass
+class PageFailure:
+    """The first page that failed to render: its index in the plan, its output path, and
+    the error (a RenderError's message and template location, or a traceback)."""
+
+    index: int
+    path: str
+    message: str
+    location: tuple[str, int] | None = None
+    crash: str | None = None  # traceback text of an unexpected exception (a bug)
+
+
+@dataclass
+class Rendered:
+    entries: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, digest]
+    failure: PageFailure | None = None
+    processes: int = 1
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def write_file(folder: str, rel: str, data: bytes, made: set[str]) -> list:
+    """Write one output file below ``folder``; returns its manifest entry."""
+    target = os.path.join(folder, rel)
+    parent = os.path.dirname(target)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return [st.st_size, st.st_mtime_ns, hashlib.blake2b(data, digest_size=20).hexdigest()]
+
+
+class _Job:
+    """What every process needs; set before forking, so children inherit it."""
+
+    def __init__(self, plan, env, folder: str, root: Path, ctx, chunk: int):
+        self.plan, self.env, self.folder, self.root, self.chunk = plan, env, folder, root, chunk
+        self.n = len(plan.pages)
+        self.next = ctx.Value("q", 0)  # first page of the next chunk to take
+        self.done = ctx.Value("q", 0, lock=False)  # pages written (for the progress display; approximate)
+        self.first_error = ctx.Value("q", self.n)  # lowest failing index known
+
+
+def _work(job: _Job, tick: Callable[[], None] | None = None) -> Rendered:
+    """Take chunks until none are left; render and write their pages."""
+    from . import render
+    from .build import template_location
+
+    out = Rendered()
+    made: set[str] = set()
+    pages = job.plan.pages
+    while True:
+        with job.next.get_lock():
+            start = job.next.value
+            job.next.value = start + job.chunk
+        if start >= job.n or start > job.first_error.value:
+            return out
+        for i in range(start, min(start + job.chunk, job.n)):
+            page = pages[i]
+            try:
+                data = render.render_page(job.plan, page, job.env)
+                out.entries[page.path] = write_file(job.folder, page.path, data, made)
+            except Exception as exc:  # noqa: BLE001 - reported by the main process
+                if isinstance(exc, render.RenderError):
+                    failure = PageFailure(i, page.path, str(exc), template_location(exc, job.root))
+                elif isinstance(exc, OSError):
+                    raise
+                else:
+                    failure = PageFailure(i, page.path, f"{type(exc).__name__}: {exc}",
+                                          crash="".join(traceback.format_exception(exc)))
+                if out.failure is None or failure.index < out.failure.index:
+                    out.failure = failure
+                with job.first_error.get_lock():
+                    job.first_error.value = min(job.first_error.value, i)
+                break
+            job.done.value += 1
+            if tick is not None:
+                tick()
+
+
+def _die_with_parent(parent: int) -> None:
+    """A build killed (SIGKILL) takes its rendering processes with it, instead of
+    leaving them writing into its abandoned temporary folder (Linux; issue 8)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
+def _child(job: _Job, conn, parent: int | None = None) -> None:
+    if parent is not None:
+        _die_with_parent(parent)
+    try:
+        result: Any = _work(job)
+    except BaseException as exc:  # noqa: BLE001 - sent to the main process
+        result = exc if isinstance(exc, OSError) else RuntimeError("".join(traceback.format_exception(exc)))
+    try:
+        conn.send(result)
+    finally:
+        conn.close()
+
+
+def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | None = None,
+                     progress=None, chunk: int = CHUNK) -> Rendered:
+    """Render every page of ``plan`` into ``folder`` with ``jobs`` processes (the main
+    one included). Raises OSError when a file cannot be written."""
+    folder_s = str(folder)
+    root = root or Path(".")
+    n = len(plan.pages)
+    jobs = max(1, min(jobs, (n + chunk - 1) // chunk or 1))
+    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        jobs = 1
+    ctx = multiprocessing.get_context("fork") if jobs > 1 else multiprocessing.get_context()
+    job = _Job(plan, env, folder_s, root, ctx, chunk)
+    if progress is not None:
+        progress.stage("rendering" + (f" with {jobs} processes" if jobs > 1 else ""), n, key="rendering")
+
+    def tick() -> None:
+        if progress is not None:
+            progress.update(job.done.value)
+
+    children = []
+    froze = False
+    if jobs > 1:
+        # children inherit the objects of the site; freezing them keeps the children's
+        # garbage collector from touching (and so copying) every page of memory
+        froze = gc.get_freeze_count() == 0
+        gc.freeze()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        for _ in range(jobs - 1):
+            recv, send = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=_child, args=(job, send, os.getpid()), daemon=True)
+            p.start()
+            send.close()
+            children.append((p, recv))
+    try:
+        result = _work(job, tick)
+        for p, recv in children:
+            while not recv.poll(0.1):
+                tick()
+                if not p.is_alive() and not recv.poll(0):
+                    raise RuntimeError(f"a rendering process stopped unexpectedly (exit code {p.exitcode})")
+            try:
+                got = recv.recv()
+            except EOFError:
+                raise RuntimeError(f"a rendering process stopped unexpectedly (exit code {p.exitcode})") from None
+            if isinstance(got, BaseException):
+                raise got
+            result.entries.update(got.entries)
+            if got.failure is not None and (result.failure is None or got.failure.index < result.failure.index):
+                result.failure = got.failure
+        tick()
+    finally:
+        for p, recv in children:
+            if p.is_alive():
+                p.terminate()
+            p.join()
+            recv.close()
+        if froze:
+            gc.unfreeze()
+    result.processes = jobs
+    return result
+
+
+# --------------------------------------------------------------------------- parsing
+
+PREFETCH_MIN = 2000  # fewer files than this: parsing them in one process is quicker
+
+
+def _prefetch_child(files, config, as_of, cache, conn) -> None:
+    from .diagnostics import Diagnostics
+    from .load import load
+
+    try:
+        load(files, config, as_of, Diagnostics(), cache=cache)
+        result: Any = (dict(cache.parsed), dict(cache.html))
+    except BaseException as exc:  # noqa: BLE001 - the main process parses these itself
+        result = RuntimeError("".join(traceback.format_exception(exc)))
+    try:
+        conn.send(result)
+    finally:
+        conn.close()
+
+
+def prefetch_parse(sources: list, config, as_of, cache, jobs: int) -> int:
+    """Fill ``cache`` (a ``load.ParseCache``) with the parsed front matter and rendered
+    Markdown of ``sources``, in ``jobs`` processes: each loads a share of the files with
+    the real loader (so it makes exactly the parse and render calls ``load`` makes) and
+    sends back what its cache holds. The model it loads is thrown away; the main
+    process then loads everything, finding each file in the cache. Entries are pure
+    functions of the bytes, so the result is the same as parsing in one process.
+    Returns the number of processes used."""
+    from .diagnostics import Diagnostics
+    from .load import ParseCache, load
+
+    if jobs < 2 or len(sources) < PREFETCH_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    ctx = multiprocessing.get_context("fork")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    children = []
+    for k in range(1, jobs):
+        recv, send = ctx.Pipe(duplex=False)
+        child_cache = cache if cache is not None else ParseCache()
+        p = ctx.Process(target=_prefetch_child, args=(sources[k::jobs], config, as_of, child_cache, send), daemon=True)
+        p.start()
+        send.close()
+        children.append((p, recv))
+    try:
+        load(sources[0::jobs], config, as_of, Diagnostics(), cache=cache)
+        raw_parsed = getattr(cache.parsed, "raw", None)
+        raw_html = getattr(cache.html, "raw", None)
+        for p, recv in children:
+            try:
+                got = recv.recv()
+            except EOFError:
+                continue  # the process died: its files are parsed by the main load
+            if isinstance(got, BaseException):
+                continue
+            parsed, html = got
+            for target, entries, raw in ((cache.parsed, parsed, raw_parsed), (cache.html, html, raw_html)):
+                for key, value in entries.items():
+                    if key not in target:
+                        target[key] = value
+                        # came from the cache file: keep its JSON form for saving
+                        if raw is not None and (text := repr(key)) in raw:
+                            target.raw_used[text] = raw[text]
+    finally:
+        for p, recv in children:
+            if p.is_alive():
+                p.terminate()
+            p.join()
+            recv.close()
+    return jobs

@@ -1,0 +1,378 @@
+"""Speed at scale (issue 7), checked for correctness, never timed: parallel rendering
+writes the same bytes as the single-process build, the build cache notices every kind
+of change, and the progress display behaves on a terminal, in a log and with --quiet.
+(Timings are in bench/, see bench/README.md.)"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from okrsite import cache as build_cache
+from okrsite.build import build, publish
+from okrsite.config import read_config
+from okrsite.parse import LineDict, LineList, parse
+from okrsite.progress import Progress
+
+from conftest import REPO, SAMPLE_CONFIG, run_okrsite
+
+sys.path.insert(0, str(REPO / "bench"))
+import generate  # noqa: E402  (bench/generate.py)
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def copy_sample(dest: Path) -> Path:
+    shutil.copytree(REPO / "content", dest / "content")
+    shutil.copy(SAMPLE_CONFIG, dest / "okrsite.yaml")
+    return dest / "okrsite.yaml"
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    """A 10-team synthetic organisation (bench/generate.py), about 640 files."""
+    root = tmp_path_factory.mktemp("org10")
+    generate.generate(10, str(root))
+    return root / "okrsite.yaml"
+
+
+def assert_same_files(expected: dict[str, bytes], got: dict[str, bytes]) -> None:
+    assert sorted(got) == sorted(expected)
+    different = [p for p in expected if expected[p] != got[p]]
+    assert different == []
+
+
+# --------------------------------------------------------------------------- same bytes
+
+
+@pytest.mark.parametrize("which", ["sample", "synthetic"])
+def test_parallel_build_writes_the_bytes_of_the_single_process_build(which, synthetic, tmp_path):
+    """`okrsite build` (pages rendered by 3 processes straight into the output folder,
+    with the build cache) == the uncached single-process build in memory, byte for byte;
+    so is a rebuild after a change, which reuses the cached parse of the other files."""
+    config_path = copy_sample(tmp_path) if which == "sample" else synthetic
+    config, _ = read_config(config_path)
+    as_of = config.as_of
+    expected = build(config, as_of, search=False).files
+    assert expected and not build(config, as_of, render_pages=False).errors
+
+    for jobs in (3, 1):
+        out = tmp_path / f"out-{jobs}"
+        result = publish(config, as_of, out, search=False, jobs=jobs, use_cache=False)
+        assert not result.errors and result.written and result.processes == jobs
+        assert result.pages == sum(1 for p in expected if p.endswith(".html"))
+        assert_same_files(expected, read_tree(out))
+
+    out = tmp_path / "out-cached"
+    publish(config, as_of, out, search=False, jobs=2)  # fills the cache
+    checkin = sorted(Path(config.root, config.content_dir).rglob("checkins/*.md"))[-1]
+    original = checkin.read_bytes()
+    try:
+        checkin.write_bytes(original + b"\nOne more line, from the speed test.\n")
+        again = publish(config, as_of, out, search=False, jobs=2)
+        assert not again.unchanged and again.written
+        assert_same_files(build(config, as_of, search=False).files, read_tree(out))
+    finally:
+        checkin.write_bytes(original)
+
+
+def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, monkeypatch):
+    """Big sites parse YAML and render Markdown in every process before loading: same
+    cache entries as one process, same bytes."""
+    from okrsite import parallel
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.gather import gather
+    from okrsite.load import ParseCache, load
+
+    config, _ = read_config(synthetic)
+    sources = gather(config, Diagnostics())
+    one = ParseCache()
+    load(sources, config, config.as_of, Diagnostics(), cache=one)
+    several = ParseCache()
+    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
+    assert parallel.prefetch_parse(sources, config, config.as_of, several, 3) == 3
+    assert set(several.parsed) == set(one.parsed) and several.html == one.html
+    assert all(several.parsed[k] == one.parsed[k] for k in one.parsed)
+    out = tmp_path / "public"
+    result = publish(config, config.as_of, out, search=False, jobs=2, use_cache=False)
+    assert result.timings.get("parsing") is not None
+    assert_same_files(build(config, config.as_of, search=False).files, read_tree(out))
+
+
+def test_a_page_that_fails_reports_the_first_failing_page_and_writes_nothing(tmp_path):
+    """A template that fails at run time on some pages: the error is the one of the first
+    failing page in plan order whatever the number of processes; the old site stays."""
+    config_path = copy_sample(tmp_path)
+    templates = tmp_path / "themes" / "broken" / "templates"
+    templates.mkdir(parents=True)
+    builtin = REPO / "themes" / "default" / "templates" / "checkin.html"
+    text = builtin.read_text(encoding="utf-8")
+    marker = "{% block content %}"
+    assert marker in text
+    # fails on check-ins of 2026-Q4 only: not the first pages rendered
+    text = text.replace(marker, marker + "{% if checkin.period == '2026-Q4' %}{{ no_such_value }}{% endif %}", 1)
+    (templates / "checkin.html").write_text(text, encoding="utf-8")
+    with open(config_path, "a", encoding="utf-8") as fh:
+        fh.write("\ntheme: broken\n")
+    config, _ = read_config(config_path)
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "old.html").write_bytes(b"the previous site")
+    messages = set()
+    for jobs in (1, 2, 3):
+        result = publish(config, config.as_of, out, search=False, jobs=jobs, use_cache=False)
+        assert [d.severity for d in result.diagnostics] == ["error"]
+        d = result.diagnostics[0]
+        assert d.path.endswith("checkin.html") and "no_such_value" in d.message and "2026-Q4" in d.message
+        messages.add(str(d))
+        assert read_tree(out) == {"old.html": b"the previous site"}
+        assert not list(tmp_path.glob(".public.new-*"))
+    assert len(messages) == 1
+
+
+def test_clashing_outputs_are_still_found_before_anything_is_written(tmp_path):
+    config_path = copy_sample(tmp_path)
+    static = tmp_path / "themes" / "clash" / "static" / "teams"
+    static.mkdir(parents=True)
+    (static / "index.html").write_bytes(b"not a page")
+    (tmp_path / "themes" / "clash" / "templates").mkdir()
+    with open(config_path, "a", encoding="utf-8") as fh:
+        fh.write("\ntheme: clash\n")
+    proc = run_okrsite("build", "--config", config_path, "--jobs", "2")
+    assert proc.returncode == 1
+    assert "okrsite.yaml:1: error: two outputs write teams/index.html: the theme's static files and a page" in proc.stdout
+    assert not (tmp_path / "public").exists()
+
+
+# --------------------------------------------------------------------------- warm builds
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    """A 2-team synthetic organisation in its own folder."""
+    generate.generate(2, str(tmp_path / "org"))
+    return tmp_path / "org" / "okrsite.yaml"
+
+
+def rebuild(config_path: Path, out: Path, **kw):
+    config, _ = read_config(config_path)
+    as_of = kw.pop("as_of", None) or config.as_of
+    if kw.pop("no_search", False):
+        config.search = False
+    return publish(config, as_of, out, search=config.search and False, jobs=2, **kw)
+
+
+def test_nothing_changed_is_noticed_and_each_kind_of_change_rebuilds(small, tmp_path):
+    out = tmp_path / "public"
+    root = small.parent
+    first = rebuild(small, out)
+    assert first.written and not first.unchanged and first.pages > 0
+    before = read_tree(out)
+    second = rebuild(small, out)
+    assert second.unchanged and not second.written and second.pages == first.pages
+    assert second.files_read == first.files_read and second.diagnostics == first.diagnostics
+    assert read_tree(out) == before
+
+    def changed(**kw) -> bool:
+        result = rebuild(small, out, **kw)
+        assert not result.errors
+        again = rebuild(small, out, **kw)  # and then it is up to date again
+        assert again.unchanged
+        return not result.unchanged
+
+    # content: a check-in's body
+    checkin = sorted(root.rglob("checkins/*.md"))[-1]
+    checkin.write_bytes(checkin.read_bytes() + b"\nA new line.\n")
+    assert changed()
+    # content: a new file, then a deleted one
+    extra = root / "content" / "teams" / "company" / "backlog.md"
+    extra.write_text("---\n---\nIdeas for later.\n", encoding="utf-8")
+    assert changed()
+    extra.unlink()
+    assert changed()
+    # config
+    cfg = small.read_text(encoding="utf-8")
+    small.write_text(cfg.replace("title:", "title: Renamed", 1) if "title:" in cfg else cfg + "\ntitle: Renamed\n",
+                     encoding="utf-8")
+    assert changed()
+    # a template (a user theme overriding one template, then editing it)
+    tdir = root / "themes" / "mine" / "templates"
+    tdir.mkdir(parents=True)
+    (tdir / "base.html").write_bytes((REPO / "themes" / "default" / "templates" / "base.html").read_bytes())
+    with open(small, "a", encoding="utf-8") as fh:
+        fh.write("\ntheme: mine\n")
+    assert changed()
+    (tdir / "base.html").write_bytes((tdir / "base.html").read_bytes().replace(b"</body>", b"<!-- x --></body>"))
+    assert changed()
+    assert b"<!-- x -->" in (out / "index.html").read_bytes()
+    # the as-of date
+    assert changed(as_of=date(2026, 11, 27))
+    assert changed()  # back to the configured one
+    # the output: a deleted file, an edited file, a file added by hand
+    page = next(p for p in sorted(out.rglob("*.html")) if p.name == "index.html" and p.parent != out)
+    page.unlink()
+    assert changed()
+    assert page.exists()
+    page.write_bytes(page.read_bytes() + b" ")
+    assert changed()
+    (out / "stray.html").write_bytes(b"x")
+    assert changed()
+    assert not (out / "stray.html").exists()
+    # a file touched without a change (its stat differs, its bytes do not): still up to date
+    os.utime(checkin, ns=(checkin.stat().st_atime_ns, checkin.stat().st_mtime_ns + 10**9))
+    assert rebuild(small, out).unchanged
+    # another output folder
+    assert not rebuild(small, tmp_path / "elsewhere").unchanged
+
+
+def test_the_build_cache_is_plain_json_and_survives_garbage(small, tmp_path):
+    out = tmp_path / "public"
+    rebuild(small, out)
+    cache_dir = small.parent / ".okrsite-cache"
+    import json
+
+    for name in ("build.json", "parsed.json"):
+        json.loads((cache_dir / name).read_text(encoding="utf-8"))  # JSON, not pickle
+    (cache_dir / "build.json").write_bytes(b"\x80not json")
+    (cache_dir / "parsed.json").write_text(json.dumps({
+        "format": 1, "parsed code": build_cache.part_digest("parsed"), "html code": build_cache.part_digest("html"),
+        "parsed": {"x": 3}, "html": 4}), encoding="utf-8")
+    result = rebuild(small, out)
+    assert result.written and not result.errors
+    assert rebuild(small, out).unchanged
+    # entries that are not what they claim to be are parsed again, not trusted
+    data = json.loads((cache_dir / "parsed.json").read_text(encoding="utf-8"))
+    data["parsed"] = {key: [{"title": "not a LineDict"}, "", 1, []] for key in data["parsed"]}
+    data["html"] = {key: 5 for key in data["html"]}
+    (cache_dir / "parsed.json").write_text(json.dumps(data), encoding="utf-8")
+    (cache_dir / "build.json").unlink()
+    expected = read_tree(out)
+    result = rebuild(small, out)
+    assert result.written and not result.errors and read_tree(out) == expected
+
+
+def test_cli_reports_nothing_changed(small, tmp_path):
+    out = tmp_path / "public"
+    first = run_okrsite("build", "--config", small, "--output", out, "--no-search")
+    assert first.returncode == 0, first.stderr
+    second = run_okrsite("build", "--config", small, "--output", out, "--no-search")
+    assert second.returncode == 0
+    assert "nothing changed since the last build" in second.stderr
+    assert "0 pages written, 0 errors, 0 warnings" in second.stderr
+    third = run_okrsite("build", "--config", small, "--output", out, "--no-search", "--no-cache")
+    assert third.returncode == 0 and "nothing changed" not in third.stderr
+    assert " pages written" in third.stderr and "0 pages written" not in third.stderr
+
+
+# --------------------------------------------------------------------------- parse cache
+
+
+def test_cached_parse_is_the_parse():
+    """Every sample file's front matter through JSON and back: same values, same types,
+    same line of every key, value and list item."""
+
+    def same(a, b) -> bool:
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, LineDict):
+            return (a.line == b.line and list(a) == list(b) and a.key_lines == b.key_lines
+                    and a.value_lines == b.value_lines and all(same(a[k], b[k]) for k in a))
+        if isinstance(a, LineList):
+            return a.line == b.line and a.item_lines == b.item_lines and len(a) == len(b) and all(
+                same(x, y) for x, y in zip(a, b))
+        return a == b or (a != a and b != b)  # NaN
+
+    import json
+
+    texts = [p.read_bytes() for p in sorted((REPO / "content").rglob("*.md"))]
+    texts.append(b"---\n1: one\ntrue: yes\nnull: nothing\n1.5: [1, 2.0, .nan, -.inf, '3']\nx: &a {y: 1}\n"
+                 b"z: *a\nw:\n  <<: *a\n  v: 2\n---\nbody\n")
+    for data in texts:
+        p = parse(data)
+        back = build_cache.decode_parsed(json.loads(json.dumps(build_cache.encode_parsed(p))))
+        assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (back.body, back.body_line, back.problems)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_on_a_terminal_rewrites_one_line():
+    clock, out = FakeClock(), FakeTTY()
+    p = Progress(out, clock=clock)
+    assert p.mode == "tty"
+    p.stage("rendering", 68309)
+    for done in range(0, 12340, 5):
+        clock.now += 0.001
+        p.update(done)
+    clock.now += 1
+    p.update(12345)
+    p.finish()
+    text = out.getvalue()
+    assert "\n" not in text
+    assert "\rokrsite: rendering 0/68,309" in text
+    assert "\rokrsite: rendering 12,345/68,309" in text
+    assert text.count("\r") < 40  # at most ten times a second (13.3 s here), not per update
+    assert text.endswith("\r")  # erased at the end
+
+
+def test_progress_in_a_log_prints_plain_lines_now_and_then():
+    clock, out = FakeClock(), io.StringIO()
+    p = Progress(out, clock=clock)
+    assert p.mode == "lines"
+    p.stage("reading files")
+    p.stage("rendering", 1000)
+    for done in range(1000):
+        clock.now += 0.005  # 5 s in all: shorter than the interval
+        p.update(done)
+    assert out.getvalue() == ""  # a quick build prints nothing
+    for done in range(1000):
+        clock.now += 0.05  # 50 more seconds
+        p.update(done)
+    lines = out.getvalue().splitlines()
+    assert 4 <= len(lines) <= 6 and "\r" not in out.getvalue()
+    assert all(line.startswith("okrsite: rendering ") and line.endswith("%)") for line in lines)
+    p.finish()
+    assert out.getvalue().endswith("\n")
+
+
+def test_quiet_prints_nothing():
+    clock, out = FakeClock(), FakeTTY()
+    p = Progress(out, mode="quiet", clock=clock)
+    p.stage("rendering", 10)
+    for i in range(10):
+        clock.now += 100
+        p.update(i)
+    p.finish()
+    assert out.getvalue() == ""
+
+
+def test_build_quiet_and_non_terminal_output(small, tmp_path):
+    out = tmp_path / "public"
+    quiet = run_okrsite("build", "--config", small, "--output", out, "--no-search", "--quiet", "--no-cache")
+    assert quiet.returncode == 0
+    assert quiet.stderr.splitlines() == [line for line in quiet.stderr.splitlines() if line.startswith("okrsite: ")]
+    assert len(quiet.stderr.splitlines()) == 1 and " pages written" in quiet.stderr
+    plain = run_okrsite("build", "--config", small, "--output", out, "--no-search", "--no-cache")
+    assert plain.returncode == 0 and "\r" not in plain.stderr
+    assert plain.stderr.strip().splitlines()[-1].startswith("okrsite: ")
