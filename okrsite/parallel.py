@@ -86,8 +86,9 @@ class _Job:
         self.first_error = ctx.Value("q", self.n)  # lowest failing index known
 
 
-def _work(job: _Job, tick: Callable[[], None] | None = None) -> Rendered:
-    """Take chunks until none are left; render and write their pages."""
+def _work(job: _Job, tick: Callable[[], None] | None = None, quota: int | None = None) -> Rendered:
+    """Take chunks until none are left (or ``quota`` pages are done); render and write
+    their pages."""
     from . import render
     from .build import template_location
 
@@ -95,6 +96,8 @@ def _work(job: _Job, tick: Callable[[], None] | None = None) -> Rendered:
     made: set[str] = set()
     pages = job.plan.pages
     while True:
+        if quota is not None and len(out.entries) >= quota:
+            return out
         with job.next.get_lock():
             start = job.next.value
             job.next.value = start + job.chunk
@@ -138,11 +141,11 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _child(job: _Job, conn, parent: int | None = None) -> None:
+def _child(job: _Job, conn, parent: int | None = None, quota: int | None = None) -> None:
     if parent is not None:
         _die_with_parent(parent)
     try:
-        result: Any = _work(job)
+        result: Any = _work(job, quota=quota)
     except BaseException as exc:  # noqa: BLE001 - sent to the main process
         result = exc if isinstance(exc, OSError) else RuntimeError("".join(traceback.format_exception(exc)))
     try:
@@ -152,9 +155,19 @@ def _child(job: _Job, conn, parent: int | None = None) -> None:
 
 
 def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | None = None,
-                     progress=None, chunk: int = CHUNK) -> Rendered:
-    """Render every page of ``plan`` into ``folder`` with ``jobs`` processes (the main
-    one included). Raises OSError when a file cannot be written."""
+                     progress=None, chunk: int = CHUNK, quota: int | None = None) -> Rendered:
+    """Render every page of ``plan`` into ``folder`` with ``jobs`` processes. Raises
+    OSError when a file cannot be written.
+
+    With one job the main process renders. With more, it only hands out the work: it
+    keeps ``jobs`` forked children busy, and a child that has written ``quota`` pages
+    (default: an eighth of the site per process, at least 2,000) sends its results and
+    exits, and a fresh one is forked in its place. Rendering makes the caches of the
+    view grow and, by touching the site's objects, turns memory shared with the main
+    process into private copies (reference counts are written into every object read);
+    a fresh child starts from the main process's untouched memory again."""
+    from multiprocessing.connection import wait
+
     folder_s = str(folder)
     root = root or Path(".")
     n = len(plan.pages)
@@ -170,47 +183,72 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
         if progress is not None:
             progress.update(job.done.value)
 
-    children = []
-    froze = False
-    if jobs > 1:
-        # children inherit the objects of the site; freezing them keeps the children's
-        # garbage collector from touching (and so copying) every page of memory
-        froze = gc.get_freeze_count() == 0
-        gc.freeze()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        for _ in range(jobs - 1):
-            recv, send = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_child, args=(job, send, os.getpid()), daemon=True)
-            p.start()
-            send.close()
-            children.append((p, recv))
-    try:
+    if jobs == 1:
         result = _work(job, tick)
-        for p, recv in children:
-            while not recv.poll(0.1):
-                tick()
-                if not p.is_alive() and not recv.poll(0):
-                    raise RuntimeError(f"a rendering process stopped unexpectedly (exit code {p.exitcode})")
-            try:
-                got = recv.recv()
-            except EOFError:
-                raise RuntimeError(f"a rendering process stopped unexpectedly (exit code {p.exitcode})") from None
-            if isinstance(got, BaseException):
-                raise got
-            result.entries.update(got.entries)
-            if got.failure is not None and (result.failure is None or got.failure.index < result.failure.index):
-                result.failure = got.failure
         tick()
+        return result
+
+    if quota is None:
+        quota = max(2000, n // (jobs * 4))
+    # compiled once here rather than once per child
+    for name in sorted({page.template for page in plan.pages}):
+        try:
+            env.get_template(name)
+        except Exception:  # noqa: BLE001 - reported by the page that uses it
+            pass
+    # children inherit the objects of the site; freezing them keeps the children's
+    # garbage collector from touching (and so copying) every page of memory
+    froze = gc.get_freeze_count() == 0
+    gc.freeze()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    active: dict = {}  # receiving end of a child's pipe -> the child
+    started = 0
+
+    def spawn() -> None:
+        nonlocal started
+        recv, send = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=_child, args=(job, send, os.getpid(), quota), daemon=True)
+        p.start()
+        send.close()
+        active[recv] = p
+        started += 1
+
+    def work_left() -> bool:
+        return job.next.value < n and job.next.value <= job.first_error.value
+
+    result = Rendered()
+    try:
+        for _ in range(jobs):
+            spawn()
+        while active:
+            for conn in wait(list(active), timeout=0.1):
+                p = active.pop(conn)
+                try:
+                    got = conn.recv()
+                except EOFError:
+                    p.join()
+                    raise RuntimeError(f"a rendering process stopped unexpectedly (exit code {p.exitcode})") from None
+                finally:
+                    conn.close()
+                p.join()
+                if isinstance(got, BaseException):
+                    raise got
+                result.entries.update(got.entries)
+                if got.failure is not None and (result.failure is None or got.failure.index < result.failure.index):
+                    result.failure = got.failure
+                if work_left():
+                    spawn()
+            tick()
     finally:
-        for p, recv in children:
+        for conn, p in active.items():
             if p.is_alive():
                 p.terminate()
             p.join()
-            recv.close()
+            conn.close()
         if froze:
             gc.unfreeze()
     result.processes = jobs

@@ -42,6 +42,7 @@ REQUIREMENTS = """\
 
 GITIGNORE = """\
 /public/
+/.okrsite-cache/
 /.venv/
 __pycache__/
 """
