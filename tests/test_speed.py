@@ -84,6 +84,25 @@ def test_parallel_build_writes_the_bytes_of_the_single_process_build(which, synt
         checkin.write_bytes(original)
 
 
+def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synthetic, tmp_path):
+    """Rendering children are replaced by fresh forks every `quota` pages (memory): with
+    a small quota, many children render the site: the same pages, byte for byte."""
+    from okrsite import parallel, render
+    from okrsite.themes import theme_dirs
+
+    config, _ = read_config(synthetic)
+    site = build(config, config.as_of).site  # pages only: compared with render_site itself
+    env = render.make_environment(theme_dirs(config))
+    expected = render.render_site(site, env)
+    plan = render.plan_pages(site)
+    out = tmp_path / "pages"
+    out.mkdir()
+    rendered = parallel.render_to_folder(plan, env, out, jobs=2, quota=37, chunk=8)
+    assert rendered.failure is None and rendered.processes == 2
+    assert set(rendered.entries) == set(expected)
+    assert_same_files(expected, read_tree(out))
+
+
 def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, monkeypatch):
     """Big sites parse YAML and render Markdown in every process before loading: same
     cache entries as one process, same bytes."""
