@@ -142,6 +142,7 @@ class Timed:
     cpu: float  # user + system of the process and every descendant it waited for
     peak_mb: float  # peak of the sum of PSS over the process tree
     log: str
+    stopped: str = ""  # why it was stopped before the end ("" when it ran to the end)
 
     @property
     def ok(self) -> bool:
@@ -152,22 +153,42 @@ class Timed:
             return "".join(f.readlines()[-n:])
 
 
+def mem_available_mb() -> float:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("inf")
+
+
+MIN_AVAILABLE_MB = 1500  # a build is stopped when the machine gets closer than this to running out
+
+
 def run_timed(argv: list[str], log: str, cwd: str = REPO, env: dict | None = None,
-              sample: float = 0.05) -> Timed:
+              sample: float = 0.05, min_available_mb: float = MIN_AVAILABLE_MB) -> Timed:
     """Run argv to completion: wall and CPU time (os.wait4) and the peak memory of its
-    whole process tree (sampled every ``sample`` s in a thread)."""
+    whole process tree (sampled every ``sample`` s in a thread). The process is killed
+    when the machine's available memory falls under ``min_available_mb`` (a RAM disk
+    filling up, on a machine shared with others): ``stopped`` says so."""
     env = dict(env if env is not None else os.environ)
     env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     peak = 0
+    stopped = ""
     done = threading.Event()
     with open(log, "wb") as out:
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
 
         def sampler() -> None:
-            nonlocal peak
+            nonlocal peak, stopped
             while not done.is_set():
                 peak = max(peak, tree_pss_kb(p.pid))
+                if not stopped and mem_available_mb() < min_available_mb:
+                    stopped = f"stopped: under {min_available_mb / 1024:.1f} GB of memory left"
+                    p.kill()  # okrsite's rendering processes die with it
                 done.wait(sample)
 
         th = threading.Thread(target=sampler, daemon=True)
@@ -177,7 +198,7 @@ def run_timed(argv: list[str], log: str, cwd: str = REPO, env: dict | None = Non
         done.set()
         th.join()
     p.returncode = os.waitstatus_to_exitcode(status)
-    return Timed(argv, p.returncode, wall, ru.ru_utime + ru.ru_stime, peak / 1024, log)
+    return Timed(argv, p.returncode, wall, ru.ru_utime + ru.ru_stime, peak / 1024, log, stopped)
 
 
 def count_files(root: str, suffix: str) -> int:

@@ -59,6 +59,7 @@ class Run:
     cpu: float  # user + system seconds
     peak_mb: float  # peak of the sum of PSS over the process tree
     log: str  # path of the combined stdout/stderr
+    stopped: str = ""  # killed by the runner (memory), see peers.run_timed
 
     @property
     def ok(self) -> bool:
@@ -78,7 +79,7 @@ def run_child(argv: list[str], log: str, cwd: str = REPO) -> Run:
     """Run argv to completion: wall and CPU time (wait4), and the peak of the summed
     PSS of its process tree (sampled every 50 ms)."""
     t = peers.run_timed(argv, log, cwd=cwd)
-    return Run(argv, t.returncode, t.wall, t.cpu, t.peak_mb, log)
+    return Run(argv, t.returncode, t.wall, t.cpu, t.peak_mb, log, t.stopped)
 
 
 # --------------------------------------------------------------------------- context
@@ -114,7 +115,7 @@ class Case:
     def run(self, name: str, argv: list[str]) -> Run:
         r = run_child(argv, os.path.join(self.logs, f"{name}.log"))
         if not r.ok:
-            self.failures.append(f"{self.teams} teams, {name}: exit {r.returncode} "
+            self.failures.append(f"{self.teams} teams, {name}: {r.stopped or f'exit {r.returncode}'} "
                                  f"(log: {r.log})\n  $ {' '.join(argv)}\n{r.tail()}")
             if argv[3:4] == ["build"]:
                 self.build_failed = True
@@ -168,6 +169,9 @@ def measure_cold(case: Case) -> dict:
         return dict.fromkeys(("pages", "cold s", "files/s", "peak MB", "cpu s", "out MB"))
     make_cold(case)
     r = case.run("cold", case.build_argv())
+    if r.stopped:
+        return {"pages": r.stopped, "cold s": r.stopped, "files/s": None, "peak MB": r.peak_mb,
+                "cpu s": None, "out MB": None}
     pages = count_files(case.out, ".html") if os.path.isdir(case.out) else 0
     if not r.ok:
         return {"cold s": None, "pages": pages or None, "files/s": None,
@@ -233,17 +237,7 @@ def measure_search(case: Case) -> dict:
     return {"search s": r.wall if r.ok else None, "search MB": r.peak_mb if r.ok else None}
 
 
-def mem_available_mb() -> float:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("inf")
-
-
+mem_available_mb = peers.mem_available_mb
 HUGO_MB_PER_TEAM = 3.5  # Hugo's peak memory, measured: about 2.7 GB at 1,000 teams (with a margin)
 
 
@@ -253,7 +247,7 @@ def measure_hugo(case: Case) -> dict:
     need = case.teams * HUGO_MB_PER_TEAM
     if mem_available_mb() < need:
         note = f"skipped (needs ~{need / 1024:.0f} GB)"
-        return {"hugo pages": note, "hugo s": note, "hugo MB": note}
+        return {"hugo pages": note, "hugo s": note, "hugo cpu s": note, "hugo MB": note}
     hugo_site = os.path.join(case.base, f"hugo-t{case.teams}")
     peers.make_hugo_site(case.site, hugo_site)
     out = os.path.join(case.base, f"out-hugo-t{case.teams}")
@@ -263,7 +257,8 @@ def measure_hugo(case: Case) -> dict:
     shutil.rmtree(hugo_site, ignore_errors=True)
     if not r.ok:
         case.failures.append(f"{case.teams} teams, hugo: exit {r.returncode}\n{r.tail()}")
-    return {"hugo pages": pages, "hugo s": r.wall if r.ok else None, "hugo MB": r.peak_mb if r.ok else None}
+    return {"hugo pages": pages, "hugo s": r.wall if r.ok else None, "hugo cpu s": r.cpu if r.ok else None,
+            "hugo MB": r.peak_mb if r.ok else None}
 
 
 SEARCH_MAX_TEAMS = 1000  # Pagefind needs about 3.3 GB per 1,000 teams: larger sites skip "search"
@@ -295,8 +290,10 @@ COLUMNS = {
     "check s": "{:.2f}",
     "hugo pages": "{:d}",
     "hugo s": "{:.2f}",
+    "hugo cpu s": "{:.2f}",
     "hugo MB": "{:.0f}",
     "okrsite/Hugo": "{:.2f}",
+    "cpu ratio": "{:.2f}",
     "search s": "{:.2f}",
     "search MB": "{:.0f}",
 }
@@ -457,6 +454,8 @@ def run_sizes(a, measures: list[str], base: str, where: str) -> int:
             row.update(aggregate([MEASURES[m](case) for _ in range(a.repeat)]))
         if isinstance(row.get("cold s"), float) and isinstance(row.get("hugo s"), float):
             row["okrsite/Hugo"] = row["cold s"] / row["hugo s"]
+        if isinstance(row.get("cpu s"), float) and isinstance(row.get("hugo cpu s"), float):
+            row["cpu ratio"] = row["cpu s"] / row["hugo cpu s"]
         if not a.keep and os.path.isdir(case.out):
             shutil.rmtree(case.out)
         rows.append(row)

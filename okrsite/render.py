@@ -11,10 +11,12 @@ folders themselves are ``okrsite.themes``' business.)
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
@@ -467,6 +469,49 @@ class SiteView:
         self._weeks_cache: dict[tuple[str, str], list[Any]] = {}
         self._this_week: Any = None
         self._focus: dict[str, list[str]] = {}  # period -> teams with a focused alignment page
+        self._alignment: dict[str, tuple] = {}  # period -> alignment_of
+
+    def patched(self, site: Site, team_periods: set[tuple[str, str]]) -> "SiteView":
+        """The view ``SiteView(site, self.people)`` gives, made in time proportional to
+        the change: ``site`` is this view's site after ``okrsite.patch`` replaced the
+        check-ins, objectives and teams of ``team_periods`` (same pages, people and
+        links; only their contents and computed state differ)."""
+        v = copy.copy(self)
+        v.site = site
+        teams = {t for t, _ in team_periods}
+        v.by_team_period = dict(self.by_team_period)
+        for tp in team_periods:
+            if tp in v.by_team_period:
+                v.by_team_period[tp] = [site.objectives[o.ref] for o in self.by_team_period[tp]]
+        v.checkins_by_tp = dict(self.checkins_by_tp)
+        v.checkin_by_key = dict(self.checkin_by_key)
+        v._latest = {t: ci for t, ci in self._latest.items() if t not in teams}
+        fresh: dict[tuple[str, str], list[Checkin]] = {}
+        for ci in site.checkins:  # as __init__ does, for the changed teams only
+            if ci.team not in teams:
+                continue
+            if (ci.team, ci.period) in team_periods:
+                fresh.setdefault((ci.team, ci.period), []).append(ci)
+                v.checkin_by_key[ci.key] = ci
+            if ci.counted:
+                best = v._latest.get(ci.team)
+                if best is None or (ci.date, ci.name, v.period_pos(ci.period)) > (
+                        best.date, best.name, v.period_pos(best.period)):
+                    v._latest[ci.team] = ci
+        for tp, cis in fresh.items():
+            v.checkins_by_tp[tp] = sorted(cis, key=lambda c: (c.team, c.period, c.date, c.name))
+        changed = {kr.ref: kr for tp in team_periods for o in v.by_team_period.get(tp, []) for kr in o.key_results}
+        v.contributions = dict(self.contributions)
+        for team_id, krs in self.contributions.items():
+            if any(kr.ref in changed for kr in krs):
+                v.contributions[team_id] = [changed.get(kr.ref, kr) for kr in krs]
+        v._progress_cache = {ref: p for ref, p in self._progress_cache.items()
+                             if tuple(ref.split("/")[:2]) not in team_periods}
+        v._weeks_cache = {k: w for k, w in self._weeks_cache.items() if k not in team_periods}
+        v._this_week = None
+        v._alignment = {}  # trees hold objectives (and their colours): made again on first use
+        v._focus = dict(self._focus)  # which teams have a focused page: links only, unchanged
+        return v
 
     # ---- basic lookups
 
@@ -906,19 +951,29 @@ class SiteView:
         return [(self.site.teams[t], self.depth.get(t, 0), self.objectives(t, period_id))
                 for t in self.team_order if t in keep]
 
-    def set_focus_teams(self, period_id: str, teams: dict[int, frozenset[str]], trees: list[TreeNode],
-                        alone: list[Objective]) -> list[str]:
-        """Record (and return) the teams with a focused alignment page for the period:
-        those owning an item of its trees or an objective standing alone; organisation order."""
-        present: set[str] = {o.team for o in alone}
-        for node in trees:
-            present |= teams.get(id(node), frozenset())
-        self._focus[period_id] = [t for t in self.team_order if t in present]
-        return self._focus[period_id]
+    def alignment_of(self, period_id: str) -> tuple[list[TreeNode], list[TreeNode], list[Objective], dict[int, frozenset[str]]]:
+        """``alignment`` and the teams of each subtree, computed once per view."""
+        hit = self._alignment.get(period_id)
+        if hit is None:
+            roots, others, alone = self.alignment(period_id)
+            hit = self._alignment[period_id] = (roots, others, alone, subtree_teams(roots + others))
+        return hit
+
+    def focus_teams(self, period_id: str) -> list[str]:
+        """The teams with a focused alignment page for the period: those owning an item
+        of its trees or an objective standing alone; organisation order."""
+        hit = self._focus.get(period_id)
+        if hit is None:
+            roots, others, alone, teams = self.alignment_of(period_id)
+            present: set[str] = {o.team for o in alone}
+            for node in roots + others:
+                present |= teams.get(id(node), frozenset())
+            hit = self._focus[period_id] = [t for t in self.team_order if t in present]
+        return hit
 
     def has_focus(self, period_id: str, team_id: str) -> bool:
         """Whether the period's alignment has a page focused on the team."""
-        return team_id in self._focus.get(period_id, ())
+        return team_id in self.focus_teams(period_id)
 
     def this_week(self) -> Any:
         from . import history
@@ -1020,10 +1075,58 @@ class _Page:
     template: str
     section: str
     title: str
-    context: dict[str, Any]
+    context: dict[str, Any] | Callable[[SiteView], dict[str, Any]]
+
+
+def _alignment_context(period_id: str, team_id: str | None, v: SiteView) -> dict[str, Any]:
+    p = v.period(period_id)
+    roots, others, alone, teams_of = v.alignment_of(period_id)
+    if team_id is None:
+        return {"period": p, "trees": roots, "other_trees": others, "alone": alone,
+                "focus_team": None, "focus_teams": v.focus_teams(period_id)}
+    return {"period": p, "trees": focus_trees(roots, team_id, teams_of),
+            "other_trees": focus_trees(others, team_id, teams_of),
+            "alone": [o for o in alone if o.team == team_id],
+            "focus_team": v.site.teams[team_id], "focus_teams": v.focus_teams(period_id)}
+
+
+def _team_context(team_id: str, v: SiteView) -> dict[str, Any]:
+    return {"team": v.site.teams[team_id]}
+
+
+def _team_period_context(team_id: str, period_id: str, v: SiteView) -> dict[str, Any]:
+    return {
+        "team": v.site.teams[team_id],
+        "period": v.period(period_id),
+        "period_id": period_id,
+        "objectives": v.objectives(team_id, period_id),
+        "checkins": list(reversed(v.checkins(team_id, period_id))),
+        "retro": v.site.retros.get((team_id, period_id)),
+    }
+
+
+def _objective_context(ref: str, v: SiteView) -> dict[str, Any]:
+    o = v.site.objectives[ref]
+    return {"objective": o, "team": v.team(o.team), "period": v.period(o.period)}
+
+
+def _checkin_context(team_id: str, period_id: str, i: int, v: SiteView) -> dict[str, Any]:
+    cis = v.checkins(team_id, period_id)
+    ci = cis[i]
+    return {
+        "checkin": ci,
+        "team": v.team(ci.team),
+        "period": v.period(ci.period),
+        "previous": cis[i - 1] if i > 0 else None,
+        "next": cis[i + 1] if i + 1 < len(cis) else None,
+    }
 
 
 def _pages(site: Site, v: SiteView) -> list[_Page]:
+    """Every page. A page's context is a dict, or a function of the ``SiteView`` that
+    makes it when the page is rendered: pages that show computed state (status,
+    check-ins) look it up in the view they are rendered with, so ``okrsite serve`` can
+    render an unchanged plan against a view patched after an edit (``SitePlan.rebind``)."""
     pages: list[_Page] = []
     add = pages.append
     org_title = site.org.title or site.config.title
@@ -1032,83 +1135,28 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
     for p in v.periods:
         add(_Page(urls.period(p.id), "period.html", "periods", p.label or p.id, {"period": p}))
         add(_Page(urls.glance(p.id), "glance.html", "periods", f"At a glance, {p.label or p.id}", {"period": p}))
-        roots, others, alone = v.alignment(p.id)
-        teams_of = subtree_teams(roots + others)
-        focus = v.set_focus_teams(p.id, teams_of, roots + others, alone)
-        add(
-            _Page(
-                urls.alignment(p.id),
-                "alignment.html",
-                "periods",
-                f"Alignment, {p.label or p.id}",
-                {"period": p, "trees": roots, "other_trees": others, "alone": alone,
-                 "focus_team": None, "focus_teams": focus},
-            )
-        )
+        focus = v.focus_teams(p.id)
+        add(_Page(urls.alignment(p.id), "alignment.html", "periods", f"Alignment, {p.label or p.id}",
+                  partial(_alignment_context, p.id, None)))
         for tid in focus:
-            add(
-                _Page(
-                    urls.alignment_team(p.id, tid),
-                    "alignment.html",
-                    "periods",
-                    f"Alignment, {p.label or p.id}: {v.team_name(tid)}",
-                    {"period": p, "trees": focus_trees(roots, tid, teams_of),
-                     "other_trees": focus_trees(others, tid, teams_of),
-                     "alone": [o for o in alone if o.team == tid],
-                     "focus_team": site.teams[tid], "focus_teams": focus},
-                )
-            )
+            add(_Page(urls.alignment_team(p.id, tid), "alignment.html", "periods",
+                      f"Alignment, {p.label or p.id}: {v.team_name(tid)}", partial(_alignment_context, p.id, tid)))
     add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}))
     for tid in v.team_order:
         team = site.teams[tid]
-        add(_Page(urls.team(tid), "team.html", "teams", team.name, {"team": team}))
+        add(_Page(urls.team(tid), "team.html", "teams", team.name, partial(_team_context, tid)))
         for pid in v.team_periods(tid):
-            period = v.period(pid)
-            label = v.period_label(pid)
-            add(
-                _Page(
-                    urls.team_period(tid, pid),
-                    "team_period.html",
-                    "teams",
-                    f"{team.name}, {label}",
-                    {
-                        "team": team,
-                        "period": period,
-                        "period_id": pid,
-                        "objectives": v.objectives(tid, pid),
-                        "checkins": list(reversed(v.checkins(tid, pid))),
-                        "retro": site.retros.get((tid, pid)),
-                    },
-                )
-            )
+            add(_Page(urls.team_period(tid, pid), "team_period.html", "teams", f"{team.name}, {v.period_label(pid)}",
+                      partial(_team_period_context, tid, pid)))
     for ref in sorted(site.objectives):
         o = site.objectives[ref]
-        add(
-            _Page(
-                urls.objective(o.team, o.period, o.id),
-                "objective.html",
-                "teams",
-                o.title,
-                {"objective": o, "team": v.team(o.team), "period": v.period(o.period)},
-            )
-        )
-    for tp, cis in sorted(v.checkins_by_tp.items()):
+        add(_Page(urls.objective(o.team, o.period, o.id), "objective.html", "teams", o.title,
+                  partial(_objective_context, ref)))
+    for (tid, pid), cis in sorted(v.checkins_by_tp.items()):
         for i, ci in enumerate(cis):
-            add(
-                _Page(
-                    urls.checkin(ci.team, ci.period, ci.name),
-                    "checkin.html",
-                    "teams",
-                    f"Check-in {ci.date.isoformat()}, {v.team_name(ci.team)}",
-                    {
-                        "checkin": ci,
-                        "team": v.team(ci.team),
-                        "period": v.period(ci.period),
-                        "previous": cis[i - 1] if i > 0 else None,
-                        "next": cis[i + 1] if i + 1 < len(cis) else None,
-                    },
-                )
-            )
+            add(_Page(urls.checkin(ci.team, ci.period, ci.name), "checkin.html", "teams",
+                      f"Check-in {ci.date.isoformat()}, {v.team_name(ci.team)}",
+                      partial(_checkin_context, tid, pid, i)))
     add(_Page(urls.THIS_WEEK, "this_week.html", "this-week", "This week", {}))
     add(_Page(urls.PEOPLE, "people.html", "people", "People", {}))
     for person in v.people:
@@ -1169,7 +1217,7 @@ class PagePlan:
     template: str
     section: str
     title: str
-    context: dict[str, Any]
+    context: dict[str, Any] | Callable[[SiteView], dict[str, Any]]  # a function: made at render time
     absolute: bool = False  # links absolute under base_url (the 404 page, served from anywhere)
 
 
@@ -1184,6 +1232,14 @@ class SitePlan:
 
     def __len__(self) -> int:
         return len(self.pages)
+
+    def rebind(self, site: Site, team_periods: set[tuple[str, str]]) -> "SitePlan":
+        """The plan of ``site`` after ``okrsite.patch`` changed the check-ins of
+        ``team_periods``: the same pages (contexts that show computed state are made at
+        render time from the view), with a patched view."""
+        v = self.view.patched(site, team_periods)
+        common = dict(self.common, site=site, v=v)
+        return SitePlan(v, common, self.pages)
 
 
 def plan_pages(site: Site) -> SitePlan:
@@ -1226,7 +1282,7 @@ def page_context(plan: SitePlan, page: PagePlan) -> dict[str, Any]:
     """The template context of one planned page."""
     link = _absolute_url(plan.view.site.config.base_url) if page.absolute else _relative_url(page.url)
     ctx = dict(plan.common)
-    ctx.update(page.context)
+    ctx.update(page.context(plan.view) if callable(page.context) else page.context)
     ctx.update(page_url=page.url, url=link, section=page.section, page_title=page.title)
     ctx.update(_link_helpers(plan.view, link))
     return ctx

@@ -7,7 +7,7 @@ section 6, with their reverse links. Pure: works on the loaded Site."""
 from __future__ import annotations
 
 from .diagnostics import Diagnostics, did_you_mean
-from .model import KeyResult, Objective, Period, Ref, Site
+from .model import Checkin, KeyResult, Objective, Period, Ref, Site
 
 
 def resolve(site: Site, diags: Diagnostics) -> None:
@@ -91,33 +91,38 @@ def resolve_checkins(site: Site, diags: Diagnostics) -> None:
     for ci in site.checkins:
         team = site.teams.get(ci.team)
         kpi_ids = {k.id for k in team.kpis} if team else set()
-        objectives = by_team_period.get((ci.team, ci.period), {})
-        for key in list(ci.key_results):
-            line = ci.lines.get(("kr", key), 1)
-            obj_id, kr_id = key.split("/")
-            obj = objectives.get(obj_id)
-            if obj is None:
-                diags.error(ci.path, line, f"unknown objective '{obj_id}' of team '{ci.team}' in {ci.period}{did_you_mean(obj_id, objectives)}")
-                del ci.key_results[key]
-                continue
-            kr = next((k for k in obj.key_results if k.id == kr_id), None)
-            if kr is None:
-                if not obj.incomplete:
-                    diags.error(ci.path, line, f"unknown key result '{kr_id}' in objective '{obj_id}'{did_you_mean(kr_id, [k.id for k in obj.key_results])}")
-                del ci.key_results[key]
-                continue
-            update = ci.key_results[key]
-            if kr.type != "milestone" and (update.progress is not None or update.done is not None):
-                diags.warning(ci.path, line, f"'progress' and 'done' are for milestones; '{key}' is a {kr.type} key result: give its 'value' instead")
-                update.progress = update.done = None
-        for key in list(ci.objectives):
-            if key not in objectives:
-                diags.error(ci.path, ci.lines.get(("objective", key), 1), f"unknown objective '{key}' of team '{ci.team}' in {ci.period}{did_you_mean(key, objectives)}")
-                del ci.objectives[key]
-        for key in list(ci.kpis):
-            if key not in kpi_ids:
-                diags.error(ci.path, ci.lines.get(("kpi", key), 1), f"unknown KPI '{key}' of team '{ci.team}'{did_you_mean(key, kpi_ids)}")
-                del ci.kpis[key]
+        resolve_checkin(ci, by_team_period.get((ci.team, ci.period), {}), kpi_ids, diags)
+
+
+def resolve_checkin(ci: Checkin, objectives: dict[str, Objective], kpi_ids: set[str], diags: Diagnostics) -> None:
+    """Check one check-in's keys against its team-period's objectives (by id) and its
+    team's KPIs; entries naming nothing are reported and dropped."""
+    for key in list(ci.key_results):
+        line = ci.lines.get(("kr", key), 1)
+        obj_id, kr_id = key.split("/")
+        obj = objectives.get(obj_id)
+        if obj is None:
+            diags.error(ci.path, line, f"unknown objective '{obj_id}' of team '{ci.team}' in {ci.period}{did_you_mean(obj_id, objectives)}")
+            del ci.key_results[key]
+            continue
+        kr = next((k for k in obj.key_results if k.id == kr_id), None)
+        if kr is None:
+            if not obj.incomplete:
+                diags.error(ci.path, line, f"unknown key result '{kr_id}' in objective '{obj_id}'{did_you_mean(kr_id, [k.id for k in obj.key_results])}")
+            del ci.key_results[key]
+            continue
+        update = ci.key_results[key]
+        if kr.type != "milestone" and (update.progress is not None or update.done is not None):
+            diags.warning(ci.path, line, f"'progress' and 'done' are for milestones; '{key}' is a {kr.type} key result: give its 'value' instead")
+            update.progress = update.done = None
+    for key in list(ci.objectives):
+        if key not in objectives:
+            diags.error(ci.path, ci.lines.get(("objective", key), 1), f"unknown objective '{key}' of team '{ci.team}' in {ci.period}{did_you_mean(key, objectives)}")
+            del ci.objectives[key]
+    for key in list(ci.kpis):
+        if key not in kpi_ids:
+            diags.error(ci.path, ci.lines.get(("kpi", key), 1), f"unknown KPI '{key}' of team '{ci.team}'{did_you_mean(key, kpi_ids)}")
+            del ci.kpis[key]
 
 
 # ---------------------------------------------------------------------- refs

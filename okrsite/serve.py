@@ -65,6 +65,9 @@ from .themes import static_files, theme_dirs
 NAMESPACE = "__okrsite/"
 POLL_SECONDS = 25.0
 DEBOUNCE_SECONDS = 0.1
+# after a file is closed having been written (the editor has finished saving it), a
+# shorter quiet period: the save is complete, so the preview need not wait the full delay
+SETTLE_SECONDS = 0.02
 MAX_WAIT_SECONDS = 2.0  # a never-ending stream of events still rebuilds this often
 IDLE_GC_SECONDS = 30.0  # idle time after which the worker collects the builds' garbage...
 IDLE_GC_BUILDS = 10  # ...once this many builds have been frozen since the last time
@@ -274,8 +277,10 @@ class ChangeQueue:
     starve the rebuilds). Events arriving during a build make the next batch."""
 
     def __init__(self, delay: float = DEBOUNCE_SECONDS, max_wait: float = MAX_WAIT_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, settle: float = SETTLE_SECONDS):
         self.delay, self.max_wait, self.clock = delay, max_wait, clock
+        self.settle = min(settle, delay)
+        self._settled = False  # the latest event closed a written file
         self._cond = threading.Condition()
         self._events: list[Event] = []
         self._first = self._last = 0.0
@@ -288,6 +293,7 @@ class ChangeQueue:
                 self._first = now
             self._events.append(event)
             self._last = now
+            self._settled = event.type == "closed" and not event.is_dir
             self._cond.notify_all()
 
     def close(self) -> None:
@@ -308,7 +314,8 @@ class ChangeQueue:
                     return None
                 now = self.clock()
                 if self._events:
-                    due = min(self._last + self.delay, self._first + self.max_wait)
+                    quiet = self.settle if self._settled else self.delay
+                    due = min(self._last + quiet, self._first + self.max_wait)
                     if now >= due:
                         batch, self._events = self._events, []
                         return batch
@@ -515,6 +522,8 @@ class Server:
         self.gather_diags: list[Diagnostic] = []
         self.cache = ParseCache()
         self.site: Site | None = None
+        self._planned: tuple | None = None  # (site, its page plan, path -> page) of the last good render
+        self._edited: list[SourceFile] | None = None  # files the last change edited in place
         self.site_diags: list[Diagnostic] = []
         self.site_as_of: date | None = None
         self.roots = Roots(self.config_path, self.config_path.parent / "content", None, [])
@@ -766,6 +775,7 @@ class Server:
         self._lap("config and theme")
 
         content_changed = False
+        self._edited = None
         if plan.regather or self.sources is None:
             self._gather()
             content_changed = True
@@ -773,6 +783,12 @@ class Server:
             content_changed = self._update_sources(plan.content)
         as_of = self.as_of_override or config.as_of or date.today()
         self._lap("read")
+        if content_changed and self._edited and as_of == self.site_as_of and not (plan.templates or plan.static):
+            # edited check-ins only (the usual save): patch the site and the page plan
+            # instead of building them again (okrsite/patch.py); None when unsure
+            outcome = self._patch(config, self._edited)
+            if outcome is not None:
+                return outcome
         if content_changed or self.site is None or as_of != self.site_as_of:
             diags = Diagnostics()
             diags.extend(self.gather_diags)
@@ -801,6 +817,30 @@ class Server:
             return _Outcome(False, diagnostics)
         pages = files.page_count if isinstance(files, SiteFiles) else sum(1 for p in files if p.endswith(".html"))
         return _Outcome(True, diagnostics, files, _prefix_of(config.base_url), pages)
+
+    def _patch(self, config, edited: list[SourceFile]) -> _Outcome | None:
+        """A check-in edit, applied to the last site and its page plan; None when the
+        patch declines (the caller rebuilds everything)."""
+        from .patch import edit_checkins
+
+        planned = self._planned
+        if planned is None or planned[0] is not self.site:
+            return None
+        patch = edit_checkins(self.site, self.site_diags, edited, cache=self.cache)
+        if patch is None:
+            return None
+        _, plan, pages = planned
+        self.site, self.site_diags = patch.site, patch.diagnostics
+        plan = plan.rebind(patch.site, patch.team_periods)
+        self._planned = (patch.site, plan, pages)
+        self._lap("patch")
+        diagnostics = sorted(set(self.config_warnings) | set(self.site_diags) | set(self.env_diags)
+                             | set(self.static_diags), key=lambda d: (d.path, d.line))
+        if any(d.severity == "error" for d in diagnostics):
+            return _Outcome(False, diagnostics)
+        files = SiteFiles(patch.site, self.env, dict(self.static), plan, pages, on_error=self._page_failed)
+        self._lap("plan pages")
+        return _Outcome(True, diagnostics, files, _prefix_of(config.base_url), files.page_count)
 
     def _load_config(self) -> bool:
         try:
@@ -890,15 +930,22 @@ class Server:
             source = read_source(path, rel, self.config.limits.max_file_kb * 1024) if exists else None
             updates[rel] = source  # None: deleted
         changed = False
+        edited: list[SourceFile] | None = []  # files changed in place (no file added or gone)
         for rel, source in updates.items():
             old = self.sources.get(rel)
             if source is None:
                 if old is not None:
                     del self.sources[rel]
                     changed = True
+                    edited = None
             elif old != source:
                 self.sources[rel] = source
                 changed = True
+                if old is None or edited is None:
+                    edited = None
+                else:
+                    edited.append(source)
+        self._edited = edited if changed else None
         return changed
 
     def _render(self, site: Site, diags: Diagnostics, smoke: bool) -> SiteFiles | dict[str, bytes] | None:
@@ -950,6 +997,7 @@ class Server:
                 except Exception as exc:  # noqa: BLE001
                     diags.items.append(template_diagnostic(exc, root, template_dirs, f"rendering {path}"))
                     return None
+        self._planned = (site, plan, pages)  # what a check-in edit patches (_patch)
         return files
 
     # ------------------------------------------------------------------ search index

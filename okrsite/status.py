@@ -440,8 +440,6 @@ def compute(site: Site) -> None:
     ``colour``, ``score``, ``status_call``), teams (``counts``, ``kr_counts``) and
     KPIs (``value``, ``value_date``, ``history``, ``healthy``). Idempotent.
     """
-    as_of = site.as_of
-    config = site.config.status
     checkins = ordered_checkins(site.checkins)
     updates = collect_updates(site, checkins)
 
@@ -452,16 +450,40 @@ def compute(site: Site) -> None:
         by_team_period.setdefault((c.team, c.period), []).append(c)
         by_team.setdefault(c.team, []).append(c)
     objectives_by_team: dict[str, list[Objective]] = {}
-
     for obj in site.objectives.values():
-        period = site.periods.get(obj.period)
-        for kr in obj.key_results:
-            compute_kr(kr, updates.get(kr.ref, []), period, as_of, config)
-        call = team_call(obj, by_team_period.get((obj.team, obj.period), []))
-        compute_objective(obj, period, as_of, call)
+        _compute_objective_and_krs(site, obj, updates, by_team_period)
         objectives_by_team.setdefault(obj.team, []).append(obj)
 
     period_ids = list(site.periods)
     for team in site.teams.values():
         compute_team_counts(team, objectives_by_team.get(team.id, []), period_ids)
         compute_kpis(team, by_team.get(team.id, []))
+
+
+def _compute_objective_and_krs(site: Site, obj: Objective, updates: dict[str, list[Update]],
+                               by_team_period: dict[tuple[str, str], list[Checkin]]) -> None:
+    period = site.periods.get(obj.period)
+    for kr in obj.key_results:
+        compute_kr(kr, updates.get(kr.ref, []), period, site.as_of, site.config.status)
+    call = team_call(obj, by_team_period.get((obj.team, obj.period), []))
+    compute_objective(obj, period, site.as_of, call)
+
+
+def compute_team(site: Site, team_id: str, period_ids: Iterable[str]) -> None:
+    """``compute`` for one team after its check-ins of ``period_ids`` changed: the
+    computed fields of its objectives in those periods, its counts and its KPIs, the
+    same as ``compute`` gives them (a team's status depends only on its own objectives
+    and check-ins; ``okrsite serve`` uses this after a check-in is edited)."""
+    team = site.teams[team_id]
+    checkins = ordered_checkins(c for c in site.checkins if c.team == team_id)
+    changed = set(period_ids)
+    by_team_period: dict[tuple[str, str], list[Checkin]] = {}
+    for c in checkins:
+        by_team_period.setdefault((c.team, c.period), []).append(c)
+    updates = collect_updates(site, [c for c in checkins if c.period in changed])
+    own = [o for o in site.objectives.values() if o.team == team_id]
+    for obj in own:
+        if obj.period in changed:
+            _compute_objective_and_krs(site, obj, updates, by_team_period)
+    compute_team_counts(team, own, list(site.periods))
+    compute_kpis(team, checkins)

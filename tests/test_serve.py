@@ -377,6 +377,34 @@ def test_checkin_change_rereads_one_file(server, site):
     assert server.rebuild([content_event(site, CHECKIN)]) is None
 
 
+def test_checkin_edit_is_patched_and_equals_the_build(server, site):
+    """Editing a check-in in place takes the quick path (okrsite/patch.py: no full
+    load, no new page plan); every served file is still what `okrsite build` writes,
+    also after an edit with an error and its fix (which stay on the quick path)."""
+    root = site.parent
+    config, _ = read_config(site)
+    for text in (checkin_text(p99=251), checkin_text(p99=600, uptime=90),
+                 checkin_text(p99=251).replace("A good week.", "A week with *news*.")):
+        write(root, CHECKIN, text)
+        state = server.rebuild([content_event(site, CHECKIN)])
+        assert state.ok and "patch" in server.timings and "compute" not in server.timings
+        expected = build(config, AS_OF).files
+        served = server.snapshot.files.materialise()
+        assert sorted(served) == sorted(expected)
+        assert [p for p in expected if served[p] != expected[p]] == []
+    write(root, CHECKIN, checkin_text().replace("reliability/p99", "reliability/p98"))
+    state = server.rebuild([content_event(site, CHECKIN)])
+    assert not state.ok and "patch" in server.timings
+    assert any(d.startswith(CHECKIN + ":5: error: unknown key result 'p98'") for d in state.diagnostics), state.diagnostics
+    write(root, CHECKIN, checkin_text(p99=233))
+    state = server.rebuild([content_event(site, CHECKIN)])
+    assert state.ok and "patch" in server.timings and "233" in page(server).text
+    # a new date moves pages: the full rebuild
+    write(root, CHECKIN, checkin_text(p99=233).replace("date: 2026-11-13", "date: 2026-11-12"))
+    state = server.rebuild([content_event(site, CHECKIN)])
+    assert "patch" not in server.timings and "compute" in server.timings
+
+
 def test_invalid_content_keeps_the_last_good_build(server, site):
     root = site.parent
     write(root, CHECKIN, checkin_text(p99=251))
@@ -696,6 +724,21 @@ def test_debounce_max_wait():
     elapsed = time.monotonic() - t0
     stop.set()
     assert 0.25 <= elapsed < 1.0 and len(batch) >= 5
+
+
+def test_debounce_is_short_once_a_written_file_is_closed():
+    """An editor's save ends with the file closed after writing: the batch is taken
+    after the short settle period, not the full quiet period."""
+    q = ChangeQueue(delay=1.0, max_wait=5, settle=0.02)
+    t0 = time.monotonic()
+    q.put(Event("modified", "/a.md"))
+    q.put(Event("closed", "/a.md"))
+    assert q.take() == [Event("modified", "/a.md"), Event("closed", "/a.md")]
+    assert time.monotonic() - t0 < 0.5
+    q.put(Event("closed", "/a.md"))
+    q.put(Event("modified", "/b.md"))  # still being written: the full quiet period
+    t0 = time.monotonic()
+    assert len(q.take()) == 2 and time.monotonic() - t0 >= 0.9
 
 
 def test_debounce_close():

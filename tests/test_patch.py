@@ -1,0 +1,176 @@
+"""The patch step (okrsite/patch.py) and the patched page plan (SitePlan.rebind) give
+exactly what a full rebuild gives: same model, same diagnostics, same pages, byte for
+byte; and they decline every edit they cannot be sure of."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from okrsite import export, render
+from okrsite.build import compute_site
+from okrsite.config import read_config
+from okrsite.diagnostics import Diagnostics
+from okrsite.gather import gather
+from okrsite.model import SourceFile
+from okrsite.patch import edit_checkins
+from okrsite.themes import theme_dirs
+
+from conftest import REPO, SAMPLE_CONFIG
+
+sys.path.insert(0, str(REPO / "bench"))
+import generate  # noqa: E402  (bench/generate.py)
+
+
+class Org:
+    """A site computed from sources held in memory, as serve holds them."""
+
+    def __init__(self, config_path: Path):
+        self.config, _ = read_config(config_path)
+        diags = Diagnostics()
+        self.sources = {s.path: s for s in gather(self.config, diags)}
+        self.gather_diags = list(diags.items)
+        self.site, self.diagnostics = self.full()
+        self.env = render.make_environment(theme_dirs(self.config))
+
+    def full(self):
+        diags = Diagnostics()
+        diags.extend(self.gather_diags)
+        site = compute_site(self.config, [self.sources[p] for p in sorted(self.sources)], self.config.as_of, diags)
+        return site, diags.sorted()
+
+    def checkins(self) -> list[str]:
+        return sorted(p for p in self.sources if "/checkins/" in p)
+
+
+def same_model(a, b) -> None:
+    assert a.checkins == b.checkins
+    assert a.objectives == b.objectives
+    assert a.teams == b.teams
+    assert export.export_json(a) == export.export_json(b)
+
+
+def edits(text: str, rng: random.Random) -> list[tuple[str, str]]:
+    """(what, new text) for one check-in: edits the patch must take."""
+    out = [("body line", text + "\nOne more line from the patch test, with *emphasis*.\n")]
+    numbers = list(re.finditer(r"^(  [\w-]+/[\w-]+: )(-?\d+(?:\.\d+)?)$", text, re.M))
+    if numbers:
+        m = rng.choice(numbers)
+        out.append(("value", text[:m.start(2)] + str(float(m[2]) * 3 + 7) + text[m.end(2):]))
+        out.append(("unknown kr", text[:m.start()] + m[1].replace("/", "/no-such-kr-", 1).rstrip() + " 5" + text[m.end():]))
+    keys = re.findall(r"^  ([\w-]+)/[\w-]+:", text, re.M)
+    if keys and "\nobjectives:" not in text:  # the team's call: the objective turns red
+        out.append(("call", text.replace("\nkey_results:", f"\nobjectives:\n  {keys[0]}: at-risk\nkey_results:", 1)))
+    if "\nkey_results:" in text:
+        out.append(("status", text.replace("\nkey_results:", "\nobjectives:\n  nowhere: at-risk\nkey_results:", 1)))
+        out.append(("confidence", re.sub(r"^(  [\w-]+/[\w-]+: )(-?\d+(?:\.\d+)?)$",
+                                         r"\1{value: \2, confidence: 0.2, note: \"worried\"}", text, count=1, flags=re.M)))
+    out.append(("help", text.replace("\n---", "\nhelp: we need a hand with <script>alert(1)</script>\n---", 1)
+                if "\nhelp:" not in text else text))
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample() -> Org:
+    return Org(SAMPLE_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Org:
+    root = tmp_path_factory.mktemp("org12")
+    generate.generate(12, str(root))
+    return Org(root / "okrsite.yaml")
+
+
+@pytest.mark.parametrize("which", ["sample", "synthetic"])
+def test_patched_site_equals_a_full_rebuild(which, sample, synthetic):
+    org = sample if which == "sample" else synthetic
+    rng = random.Random(7)
+    paths = rng.sample(org.checkins(), 6)
+    tried = 0
+    for path in paths:
+        old = org.sources[path]
+        for what, text in edits(old.data.decode("utf-8"), rng):
+            new = SourceFile(path, text.encode("utf-8"))
+            patch = edit_checkins(org.site, org.diagnostics, [new])
+            assert patch is not None, (path, what)
+            org.sources[path] = new
+            try:
+                site, diagnostics = org.full()
+            finally:
+                org.sources[path] = old
+            same_model(patch.site, site)
+            assert patch.diagnostics == diagnostics, (path, what)
+            tried += 1
+    assert tried >= 20
+
+
+def test_the_old_site_is_left_as_it_was(sample):
+    """The server keeps serving the old site while the new one is made."""
+    before = export.export_json(sample.site)
+    path = sample.checkins()[-1]
+    text = sample.sources[path].data.decode("utf-8")
+    m = re.search(r"^(  [\w-]+/[\w-]+: )(-?\d+(?:\.\d+)?)$", text, re.M)
+    assert m
+    changed = text[:m.start(2)] + "123456" + text[m.end(2):]
+    patch = edit_checkins(sample.site, sample.diagnostics, [SourceFile(path, changed.encode())])
+    assert patch is not None
+    assert export.export_json(patch.site) != before
+    assert export.export_json(sample.site) == before
+
+
+def test_edits_it_cannot_be_sure_of_are_declined(sample):
+    site, diags = sample.site, sample.diagnostics
+    path = sample.checkins()[-1]
+    text = sample.sources[path].data.decode("utf-8")
+    declined = {
+        "new date": re.sub(r"^date: .*$", "date: 2026-11-19", text, count=1, flags=re.M),
+        "new author": re.sub(r"^author: .*$", "author: Someone Else", text, count=1, flags=re.M),
+        "no front matter": "just a body\n",
+        "broken yaml": text.replace("\n---", "\nkey_results: [\n---", 1),
+    }
+    for what, new_text in declined.items():
+        assert new_text != text, what
+        assert edit_checkins(site, diags, [SourceFile(path, new_text.encode())]) is None, what
+    objective = next(p for p in sorted(sample.sources) if "/checkins/" not in p and p.count("/") == 4)
+    assert edit_checkins(site, diags, [SourceFile(objective, sample.sources[objective].data)]) is None
+    new_file = path.rsplit("/", 1)[0] + "/2026-11-21.md"
+    assert edit_checkins(site, diags, [SourceFile(new_file, text.encode())]) is None
+    assert edit_checkins(site, diags, [SourceFile(path, b"", problem="too large")]) is None
+    assert edit_checkins(site, diags, []) is None
+
+
+@pytest.mark.parametrize("which", ["sample", "synthetic"])
+def test_rebound_plan_renders_every_page_of_a_full_rebuild(which, sample, synthetic):
+    """After chained edits of two teams' check-ins, the old plan rebound to the patched
+    site renders every page exactly as a plan of a full rebuild does."""
+    org = sample if which == "sample" else synthetic
+    rng = random.Random(3)
+    plan = render.plan_pages(org.site)
+    for page in plan.pages:  # every page rendered once first: the view's caches are full
+        render.render_page(plan, page, org.env)
+    site, diagnostics = org.site, org.diagnostics
+    saved = dict(org.sources)
+    try:
+        for path in rng.sample(org.checkins(), 3):
+            old = org.sources[path]
+            choices = dict(edits(old.data.decode("utf-8"), rng))
+            what = "call" if "call" in choices else "value"  # the call turns an objective red
+            text = choices.get(what, choices["body line"])
+            new = org.sources[path] = SourceFile(path, text.encode("utf-8"))
+            patch = edit_checkins(site, diagnostics, [new])
+            assert patch is not None, what
+            site, diagnostics = patch.site, patch.diagnostics
+            plan = plan.rebind(site, patch.team_periods)
+        full_site, full_diags = org.full()
+    finally:
+        org.sources = saved
+    assert diagnostics == full_diags
+    expected = render.render_site(full_site, org.env)
+    got = {page.path: render.render_page(plan, page, org.env) for page in plan.pages}
+    assert sorted(got) == sorted(expected)
+    assert [p for p in expected if expected[p] != got[p]] == []
