@@ -16,13 +16,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import urls
 from .model import (
@@ -102,6 +102,7 @@ SAFE_LINK_SCHEMES = ("http", "https", "mailto")
 # --------------------------------------------------------------------------- formatting
 
 
+@lru_cache(maxsize=65536, typed=True)  # pure, and the same values recur on every page
 def fmt_number(x: float | int | None) -> str:
     """450.0 -> '450', 0.125 -> '0.13', 2400 -> '2,400', None -> '—'. At most two
     decimals, no trailing zeros, thousands separated by commas."""
@@ -135,6 +136,7 @@ def fmt_quantity(x: float | int | None, unit: str = "") -> str:
     return f"{text}\u00a0{unit}"
 
 
+@lru_cache(maxsize=65536, typed=True)
 def _whole_percent(p: float) -> int:
     # half away from zero on the value rounded to 6 places (0.285 -> 29, not 28)
     v = Decimal(repr(round(float(p) * 100, 6)))
@@ -176,23 +178,70 @@ def html_status(item: Any) -> Markup:
         )
     else:
         words = status_words(item.status)
-    return Markup('<span class="status status-{}">{}</span>').format(item.colour, words)
+    return Markup(f'<span class="status status-{escape(item.colour)}">{escape(words)}</span>')
 
 
 def html_status_word(status: str | None) -> Markup:
     """A bare status (a check-in's update, a team's call) in words and colour."""
     if not status:
         return Markup('<span class="muted">—</span>')
-    return Markup('<span class="status status-{}">{}</span>').format(
-        status_colour(status), status_words(status)
-    )
+    return Markup(f'<span class="status status-{escape(status_colour(status))}">{escape(status_words(status))}</span>')
 
 
 def html_date(d: date | None) -> Markup:
     if d is None:
         return Markup('<span class="muted">—</span>')
-    iso = d.isoformat()
-    return Markup('<time datetime="{}">{}</time>').format(iso, iso)
+    iso = escape(d.isoformat())
+    return Markup(f'<time datetime="{iso}">{iso}</time>')
+
+
+def html_reported(u: Any, unit: str) -> str:
+    """What an update reports (value, done or progress, score), as escaped HTML."""
+    out = []
+    if u.value is not None:
+        out.append(str(escape(fmt_quantity(u.value, unit))))
+    if u.done:
+        out.append(" Done")
+    elif u.progress is not None:
+        out.append(f" {escape(fmt_percent(u.progress))} done")
+    if u.score is not None:
+        out.append(f' <span class="meta">score {escape(fmt_percent(u.score))}</span>')
+    if u.value is None and u.progress is None and u.done is None and u.score is None:
+        out.append('<span class="muted">—</span>')
+    return "".join(out)
+
+
+def _update_row(head: str, u: Any, unit: str, indent: str) -> str:
+    cell = indent + "  "
+    return (f"{indent}<tr>\n{cell}<th scope=\"row\">{head}</th>\n"
+            f"{cell}<td>{html_reported(u, unit)}</td>\n"
+            f"{cell}<td>{escape(fmt_percent(u.confidence))}</td>\n"
+            f"{cell}<td>{html_status_word(u.status)}</td>\n"
+            f"{cell}<td>{escape(u.note)}</td>\n{indent}</tr>\n")
+
+
+def kr_history_rows(kr: KeyResult, url: Callable[[str], str]) -> Markup:
+    """The rows of a KR's check-in history table, newest first (objective.html). Made
+    here rather than in the template: a big site has a million of them."""
+    rows = []
+    for u in reversed(kr.updates):
+        team, period, name = u.checkin.split("/", 2)
+        head = f'<a href="{escape(url(urls.checkin(team, period, name)))}">{html_date(u.date)}</a>'
+        rows.append(_update_row(head, u, kr.unit, "      "))
+    return Markup("".join(rows))
+
+
+def checkin_update_rows(updates: list[tuple[str, Any, KeyResult | None]], url: Callable[[str], str]) -> Markup:
+    """The rows of a check-in's key result updates (checkin.html), from
+    ``SiteView.checkin_updates``."""
+    rows = []
+    for key, u, kr in updates:
+        if kr is not None:
+            head = f'<a href="{escape(url(urls.objective_ref(kr.ref)))}">{escape(kr.title)}</a>'
+        else:
+            head = f"<code>{escape(key)}</code>"
+        rows.append(_update_row(head, u, kr.unit if kr else "", "    "))
+    return Markup("".join(rows))
 
 
 def safe_link(href: str | None) -> str | None:
@@ -245,6 +294,8 @@ def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
         status=html_status,
         status_word=html_status_word,
         date=html_date,
+        kr_history_rows=kr_history_rows,
+        checkin_update_rows=checkin_update_rows,
     )
     return env
 
@@ -1001,6 +1052,19 @@ def subtree_teams(nodes: list[TreeNode]) -> dict[int, frozenset[str]]:
     return out
 
 
+def tree_teams(nodes: list[TreeNode]) -> set[str]:
+    """The teams owning an item anywhere in these trees."""
+    teams: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if node.info.objective:
+            teams.add(node.info.objective.team)
+        stack.extend(node.own_krs)
+        stack.extend(node.aligned)
+    return teams
+
+
 def focus_trees(nodes: list[TreeNode], team_id: str, teams: dict[int, frozenset[str]]) -> list[TreeNode]:
     """The branches of alignment trees that involve one team: its own items with
     everything aligned to them, and the chain above them. Nodes are shared, not copied,
@@ -1023,6 +1087,7 @@ def focus_trees(nodes: list[TreeNode], team_id: str, teams: dict[int, frozenset[
 # --------------------------------------------------------------------------- rendering
 
 
+@lru_cache(maxsize=262144)  # pure; a site links to the same targets from many pages
 def _url_quote(target: str) -> str:
     """Percent-encode a link. Page URLs end in '/' (or '.html'), so a '#' followed by
     no '/' starts the fragment; any other '#' (or '?') is part of a name."""
@@ -1033,8 +1098,13 @@ def _url_quote(target: str) -> str:
 
 
 def _relative_url(page_url: str) -> Callable[[str], str]:
+    prefix = urls.relative(page_url, "")  # '../' per level: a link climbs to the root
+    if prefix == "./":
+        prefix = ""
+
     def url(target: str) -> str:
-        return _url_quote(urls.relative(page_url, target))
+        # == _url_quote(urls.relative(page_url, target)): '../' needs no quoting
+        return prefix + _url_quote(target) if prefix or target else "./"
 
     return url
 
@@ -1055,16 +1125,16 @@ def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[
     def person_link(name: str | None) -> Markup:
         p = v.person(name)
         if p is not None:
-            return Markup('<a class="person" href="{}">{}</a>').format(url(p.url), p.name)
+            return Markup(f'<a class="person" href="{escape(url(p.url))}">{escape(p.name)}</a>')
         if name:
-            return Markup("{}").format(name)
+            return escape(name)
         return Markup('<span class="muted">—</span>')
 
     def team_link(team_id: str | None) -> Markup:
         t = v.team(team_id)
         if t is not None:
-            return Markup('<a href="{}">{}</a>').format(url(urls.team(t.id)), t.name)
-        return Markup("{}").format(team_id or "")
+            return Markup(f'<a href="{escape(url(urls.team(t.id)))}">{escape(t.name)}</a>')
+        return escape(team_id or "")
 
     return {"person_link": person_link, "team_link": team_link}
 
@@ -1084,10 +1154,14 @@ def _alignment_context(period_id: str, team_id: str | None, v: SiteView) -> dict
     if team_id is None:
         return {"period": p, "trees": roots, "other_trees": others, "alone": alone,
                 "focus_team": None, "focus_teams": v.focus_teams(period_id)}
-    return {"period": p, "trees": focus_trees(roots, team_id, teams_of),
-            "other_trees": focus_trees(others, team_id, teams_of),
+    trees, other_trees = focus_trees(roots, team_id, teams_of), focus_trees(others, team_id, teams_of)
+    # the other teams in these chains, not every team: a page per team listing every
+    # team would make the pages of a big organisation grow with the square of its size
+    shown = tree_teams(trees + other_trees) | {team_id}
+    return {"period": p, "trees": trees, "other_trees": other_trees,
             "alone": [o for o in alone if o.team == team_id],
-            "focus_team": v.site.teams[team_id], "focus_teams": v.focus_teams(period_id)}
+            "focus_team": v.site.teams[team_id],
+            "focus_teams": [t for t in v.focus_teams(period_id) if t in shown]}
 
 
 def _team_context(team_id: str, v: SiteView) -> dict[str, Any]:
