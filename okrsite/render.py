@@ -556,9 +556,10 @@ class SiteView:
         for team_id, krs in self.contributions.items():
             if any(kr.ref in changed for kr in krs):
                 v.contributions[team_id] = [changed.get(kr.ref, kr) for kr in krs]
-        v._progress_cache = {ref: p for ref, p in self._progress_cache.items()
+        # (copied first: pages of the old view may be filling these caches in other threads)
+        v._progress_cache = {ref: p for ref, p in dict(self._progress_cache).items()
                              if tuple(ref.split("/")[:2]) not in team_periods}
-        v._weeks_cache = {k: w for k, w in self._weeks_cache.items() if k not in team_periods}
+        v._weeks_cache = {k: w for k, w in dict(self._weeks_cache).items() if k not in team_periods}
         v._this_week = None
         v._alignment = {}  # trees hold objectives (and their colours): made again on first use
         v._focus = dict(self._focus)  # which teams have a focused page: links only, unchanged
