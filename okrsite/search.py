@@ -1,14 +1,19 @@
 """Search: a computed :class:`~okrsite.model.Site` -> compact records -> a Pagefind index.
 
-``records(site)`` is pure: one small :class:`Record` per objective, key result, team,
-person and check-in, holding the words people search for (plain text, never HTML), what
-a result shows (title, team, period, status in words, colour, kind) and the values it can
-be filtered by (team, period, status colour, kind). Indexing records rather than whole
-HTML pages keeps the index small and the indexer's memory low (see docs/search.md).
+``records(site)`` is pure. What a reader finds is an :class:`Item`: an objective, key
+result, team, person or check-in, with the words people search for (plain text, never
+HTML), what a result shows (title, team, period, status in words, colour, kind) and the
+values it can be filtered by. Items are indexed in few, larger :class:`Record` s (the
+Pagefind indexer's memory grows with the number of records): one per team, person and
+objective (its key results are *parts* of it) and one per team and period holding that
+team's check-ins of the period as parts. A record goes to Pagefind as a small synthetic
+HTML document (``Record.html()``, never a rendered page) in which each part is a heading
+with an ``id``; the search page splits a result back into its items (see docs/search.md).
 
 ``build_index(records)`` is the edge: it runs Pagefind (the ``pagefind`` Python package
-driving the ``pagefind_bin`` binary, no network) and returns the browser bundle as
-``{"pagefind/...": bytes}`` for the build to write with the rest of the site.
+driving the ``pagefind_bin`` binary, no network), in several runs for a large site (see
+``RUN_RECORDS``), and returns the browser bundle as ``{"pagefind/...": bytes}`` for the
+build to write with the rest of the site.
 ``index_files(site)`` is both in one call, for ``okrsite serve``'s background indexing.
 
 Record URLs are relative to the site root (``teams/platform/``): the search page turns
@@ -21,6 +26,7 @@ import asyncio
 import base64
 import gzip
 import hashlib
+import html
 import json
 import os
 import re
@@ -28,6 +34,7 @@ import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Iterable
+from urllib.parse import quote
 
 from . import urls
 from .model import COLOURS, STATUS_WORDS, Site
@@ -36,6 +43,7 @@ __all__ = [
     "KINDS",
     "STATUS_FILTER_WORDS",
     "OUTPUT_DIR",
+    "Item",
     "Record",
     "SearchError",
     "records",
@@ -46,6 +54,12 @@ __all__ = [
 
 OUTPUT_DIR = "pagefind"
 LANGUAGE = "en"
+# At most this many records per Pagefind run. Pagefind's memory while it writes a
+# bundle grows with the words it indexed (about 0.5 kB a word): a large site is indexed
+# in several runs, one after the other, each a bundle the search page merges (Pagefind's
+# mergeIndex). 1,000 teams: 18,296 records, 5 runs.
+RUN_RECORDS = 4000
+BUNDLES_FILE = "okrsite-bundles.json"  # {"merge": ["1/", "2/", ...]}: the extra bundles
 
 # kind id (filter value, URL parameter) -> words shown on a result
 KINDS = {
@@ -66,10 +80,12 @@ STATUS_FILTER_WORDS = {
 
 # Files of the Pagefind bundle the search page needs. Left out: Pagefind's own UIs and
 # wasm.unknown.pagefind (every record is indexed as English, so only wasm.en is loaded).
+# Extra bundles (merged into the first) need only their index: their code is the first's.
 _BUNDLE_KEEP = re.compile(
     r"^(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.en\.pagefind"
     r"|index/[^/]+|fragment/[^/]+|filter/[^/]+)$"
 )
+_MERGED_KEEP = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|index/[^/]+|fragment/[^/]+|filter/[^/]+)$")
 
 
 class SearchError(Exception):
@@ -77,8 +93,8 @@ class SearchError(Exception):
 
 
 @dataclass(frozen=True)
-class Record:
-    """One search result: what is searched, shown and filtered on."""
+class Item:
+    """One thing a reader finds: what is searched, shown and filtered on."""
 
     url: str  # relative to the site root, no leading slash; a KR adds "#kr-<id>"
     kind: str  # a key of KINDS
@@ -92,13 +108,90 @@ class Record:
 
     @property
     def meta(self) -> dict[str, str]:
-        """What the search page shows of a result (Pagefind metadata: strings only)."""
+        """What the search page shows of an item."""
         meta = {"title": self.title, "kind": KINDS[self.kind]}
         for key in ("team", "period", "status", "colour"):
             value = getattr(self, key)
             if value:
                 meta[key] = value
         return meta
+
+
+@dataclass(frozen=True)
+class Record:
+    """One Pagefind record: a page's own item (an objective, team or person; none for a
+    team's check-ins of a period) and its parts (the objective's key results, or the
+    check-ins), which share its team and period."""
+
+    url: str  # the record's URL (the own item's; a team's period page for check-ins)
+    title: str
+    own: Item | None
+    parts: tuple[Item, ...] = ()
+
+    @property
+    def items(self) -> list[Item]:
+        return ([self.own] if self.own else []) + list(self.parts)
+
+    @property
+    def filters(self) -> dict[str, list[str]]:
+        """Pagefind filters of the record: the union of its items' teams, periods and
+        kinds; ``status`` holds ``<kind>:<colour>`` of every item with a status, so that
+        "red key results" matches only records holding one (the search page asks for
+        ``key-result:red``, or any of ``objective:red``/``key-result:red``)."""
+        out: dict[str, set[str]] = {"kind": set(), "team": set(), "period": set(), "status": set()}
+        for item in self.items:
+            out["kind"].add(item.kind)
+            out["team"].update(item.filters.get("team", ()))
+            out["period"].update(item.filters.get("period", ()))
+            if item.colour:
+                out["status"].add(f"{item.kind}:{item.colour}")
+        return {k: sorted(v) for k, v in out.items() if v}
+
+    @property
+    def meta(self) -> dict[str, str]:
+        """What the search page shows of the record's own item, as Pagefind metadata
+        (strings only): its title, kind, team, period, status and colour, and its kind id
+        as ``k``. (The parts' are in their headings' ids, see ``part_id``.)"""
+        first = self.own or (self.parts[0] if self.parts else None)
+        meta: dict[str, str] = {"title": self.title}
+        if first:
+            for key in ("team", "period"):
+                if getattr(first, key):
+                    meta[key] = getattr(first, key)
+        if self.own:
+            meta.update(self.own.meta)
+            meta["k"] = self.own.kind
+        return meta
+
+    @staticmethod
+    def part_id(i: int, part: Item) -> str:
+        """The ``id`` of a part's heading: ``p<i>.`` then, percent-encoded, a JSON list of
+        its URL, kind id, kind, title, status and colour. Pagefind keeps ids in the
+        record's anchors without indexing them (metadata would be indexed: its words
+        would make every record match its parts' status words, and cost memory)."""
+        data = json.dumps([part.url, part.kind, KINDS[part.kind], part.title, part.status, part.colour],
+                          separators=(",", ":"), ensure_ascii=False)
+        return f"p{i}." + quote(data, safe="")
+
+    def html(self) -> str:
+        """The record as the small HTML document Pagefind indexes: metadata and filters
+        outside the indexed body, then the own item's text, then each part under a
+        heading ``<h2 id="p<i>.…">`` (its first line: a key result's title, a check-in's
+        date) that Pagefind records as an anchor with its word position. All text is
+        escaped."""
+        e = html.escape
+        head = [f'<p data-pagefind-meta="{e(k)}">{e(v)}</p>' for k, v in self.meta.items()]
+        head += [f'<p data-pagefind-filter="{e(k)}">{e(v)}</p>' for k, vs in self.filters.items() for v in vs]
+        body: list[str] = []
+        if self.own:
+            body += [f"<p>{e(line)}</p>" for line in self.own.content.split("\n") if line]
+        for i, part in enumerate(self.parts):
+            heading, *lines = part.content.split("\n")
+            body.append(f'<h2 id="{self.part_id(i, part)}">{e(heading)}</h2>')
+            body += [f"<p>{e(line)}</p>" for line in lines if line]
+        return (f'<!DOCTYPE html><html lang="{LANGUAGE}"><head><meta charset="utf-8"><title>{e(self.title)}</title>'
+                f'</head><body><div>{"".join(head)}</div>'
+                f'<main data-pagefind-body>{"".join(body)}</main></body></html>')
 
 
 # --------------------------------------------------------------------------- plain text
@@ -170,8 +263,9 @@ def _status_words(item) -> tuple[str, str]:
 
 def records(site: Site) -> list[Record]:
     """Every search record of the site, in a stable order: teams (organisation order is
-    not needed here: by id), objectives with their key results (by ref), check-ins (by
-    team, period, date), people (by name). Pure: same Site, same records."""
+    not needed here: by id), objectives with their key results as parts (by ref), each
+    team's check-ins of a period as the parts of one record (by team, period, date),
+    people (by name). Pure: same Site, same records."""
     from .render import people  # the same people, slugs and URLs as the pages
 
     def team_name(tid: str | None) -> str:
@@ -205,10 +299,11 @@ def records(site: Site) -> list[Record]:
             f"Health metrics: {kpis}" if kpis else "",
             html_to_text(t.body_html),
         )
-        out.append(Record(
+        own = Item(
             url=urls.team(tid), kind="team", title=t.name, content=content, team=t.name,
             filters={"kind": ["team"], "team": [tid], "period": sorted_periods(team_periods.get(tid, ()))},
-        ))
+        )
+        out.append(Record(url=own.url, title=own.title, own=own))
 
     # objectives and their key results
     for ref in sorted(site.objectives):
@@ -224,11 +319,12 @@ def records(site: Site) -> list[Record]:
             "\n".join(i.title for i in o.initiatives),
             html_to_text(o.body_html),
         )
-        out.append(Record(
+        own = Item(
             url=obj_url, kind="objective", title=o.title, content=content, team=tname, period=plabel,
             status=words, colour=colour,
             filters={"kind": ["objective"], **base_filters, "status": [colour]},
-        ))
+        )
+        parts = []
         for kr in o.key_results:
             kwords, kcolour = _status_words(kr)
             latest_note = next((u.note for u in reversed(kr.updates) if u.note), "")
@@ -239,13 +335,15 @@ def records(site: Site) -> list[Record]:
                 "\n".join(i.title for i in kr.initiatives),
                 latest_note,
             )
-            out.append(Record(
+            parts.append(Item(
                 url=obj_url + "#" + urls.kr_anchor(kr.id), kind="key-result", title=kr.title, content=content,
                 team=tname, period=plabel, status=kwords, colour=kcolour,
                 filters={"kind": ["key-result"], **base_filters, "status": [kcolour]},
             ))
+        out.append(Record(url=obj_url, title=o.title, own=own, parts=tuple(parts)))
 
-    # check-ins
+    # check-ins: one record per team and period
+    groups: dict[tuple[str, str], list[Item]] = {}
     for ci in sorted(site.checkins, key=lambda c: (c.team, c.period, c.date, c.name)):
         tname, plabel = team_name(ci.team), period_label(ci.period)
         notes = [u.note for _, u in sorted(ci.key_results.items()) if u.note]
@@ -257,11 +355,14 @@ def records(site: Site) -> list[Record]:
             html_to_text(ci.body_html, headings=False),
             "\n".join(notes),
         )
-        out.append(Record(
+        groups.setdefault((ci.team, ci.period), []).append(Item(
             url=urls.checkin(ci.team, ci.period, ci.name), kind="checkin", title=title, content=content,
             team=tname, period=plabel,
             filters={"kind": ["checkin"], "team": [ci.team], "period": [ci.period]},
         ))
+    for (tid, pid), cis in groups.items():
+        out.append(Record(url=urls.team_period(tid, pid), title=f"Check-ins, {team_name(tid)}, {period_label(pid)}",
+                          own=None, parts=tuple(cis)))
 
     # people
     for p in people(site):
@@ -274,31 +375,46 @@ def records(site: Site) -> list[Record]:
             f"Leads {', '.join(team_name(t) for t in p.leads)}" if p.leads else "",
             f"Member of {', '.join(team_name(t) for t in p.member_of)}" if p.member_of else "",
         )
-        out.append(Record(
+        own = Item(
             url=p.url, kind="person", title=p.name, content=content,
             team=", ".join(team_name(t) for t in teams),
             filters={"kind": ["person"], "team": sorted(teams), "period": sorted_periods(periods)},
-        ))
+        )
+        out.append(Record(url=own.url, title=own.title, own=own))
     return out
 
 
 # --------------------------------------------------------------------------- index (edge)
 
 
-def build_index(recs: list[Record]) -> dict[str, bytes]:
+def build_index(recs: list[Record], run_records: int | None = None) -> dict[str, bytes]:
     """Run Pagefind over the records; return the browser bundle as
-    ``{"pagefind/<file>": bytes}``. The same records in the same order give the same
-    bytes (Pagefind's filter files are put in a canonical order here, see
-    ``_canonical_filters``). Raises SearchError when Pagefind cannot run."""
-    try:
-        files = _run(lambda: _pagefind(recs))
-    except SearchError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the binary missing, crashing, or answering an error
-        raise SearchError(f"Pagefind failed: {exc}") from exc
-    files = {path: data for path, data in files.items() if _BUNDLE_KEEP.match(path)}
-    files = _canonical_filters(files)
-    return {f"{OUTPUT_DIR}/{path}": files[path] for path in sorted(files)}
+    ``{"pagefind/<file>": bytes}``. More than ``run_records`` records (default
+    ``RUN_RECORDS``) are dealt round-robin into several runs, one after the other (one
+    Pagefind process each, so its memory is freed before the next): the first run's
+    bundle is ``pagefind/``, the others' ``pagefind/1/``, ``pagefind/2/``…, listed in
+    ``pagefind/okrsite-bundles.json`` for the search page to merge. The same records in
+    the same order give the same bytes (Pagefind's filter files are put in a canonical
+    order here, see ``_canonical_filters``). Raises SearchError when Pagefind cannot run."""
+    size = max(1, run_records or RUN_RECORDS)
+    runs = max(1, -(-len(recs) // size))
+    out: dict[str, bytes] = {}
+    for k in range(runs):
+        part = recs[k::runs]  # round-robin: every bundle a similar mix, so scores compare
+        try:
+            files = _run(lambda: _pagefind(part))
+        except SearchError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the binary missing, crashing, or answering an error
+            raise SearchError(f"Pagefind failed: {exc}") from exc
+        keep = _BUNDLE_KEEP if k == 0 else _MERGED_KEEP
+        files = _canonical_filters({path: data for path, data in files.items() if keep.match(path)})
+        prefix = f"{OUTPUT_DIR}/" if k == 0 else f"{OUTPUT_DIR}/{k}/"
+        out.update((prefix + path, files[path]) for path in files)
+        del files
+    merge = {"merge": [f"{k}/" for k in range(1, runs)]}
+    out[f"{OUTPUT_DIR}/{BUNDLES_FILE}"] = json.dumps(merge, separators=(",", ":")).encode("utf-8")
+    return {path: out[path] for path in sorted(out)}
 
 
 def _run(make_coro):
@@ -384,9 +500,7 @@ async def _pagefind(recs: list[Record], batch: int = 500) -> dict[str, bytes]:
         # so page numbers (and the index) follow the records' order
         for start in range(0, len(recs), batch):
             await asyncio.gather(*(
-                index.add_custom_record(url=r.url, content=r.content, language=LANGUAGE, meta=r.meta,
-                                        filters={k: v for k, v in r.filters.items() if v})
-                for r in recs[start:start + batch]
+                index.add_html_file(content=r.html(), url=r.url) for r in recs[start:start + batch]
             ))
         files = await index.get_files()
         return {f["path"]: f["content"] for f in files}

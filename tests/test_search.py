@@ -3,6 +3,7 @@ off, and in Chromium the search box and page of the sample site served under /ok
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from datetime import date
@@ -39,22 +40,71 @@ def recs(site):
     return search.records(site)
 
 
-def by_url(recs):
-    return {r.url: r for r in recs}
+@pytest.fixture(scope="module")
+def items(recs):
+    return [i for r in recs for i in r.items]
 
 
-def test_one_record_per_objective_kr_team_person_and_checkin(site, recs):
-    kinds = {k: [r for r in recs if r.kind == k] for k in search.KINDS}
+def by_url(items):
+    return {i.url: i for i in items}
+
+
+def test_one_item_per_objective_kr_team_person_and_checkin(site, items):
+    kinds = {k: [i for i in items if i.kind == k] for k in search.KINDS}
     assert len(kinds["objective"]) == len(site.objectives)
     assert len(kinds["key-result"]) == sum(len(o.key_results) for o in site.objectives.values())
     assert len(kinds["team"]) == len(site.teams)
     assert len(kinds["checkin"]) == len(site.checkins)
     assert len(kinds["person"]) == len(render.people(site))
-    assert len(by_url(recs)) == len(recs), "one record per URL"
+    assert len(by_url(items)) == len(items), "one item per URL"
 
 
-def test_urls_are_relative_to_the_site_root_and_name_real_pages(recs, sample_site):
+def test_few_records_key_results_and_checkins_are_parts(site, recs):
+    """Pagefind's memory grows with records: an objective's key results are parts of its
+    record, and a team's check-ins of a period are the parts of one record."""
+    team_periods = {(c.team, c.period) for c in site.checkins}
+    assert len(recs) == len(site.teams) + len(site.objectives) + len(team_periods) + len(render.people(site))
+    assert len({r.url for r in recs}) == len(recs), "one record per URL"
     for r in recs:
+        if r.own:
+            assert r.own.url == r.url and r.own.kind in ("objective", "team", "person")
+            assert all(p.kind == "key-result" and p.url.startswith(r.url + "#") for p in r.parts)
+        else:
+            assert r.parts and all(p.kind == "checkin" for p in r.parts)
+            team, period = r.parts[0].filters["team"], r.parts[0].filters["period"]
+            assert r.url == urls.team_period(team[0], period[0])
+            assert all(p.filters["team"] == team and p.filters["period"] == period for p in r.parts)
+
+
+def test_record_html_is_escaped_and_marks_each_part(recs):
+    rec = next(r for r in recs if r.url == urls.objective("platform", "2026-Q4", "fast-dashboards"))
+    doc = rec.html()
+    assert doc.count('<h2 id="p') == len(rec.parts) and "<main data-pagefind-body>" in doc
+    ids = re.findall(r'<h2 id="(p\d+)\.([^"]+)">([^<]*)</h2>', doc)
+    assert [i for i, _, _ in ids] == [f"p{n}" for n in range(len(rec.parts))]
+    import json
+    from urllib.parse import unquote
+
+    first = json.loads(unquote(ids[0][1]))
+    assert first == [KR_URL, "key-result", "Key result", KR_TITLE, rec.parts[0].status, rec.parts[0].colour]
+    assert html.unescape(ids[0][2]) == KR_TITLE  # the heading: the KR's title, indexed
+    assert "parts" not in rec.meta  # metadata is indexed by Pagefind: the parts' data are not in it
+    hostile = search.Item(url="x/", kind="team", title='<script>alert(1)</script>', content='<img src=x onerror=alert(1)> & "q"')
+    doc = search.Record(url="x/", title=hostile.title, own=hostile, parts=(hostile,)).html()
+    assert "<script>" not in doc and "<img" not in doc and "&lt;script&gt;" in doc
+
+
+def test_record_filters_pair_kind_and_status(site, recs):
+    rec = next(r for r in recs if r.url == urls.objective("platform", "2026-Q4", "fast-dashboards"))
+    f = rec.filters
+    assert f["kind"] == ["key-result", "objective"] and f["team"] == ["platform"] and f["period"] == ["2026-Q4"]
+    assert set(f["status"]) == {f"{i.kind}:{i.colour}" for i in rec.items}
+    checkins = next(r for r in recs if not r.own)
+    assert "status" not in checkins.filters and checkins.filters["kind"] == ["checkin"]
+
+
+def test_urls_are_relative_to_the_site_root_and_name_real_pages(recs, items, sample_site):
+    for r in list(recs) + items:
         assert not r.url.startswith("/") and "://" not in r.url, r.url
         page, _, anchor = r.url.partition("#")
         html = (sample_site / urls.output_file(page)).read_text()
@@ -62,8 +112,9 @@ def test_urls_are_relative_to_the_site_root_and_name_real_pages(recs, sample_sit
             assert f'id="{anchor}"' in html, r.url
 
 
-def test_key_results_link_to_their_anchor_on_the_objective_page(site, recs):
-    kr = by_url(recs)[KR_URL]
+def test_key_results_link_to_their_anchor_on_the_objective_page(site, recs, items):
+    kr = by_url(items)[KR_URL]
+    assert kr in next(r for r in recs if r.url == KR_URL.split("#")[0]).parts
     assert kr.kind == "key-result" and kr.title == KR_TITLE
     assert kr.url == urls.objective("platform", "2026-Q4", "fast-dashboards") + "#" + urls.kr_anchor("p99-latency")
     assert kr.team == "Platform" and kr.period == "Q4 2026"
@@ -71,7 +122,8 @@ def test_key_results_link_to_their_anchor_on_the_objective_page(site, recs):
     assert "Kwame Mensah" in kr.content  # its owner
 
 
-def test_filters_and_status_words(site, recs):
+def test_filters_and_status_words(site, items):
+    recs = items
     for r in recs:
         assert r.filters["kind"] == [r.kind]
         assert set(r.filters) <= {"kind", "team", "period", "status"}
@@ -90,7 +142,8 @@ def test_filters_and_status_words(site, recs):
     assert red_q4 and all(r.status == "At risk" for r in red_q4)
 
 
-def test_checkins_carry_their_help_text_and_body(recs):
+def test_checkins_carry_their_help_text_and_body(items):
+    recs = items
     ci = by_url(recs)[urls.checkin("data", "2026-Q4", "2026-11-20")]
     assert ci.kind == "checkin" and ci.title == "Check-in 2026-11-20, Data"
     assert HELP_PHRASE in ci.content and "Where we need help" in ci.content
@@ -98,7 +151,8 @@ def test_checkins_carry_their_help_text_and_body(recs):
     assert "What changed" not in ci.content  # the three weekly questions are not indexed
 
 
-def test_people_records_use_the_people_pages(site, recs):
+def test_people_records_use_the_people_pages(site, items):
+    recs = items
     persons = {p.url: p for p in render.people(site)}
     mei = by_url(recs)[urls.person("mei-lin")]
     assert mei.kind == "person" and mei.title == "Mei Lin" and mei.url in persons
@@ -107,8 +161,8 @@ def test_people_records_use_the_people_pages(site, recs):
     assert owned, "what a person owns is found by their name"
 
 
-def test_content_is_plain_text(recs):
-    for r in recs:
+def test_content_is_plain_text(items):
+    for r in items:
         assert not re.search(r"<[a-zA-Z/!]", r.content), (r.url, r.content[:200])
         assert "&amp;" not in r.content and "&lt;" not in r.content
 
@@ -142,9 +196,31 @@ def test_index_bundle_is_deterministic(recs, bundle):
 def test_index_bundle_has_only_what_the_search_page_needs(bundle):
     assert all(p.startswith("pagefind/") for p in bundle)
     names = {p.removeprefix("pagefind/") for p in bundle}
-    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind"} <= names
+    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind", search.BUNDLES_FILE} <= names
+    assert bundle[f"pagefind/{search.BUNDLES_FILE}"] == b'{"merge":[]}', "a small site is one bundle"
     assert not any("-ui." in n for n in names), "Pagefind's own UIs are not shipped"
     assert any(n.startswith("filter/") for n in names) and any(n.startswith("fragment/") for n in names)
+
+
+@pytest.fixture(scope="module")
+def split_bundle(recs):
+    """The sample's index in three Pagefind runs, as a large site's (RUN_RECORDS)."""
+    return search.build_index(recs, run_records=50)
+
+
+def test_a_large_index_is_built_in_several_runs_merged_by_the_page(recs, split_bundle):
+    import json
+
+    assert len(recs) > 100
+    assert json.loads(split_bundle[f"pagefind/{search.BUNDLES_FILE}"]) == {"merge": ["1/", "2/"]}
+    for k in ("1", "2"):
+        names = {p.removeprefix(f"pagefind/{k}/") for p in split_bundle if p.startswith(f"pagefind/{k}/")}
+        assert "pagefind-entry.json" in names and any(n.startswith("fragment/") for n in names)
+        assert not {"pagefind.js", "pagefind-worker.js", "wasm.en.pagefind"} & names, "code and WebAssembly once"
+    pages = sum(json.loads(split_bundle[p])["languages"]["en"]["page_count"]
+                for p in split_bundle if p.endswith("pagefind-entry.json"))
+    assert pages == len(recs)
+    assert search.build_index(recs, run_records=50) == split_bundle
 
 
 def test_canonical_filters_keep_a_working_metadata(bundle):
@@ -252,14 +328,15 @@ def test_a_kr_title_finds_the_kr_and_opens_its_objective_at_the_kr(watched, base
     page.get_by_role("search").get_by_label("Search").fill(KR_TITLE)
     page.get_by_role("search").get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(re.escape(base) + r"search/\?q=p99"))
-    first = results(page).first
-    expect(first.get_by_role("link")).to_have_text(KR_TITLE)
+    first = results(page).first  # the objective's record; its best match is the KR
+    title = first.locator(".search-result-title a")
+    expect(title).to_have_text(KR_TITLE)
     expect(first).to_contain_text("Key result")
     expect(first).to_contain_text("Platform")
     expect(first).to_contain_text("Q4 2026")
-    expect(first.locator(".status")).to_have_text(re.compile("On track|Behind|At risk|No data"))
-    assert first.get_by_role("link").get_attribute("href") == "../" + KR_URL
-    first.get_by_role("link").click()
+    expect(first.locator(".search-result-meta .status")).to_have_text(re.compile("On track|Behind|At risk|No data"))
+    assert title.get_attribute("href") == "../" + KR_URL
+    title.click()
     expect(page).to_have_url(base + KR_URL)
     expect(page.locator("#kr-p99-latency")).to_be_in_viewport()
 
@@ -274,8 +351,8 @@ def test_filtering_by_red_shows_only_at_risk_items(watched, base):
     items = results(page)
     expect(items.first).to_be_visible()
     assert parse_qs(urlsplit(page.url).query) == {"status": ["red"]}
-    badges = page.locator(".search-result .status")
-    assert badges.count() == items.count()
+    assert page.locator(".search-result-meta .status").count() == items.count()
+    badges = page.locator(".search-result .status")  # other matching items of a result too
     assert all("status-red" in b.get_attribute("class") for b in badges.all())
 
     page.get_by_label("Period", exact=True).select_option("2026-Q4")
@@ -311,14 +388,14 @@ def test_a_help_request_phrase_finds_that_checkin(watched, base):
     box.fill(HELP_PHRASE)  # the words: the check-in comes first (a KR's note has them too)
     box.press("Enter")
     items = results(page)
-    expect(items.first.get_by_role("link")).to_have_text("Check-in 2026-11-20, Data")
+    expect(items.first.locator(".search-result-title a")).to_have_text("Check-in 2026-11-20, Data")
     box.fill(f'"{HELP_PHRASE}"')  # the exact phrase: only the check-in
     box.press("Enter")
     expect(page.locator("#search-message")).to_have_text(re.compile("^1 result "))
     expect(items).to_have_count(1)
     expect(items.first).to_contain_text("Check-in")
     expect(items.first.locator("mark").first).to_be_visible()
-    items.first.get_by_role("link").click()
+    items.first.locator(".search-result-title a").click()
     expect(page).to_have_url(base + "teams/data/2026-Q4/checkins/2026-11-20/")
     expect(page.locator(".help-callout")).to_contain_text(HELP_PHRASE)
 
@@ -333,12 +410,42 @@ def test_a_persons_name_finds_their_page_and_what_they_own(watched, base):
     expect(items.first).to_be_visible()
     person = items.filter(has=page.locator(".search-kind", has_text="Person"))
     expect(person).to_have_count(1)
-    expect(person.get_by_role("link")).to_have_text("Mei Lin")
+    expect(person.locator(".search-result-title a")).to_have_text("Mei Lin")
     owned = items.filter(has=page.get_by_role("link", name="Move every dashboard onto the new query engine"))
     expect(owned).to_have_count(1)
     expect(owned).to_contain_text("Objective")
-    person.get_by_role("link").click()
+    person.locator(".search-result-title a").click()
     expect(page).to_have_url(base + "people/mei-lin/")
+
+
+@browser
+def test_search_over_a_split_index(watched, sample_site, split_bundle, static_server, tmp_path):
+    """A large site's index is several bundles: the page merges them, and finds the same."""
+    from playwright.sync_api import expect
+
+    site = tmp_path / "public"
+    shutil.copytree(sample_site, site, ignore=shutil.ignore_patterns("pagefind"))
+    for path, data in split_bundle.items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_bytes(data)
+    base = static_server(site, "/okrs/")
+    page = watched
+    page.goto(base + "search/?q=" + KR_TITLE.replace(" ", "+"))
+    first = results(page).first.locator(".search-result-title a")
+    expect(first).to_have_text(KR_TITLE)
+    assert first.get_attribute("href") == "../" + KR_URL
+    page.goto(base + f'search/?q="{HELP_PHRASE}"')
+    expect(page.locator("#search-message")).to_have_text(re.compile("^1 result "))
+    expect(results(page).first.locator(".search-result-title a")).to_have_text("Check-in 2026-11-20, Data")
+    page.goto(base + "search/?status=red&period=2026-Q4")
+    expect(results(page).first).to_be_visible()
+    texts = [b.inner_text() for b in page.locator(".search-result .status").all()]
+    assert texts and set(texts) == {"At risk"}
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(base + "search/?q=dashboard")
+    expect(results(page).first).to_be_visible()
+    assert any("/pagefind/2/" in u for u in requested) and sum("wasm" in u for u in requested) == 1
 
 
 @browser

@@ -1,10 +1,18 @@
 // okrsite search page: Pagefind's JS API over the index in <site root>/pagefind/.
 // The query and filters live in the page URL (search/?q=onboarding&status=red), so a
 // search can be shared as a link. Results are built with DOM calls and textContent only.
+//
+// One Pagefind record (one result) holds several items: an objective and its key
+// results, or a team's check-ins of one period (see docs/search.md). Each part is under
+// a heading whose id is "p<i>." and a percent-encoded JSON list of the part's URL,
+// kind, kind in words, title, status and colour. A result shows its best-matching item that
+// passes the filters, and lists the record's other matching items below it.
 
 const FILTERS = ["team", "period", "status", "kind"];
 const COLOURS = ["green", "amber", "red", "grey"];
 const PAGE_SIZE = 20;
+const EXCERPT_WORDS = 24;
+const STATUS_KINDS = ["objective", "key-result"]; // the kinds that have a status
 
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-q");
@@ -41,6 +49,17 @@ function currentFilters() {
   return filters;
 }
 
+// The filters as Pagefind's: a record's "status" values are "<kind>:<colour>" of its
+// items, so that a status (and a kind) match records that hold such an item.
+function pagefindFilters(filters) {
+  const out = { ...filters };
+  if (filters.status) {
+    const kinds = filters.kind ? [filters.kind] : STATUS_KINDS;
+    out.status = { any: kinds.map((kind) => `${kind}:${filters.status}`) };
+  }
+  return out;
+}
+
 function updateUrl() {
   const params = new URLSearchParams();
   const term = input.value.trim();
@@ -51,11 +70,22 @@ function updateUrl() {
   window.history.replaceState(null, "", url);
 }
 
+// A large site's index is several bundles (pagefind/, pagefind/1/, …), listed in
+// pagefind/okrsite-bundles.json: the extra ones are merged into the first.
 async function loadPagefind() {
   if (!pagefind) {
-    pagefind = await import(new URL("pagefind/pagefind.js", rootUrl).href);
-    await pagefind.options({ baseUrl: rootUrl.pathname, excerptLength: 24 });
-    await pagefind.init();
+    const pf = await import(new URL("pagefind/pagefind.js", rootUrl).href);
+    const options = { baseUrl: rootUrl.pathname, excerptLength: EXCERPT_WORDS };
+    await pf.options(options);
+    await pf.init();
+    const listed = await fetch(new URL("pagefind/okrsite-bundles.json", rootUrl));
+    const merge = listed.ok ? (await listed.json()).merge || [] : [];
+    for (const path of merge) {
+      if (typeof path === "string" && /^\d+\/$/.test(path)) {
+        await pf.mergeIndex(new URL(`pagefind/${path}`, rootUrl).pathname, options);
+      }
+    }
+    pagefind = pf;
   }
   return pagefind;
 }
@@ -74,53 +104,140 @@ function text(tag, className, content) {
   return el;
 }
 
-// Pagefind's excerpt marks matches with <mark> and escapes < and > in the text; build
-// it as text nodes and <mark> elements, never as HTML.
-function excerptNode(excerpt) {
+// An excerpt of an item's words [start, end) of the record's text, around its first
+// match, the matched words marked: text nodes and <mark> elements, never HTML.
+function excerptNode(words, start, end, locations) {
   const p = text("p", "search-excerpt");
-  const parts = String(excerpt || "").split(/<\/?mark>/);
-  parts.forEach((part, i) => {
-    const value = part.replace(/&lt;/g, "<").replace(/&gt;/g, ">");
-    if (!value) return;
-    p.appendChild(i % 2 === 1 ? text("mark", "", value) : document.createTextNode(value));
-  });
-  return p;
+  const matched = new Set(locations);
+  const first = locations.length ? Math.min(...locations) : start;
+  const from = Math.max(start, Math.min(first - Math.floor(EXCERPT_WORDS / 3), end - EXCERPT_WORDS));
+  const to = Math.min(end, from + EXCERPT_WORDS);
+  for (let i = from; i < to; i++) {
+    if (i > from) p.appendChild(document.createTextNode(" "));
+    p.appendChild(matched.has(i) ? text("mark", "", words[i]) : document.createTextNode(words[i]));
+  }
+  if (to < end) p.appendChild(document.createTextNode(" …"));
+  return p.childNodes.length ? p : null;
 }
 
-function resultItem(data) {
+// The items of a result (its fragment): the record's own item (text before the first
+// part), then its parts, each with its word range and the matched word positions in it.
+function itemsOf(data) {
   const meta = data.meta || {};
-  const li = text("li", "search-result");
-  const title = text("p", "search-result-title");
-  const href = resultHref(data.raw_url || data.url);
-  const link = href ? text("a", "", meta.title || data.raw_url) : text("span", "", meta.title || "");
-  if (href) link.href = href;
-  title.appendChild(link);
-  li.appendChild(title);
+  const words = String(data.content || "").split(/[\r\n\s]+/g);
+  const parts = [];
+  for (const anchor of data.anchors || []) {
+    const m = /^p(\d+)\.(.+)$/.exec(anchor.id || "");
+    if (!m) continue;
+    let part;
+    try {
+      part = JSON.parse(decodeURIComponent(m[2]));
+    } catch (error) {
+      continue;
+    }
+    if (!Array.isArray(part)) continue;
+    const [url, kind, kindWords, title, status, colour] = part.map((x) => (typeof x === "string" ? x : ""));
+    parts.push({ url, kind, kindWords, title, status, colour, start: anchor.location });
+  }
+  parts.sort((a, b) => a.start - b.start);
+  parts.forEach((part, i) => { part.end = i + 1 < parts.length ? parts[i + 1].start : words.length; });
+  const items = [];
+  if (meta.k) {
+    items.push({ url: data.raw_url, kind: meta.k, kindWords: meta.kind, title: meta.title, status: meta.status,
+                 colour: meta.colour, start: 0, end: parts.length ? parts[0].start : words.length });
+  }
+  items.push(...parts);
+  const located = data.weighted_locations || [];
+  for (const item of items) {
+    const mine = located.filter((l) => l.location >= item.start && l.location < item.end);
+    item.locations = mine.map((l) => l.location);
+    item.score = mine.reduce((sum, l) => sum + (l.balanced_score || l.weight || 1), 0);
+  }
+  return { items, words };
+}
 
-  const facts = text("p", "meta search-result-meta");
+function passes(item, filters) {
+  if (filters.kind && item.kind !== filters.kind) return false;
+  if (filters.status && !(item.status && item.colour === filters.status)) return false;
+  return true;
+}
+
+function facts(item, meta) {
+  const p = text("p", "meta search-result-meta");
   const bits = [];
-  if (meta.kind) bits.push(text("span", "search-kind", meta.kind));
+  if (item.kindWords) bits.push(text("span", "search-kind", item.kindWords));
   if (meta.team) bits.push(text("span", "search-team", meta.team));
   if (meta.period) bits.push(text("span", "search-period", meta.period));
   bits.forEach((bit, i) => {
-    if (i) facts.appendChild(document.createTextNode(" · "));
-    facts.appendChild(bit);
+    if (i) p.appendChild(document.createTextNode(" · "));
+    p.appendChild(bit);
   });
-  if (meta.status) {
-    const colour = COLOURS.includes(meta.colour) ? meta.colour : "grey";
-    facts.appendChild(document.createTextNode(" "));
-    facts.appendChild(text("span", `status status-${colour}`, meta.status));
+  if (item.status) {
+    const colour = COLOURS.includes(item.colour) ? item.colour : "grey";
+    p.appendChild(document.createTextNode(" "));
+    p.appendChild(text("span", `status status-${colour}`, item.status));
   }
-  li.appendChild(facts);
-  if (data.excerpt) li.appendChild(excerptNode(data.excerpt));
+  return p;
+}
+
+function link(item) {
+  const href = resultHref(item.url);
+  const el = href ? text("a", "", item.title || item.url) : text("span", "", item.title || "");
+  if (href) el.href = href;
+  return el;
+}
+
+// One result: the record's best item that passes the filters (with a term: the one
+// with the highest-scoring matches), then its other matching items, each a line with
+// its link, kind and status. Null when none of its items passes (nothing to show).
+function resultItem(data, term, filters) {
+  const meta = data.meta || {};
+  const { items, words } = itemsOf(data);
+  let shown = items.filter((item) => passes(item, filters));
+  if (term) {
+    const matched = shown.filter((item) => item.locations.length);
+    if (matched.length) shown = matched;
+    else shown = shown.slice(0, 1); // the words are spread over several items
+  }
+  if (!shown.length) return null;
+  const best = shown.reduce((a, b) => (b.score > a.score ? b : a));
+  const li = text("li", "search-result");
+  const title = text("p", "search-result-title");
+  title.appendChild(link(best));
+  li.appendChild(title);
+  li.appendChild(facts(best, meta));
+  const excerpt = excerptNode(words, best.start, best.end, best.locations);
+  if (excerpt) li.appendChild(excerpt);
+  const others = shown.filter((item) => item !== best);
+  if (others.length) {
+    const ul = text("ul", "search-parts");
+    for (const item of others) {
+      const sub = text("li", "search-part");
+      sub.appendChild(link(item));
+      if (item.kindWords) sub.appendChild(document.createTextNode(` · ${item.kindWords}`));
+      if (item.status) {
+        const colour = COLOURS.includes(item.colour) ? item.colour : "grey";
+        sub.appendChild(document.createTextNode(" "));
+        sub.appendChild(text("span", `status status-${colour}`, item.status));
+      }
+      ul.appendChild(sub);
+    }
+    li.appendChild(ul);
+  }
   return li;
 }
+
+let shownTerm = "";
+let shownFilters = {};
 
 async function showMore(gen) {
   const batch = pending.splice(0, PAGE_SIZE);
   const data = await Promise.all(batch.map((r) => r.data()));
   if (gen !== generation) return;
-  for (const d of data) list.appendChild(resultItem(d));
+  for (const d of data) {
+    const li = resultItem(d, shownTerm, shownFilters);
+    if (li) list.appendChild(li);
+  }
   more.hidden = pending.length === 0;
 }
 
@@ -148,9 +265,11 @@ async function run() {
   statusLine.textContent = "Searching…";
   try {
     const pf = await loadPagefind();
-    const search = await pf.search(term || null, { filters });
+    const search = await pf.search(term || null, { filters: pagefindFilters(filters) });
     if (gen !== generation || !search) return;
     list.replaceChildren();
+    shownTerm = term;
+    shownFilters = filters;
     pending = search.results.slice();
     await showMore(gen);
     if (gen !== generation) return;
