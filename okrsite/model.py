@@ -156,7 +156,7 @@ class Org:
     path: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Kpi:
     id: str
     name: str
@@ -171,7 +171,7 @@ class Kpi:
     history: list[tuple[date, float]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Team:
     id: str
     name: str
@@ -193,14 +193,14 @@ class Team:
     kr_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Initiative:
     title: str
     status: str | None = None
     link: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Ref:
     """A reference as written (``raw``) and, once resolved, the full ref it names."""
 
@@ -210,7 +210,7 @@ class Ref:
     target: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Update:
     """One check-in's update of one key result."""
 
@@ -226,7 +226,7 @@ class Update:
     note: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class KeyResult:
     objective: str  # the objective's full ref
     id: str
@@ -259,7 +259,7 @@ class KeyResult:
         return f"{self.objective}/{self.id}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Objective:
     team: str
     period: str
@@ -290,7 +290,7 @@ class Objective:
         return f"{self.team}/{self.period}/{self.id}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Checkin:
     team: str
     period: str
@@ -312,7 +312,7 @@ class Checkin:
         return f"{self.team}/{self.period}/{self.name}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Retro:
     team: str
     period: str
