@@ -257,6 +257,10 @@ def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
+        if "maximum nesting depth" in (getattr(exc, "problem", None) or ""):
+            # libyaml 0.2.5 and later stop at 1,000 levels while scanning, before the
+            # composer sees level max_depth + 1 (max_depth is at most 200)
+            raise YamlProblem(_yaml_line(exc, offset), too_deep(max_depth)) from None
         raise YamlProblem(_yaml_line(exc, offset), _yaml_message(exc)) from None
     except _TooDeep as exc:
         raise YamlProblem(exc.mark.line + 1 + offset, too_deep(exc.max_depth)) from None
