@@ -258,8 +258,8 @@ def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
             loader.dispose()
     except yaml.YAMLError as exc:
         if "maximum nesting depth" in (getattr(exc, "problem", None) or ""):
-            # libyaml 0.2.5 and later stop at 1,000 levels while scanning, before the
-            # composer sees level max_depth + 1 (max_depth is at most 200)
+            # the libyaml bundled with PyYAML 6.0.4 stops at about 1,000 levels while
+            # scanning, before the composer sees level max_depth + 1 (at most 201)
             raise YamlProblem(_yaml_line(exc, offset), too_deep(max_depth)) from None
         raise YamlProblem(_yaml_line(exc, offset), _yaml_message(exc)) from None
     except _TooDeep as exc:
