@@ -265,6 +265,7 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             progress.stage(f"parsing {files_read:,} files with {jobs} processes", key="parsing")
             if parse_cache is None:
                 parse_cache = ParseCache()  # for this build only (--no-cache)
+                parse_cache.parsed = build_cache.PackedEntries()
             prefetch_parse(sources, config, as_of, parse_cache, jobs)
         progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
         site = compute_site(config, sources, as_of, diags, cache=parse_cache)
@@ -324,8 +325,13 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         put(path, data, "the theme's static files")
     if search:
         progress.stage("indexing for search")
+        gc.freeze()  # the site: the collection below only looks at what indexing made
         for path, data in search_index(site, diags).items():
             put(path, data, "the search index")
+        # indexing leaves its records in reference cycles (through the frames of the
+        # indexer's asyncio calls), which the paused collector would keep for good
+        gc.collect()
+        release_free_memory()
     progress.stage("planning pages")
     env = render.make_environment(dirs)
     env.auto_reload = False  # the templates do not change during a build: no stat per page
@@ -353,6 +359,7 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         for path, data in files.items():
             manifest[path] = write_file(str(folder), path, data, made)
         files.clear()
+        release_free_memory()  # the search bundle's bytes, before the renderers fork
         rendered = render_to_folder(plan, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
         if rendered.failure is not None:
             raise _RenderFailed(rendered.failure)

@@ -24,9 +24,11 @@
     (``ParseCache.html``, keyed by the body's digest), so that a build after a change
     parses YAML and renders Markdown only for the files that changed. Each half is kept
     as long as the module that makes it (parse.py, markdown.py) and its libraries are
-    the same, whatever else changes in okrsite. Entries are
-    decoded on first use (:class:`LazyEntries`), so an unchanged file costs a dict
-    lookup and a JSON-to-objects conversion, not a YAML parse.
+    the same, whatever else changes in okrsite. A parsed file is stored as the text of
+    its JSON form (a JSON string inside the file), which is also how a build holds it
+    in memory (:class:`PackedEntries`); entries are decoded when used
+    (:class:`LazyEntries`), so an unchanged file costs a dict lookup and a
+    JSON-to-objects conversion, not a YAML parse.
 
 Anything unreadable, of another format or written by other code (another okrsite
 version, other library versions) is ignored: the build then starts cold. Both files
@@ -54,12 +56,12 @@ from .parse import LineDict, LineList, Parsed
 CACHE_DIR = ".okrsite-cache"
 BUILD_FILE = "build.json"
 PARSED_FILE = "parsed.json"
-FORMAT = 1
+FORMAT = 2  # 2: parsed files stored as JSON text (PackedEntries)
 RACY_NS = 3_000_000_000  # files changed this close to their recording are always re-read
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "nh3", "pyyaml", "pagefind", "pagefind_bin")
 
 __all__ = [
-    "CACHE_DIR", "BuildRecord", "Inputs", "LazyEntries", "code_digest", "digest", "scan_inputs",
+    "CACHE_DIR", "BuildRecord", "Inputs", "LazyEntries", "PackedEntries", "pack_parsed", "unpack_parsed", "code_digest", "digest", "scan_inputs",
     "fingerprint", "read_build", "write_build", "output_matches", "manifest_entry",
     "load_parse_cache", "save_parse_cache", "encode_parsed", "decode_parsed",
 ]
@@ -485,24 +487,83 @@ def decode_parsed(raw: list) -> Parsed:
     return Parsed(meta, body, body_line, [tuple(x) for x in problems])
 
 
-class LazyEntries(dict):
-    """A dict of decoded cache entries that falls back, in ``get``, to the raw JSON
-    entries read from disk (keyed by the ``repr`` of the real key), decoding each one
-    the first time it is asked for. ``load.ParseCache`` only uses ``get`` and item
-    assignment, whatever its keys are made of."""
+def pack_parsed(p: Parsed) -> str:
+    """A Parsed as the JSON text of its encoded form (TypeError when it holds a value
+    that cannot be cached)."""
+    return json.dumps(encode_parsed(p), separators=(",", ":"))
 
-    def __init__(self, raw: dict[str, Any], decode):
+
+def unpack_parsed(text: Any) -> Parsed:
+    """The Parsed of :func:`pack_parsed`'s text; ValueError (or TypeError) when it is not one."""
+    if not isinstance(text, str):
+        raise ValueError("not a cached parse")
+    return decode_parsed(json.loads(text))
+
+
+class PackedEntries(dict):
+    """The parsed files of one build, each kept as its JSON text (:func:`pack_parsed`,
+    the form ``parsed.json`` stores) and decoded again at every ``get``.
+
+    Why not the objects: the loader keeps some of a parsed file (its strings) and drops
+    the rest. Parses held as objects until loading ends leave, when they go, holes
+    between the model's objects that the process cannot give back: the resident memory
+    of a loaded 1,000-team site doubled, and every rendering process forked from it
+    copies what it touches of that sparser memory (bench/README.md, "Memory"). Decoded
+    where the loader uses it, a parse's leftovers are freed at once, and the next
+    file's objects fill their place; a packed entry is one string, which
+    ``malloc_trim`` can return. With ``packs`` false, values are stored as given (the
+    rendered bodies, which the model keeps anyway). ``dict(entries)`` copies the
+    packed values; :meth:`put_packed` stores one."""
+
+    __slots__ = ("packs",)
+
+    def __init__(self, packs: bool = True) -> None:
         super().__init__()
+        self.packs = packs
+
+    def get(self, key, default=None):
+        value = dict.get(self, key)
+        if value is None:
+            return default
+        return unpack_parsed(value) if self.packs else value
+
+    def __setitem__(self, key, value) -> None:
+        if self.packs:
+            try:
+                value = pack_parsed(value)
+            except (TypeError, ValueError):  # not cacheable: parsed again when asked for
+                return
+        dict.__setitem__(self, key, value)
+
+    def put_packed(self, key, value) -> None:
+        """Store a value as ``dict(entries)`` gives it (packed when ``packs``)."""
+        dict.__setitem__(self, key, value)
+
+    def packed_items(self):
+        """(key, value as stored) pairs."""
+        return dict.items(self)
+
+
+class LazyEntries(PackedEntries):
+    """PackedEntries that fall back, in ``get``, to the raw entries read from disk
+    (keyed by the ``repr`` of the real key), decoding each one the first time it is
+    asked for. ``load.ParseCache`` only uses ``get`` and item assignment, whatever its
+    keys are made of."""
+
+    __slots__ = ("raw", "decode", "raw_used")
+
+    def __init__(self, raw: dict[str, Any], decode, packs: bool = False):
+        super().__init__(packs)
         self.raw, self.decode = raw, decode
         self.raw_used: dict[str, Any] = {}  # repr(key) -> raw entry, for saving without re-encoding
 
     def get(self, key, default=None):
         try:
-            return self[key]
-        except KeyError:
-            pass
+            value = super().get(key)
         except TypeError:  # unhashable: never cached
             return default
+        if value is not None:
+            return value
         text = repr(key)
         raw = self.raw.get(text)
         if raw is None:
@@ -511,7 +572,10 @@ class LazyEntries(dict):
             value = self.decode(raw)
         except (ValueError, TypeError, IndexError, KeyError):
             return default
-        self[key] = value
+        if self.packs:
+            self.put_packed(key, raw)  # the raw entry is the packed form
+        else:
+            self[key] = value
         self.raw_used[text] = raw
         return value
 
@@ -531,7 +595,7 @@ def load_parse_cache(config: Config) -> ParseCache:
                 raw_html = data["html"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
-    cache.parsed = LazyEntries(raw_parsed, decode_parsed)
+    cache.parsed = LazyEntries(raw_parsed, unpack_parsed, packs=True)
     # Cached HTML is sanitised again when used (nh3's output is stable under sanitising,
     # so the bytes do not change): the cache folder sits in the repository, and a pull
     # request could commit one whose HTML was never sanitised (issue 8, docs/security.md).
@@ -553,14 +617,18 @@ def save_parse_cache(config: Config, cache: ParseCache) -> bool:
             return False  # every entry came from the file, and every one was used
     out_parsed: dict[str, Any] = {}
     used = getattr(parsed, "raw_used", {})
-    for key, value in parsed.items():
+    packed = isinstance(parsed, PackedEntries) and parsed.packs
+    for key, value in (parsed.packed_items() if packed else parsed.items()):
         text = repr(key)
         raw = used.get(text)
         if raw is None:
-            try:
-                raw = encode_parsed(value)
-            except TypeError:
-                continue
+            if packed:
+                raw = value
+            else:
+                try:
+                    raw = pack_parsed(value)
+                except (TypeError, ValueError):
+                    continue
         out_parsed[text] = raw
     out_html = {repr(key): value for key, value in html.items()}
     _write_json(cache_dir(config) / PARSED_FILE,

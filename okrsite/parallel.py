@@ -31,8 +31,12 @@ from typing import Any, Callable
 CHUNK = 32  # pages per task: small enough to balance, large enough to make locking cheap
 # pages a rendering child writes before it is replaced by a fresh fork (bounds the memory
 # it copies from the main process: measured at 1,000 teams, the peak of the whole build
-# went from 2.2 GB with children that never stop, or stop after 9,000 pages, to 1.8 GB)
-QUOTA = 1000
+# went from 2.2 GB with children that never stop, or stop after 9,000 pages, to 1.8 GB
+# with 1,000; on 2026-12-04, with the other changes of that day, 1.36 GB with 1,000 and
+# 1.17 GB with 500, the person pages at the end being the largest copies).
+# A wide page (``PagePlan.wide``: the whole organisation or a whole period) counts as a
+# whole quota: it touches most of the model, so its child stops after that chunk.
+QUOTA = 500
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Rendered:
     entries: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, digest]
     failure: PageFailure | None = None
     processes: int = 1
+    forks: int = 0  # rendering processes started (replacements included)
 
 
 def default_jobs() -> int:
@@ -100,8 +105,9 @@ def _work(job: _Job, tick: Callable[[], None] | None = None, quota: int | None =
     out = Rendered()
     made: set[str] = set()
     pages = job.plan.pages
+    spent = 0  # pages rendered, a wide page counting as a whole quota
     while True:
-        if quota is not None and len(out.entries) >= quota:
+        if quota is not None and spent >= quota:
             return out
         with job.next.get_lock():
             start = job.next.value
@@ -113,6 +119,7 @@ def _work(job: _Job, tick: Callable[[], None] | None = None, quota: int | None =
             try:
                 data = render.render_page(job.plan, page, job.env)
                 out.entries[page.path] = write_file(job.folder, page.path, data, made)
+                spent += (quota or 1) if page.wide else 1
             except Exception as exc:  # noqa: BLE001 - reported by the main process
                 if isinstance(exc, render.RenderError):
                     failure = PageFailure(i, page.path, str(exc), template_location(exc, job.root))
@@ -257,6 +264,7 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
         if froze:
             gc.unfreeze()
     result.processes = jobs
+    result.forks = started
     return result
 
 
@@ -271,7 +279,8 @@ def _prefetch_child(files, config, as_of, cache, conn) -> None:
 
     try:
         load(files, config, as_of, Diagnostics(), cache=cache)
-        result: Any = (dict(cache.parsed), dict(cache.html))
+        result: Any = tuple(dict(getattr(entries, "packed_items", entries.items)())
+                            for entries in (cache.parsed, cache.html))  # as stored (packed)
     except BaseException as exc:  # noqa: BLE001 - the main process parses these itself
         result = RuntimeError("".join(traceback.format_exception(exc)))
     try:
@@ -320,9 +329,11 @@ def prefetch_parse(sources: list, config, as_of, cache, jobs: int) -> int:
                 continue
             parsed, html = got
             for target, entries, raw in ((cache.parsed, parsed, raw_parsed), (cache.html, html, raw_html)):
+                # values come as the child's cache stored them (packed: see cache.PackedEntries)
+                put = getattr(target, "put_packed", target.__setitem__)
                 for key, value in entries.items():
                     if key not in target:
-                        target[key] = value
+                        put(key, value)
                         # came from the cache file: keep its JSON form for saving
                         if raw is not None and (text := repr(key)) in raw:
                             target.raw_used[text] = raw[text]

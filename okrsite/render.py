@@ -1147,6 +1147,7 @@ class _Page:
     section: str
     title: str
     context: dict[str, Any] | Callable[[SiteView], dict[str, Any]]
+    wide: bool = False  # shows the whole organisation or a whole period (see PagePlan.wide)
 
 
 def _alignment_context(period_id: str, team_id: str | None, v: SiteView) -> dict[str, Any]:
@@ -1205,18 +1206,19 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
     pages: list[_Page] = []
     add = pages.append
     org_title = site.org.title or site.config.title
-    add(_Page(urls.HOME, "home.html", "home", org_title, {}))
-    add(_Page(PERIODS_URL, "periods.html", "periods", "Periods", {}))
+    add(_Page(urls.HOME, "home.html", "home", org_title, {}, wide=True))
+    add(_Page(PERIODS_URL, "periods.html", "periods", "Periods", {}, wide=True))
     for p in v.periods:
-        add(_Page(urls.period(p.id), "period.html", "periods", p.label or p.id, {"period": p}))
-        add(_Page(urls.glance(p.id), "glance.html", "periods", f"At a glance, {p.label or p.id}", {"period": p}))
+        add(_Page(urls.period(p.id), "period.html", "periods", p.label or p.id, {"period": p}, wide=True))
+        add(_Page(urls.glance(p.id), "glance.html", "periods", f"At a glance, {p.label or p.id}", {"period": p},
+                  wide=True))
         focus = v.focus_teams(p.id)
         add(_Page(urls.alignment(p.id), "alignment.html", "periods", f"Alignment, {p.label or p.id}",
-                  partial(_alignment_context, p.id, None)))
+                  partial(_alignment_context, p.id, None), wide=True))
         for tid in focus:
             add(_Page(urls.alignment_team(p.id, tid), "alignment.html", "periods",
                       f"Alignment, {p.label or p.id}: {v.team_name(tid)}", partial(_alignment_context, p.id, tid)))
-    add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}))
+    add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}, wide=True))
     for tid in v.team_order:
         team = site.teams[tid]
         add(_Page(urls.team(tid), "team.html", "teams", team.name, partial(_team_context, tid)))
@@ -1232,8 +1234,8 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
             add(_Page(urls.checkin(ci.team, ci.period, ci.name), "checkin.html", "teams",
                       f"Check-in {ci.date.isoformat()}, {v.team_name(ci.team)}",
                       partial(_checkin_context, tid, pid, i)))
-    add(_Page(urls.THIS_WEEK, "this_week.html", "this-week", "This week", {}))
-    add(_Page(urls.PEOPLE, "people.html", "people", "People", {}))
+    add(_Page(urls.THIS_WEEK, "this_week.html", "this-week", "This week", {}, wide=True))
+    add(_Page(urls.PEOPLE, "people.html", "people", "People", {}, wide=True))
     for person in v.people:
         add(_Page(person.url, "person.html", "people", person.name, {"person": person}))
     if site.config.search:
@@ -1294,6 +1296,9 @@ class PagePlan:
     title: str
     context: dict[str, Any] | Callable[[SiteView], dict[str, Any]]  # a function: made at render time
     absolute: bool = False  # links absolute under base_url (the 404 page, served from anywhere)
+    # reads the whole organisation or a whole period: rendering it touches most of the
+    # model, which a forked rendering process then copies (parallel.render_to_folder)
+    wide: bool = False
 
 
 @dataclass
@@ -1330,7 +1335,7 @@ def plan_pages(site: Site) -> SitePlan:
         "current_period": v.current,
         "periods_url": PERIODS_URL,
     }
-    pages = [PagePlan(urls.output_file(p.url), p.url, p.template, p.section, p.title, p.context)
+    pages = [PagePlan(urls.output_file(p.url), p.url, p.template, p.section, p.title, p.context, wide=p.wide)
              for p in _pages(site, v)]
     pages.append(PagePlan(urls.output_file(urls.NOT_FOUND_FILE), urls.NOT_FOUND_FILE, "404.html", "",
                           "Page not found", {}, absolute=True))

@@ -103,6 +103,40 @@ def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synth
     assert_same_files(expected, read_tree(out))
 
 
+def test_a_wide_page_ends_its_rendering_process(synthetic, tmp_path):
+    """A page that shows the whole organisation or a whole period touches most of the
+    model, which a forked child copies: the child that renders one stops after that
+    chunk, whatever its quota, so two such copies are never added to a long run of
+    pages. Same bytes."""
+    from okrsite import parallel, render
+    from okrsite.themes import theme_dirs
+
+    config, _ = read_config(synthetic)
+    site = build(config, config.as_of).site
+    env = render.make_environment(theme_dirs(config))
+    expected = render.render_site(site, env)
+    plan = render.plan_pages(site)
+    wide = {p.template for p in plan.pages if p.wide}
+    assert {"home.html", "period.html", "glance.html", "this_week.html", "people.html", "teams.html"} <= wide
+    assert not any(p.wide for p in plan.pages if p.template in ("checkin.html", "objective.html", "person.html"))
+    focused = [p for p in plan.pages if p.template == "alignment.html" and "/alignment/" in p.path
+               and not p.path.endswith("/alignment/index.html")]
+    assert focused and not any(p.wide for p in focused)  # a team's chains, not the period
+    chunk = 8
+    wide_chunks = len({i // chunk for i, p in enumerate(plan.pages) if p.wide})
+    out = tmp_path / "pages"
+    out.mkdir()
+    rendered = parallel.render_to_folder(plan, env, out, jobs=2, quota=10**9, chunk=chunk)
+    assert rendered.failure is None and rendered.forks >= wide_chunks + 1
+    assert_same_files(expected, read_tree(out))
+    plain = render.plan_pages(site)
+    for p in plain.pages:
+        p.wide = False
+    again = tmp_path / "again"
+    again.mkdir()
+    assert parallel.render_to_folder(plain, env, again, jobs=2, quota=10**9, chunk=chunk).forks == 2
+
+
 def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, monkeypatch):
     """Big sites parse YAML and render Markdown in every process before loading: same
     cache entries as one process, same bytes."""
@@ -262,14 +296,15 @@ def test_the_build_cache_is_plain_json_and_survives_garbage(small, tmp_path):
         json.loads((cache_dir / name).read_text(encoding="utf-8"))  # JSON, not pickle
     (cache_dir / "build.json").write_bytes(b"\x80not json")
     (cache_dir / "parsed.json").write_text(json.dumps({
-        "format": 1, "parsed code": build_cache.part_digest("parsed"), "html code": build_cache.part_digest("html"),
+        "format": build_cache.FORMAT, "parsed code": build_cache.part_digest("parsed"), "html code": build_cache.part_digest("html"),
         "parsed": {"x": 3}, "html": 4}), encoding="utf-8")
     result = rebuild(small, out)
     assert result.written and not result.errors
     assert rebuild(small, out).unchanged
     # entries that are not what they claim to be are parsed again, not trusted
     data = json.loads((cache_dir / "parsed.json").read_text(encoding="utf-8"))
-    data["parsed"] = {key: [{"title": "not a LineDict"}, "", 1, []] for key in data["parsed"]}
+    garbage = ['[{"title": "not a LineDict"}, "", 1, []]', "[not json", ["D", 1], None]
+    data["parsed"] = {key: garbage[i % len(garbage)] for i, key in enumerate(data["parsed"])}
     data["html"] = {key: 5 for key in data["html"]}
     (cache_dir / "parsed.json").write_text(json.dumps(data), encoding="utf-8")
     (cache_dir / "build.json").unlink()
@@ -318,6 +353,35 @@ def test_cached_parse_is_the_parse():
         p = parse(data)
         back = build_cache.decode_parsed(json.loads(json.dumps(build_cache.encode_parsed(p))))
         assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (back.body, back.body_line, back.problems)
+        # the packed form a build holds in memory and stores in parsed.json
+        entries = build_cache.PackedEntries()
+        entries["k"] = p
+        assert isinstance(dict(entries)["k"], str)  # what a parsing process sends back
+        back = entries.get("k")
+        assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (back.body, back.body_line, back.problems)
+
+
+def test_packed_entries_decode_afresh_at_each_use():
+    """A build's parsed files stay packed: every get makes new objects (which the loader
+    may keep or drop), nothing decoded stays in the cache, and a value that cannot be
+    packed is not stored (it is parsed again)."""
+    entries = build_cache.PackedEntries()
+    p = parse(b"---\ntitle: T\nlist: [1, 2]\n---\nbody\n")
+    entries[("a", True)] = p
+    one, two = entries.get(("a", True)), entries.get(("a", True))
+    assert one is not two and one.meta == two.meta == p.meta and one.meta.line_of("list") == 3
+    assert entries.get(("b", True)) is None and entries.get(("b", True), 7) == 7
+    copied = build_cache.PackedEntries()
+    for key, value in dict(entries).items():
+        copied.put_packed(key, value)
+    assert copied.get(("a", True)).body == "body\n"
+    odd = parse(b"---\ntitle: T\n---\n")
+    odd.meta["when"] = object()  # nothing parse makes: cannot be cached
+    entries[("c", True)] = odd
+    assert ("c", True) not in entries
+    plain = build_cache.PackedEntries(packs=False)  # rendered bodies: stored as they are
+    plain["h"] = "<p>x</p>"
+    assert plain.get("h") == "<p>x</p>" and dict(plain) == {"h": "<p>x</p>"}
 
 
 # --------------------------------------------------------------------------- progress
