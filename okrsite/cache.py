@@ -61,7 +61,8 @@ RACY_NS = 3_000_000_000  # files changed this close to their recording are alway
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "nh3", "pyyaml", "pagefind", "pagefind_bin")
 
 __all__ = [
-    "CACHE_DIR", "BuildRecord", "Inputs", "LazyEntries", "PackedEntries", "pack_parsed", "unpack_parsed", "code_digest", "digest", "scan_inputs",
+    "CACHE_DIR", "BuildRecord", "Inputs", "LazyEntries", "PackedEntries", "pack_parsed", "unpack_parsed",
+    "code_digest", "digest", "scan_inputs",
     "fingerprint", "read_build", "write_build", "output_matches", "manifest_entry",
     "load_parse_cache", "save_parse_cache", "encode_parsed", "decode_parsed",
 ]
