@@ -16,6 +16,7 @@ from okrsite.build import compute_site
 from okrsite.config import read_config
 from okrsite.diagnostics import Diagnostics
 from okrsite.gather import gather
+from okrsite.load import ParseCache
 from okrsite.model import SourceFile
 from okrsite.patch import edit_checkins
 from okrsite.themes import theme_dirs
@@ -34,13 +35,17 @@ class Org:
         diags = Diagnostics()
         self.sources = {s.path: s for s in gather(self.config, diags)}
         self.gather_diags = list(diags.items)
+        # full rebuilds re-parse only what changed, as serve's do (the reference model is
+        # still loaded, resolved and computed from every file)
+        self.cache = ParseCache()
         self.site, self.diagnostics = self.full()
         self.env = render.make_environment(theme_dirs(self.config))
 
     def full(self):
         diags = Diagnostics()
         diags.extend(self.gather_diags)
-        site = compute_site(self.config, [self.sources[p] for p in sorted(self.sources)], self.config.as_of, diags)
+        site = compute_site(self.config, [self.sources[p] for p in sorted(self.sources)], self.config.as_of, diags,
+                            cache=self.cache)
         return site, diags.sorted()
 
     def checkins(self) -> list[str]:

@@ -86,7 +86,12 @@ def test_parallel_build_writes_the_bytes_of_the_single_process_build(which, synt
 
 def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synthetic, tmp_path):
     """Rendering children are replaced by fresh forks every `quota` pages (memory): with
-    a small quota, many children render the site: the same pages, byte for byte."""
+    a small quota, many children render the site: the same pages, byte for byte.
+
+    A page that shows the whole organisation or a whole period touches most of the
+    model, which a forked child copies: the child that renders one stops after that
+    chunk, whatever its quota, so two such copies are never added to a long run of
+    pages. Same bytes again."""
     from okrsite import parallel, render
     from okrsite.themes import theme_dirs
 
@@ -102,20 +107,6 @@ def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synth
     assert set(rendered.entries) == set(expected)
     assert_same_files(expected, read_tree(out))
 
-
-def test_a_wide_page_ends_its_rendering_process(synthetic, tmp_path):
-    """A page that shows the whole organisation or a whole period touches most of the
-    model, which a forked child copies: the child that renders one stops after that
-    chunk, whatever its quota, so two such copies are never added to a long run of
-    pages. Same bytes."""
-    from okrsite import parallel, render
-    from okrsite.themes import theme_dirs
-
-    config, _ = read_config(synthetic)
-    site = build(config, config.as_of).site
-    env = render.make_environment(theme_dirs(config))
-    expected = render.render_site(site, env)
-    plan = render.plan_pages(site)
     wide = {p.template for p in plan.pages if p.wide}
     assert {"home.html", "period.html", "glance.html", "this_week.html", "people.html", "teams.html"} <= wide
     assert not any(p.wide for p in plan.pages if p.template in ("checkin.html", "objective.html", "person.html"))
@@ -124,17 +115,16 @@ def test_a_wide_page_ends_its_rendering_process(synthetic, tmp_path):
     assert focused and not any(p.wide for p in focused)  # a team's chains, not the period
     chunk = 8
     wide_chunks = len({i // chunk for i, p in enumerate(plan.pages) if p.wide})
-    out = tmp_path / "pages"
+    shutil.rmtree(out)
     out.mkdir()
     rendered = parallel.render_to_folder(plan, env, out, jobs=2, quota=10**9, chunk=chunk)
     assert rendered.failure is None and rendered.forks >= wide_chunks + 1
     assert_same_files(expected, read_tree(out))
-    plain = render.plan_pages(site)
-    for p in plain.pages:
+    for p in plan.pages:
         p.wide = False
-    again = tmp_path / "again"
-    again.mkdir()
-    assert parallel.render_to_folder(plain, env, again, jobs=2, quota=10**9, chunk=chunk).forks == 2
+    shutil.rmtree(out)
+    out.mkdir()
+    assert parallel.render_to_folder(plan, env, out, jobs=2, quota=10**9, chunk=chunk).forks == 2
 
 
 def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, monkeypatch):
