@@ -540,10 +540,6 @@ class PackedEntries(dict):
         """Store a value as ``dict(entries)`` gives it (packed when ``packs``)."""
         dict.__setitem__(self, key, value)
 
-    def packed_items(self):
-        """(key, value as stored) pairs."""
-        return dict.items(self)
-
 
 class LazyEntries(PackedEntries):
     """PackedEntries that fall back, in ``get``, to the raw entries read from disk
@@ -619,7 +615,7 @@ def save_parse_cache(config: Config, cache: ParseCache) -> bool:
     out_parsed: dict[str, Any] = {}
     used = getattr(parsed, "raw_used", {})
     packed = isinstance(parsed, PackedEntries) and parsed.packs
-    for key, value in (parsed.packed_items() if packed else parsed.items()):
+    for key, value in parsed.items():  # values as stored: packed ones are already the JSON text
         text = repr(key)
         raw = used.get(text)
         if raw is None:

@@ -279,8 +279,7 @@ def _prefetch_child(files, config, as_of, cache, conn) -> None:
 
     try:
         load(files, config, as_of, Diagnostics(), cache=cache)
-        result: Any = tuple(dict(getattr(entries, "packed_items", entries.items)())
-                            for entries in (cache.parsed, cache.html))  # as stored (packed)
+        result: Any = (dict(cache.parsed), dict(cache.html))  # values as stored (packed: cache.PackedEntries)
     except BaseException as exc:  # noqa: BLE001 - the main process parses these itself
         result = RuntimeError("".join(traceback.format_exception(exc)))
     try:

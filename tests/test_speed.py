@@ -144,10 +144,48 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
     assert parallel.prefetch_parse(sources, config, config.as_of, several, 3) == 3
     assert set(several.parsed) == set(one.parsed) and several.html == one.html
     assert all(several.parsed[k] == one.parsed[k] for k in one.parsed)
-    out = tmp_path / "public"
-    result = publish(config, config.as_of, out, search=False, jobs=2, use_cache=False)
-    assert result.timings.get("parsing") is not None
-    assert_same_files(build(config, config.as_of, search=False).files, read_tree(out))
+    # the loader gets the parsed files packed, whatever the build cache holds (memory:
+    # cache.PackedEntries), and they give the same bytes
+    from okrsite import build as build_mod
+
+    seen = []
+
+    def compute(config, sources, as_of, diags, **kw):
+        seen.append(dict(kw["cache"].parsed))
+        return real(config, sources, as_of, diags, **kw)
+
+    expected = build(config, config.as_of, search=False).files
+    real = build_mod.compute_site
+    monkeypatch.setattr(build_mod, "compute_site", compute)
+    for use_cache in (False, True):
+        shutil.rmtree(synthetic.parent / build_cache.CACHE_DIR, ignore_errors=True)  # cold: parsed in processes
+        out = tmp_path / f"public-{use_cache}"
+        result = publish(config, config.as_of, out, search=False, jobs=2, use_cache=use_cache)
+        assert result.timings.get("parsing") is not None
+        assert_same_files(expected, read_tree(out))
+    assert len(seen) == 2 and all(len(s) == len(one.parsed) for s in seen)
+    assert all(isinstance(text, str) for s in seen for text in s.values())
+
+
+def test_indexing_leaves_no_garbage_for_the_renderers(tmp_path):
+    """The build pauses the garbage collector; what search indexing leaves in reference
+    cycles is collected before the rendering processes are forked, not kept for good."""
+    import gc
+
+    from okrsite import search as search_mod
+
+    config, _ = read_config(copy_sample(tmp_path))
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()  # publish leaves the collector as it found it: off, so nothing collects after it
+    try:
+        result = publish(config, config.as_of, tmp_path / "public", search=True, jobs=1, use_cache=False)
+        assert result.written and (tmp_path / "public" / "pagefind").is_dir()
+        left = sum(1 for o in gc.get_objects() if isinstance(o, (search_mod.Record, search_mod.Item)))
+    finally:
+        if enabled:
+            gc.enable()
+    assert left == 0
 
 
 def test_a_page_that_fails_reports_the_first_failing_page_and_writes_nothing(tmp_path):
