@@ -171,16 +171,18 @@ def test_output_over_the_site_or_content_is_refused(tmp_path, output):
 
 def test_an_unreadable_file_is_an_error_and_causes_no_cascade(tmp_path, monkeypatch):
     """Tests run as root, where file permissions are not enforced: the read itself is
-    made to fail (monkeypatching open in gather)."""
+    made to fail (monkeypatching os.open while gathering)."""
+    import os
+
     config_path = write(tmp_path, {})
-    real_open = open
+    real_open = os.open
 
     def failing_open(path, *args, **kwargs):
         if str(path).endswith("/o.md"):
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("okrsite.gather.open", failing_open, raising=False)
+    monkeypatch.setattr(os, "open", failing_open)
     config, _ = read_config(config_path)
     diags = Diagnostics()
     sources = gather(config, diags)
