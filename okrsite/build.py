@@ -344,14 +344,9 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     if plan is not None:
         for page in plan.pages:
             claim(page.path, "a page")
-    # made while the pages are rendered, by the rendering processes (each reads the
-    # whole site: made here, they kept the second CPU waiting for seconds)
-    claim("okrs.json", "the JSON export")
-    for path in feeds.output_paths(site):
-        claim(path, "the feeds and CSV exports")
-    extras = [("okrs.json", lambda: {"okrs.json": export.export_json(site)}),
-              ("the Atom feeds", lambda: feeds.feed_outputs(site)),
-              ("the CSV exports", lambda: feeds.csv_outputs(site))]
+    put("okrs.json", export.export_json(site), "the JSON export")
+    for path, data in feeds.outputs(site).items():
+        put(path, data, "the feeds and CSV exports")
     if diags.errors:
         return
     # the build no longer needs anything that is not shared with the rendering processes
@@ -365,8 +360,7 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
             manifest[path] = write_file(str(folder), path, data, made)
         files.clear()
         release_free_memory()  # the search bundle's bytes, before the renderers fork
-        rendered = render_to_folder(plan, env, folder, jobs=jobs, root=Path(config.root), progress=progress,
-                                    extras=extras)
+        rendered = render_to_folder(plan, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
         if rendered.failure is not None:
             raise _RenderFailed(rendered.failure)
         manifest.update(rendered.entries)

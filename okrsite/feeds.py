@@ -251,24 +251,16 @@ def output_paths(site: Site) -> list[str]:
 
 def outputs(site: Site) -> dict[str, bytes]:
     """Every feed and CSV file of the site: {output path: bytes}."""
-    return {**feed_outputs(site), **csv_outputs(site)}
-
-
-def feed_outputs(site: Site) -> dict[str, bytes]:
-    """The Atom feeds: the site's and every team's."""
     files = {urls.FEED_FILE: site_feed(site)}
     by_team: dict[str, list[Checkin]] = {}
     for ci in site.checkins:
         by_team.setdefault(ci.team, []).append(ci)
     for team_id in site.teams:
         files[urls.team_feed(team_id)] = team_feed(site, team_id, by_team.get(team_id, []))
+    data = export_data(site)
+    for period_id in site.periods:
+        files[urls.period_csv(period_id)] = period_csv(site, period_id, data)
     return files
 
 
-def csv_outputs(site: Site) -> dict[str, bytes]:
-    """Every period's CSV."""
-    data = export_data(site)
-    return {urls.period_csv(period_id): period_csv(site, period_id, data) for period_id in site.periods}
-
-
-__all__ = ["outputs", "feed_outputs", "csv_outputs", "output_paths", "site_feed", "team_feed", "period_csv", "period_rows", "atom", "CSV_COLUMNS", "ATOM_NS"]
+__all__ = ["outputs", "output_paths", "site_feed", "team_feed", "period_csv", "period_rows", "atom", "CSV_COLUMNS", "ATOM_NS"]

@@ -2,7 +2,7 @@
 
 The pages of a :class:`~okrsite.render.SitePlan` are rendered in chunks that ``jobs``
 processes take in turn from a shared counter: children made with ``fork`` (replaced by
-fresh ones every ``QUOTA`` pages, see :func:`render_to_folder`), so they inherit the
+fresh ones every ``default_quota`` pages, see :func:`render_to_folder`), so they inherit the
 computed site, the plan and the Jinja environment without pickling anything; with one
 job, the main process itself. Each process writes the pages it
 renders into the folder being filled (the temporary folder of ``write.write_site_with``)
@@ -100,11 +100,9 @@ def write_file(folder: str, rel: str, data: bytes, made: set[str]) -> list:
 class _Job:
     """What every process needs; set before forking, so children inherit it."""
 
-    def __init__(self, plan, env, folder: str, root: Path, ctx, chunk: int, extras=()):
+    def __init__(self, plan, env, folder: str, root: Path, ctx, chunk: int):
         self.plan, self.env, self.folder, self.root, self.chunk = plan, env, folder, root, chunk
-        self.extras = list(extras)
         self.n = len(plan.pages)
-        self.next_extra = ctx.Value("q", 0)  # the next of ``extras`` to make
         self.next = ctx.Value("q", 0)  # first page of the next chunk to take
         self.done = ctx.Value("q", 0, lock=False)  # pages written (for the progress display; approximate)
         self.first_error = ctx.Value("q", self.n)  # lowest failing index known
@@ -120,30 +118,6 @@ def _work(job: _Job, tick: Callable[[], None] | None = None, quota: int | None =
     made: set[str] = set()
     pages = job.plan.pages
     spent = 0  # pages rendered, a wide page counting as a whole quota
-    while job.extras:  # the files made from the whole site come first, one per process
-        if quota is not None and spent >= quota:
-            return out
-        with job.next_extra.get_lock():
-            k = job.next_extra.value
-            job.next_extra.value = k + 1
-        if k >= len(job.extras) or k - len(job.extras) > job.first_error.value:
-            break
-        name, make = job.extras[k]
-        try:
-            for path, data in make().items():
-                out.entries[path] = write_file(job.folder, path, data, made)
-        except OSError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a bug: reported by the main process
-            index = k - len(job.extras)  # before every page, in the order of ``extras``
-            failure = PageFailure(index, name, f"{type(exc).__name__}: {exc}",
-                                  crash="".join(traceback.format_exception(exc)))
-            if out.failure is None or index < out.failure.index:
-                out.failure = failure
-            with job.first_error.get_lock():
-                job.first_error.value = min(job.first_error.value, index)
-            return out
-        spent += quota or 1  # reads the whole site, like a wide page
     while True:
         if quota is not None and spent >= quota:
             return out
@@ -205,15 +179,9 @@ def _child(job: _Job, conn, parent: int | None = None, quota: int | None = None)
 
 
 def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | None = None,
-                     progress=None, chunk: int = CHUNK, quota: int | None = None,
-                     extras: list[tuple[str, Callable[[], dict[str, bytes]]]] = ()) -> Rendered:
+                     progress=None, chunk: int = CHUNK, quota: int | None = None) -> Rendered:
     """Render every page of ``plan`` into ``folder`` with ``jobs`` processes. Raises
     OSError when a file cannot be written.
-
-    ``extras``: (name, function) pairs whose functions make other files from the whole
-    site ({path: bytes}: the JSON export, the feeds), made by the same processes before
-    the pages, each in a process of its own, so that they do not wait for each other or
-    for the pages (a failure is reported as a crash named ``name``, before any page's).
 
     With one job the main process renders. With more, it only hands out the work: it
     keeps ``jobs`` forked children busy, and a child that has written ``quota`` pages
@@ -231,7 +199,7 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1
     ctx = multiprocessing.get_context("fork") if jobs > 1 else multiprocessing.get_context()
-    job = _Job(plan, env, folder_s, root, ctx, chunk, extras)
+    job = _Job(plan, env, folder_s, root, ctx, chunk)
     if progress is not None:
         progress.stage("rendering" + (f" with {jobs} processes" if jobs > 1 else ""), n, key="rendering")
 
@@ -274,8 +242,6 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
         started += 1
 
     def work_left() -> bool:
-        if job.next_extra.value < len(job.extras) and job.first_error.value >= 0:
-            return True
         return job.next.value < n and job.next.value <= job.first_error.value
 
     result = Rendered()

@@ -132,7 +132,7 @@ def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tm
     cost time in proportion to the site. A child renders at least 1/FORKS of the pages,
     so a site five times bigger does not fork five times as often at five times the
     cost. Measured here with a tiny QUOTA: the number of children stays about FORKS
-    (plus one per chunk of wide pages, and one per extra file), whatever the site."""
+    (plus one per chunk of wide pages), whatever the site."""
     from okrsite import parallel, render
     from okrsite.themes import theme_dirs
 
@@ -153,52 +153,6 @@ def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tm
     # a child takes whole chunks, so it may overshoot its quota by one chunk
     assert rendered.forks <= 6 + wide_chunks + 2
     assert len(plan.pages) // chunk > 6 + wide_chunks + 2  # (a quota of 1 page would fork once per chunk)
-
-
-def test_files_made_from_the_whole_site_are_made_by_the_rendering_processes(synthetic, tmp_path):
-    """okrs.json, the feeds and the CSV exports read the whole site: `okrsite build`
-    has the rendering processes make them, one per process, before the pages (made by
-    the main process, they kept the second CPU waiting). Same files; a crash in one is
-    reported before any page's, under its name."""
-    from okrsite import export, feeds, parallel, render
-    from okrsite.themes import theme_dirs
-
-    config, _ = read_config(synthetic)
-    site = build(config, config.as_of).site
-    env = render.make_environment(theme_dirs(config))
-    plan = render.plan_pages(site)
-
-    def made_by_this_process(name, make):
-        def run():
-            files = make()
-            (tmp_path / f"pid-{name}").write_text(str(os.getpid()))
-            return files
-        return run
-
-    extras = [("okrs.json", made_by_this_process("json", lambda: {"okrs.json": export.export_json(site)})),
-              ("the Atom feeds", made_by_this_process("feeds", lambda: feeds.feed_outputs(site))),
-              ("the CSV exports", made_by_this_process("csv", lambda: feeds.csv_outputs(site)))]
-    expected = {**render.render_site(site, env), "okrs.json": export.export_json(site), **feeds.outputs(site)}
-    out = tmp_path / "out"
-    out.mkdir()
-    rendered = parallel.render_to_folder(plan, env, out, jobs=2, chunk=8, extras=extras)
-    assert rendered.failure is None and set(rendered.entries) == set(expected)
-    assert_same_files(expected, read_tree(out))
-    made_in = {(tmp_path / f"pid-{name}").read_text() for name in ("json", "feeds", "csv")}
-    assert len(made_in) == 3 and str(os.getpid()) not in made_in  # three children, not the main process
-
-    def broken():
-        raise KeyError("no such team")
-
-    shutil.rmtree(out)
-    out.mkdir()
-    rendered = parallel.render_to_folder(plan, env, out, jobs=2, chunk=8,
-                                         extras=[extras[0], ("the Atom feeds", broken), extras[2]])
-    failure = rendered.failure
-    assert failure is not None and failure.index < 0 and failure.path == "the Atom feeds"
-    assert "KeyError" in failure.crash and "no such team" in failure.message
-    one = parallel.render_to_folder(plan, env, tmp_path / "one", jobs=1, extras=[("the Atom feeds", broken)])
-    assert one.failure is not None and one.failure.path == "the Atom feeds" and not one.entries
 
 
 def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, monkeypatch):
