@@ -111,7 +111,7 @@ def read_source(full: Path | str, rel: str, max_bytes: int) -> SourceFile | None
         os.close(fd)
     if total > max_bytes:
         return SourceFile(rel, b"", too_large(total, max_bytes // 1024))
-    return SourceFile(rel, parts[0] if len(parts) == 1 else b"".join(parts))
+    return SourceFile(rel, b"".join(parts))  # (one part: joined without a copy)
 
 
 def _rel(path: Path, root: Path) -> str:
