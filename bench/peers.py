@@ -143,6 +143,8 @@ class Timed:
     peak_mb: float  # peak of the sum of PSS over the process tree
     log: str
     stopped: str = ""  # why it was stopped before the end ("" when it ran to the end)
+    samples: int = 0  # memory samples taken
+    sampling: float = 0.0  # seconds they took, in all
 
     @property
     def ok(self) -> bool:
@@ -167,16 +169,26 @@ def mem_available_mb() -> float:
 MIN_AVAILABLE_MB = 1500  # a build is stopped when the machine gets closer than this to running out
 
 
+# The sampler's share of one CPU, at most: reading ``smaps_rollup`` walks every page
+# table of a process, so a sample of a 5,000-team build (several GB in three processes)
+# takes far longer than one of a 1,000-team build. Sampled at a fixed rate, it took a
+# share of the two CPUs that grew with the build, and the 5,000-team build looked
+# slower than it is (bench/README.md, "Measuring").
+SAMPLER_SHARE = 0.02
+
+
 def run_timed(argv: list[str], log: str, cwd: str = REPO, env: dict | None = None,
               sample: float = 0.05, min_available_mb: float = MIN_AVAILABLE_MB) -> Timed:
     """Run argv to completion: wall and CPU time (os.wait4) and the peak memory of its
-    whole process tree (sampled every ``sample`` s in a thread). The process is killed
+    whole process tree (sampled in a thread every ``sample`` s, or less often when a
+    sample takes more than ``SAMPLER_SHARE`` of that). The process is killed
     when the machine's available memory falls under ``min_available_mb`` (a RAM disk
     filling up, on a machine shared with others): ``stopped`` says so."""
     env = dict(env if env is not None else os.environ)
     env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     peak = 0
     stopped = ""
+    samples: list[float] = []  # seconds each sample took
     done = threading.Event()
     with open(log, "wb") as out:
         t0 = time.perf_counter()
@@ -185,11 +197,14 @@ def run_timed(argv: list[str], log: str, cwd: str = REPO, env: dict | None = Non
         def sampler() -> None:
             nonlocal peak, stopped
             while not done.is_set():
+                began = time.perf_counter()
                 peak = max(peak, tree_pss_kb(p.pid))
                 if not stopped and mem_available_mb() < min_available_mb:
                     stopped = f"stopped: under {min_available_mb / 1024:.1f} GB of memory left"
                     p.kill()  # okrsite's rendering processes die with it
-                done.wait(sample)
+                took = time.perf_counter() - began
+                samples.append(took)
+                done.wait(max(sample, took / SAMPLER_SHARE - took))
 
         th = threading.Thread(target=sampler, daemon=True)
         th.start()
@@ -198,7 +213,8 @@ def run_timed(argv: list[str], log: str, cwd: str = REPO, env: dict | None = Non
         done.set()
         th.join()
     p.returncode = os.waitstatus_to_exitcode(status)
-    return Timed(argv, p.returncode, wall, ru.ru_utime + ru.ru_stime, peak / 1024, log, stopped)
+    return Timed(argv, p.returncode, wall, ru.ru_utime + ru.ru_stime, peak / 1024, log, stopped,
+                 len(samples), sum(samples))
 
 
 def count_files(root: str, suffix: str) -> int:

@@ -77,8 +77,10 @@ def maxrss_mb(ru_maxrss: int) -> float:
 
 def run_child(argv: list[str], log: str, cwd: str = REPO) -> Run:
     """Run argv to completion: wall and CPU time (wait4), and the peak of the summed
-    PSS of its process tree (sampled every 50 ms)."""
+    PSS of its process tree (sampled every 50 ms, less often when sampling is slow:
+    ``peers.run_timed``)."""
     t = peers.run_timed(argv, log, cwd=cwd)
+    print(f"<!-- {t.samples} memory samples in {t.wall:.1f} s took {t.sampling:.1f} s -->", file=sys.stderr)
     return Run(argv, t.returncode, t.wall, t.cpu, t.peak_mb, log, t.stopped)
 
 

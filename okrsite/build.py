@@ -100,10 +100,11 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
         pages = {}
     for path, data in pages.items():
         put(path, data, "a page")
-    put("okrs.json", export.export_json(site), "the JSON export")
+    exported = export.export_data(site)
+    put("okrs.json", export.export_json(site, exported), "the JSON export")
     from . import feeds  # Atom feeds of check-ins, per-period CSV
 
-    for path, data in feeds.outputs(site).items():
+    for path, data in feeds.outputs(site, exported).items():
         put(path, data, "the feeds and CSV exports")
     return files
 
@@ -344,8 +345,9 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     if plan is not None:
         for page in plan.pages:
             claim(page.path, "a page")
-    put("okrs.json", export.export_json(site), "the JSON export")
-    for path, data in feeds.outputs(site).items():
+    exported = export.export_data(site)
+    put("okrs.json", export.export_json(site, exported), "the JSON export")
+    for path, data in feeds.outputs(site, exported).items():
         put(path, data, "the feeds and CSV exports")
     if diags.errors:
         return

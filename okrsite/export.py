@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 
 from . import urls
 from .model import KeyResult, Objective, Site
@@ -103,5 +104,96 @@ def export_data(site: Site) -> dict:
     }
 
 
-def export_json(site: Site) -> bytes:
-    return (json.dumps(export_data(site), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+def export_json(site: Site, data: dict | None = None) -> bytes:
+    """``okrs.json``; ``data``: ``export_data(site)`` when already made."""
+    return (dumps(export_data(site) if data is None else data) + "\n").encode("utf-8")
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _key(key) -> str:
+    if isinstance(key, str):
+        return key
+    if key is True or key is False or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    if isinstance(key, float):
+        return _float(key)
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _scalar_encoders():
+    constant = {True: "true", False: "false", None: "null"}.__getitem__
+    return {str: encode_basestring, int: int.__repr__, float: _float, bool: constant, type(None): constant}
+
+
+_SCALARS = _scalar_encoders()
+
+
+def dumps(data) -> str:
+    """``json.dumps(data, indent=2, ensure_ascii=False)``, the same characters, in a
+    fraction of the time: with ``indent``, CPython encodes in pure Python through nested
+    generators, and ``okrs.json`` of a 1,000-team organisation is 47 MB of it
+    (bench/README.md, "Serial steps"). Here each scalar costs one lookup of its type, and
+    strings go through the C ``encode_basestring`` that ``json`` itself uses. Anything
+    but plain dicts, lists, tuples, strings, numbers, booleans and None (subclasses
+    included) is handed to ``json.dumps`` itself, which raises TypeError for what it
+    cannot encode."""
+    parts: list[str] = []
+    put = parts.append
+    scalars = _SCALARS
+    text = encode_basestring
+    names: dict = {}  # key -> its text and ": " (records repeat the same few keys)
+
+    def encode(o, level: int) -> None:
+        enc = scalars.get(type(o))
+        if enc is not None:
+            put(enc(o))
+            return
+        kind = type(o)
+        if kind is not dict and kind is not list and kind is not tuple:
+            # json's own rules, at this depth (its output has no newline inside strings)
+            put(json.dumps(o, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level))
+            return
+        if not o:
+            put("{}" if kind is dict else "[]")
+            return
+        inner = "\n" + "  " * (level + 1)
+        sep = "," + inner
+        if kind is dict:
+            head = "{" + inner
+            for k, v in o.items():
+                name = names.get(k) if type(k) is str else None
+                if name is None:
+                    name = text(k if type(k) is str else _key(k)) + ": "
+                    if type(k) is str:
+                        names[k] = name
+                enc = scalars.get(type(v))
+                if enc is not None:
+                    put(head + name + enc(v))
+                else:
+                    put(head + name)
+                    encode(v, level + 1)
+                head = sep
+            put("\n" + "  " * level + "}")
+        else:
+            head = "[" + inner
+            for v in o:
+                enc = scalars.get(type(v))
+                if enc is not None:
+                    put(head + enc(v))
+                else:
+                    put(head)
+                    encode(v, level + 1)
+                head = sep
+            put("\n" + "  " * level + "]")
+
+    encode(data, 0)
+    return "".join(parts)

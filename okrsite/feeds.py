@@ -203,40 +203,52 @@ def _cell(value, column: str) -> str:
     return text
 
 
-def period_rows(site: Site, data: dict, period_id: str) -> list[dict[str, str]]:
-    """CSV rows of one period: the values of ``export.export_data`` (``data``), with each
-    key result's owner from the site."""
-    rows = []
+def _period_records(site: Site, data: dict, period_id: str):
+    """The values of one period's CSV rows, in ``CSV_COLUMNS`` order, as in ``data``."""
     for obj in data["objectives"]:
         if obj["period"] != period_id:
             continue
-        rows.append({
-            "ref": obj["ref"], "kind": "objective", "team": obj["team"], "period": obj["period"],
-            "objective": obj["id"], "id": obj["id"], "title": obj["title"], "owner": obj["owner"],
-            "commitment": obj["commitment"], "type": None, "start": None, "target": None, "unit": None,
-            "current": None, "progress": obj["progress"], "status": obj["status"], "colour": obj["colour"],
-            "score": obj["score"], "stale": None, "last_update": None, "url": obj["url"],
-        })
+        yield [obj["ref"], "objective", obj["team"], obj["period"], obj["id"], obj["id"], obj["title"],
+               obj["owner"], obj["commitment"], None, None, None, None, None, obj["progress"], obj["status"],
+               obj["colour"], obj["score"], None, None, obj["url"]]
         for kr in obj["key_results"]:
-            rows.append({
-                "ref": kr["ref"], "kind": "key-result", "team": obj["team"], "period": obj["period"],
-                "objective": obj["id"], "id": kr["id"], "title": kr["title"],
-                "owner": getattr(site.key_result(kr["ref"]), "owner", "") or None,
-                "commitment": kr["commitment"], "type": kr["type"], "start": kr["start"],
-                "target": kr["target"], "unit": kr["unit"], "current": kr["current"],
-                "progress": kr["progress"], "status": kr["status"], "colour": kr["colour"],
-                "score": kr["score"], "stale": kr["stale"], "last_update": kr["last_update"],
-                "url": obj["url"] + "#" + urls.kr_anchor(kr["id"]),
-            })
-    return [{c: _cell(row[c], c) for c in CSV_COLUMNS} for row in rows]
+            yield [kr["ref"], "key-result", obj["team"], obj["period"], obj["id"], kr["id"], kr["title"],
+                   getattr(site.key_result(kr["ref"]), "owner", "") or None, kr["commitment"], kr["type"],
+                   kr["start"], kr["target"], kr["unit"], kr["current"], kr["progress"], kr["status"],
+                   kr["colour"], kr["score"], kr["stale"], kr["last_update"],
+                   obj["url"] + "#" + urls.kr_anchor(kr["id"])]
+
+
+def period_rows(site: Site, data: dict, period_id: str) -> list[dict[str, str]]:
+    """CSV rows of one period: the values of ``export.export_data`` (``data``), with each
+    key result's owner from the site, as the cells written."""
+    return [dict(zip(CSV_COLUMNS, map(_cell, values, CSV_COLUMNS)))
+            for values in _period_records(site, data, period_id)]
+
+
+_TEXT_INDEXES = tuple(CSV_COLUMNS.index(c) for c in _TEXT_COLUMNS)
+_STALE = CSV_COLUMNS.index("stale")
+
+
+def _writable(values: list) -> list:
+    """``values`` as the csv module writes them into the cells ``_cell`` makes: it
+    writes None as nothing, strings as they are, floats with ``repr`` and integers with
+    ``str``; only the formula guard and the booleans are left to ``_cell``."""
+    for i in _TEXT_INDEXES:
+        if values[i] is not None:
+            values[i] = _cell(values[i], CSV_COLUMNS[i])
+    if values[_STALE] is not None:
+        values[_STALE] = _cell(values[_STALE], "stale")
+    return values
 
 
 def period_csv(site: Site, period_id: str, data: dict | None = None) -> bytes:
     """``periods/<period>/okrs.csv``; ``data``: ``export_data(site)`` when already made."""
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(period_rows(site, data if data is not None else export_data(site), period_id))
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    records = _period_records(site, data if data is not None else export_data(site), period_id)
+    writer.writerows(map(_writable, records))
     return out.getvalue().encode("utf-8")
 
 
@@ -249,15 +261,17 @@ def output_paths(site: Site) -> list[str]:
             + [urls.period_csv(p) for p in site.periods])
 
 
-def outputs(site: Site) -> dict[str, bytes]:
-    """Every feed and CSV file of the site: {output path: bytes}."""
+def outputs(site: Site, data: dict | None = None) -> dict[str, bytes]:
+    """Every feed and CSV file of the site: {output path: bytes}; ``data``:
+    ``export_data(site)`` when already made."""
     files = {urls.FEED_FILE: site_feed(site)}
     by_team: dict[str, list[Checkin]] = {}
     for ci in site.checkins:
         by_team.setdefault(ci.team, []).append(ci)
     for team_id in site.teams:
         files[urls.team_feed(team_id)] = team_feed(site, team_id, by_team.get(team_id, []))
-    data = export_data(site)
+    if data is None:
+        data = export_data(site)
     for period_id in site.periods:
         files[urls.period_csv(period_id)] = period_csv(site, period_id, data)
     return files

@@ -199,3 +199,17 @@ def test_feed_dates_are_valid_dates(sample):
         for el in feed.iter():
             if el.tag in (f"{A}updated", f"{A}published"):
                 datetime.fromisoformat(el.text.replace("Z", "+00:00"))
+
+
+def test_period_csv_writes_the_cells_of_period_rows(sample):
+    """period_csv hands most values to the csv module unconverted (None, strings and
+    numbers are written as ``_cell`` would write them): the bytes must be those of
+    writing ``period_rows``' cells."""
+    data = export_data(sample)
+    for period in sample.periods:
+        out = io.StringIO(newline="")
+        writer = csv.DictWriter(out, fieldnames=feeds.CSV_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(feeds.period_rows(sample, data, period))
+        assert feeds.period_csv(sample, period) == out.getvalue().encode("utf-8"), period
+    assert feeds._cell(0.1 + 0.2, "start") == "0.30000000000000004" and feeds._cell(True, "stale") == "true"
