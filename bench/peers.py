@@ -173,7 +173,7 @@ MIN_AVAILABLE_MB = 1500  # a build is stopped when the machine gets closer than 
 # table of a process, so a sample of a 5,000-team build (several GB in three processes)
 # takes far longer than one of a 1,000-team build. Sampled at a fixed rate, it took a
 # share of the two CPUs that grew with the build, and the 5,000-team build looked
-# slower than it is (bench/README.md, "Measuring").
+# slower than it is (bench/README.md, "What is measured", `peak MB`).
 SAMPLER_SHARE = 0.02
 
 

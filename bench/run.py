@@ -381,7 +381,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--year", type=int, default=2026)
     ap.add_argument("--python", default=sys.executable, help="interpreter that runs okrsite")
+    ap.add_argument("--fine-memory", action="store_true",
+                    help="sample memory every 50 ms whatever sampling costs: a peak exact to 50 ms, "
+                         "but times slowed by the sampler (default: it takes at most 2%% of one CPU)")
     a = ap.parse_args(argv)
+    if a.fine_memory:
+        peers.SAMPLER_SHARE = 1.0
     if a.speed:
         a.teams = a.teams or [100, 1000, 5000]
         a.measure = a.measure or "cold,warm,change,hugo,search"
@@ -439,7 +444,8 @@ def run_sizes(a, measures: list[str], base: str, where: str) -> int:
     print(f"<!-- okrsite bench {time.strftime('%Y-%m-%d %H:%M')}: {machine()}; Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()} {platform.machine()}{hugo}; work folder {base} on {where}; "
           f"builds {'with' if a.search else 'without'} search unless 'search'; "
-          f"measures {','.join(measures)}, repeat {a.repeat} (median) -->")
+          f"measures {','.join(measures)}, repeat {a.repeat} (median); memory sampled "
+          f"{'every 50 ms' if peers.SAMPLER_SHARE >= 1 else f'with at most {peers.SAMPLER_SHARE:.0%} of one CPU'} -->")
     rows: list[dict] = []
     failures: list[str] = []
     header_printed = False

@@ -104,9 +104,8 @@ def export_data(site: Site) -> dict:
     }
 
 
-def export_json(site: Site, data: dict | None = None) -> bytes:
-    """``okrs.json``; ``data``: ``export_data(site)`` when already made."""
-    return (dumps(export_data(site) if data is None else data) + "\n").encode("utf-8")
+def export_json(site: Site) -> bytes:
+    return (dumps(export_data(site)) + "\n").encode("utf-8")
 
 
 def _float(value: float) -> str:

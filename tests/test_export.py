@@ -67,4 +67,3 @@ def test_the_sample_export_is_json_dumps_of_the_data():
     data = export_data(sample)
     assert data["objectives"] and data["checkins"]
     assert export_json(sample) == (reference(data) + "\n").encode("utf-8")
-    assert export_json(sample, data) == export_json(sample)
