@@ -344,9 +344,6 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     if plan is not None:
         for page in plan.pages:
             claim(page.path, "a page")
-    # okrs.json and the CSV files each make their own export_data: one kept for both
-    # outlives the feeds' allocations, and the holes it leaves raised the peak memory of
-    # a 1,000-team build with search by about 80 MB (bench/README.md, "Serial steps")
     put("okrs.json", export.export_json(site), "the JSON export")
     for path, data in feeds.outputs(site).items():
         put(path, data, "the feeds and CSV exports")

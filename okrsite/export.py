@@ -134,6 +134,12 @@ def _scalar_encoders():
 
 
 _SCALARS = _scalar_encoders()
+# Parts joined into one piece at a time: millions of small strings alive at once (the
+# whole of okrs.json in parts) left the main process's memory full of holes that every
+# rendering process forked from it then carried: the peak of a 1,000-team build with
+# search went from about 1,170 to 1,240-1,325 MB. Pieces of 10,000 parts are a few
+# hundred kB each, which the allocator maps and returns whole.
+_FLUSH = 10_000
 
 
 def dumps(data) -> str:
@@ -145,9 +151,16 @@ def dumps(data) -> str:
     but plain dicts, lists, tuples, strings, numbers, booleans and None (subclasses
     included) is handed to ``json.dumps`` itself, which raises TypeError for what it
     cannot encode."""
+    pieces: list[str] = []  # the text so far, in pieces of about FLUSH parts
     parts: list[str] = []
-    put = parts.append
     scalars = _SCALARS
+
+    def put(part: str) -> None:
+        parts.append(part)
+        if len(parts) >= _FLUSH:
+            pieces.append("".join(parts))
+            parts.clear()
+
     text = encode_basestring
     names: dict = {}  # key -> its text and ": " (records repeat the same few keys)
 
@@ -195,4 +208,5 @@ def dumps(data) -> str:
             put("\n" + "  " * level + "]")
 
     encode(data, 0)
-    return "".join(parts)
+    pieces.append("".join(parts))
+    return "".join(pieces)

@@ -67,3 +67,12 @@ def test_the_sample_export_is_json_dumps_of_the_data():
     data = export_data(sample)
     assert data["objectives"] and data["checkins"]
     assert export_json(sample) == (reference(data) + "\n").encode("utf-8")
+
+
+def test_dumps_joins_its_parts_in_pieces_without_changing_a_character(monkeypatch):
+    config, _ = read_config(REPO / "okrsite.yaml")
+    data = export_data(build(config, config.as_of, render_pages=False).site)
+    whole = dumps(data)
+    monkeypatch.setattr("okrsite.export._FLUSH", 3)
+    assert dumps(data) == whole == reference(data)
+    assert dumps({"a": [1, {"b": [2, 3, {"c": "d"}]}], "e": {}}) == reference({"a": [1, {"b": [2, 3, {"c": "d"}]}], "e": {}})
