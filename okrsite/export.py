@@ -134,11 +134,11 @@ def _scalar_encoders():
 
 
 _SCALARS = _scalar_encoders()
-# Parts joined into one piece at a time: millions of small strings alive at once (the
-# whole of okrs.json in parts) left the main process's memory full of holes that every
-# rendering process forked from it then carried: the peak of a 1,000-team build with
-# search went from about 1,170 to 1,240-1,325 MB. Pieces of 10,000 parts are a few
-# hundred kB each, which the allocator maps and returns whole.
+# Parts joined into one piece at a time: with millions of small strings alive at once
+# (the whole of okrs.json in parts), the peak of a 1,000-team build with search went
+# from about 1,170 to 1,240-1,325 MB, likely from the holes they leave in the main
+# process's memory, which every rendering process forked from it carries. Pieces of
+# 10,000 parts are a few hundred kB each (bench/README.md, "Serial steps").
 _FLUSH = 10_000
 
 
