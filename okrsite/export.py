@@ -116,11 +116,14 @@ def _float(value: float) -> str:
     return float.__repr__(value)
 
 
+_CONSTANTS = {True: "true", False: "false", None: "null"}
+
+
 def _key(key) -> str:
     if isinstance(key, str):
         return key
     if key is True or key is False or key is None:
-        return {True: "true", False: "false", None: "null"}[key]
+        return _CONSTANTS[key]
     if isinstance(key, float):
         return _float(key)
     if isinstance(key, int):
@@ -128,12 +131,8 @@ def _key(key) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
-def _scalar_encoders():
-    constant = {True: "true", False: "false", None: "null"}.__getitem__
-    return {str: encode_basestring, int: int.__repr__, float: _float, bool: constant, type(None): constant}
-
-
-_SCALARS = _scalar_encoders()
+_SCALARS = {str: encode_basestring, int: int.__repr__, float: _float,
+            bool: _CONSTANTS.__getitem__, type(None): _CONSTANTS.__getitem__}
 # Parts joined into one piece at a time: with millions of small strings alive at once
 # (the whole of okrs.json in parts), the peak of a 1,000-team build with search went
 # from about 1,170 to 1,240-1,325 MB, likely from the holes they leave in the main
@@ -162,7 +161,7 @@ def dumps(data) -> str:
             parts.clear()
 
     text = encode_basestring
-    names: dict = {}  # key -> its text and ": " (records repeat the same few keys)
+    names: dict[str, str] = {}  # key -> its text and ": " (records repeat the same few keys)
 
     def encode(o, level: int) -> None:
         enc = scalars.get(type(o))
@@ -182,11 +181,10 @@ def dumps(data) -> str:
         if kind is dict:
             head = "{" + inner
             for k, v in o.items():
-                name = names.get(k) if type(k) is str else None
-                if name is None:
-                    name = text(k if type(k) is str else _key(k)) + ": "
-                    if type(k) is str:
-                        names[k] = name
+                if type(k) is str:  # only these: 1, 1.0 and True are one key to a dict
+                    name = names.get(k) or names.setdefault(k, text(k) + ": ")
+                else:
+                    name = text(_key(k)) + ": "
                 enc = scalars.get(type(v))
                 if enc is not None:
                     put(head + name + enc(v))

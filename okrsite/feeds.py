@@ -226,19 +226,18 @@ def period_rows(site: Site, data: dict, period_id: str) -> list[dict[str, str]]:
             for values in _period_records(site, data, period_id)]
 
 
-_TEXT_INDEXES = tuple(CSV_COLUMNS.index(c) for c in _TEXT_COLUMNS)
-_STALE = CSV_COLUMNS.index("stale")
+# the columns whose cells the csv module would not write as ``_cell`` does: text that
+# may start a formula, and the one boolean
+_CONVERTED = tuple((CSV_COLUMNS.index(c), c) for c in (*_TEXT_COLUMNS, "stale"))
 
 
 def _writable(values: list) -> list:
     """``values`` as the csv module writes them into the cells ``_cell`` makes: it
     writes None as nothing, strings as they are, floats with ``repr`` and integers with
     ``str``; only the formula guard and the booleans are left to ``_cell``."""
-    for i in _TEXT_INDEXES:
+    for i, column in _CONVERTED:
         if values[i] is not None:
-            values[i] = _cell(values[i], CSV_COLUMNS[i])
-    if values[_STALE] is not None:
-        values[_STALE] = _cell(values[_STALE], "stale")
+            values[i] = _cell(values[i], column)
     return values
 
 

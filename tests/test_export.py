@@ -61,17 +61,20 @@ def test_what_json_cannot_encode_raises_type_error_as_json_does(bad):
         dumps(bad)
 
 
-def test_the_sample_export_is_json_dumps_of_the_data():
+@pytest.fixture(scope="module")
+def sample():
     config, _ = read_config(REPO / "okrsite.yaml")
-    sample = build(config, config.as_of, render_pages=False).site
+    return build(config, config.as_of, render_pages=False).site
+
+
+def test_the_sample_export_is_json_dumps_of_the_data(sample):
     data = export_data(sample)
     assert data["objectives"] and data["checkins"]
     assert export_json(sample) == (reference(data) + "\n").encode("utf-8")
 
 
-def test_dumps_joins_its_parts_in_pieces_without_changing_a_character(monkeypatch):
-    config, _ = read_config(REPO / "okrsite.yaml")
-    data = export_data(build(config, config.as_of, render_pages=False).site)
+def test_dumps_joins_its_parts_in_pieces_without_changing_a_character(sample, monkeypatch):
+    data = export_data(sample)
     whole = dumps(data)
     monkeypatch.setattr("okrsite.export._FLUSH", 3)
     assert dumps(data) == whole == reference(data)
