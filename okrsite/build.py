@@ -266,7 +266,7 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             if parse_cache is None:
                 parse_cache = ParseCache()  # for this build only (--no-cache)
                 parse_cache.parsed = build_cache.PackedEntries()
-            prefetch_parse(sources, config, as_of, parse_cache, jobs)
+            prefetch_parse(sources, config, parse_cache, jobs)
         progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
         site = compute_site(config, sources, as_of, diags, cache=parse_cache)
         from .codeowners import check_committed

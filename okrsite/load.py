@@ -576,3 +576,19 @@ def load(files: list[SourceFile], config: Config, as_of: date, diags: Diagnostic
          cache: ParseCache | None = None, bodies: bool = True) -> Site:
     """``bodies=False`` skips rendering Markdown bodies (``check`` shows none)."""
     return Loader(config, as_of, diags, markdown, cache, bodies).load(files)
+
+
+def parse_ahead(files: list[SourceFile], config: Config, cache: ParseCache) -> None:
+    """Fill ``cache`` with what :func:`load` will ask it for (the parse of every file in
+    the layout and the HTML of its body), without building the model: for loading
+    parsed ahead in other processes (``parallel.prefetch_parse``). A file it parses
+    and load does not use (one skipped for a problem found later) costs time, never a
+    different result: entries are pure functions of the bytes."""
+    prefix = content_prefix(config)
+    limits = config.limits
+    md = Markdown(config.allow_html)
+    for f in files:
+        rel = f.path[len(prefix):] if f.path.startswith(prefix) else f.path
+        if f.problem or len(f.data) > limits.max_file_kb * 1024 or not isinstance(classify(rel), Classified):
+            continue
+        cache.render(md, cache.parse(f.data, True, limits).body)

@@ -83,14 +83,7 @@ class Markdown:
 
 
 def sanitise(html: str) -> str:
-    return nh3.clean(
-        html,
-        tags=_TAGS,
-        attributes=_ATTRIBUTES,
-        url_schemes=SAFE_SCHEMES,
-        link_rel="noopener noreferrer",
-        attribute_filter=_local_images,
-    )
+    return _CLEANER.clean(html)
 
 
 def _local_images(tag: str, attribute: str, value: str) -> str | None:
@@ -98,6 +91,16 @@ def _local_images(tag: str, attribute: str, value: str) -> str | None:
     if tag == "img" and attribute == "src" and (":" in value.split("/", 1)[0] or value.startswith("//")):
         return None
     return value
+
+
+# built once: nh3.clean would convert the whitelists for every body
+_CLEANER = nh3.Cleaner(
+    tags=_TAGS,
+    attributes=_ATTRIBUTES,
+    url_schemes=SAFE_SCHEMES,
+    link_rel="noopener noreferrer",
+    attribute_filter=_local_images,
+)
 
 
 def safe_link(url: str) -> bool:

@@ -286,12 +286,11 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
 PREFETCH_MIN = 2000  # fewer files than this: parsing them in one process is quicker
 
 
-def _prefetch_child(files, config, as_of, cache, conn) -> None:
-    from .diagnostics import Diagnostics
-    from .load import load
+def _prefetch_child(files, config, cache, conn) -> None:
+    from .load import parse_ahead
 
     try:
-        load(files, config, as_of, Diagnostics(), cache=cache)
+        parse_ahead(files, config, cache)
         result: Any = (dict(cache.parsed), dict(cache.html))  # values as stored (packed: cache.PackedEntries)
     except BaseException as exc:  # noqa: BLE001 - the main process parses these itself
         result = RuntimeError("".join(traceback.format_exception(exc)))
@@ -301,16 +300,15 @@ def _prefetch_child(files, config, as_of, cache, conn) -> None:
         conn.close()
 
 
-def prefetch_parse(sources: list, config, as_of, cache, jobs: int) -> int:
+def prefetch_parse(sources: list, config, cache, jobs: int) -> int:
     """Fill ``cache`` (a ``load.ParseCache``) with the parsed front matter and rendered
-    Markdown of ``sources``, in ``jobs`` processes: each loads a share of the files with
-    the real loader (so it makes exactly the parse and render calls ``load`` makes) and
-    sends back what its cache holds. The model it loads is thrown away; the main
-    process then loads everything, finding each file in the cache. Entries are pure
-    functions of the bytes, so the result is the same as parsing in one process.
-    Returns the number of processes used."""
-    from .diagnostics import Diagnostics
-    from .load import ParseCache, load
+    Markdown of ``sources``, in ``jobs`` processes: each parses a share of the files
+    (``load.parse_ahead``: the parse and render calls ``load`` makes, without the
+    model) and sends back what its cache holds; the main process then loads
+    everything, finding each file in the cache. Entries are pure functions of the
+    bytes, so the result is the same as parsing in one process. Returns the number of
+    processes used."""
+    from .load import ParseCache, parse_ahead
 
     if jobs < 2 or len(sources) < PREFETCH_MIN or "fork" not in multiprocessing.get_all_start_methods():
         return 1
@@ -324,12 +322,12 @@ def prefetch_parse(sources: list, config, as_of, cache, jobs: int) -> int:
     for k in range(1, jobs):
         recv, send = ctx.Pipe(duplex=False)
         child_cache = cache if cache is not None else ParseCache()
-        p = ctx.Process(target=_prefetch_child, args=(sources[k::jobs], config, as_of, child_cache, send), daemon=True)
+        p = ctx.Process(target=_prefetch_child, args=(sources[k::jobs], config, child_cache, send), daemon=True)
         p.start()
         send.close()
         children.append((p, recv))
     try:
-        load(sources[0::jobs], config, as_of, Diagnostics(), cache=cache)
+        parse_ahead(sources[0::jobs], config, cache)
         raw_parsed = getattr(cache.parsed, "raw", None)
         raw_html = getattr(cache.html, "raw", None)
         for p, recv in children:

@@ -1,8 +1,9 @@
 """Parse step: bytes of a content file -> front matter (plain data with line numbers)
 and a Markdown body. Pure: no I/O.
 
-YAML is parsed into events by the C parser when available, composed into nodes with a
-bound on nesting, and converted here, so that every mapping remembers the line of each
+YAML is parsed by libyaml (the C parser) when available, composed into nodes (by its C
+composer when libyaml bounds the nesting itself, else in Python with a bound), and
+converted here, so that every mapping remembers the line of each
 key and value (``LineDict``) and every list the line of each item (``LineList``). Dates
 stay strings: the validator parses them, so that an impossible date is reported at its
 own line rather than crashing the parser.
@@ -10,6 +11,7 @@ own line rather than crashing the parser.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import yaml
@@ -45,29 +47,77 @@ class _BoundedComposer(Composer):
             self._depth -= 1
 
 
+def _c_composer_is_bounded(cparser) -> bool:
+    """Whether the libyaml under PyYAML stops deep nesting itself (libyaml 0.2.5 and
+    later: at 1,000 levels, while scanning): its composer recurses once per level, so
+    only then is it safe on any input. Earlier ones compose 100,000 '[' until the
+    stack overflows."""
+    parser = cparser("[" * 1001)
+    try:
+        parser.get_single_node()
+    except yaml.YAMLError as exc:
+        return "maximum nesting depth" in str(exc)
+    finally:
+        parser.dispose()
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_tag(value: str) -> str:
+    """The tag of a plain (unquoted) scalar: the regular expressions of YAML 1.1's
+    implicit types, run once per distinct short value (keys and small values recur in
+    every file)."""
+    return Resolver.resolve(_PLAIN_RESOLVER, yaml.ScalarNode, value, (True, False))
+
+
+_PLAIN_RESOLVER = Resolver()
+
+
+class _MemoResolver(Resolver):
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and implicit[0] and len(value) <= 100:
+            return _plain_tag(value)
+        return super().resolve(kind, value, implicit)
+
+
 try:  # the C parser (events) is several times faster; line numbers are the same
     from yaml.cyaml import CParser
 
-    class _Loader(_BoundedComposer, CParser, SafeConstructor, Resolver):
+    class _Loader(_BoundedComposer, CParser, SafeConstructor, _MemoResolver):
         def __init__(self, stream):
             CParser.__init__(self, stream)
             _BoundedComposer.__init__(self)
             SafeConstructor.__init__(self)
-            Resolver.__init__(self)
+            _MemoResolver.__init__(self)
+
+    class _CLoader(CParser, SafeConstructor, _MemoResolver):
+        """The C parser and its C composer: half the time of composing in Python.
+        libyaml bounds the composer's recursion (``_c_composer_is_bounded``), the
+        converter the depth of what is kept (see ``load_yaml``)."""
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            _MemoResolver.__init__(self)
+
+    if not _c_composer_is_bounded(CParser):  # pragma: no cover - an old libyaml
+        _CLoader = _Loader  # type: ignore[misc]
 
 except ImportError:  # pragma: no cover
     from yaml.parser import Parser
     from yaml.reader import Reader as _YamlReader
     from yaml.scanner import Scanner
 
-    class _Loader(_YamlReader, Scanner, Parser, _BoundedComposer, SafeConstructor, Resolver):  # type: ignore[no-redef]
+    class _Loader(_YamlReader, Scanner, Parser, _BoundedComposer, SafeConstructor, _MemoResolver):  # type: ignore[no-redef]
         def __init__(self, stream):
             _YamlReader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
             _BoundedComposer.__init__(self)
             SafeConstructor.__init__(self)
-            Resolver.__init__(self)
+            _MemoResolver.__init__(self)
+
+    _CLoader = _Loader  # type: ignore[misc]
 
 
 class LineDict(dict):
@@ -248,9 +298,23 @@ def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
     """Parse one YAML document. Returns (data, duplicate-key warnings) or raises
     YamlProblem with the line (counted from the top of the file, after ``offset``).
     More than ``max_depth`` levels of nesting or ``max_nodes`` values (aliases counted
-    each time they are used) is a YamlProblem, found in time and memory bounded by them."""
+    each time they are used) is a YamlProblem, found in time and memory bounded by them.
+
+    Composed in C when that is safe (``_CLoader``); a document with a problem is
+    composed again in Python, whose composer stops at the first level too deep, so that
+    the problem reported is the same either way (the C composer would go on to a later
+    one, or count too many values first)."""
+    if _CLoader is not _Loader:
+        try:
+            return _load_yaml(_CLoader, text, offset, max_depth, max_nodes)
+        except YamlProblem:
+            pass
+    return _load_yaml(_Loader, text, offset, max_depth, max_nodes)
+
+
+def _load_yaml(loader_class, text: str, offset: int, max_depth: int, max_nodes: int) -> tuple[object, list[tuple[int, str]]]:
     try:
-        loader = _Loader(text)
+        loader = loader_class(text)
         loader.max_depth = max_depth
         try:
             node = loader.get_single_node()

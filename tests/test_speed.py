@@ -169,7 +169,7 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
     load(sources, config, config.as_of, Diagnostics(), cache=one)
     several = ParseCache()
     monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
-    assert parallel.prefetch_parse(sources, config, config.as_of, several, 3) == 3
+    assert parallel.prefetch_parse(sources, config, several, 3) == 3
     assert set(several.parsed) == set(one.parsed) and several.html == one.html
     assert all(several.parsed[k] == one.parsed[k] for k in one.parsed)
     # the loader gets the parsed files packed, whatever the build cache holds (memory:
