@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from datetime import date
 from html import escape
 from typing import Sequence
@@ -124,6 +125,9 @@ class _Frame:
 
     def axes(self, percent: bool = False) -> str:
         """Horizontal grid lines with their values, and month ticks along the bottom."""
+        return _axes(self.d0, self.d1, " ".join(map(repr, self.ticks)), self.w, self.h, percent)
+
+    def draw_axes(self, percent: bool) -> str:
         step = self.ticks[1] - self.ticks[0] if len(self.ticks) > 1 else 1.0
         grid = "".join(f"M{LEFT} {_x(self.y(t))}H{self.w - RIGHT}" for t in self.ticks)
         parts = [f'<path class="chart-grid" d="{grid}"/>']
@@ -150,6 +154,12 @@ class _Frame:
         for f in firsts:
             out.append(f'<text class="chart-label" x="{_x(self.x(f))}" y="{base + 15}" text-anchor="middle">{MONTHS[f.month - 1]}</text>')
         return "".join(out)
+
+
+@lru_cache(maxsize=4096)  # the charts of a period share their axes
+def _axes(d0: date, d1: date, ticks: str, w: int, h: int, percent: bool) -> str:
+    """``_Frame.axes``; the ticks as their reprs (which tell -0.0 from 0.0)."""
+    return _Frame(d0, d1, [float(t) for t in ticks.split()], w, h).draw_axes(percent)
 
 
 def _polyline(cls: str, pts: Sequence[tuple[float, float]]) -> str:

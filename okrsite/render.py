@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
+import types
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -261,6 +262,29 @@ def safe_link(href: str | None) -> str | None:
 # --------------------------------------------------------------------------- environment
 
 
+# callables whose pass-context decorations Jinja reads from the object alone
+_PLAIN_CALLABLES = frozenset({types.FunctionType, types.MethodType, types.BuiltinFunctionType, jinja2.runtime.Macro})
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's template context with a quicker ``call`` for plain functions, methods
+    and macros (about 90 calls a page): the same result as ``Context.call``, which for
+    these finds no ``jinja_pass_arg`` after four attribute lookups."""
+
+    @jinja2.utils.internalcode
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+        if type(__obj) not in _PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg"):
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
+
+
 def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
     """A Jinja environment over each theme's ``templates/`` (first wins), autoescaping
     everything, failing on undefined names."""
@@ -273,6 +297,7 @@ def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.context_class = _Context
     env.filters.update(
         num=fmt_number,
         qty=fmt_quantity,

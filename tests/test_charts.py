@@ -284,3 +284,14 @@ def test_odd_numbers_never_break_a_chart():
     k.history = [(date(2026, 10, 2), 3.0)]  # one value: drawn in the middle
     spark = charts.sparkline(k, "c")
     assert not re.search(r'="[^"]*\b(nan|inf)\b', spark.svg)
+
+
+def test_memoised_axes_are_the_axes_drawn_afresh():
+    """Charts of a period share their axes (``charts._axes`` memoises them): the memo
+    gives what drawing them again gives, and tells -0.0 from 0.0 (labels differ)."""
+    d0, d1 = date(2026, 10, 1), date(2026, 12, 31)
+    for ticks in ([0.0, 0.001, 0.002], [-0.0, 0.001, 0.002], [0.0, 25.0, 50.0, 75.0, 100.0], [-1.5, 0.0, 1.5]):
+        for percent in (False, True):
+            frame = charts._Frame(d0, d1, ticks)
+            assert frame.axes(percent) == frame.axes(percent) == charts._Frame(d0, d1, list(ticks)).draw_axes(percent)
+    assert charts._Frame(d0, d1, [-0.0, 0.001]).axes() != charts._Frame(d0, d1, [0.0, 0.001]).axes()

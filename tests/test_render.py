@@ -624,3 +624,47 @@ def test_empty_site_renders(env):
     from okrsite import feeds  # the site-wide feed the home page links to
 
     assert check_links({**static(), **files, **feeds.outputs(site)}) == []
+
+
+def test_the_quick_template_context_calls_like_jinjas():
+    """render._Context.call takes a shortcut for plain functions, methods and macros;
+    anything that asks for the context, the environment or the evaluation context, and
+    any other callable, goes through Jinja's own ``Context.call``."""
+    import jinja2
+
+    class Counter:
+        def __init__(self):
+            self.n = 0
+
+        def bump(self, by=1):
+            self.n += by
+            return self.n
+
+    class WithContext:
+        @jinja2.pass_context
+        def __call__(self, context, x):
+            return f"{context['who']}:{x}"
+
+    def stops():
+        raise StopIteration
+
+    source = """{% macro box(x) %}[{{ x }}{{ caller() if caller is defined }}]{% endmacro -%}
+{{ plain("<b>") }} {{ ctx(1) }} {{ envname(2) }} {{ evalctx(3) }} {{ counter.bump() }} {{ counter.bump(by=2) }}
+{{ "a-b".split("-")|join }} {{ {"k": "v"}.get("k") }} {{ box(1) }} {% call box(2) %}in {{ who }}{% endcall %}
+{% for i in [1, 2] %}{{ ctx(i) }}{{ plain(i) }}{% set who = "loop" %}{{ ctx(i) }}{% endfor %} {{ obj(4) }} {{ stops() is undefined }}"""
+    helpers = dict(
+        plain=lambda x: f"<{x}>",
+        ctx=jinja2.pass_context(lambda c, x: f"{c['who']}/{x}"),
+        envname=jinja2.pass_environment(lambda e, x: f"{type(e).__name__}{x}"),
+        evalctx=jinja2.pass_eval_context(lambda e, x: f"{e.autoescape}{x}"),
+        obj=WithContext(), stops=stops, who="page",
+    )
+    outputs = []
+    for context_class in (render._Context, jinja2.runtime.Context):
+        env = render.make_environment([BUILTIN])
+        env.context_class = context_class
+        outputs.append(env.from_string(source).render(helpers, counter=Counter()))
+    assert outputs[0] == outputs[1]
+    assert "&lt;&lt;b&gt;&gt; page/1 Environment2 True3 1 3" in outputs[0]
+    assert "loop/1" in outputs[0] and "page:4" in outputs[0] and outputs[0].endswith("True")
+    assert isinstance(render.make_environment([BUILTIN]).from_string("").new_context(), render._Context)
