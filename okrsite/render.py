@@ -170,6 +170,19 @@ def status_colour(status: str | None) -> str:
     return COLOURS.get(status or "no-data", "grey")
 
 
+def escape_text(value: Any) -> str:
+    """The text of ``markupsafe.escape(value)``, for HTML being put together: a str
+    comes back as a plain str (no ``Markup`` object made, half the time), a ``Markup``
+    as it is; anything else goes through ``escape``. The replacements are markupsafe's
+    own, in its order."""
+    if type(value) is str:
+        return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+                .replace("'", "&#39;").replace('"', "&#34;"))
+    if type(value) is Markup:
+        return value
+    return escape(value)
+
+
 def html_status(item: Any) -> Markup:
     """An objective's or KR's status in words and colour; graded: the score in the grade
     colour. ``<span class="status status-red">At risk</span>``"""
@@ -179,20 +192,20 @@ def html_status(item: Any) -> Markup:
         )
     else:
         words = status_words(item.status)
-    return Markup(f'<span class="status status-{escape(item.colour)}">{escape(words)}</span>')
+    return Markup(f'<span class="status status-{escape_text(item.colour)}">{escape_text(words)}</span>')
 
 
 def html_status_word(status: str | None) -> Markup:
     """A bare status (a check-in's update, a team's call) in words and colour."""
     if not status:
         return Markup('<span class="muted">—</span>')
-    return Markup(f'<span class="status status-{escape(status_colour(status))}">{escape(status_words(status))}</span>')
+    return Markup(f'<span class="status status-{escape_text(status_colour(status))}">{escape_text(status_words(status))}</span>')
 
 
 def html_date(d: date | None) -> Markup:
     if d is None:
         return Markup('<span class="muted">—</span>')
-    iso = escape(d.isoformat())
+    iso = escape_text(d.isoformat())
     return Markup(f'<time datetime="{iso}">{iso}</time>')
 
 
@@ -200,13 +213,13 @@ def html_reported(u: Any, unit: str) -> str:
     """What an update reports (value, done or progress, score), as escaped HTML."""
     out = []
     if u.value is not None:
-        out.append(str(escape(fmt_quantity(u.value, unit))))
+        out.append(escape_text(fmt_quantity(u.value, unit)))
     if u.done:
         out.append(" Done")
     elif u.progress is not None:
-        out.append(f" {escape(fmt_percent(u.progress))} done")
+        out.append(f" {escape_text(fmt_percent(u.progress))} done")
     if u.score is not None:
-        out.append(f' <span class="meta">score {escape(fmt_percent(u.score))}</span>')
+        out.append(f' <span class="meta">score {escape_text(fmt_percent(u.score))}</span>')
     if u.value is None and u.progress is None and u.done is None and u.score is None:
         out.append('<span class="muted">—</span>')
     return "".join(out)
@@ -216,9 +229,9 @@ def _update_row(head: str, u: Any, unit: str, indent: str) -> str:
     cell = indent + "  "
     return (f"{indent}<tr>\n{cell}<th scope=\"row\">{head}</th>\n"
             f"{cell}<td>{html_reported(u, unit)}</td>\n"
-            f"{cell}<td>{escape(fmt_percent(u.confidence))}</td>\n"
+            f"{cell}<td>{escape_text(fmt_percent(u.confidence))}</td>\n"
             f"{cell}<td>{html_status_word(u.status)}</td>\n"
-            f"{cell}<td>{escape(u.note)}</td>\n{indent}</tr>\n")
+            f"{cell}<td>{escape_text(u.note)}</td>\n{indent}</tr>\n")
 
 
 def kr_history_rows(kr: KeyResult, url: Callable[[str], str]) -> Markup:
@@ -227,7 +240,7 @@ def kr_history_rows(kr: KeyResult, url: Callable[[str], str]) -> Markup:
     rows = []
     for u in reversed(kr.updates):
         team, period, name = u.checkin.split("/", 2)
-        head = f'<a href="{escape(url(urls.checkin(team, period, name)))}">{html_date(u.date)}</a>'
+        head = f'<a href="{escape_text(url(urls.checkin(team, period, name)))}">{html_date(u.date)}</a>'
         rows.append(_update_row(head, u, kr.unit, "      "))
     return Markup("".join(rows))
 
@@ -238,9 +251,9 @@ def checkin_update_rows(updates: list[tuple[str, Any, KeyResult | None]], url: C
     rows = []
     for key, u, kr in updates:
         if kr is not None:
-            head = f'<a href="{escape(url(urls.objective_ref(kr.ref)))}">{escape(kr.title)}</a>'
+            head = f'<a href="{escape_text(url(urls.objective_ref(kr.ref)))}">{escape_text(kr.title)}</a>'
         else:
-            head = f"<code>{escape(key)}</code>"
+            head = f"<code>{escape_text(key)}</code>"
         rows.append(_update_row(head, u, kr.unit if kr else "", "    "))
     return Markup("".join(rows))
 
@@ -285,6 +298,20 @@ class _Context(jinja2.runtime.Context):
                 "value was undefined because a callable raised a StopIteration exception")
 
 
+class _Template(jinja2.Template):
+    """Jinja's template whose output escaping is ``escape_text``. Jinja's generated
+    code escapes each ``{{ expression }}`` with ``escape`` (about 130 a page) and only
+    ever joins the result into the output, so the same text as a plain str serves."""
+
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):
+        template = super().from_code(environment, code, globals, uptodate)
+        namespace = template.root_render_func.__globals__  # the compiled module's
+        if namespace.get("escape") is escape:
+            namespace["escape"] = escape_text
+        return template
+
+
 def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
     """A Jinja environment over each theme's ``templates/`` (first wins), autoescaping
     everything, failing on undefined names."""
@@ -298,6 +325,7 @@ def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.context_class = _Context
+    env.template_class = _Template
     env.filters.update(
         num=fmt_number,
         qty=fmt_quantity,
@@ -1151,7 +1179,7 @@ def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[
     def person_link(name: str | None) -> Markup:
         p = v.person(name)
         if p is not None:
-            return Markup(f'<a class="person" href="{escape(url(p.url))}">{escape(p.name)}</a>')
+            return Markup(f'<a class="person" href="{escape_text(url(p.url))}">{escape_text(p.name)}</a>')
         if name:
             return escape(name)
         return Markup('<span class="muted">—</span>')
@@ -1159,7 +1187,7 @@ def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[
     def team_link(team_id: str | None) -> Markup:
         t = v.team(team_id)
         if t is not None:
-            return Markup(f'<a href="{escape(url(urls.team(t.id)))}">{escape(t.name)}</a>')
+            return Markup(f'<a href="{escape_text(url(urls.team(t.id)))}">{escape_text(t.name)}</a>')
         return escape(team_id or "")
 
     return {"person_link": person_link, "team_link": team_link}

@@ -668,3 +668,33 @@ def test_the_quick_template_context_calls_like_jinjas():
     assert "&lt;&lt;b&gt;&gt; page/1 Environment2 True3 1 3" in outputs[0]
     assert "loop/1" in outputs[0] and "page:4" in outputs[0] and outputs[0].endswith("True")
     assert isinstance(render.make_environment([BUILTIN]).from_string("").new_context(), render._Context)
+
+
+@pytest.mark.parametrize("value", ["", "plain", "a <b> & 'c' \"d\"", "&amp;", "\u00e9\u202e<", 0, 1.5, None, True,
+                                   render.Markup("<b>safe</b>"), render.Markup("a &amp; b")])
+def test_escape_text_is_markupsafe_escape_as_text(value):
+    assert render.escape_text(value) == str(render.escape(value))
+
+
+def test_templates_escape_their_output_as_jinja_does():
+    """render._Template swaps the escaping of ``{{ ... }}`` in the compiled template
+    for escape_text: the same text, in output, macros, set blocks and call blocks; an
+    undefined name still fails."""
+    import jinja2
+
+    source = """{% macro m(x) %}<i>{{ x }}</i>{{ caller() if caller is defined }}{% endmacro -%}
+{% set block %}<p>{{ text }}</p>{% endset -%}
+{{ text }} {{ safe }} {{ number }} {{ nothing }} {{ text ~ safe }} {{ text|upper }} {{ block }} {{ m(text) }}
+{% call m(safe) %}{{ text }}{% endcall %} {{ [text, safe]|join(", ") }} {{ {"k": text} }}"""
+    values = dict(text="<a href='x'>&\"</a>", safe=render.Markup("<b>ok</b>"), number=3.5, nothing=None)
+    outputs = []
+    for template_class in (render._Template, jinja2.Template):
+        env = render.make_environment([BUILTIN])
+        env.template_class = template_class
+        template = env.from_string(source)
+        assert (template.root_render_func.__globals__["escape"] is render.escape_text) == (template_class is render._Template)
+        outputs.append(template.render(values))
+        with pytest.raises(jinja2.UndefinedError):
+            env.from_string("{{ missing }}").render()
+    assert outputs[0] == outputs[1]
+    assert "&lt;a href=&#39;x&#39;&gt;&amp;&#34;&lt;/a&gt; <b>ok</b> 3.5 None" in outputs[0]
