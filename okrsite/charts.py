@@ -125,7 +125,8 @@ class _Frame:
 
     def axes(self, percent: bool = False) -> str:
         """Horizontal grid lines with their values, and month ticks along the bottom."""
-        return _axes(self.d0, self.d1, " ".join(map(repr, self.ticks)), self.w, self.h, percent)
+        ticks = tuple(self.ticks)
+        return _axes(self.d0, self.d1, ticks, tuple(map(repr, ticks)), self.w, self.h, percent)
 
     def draw_axes(self, percent: bool) -> str:
         step = self.ticks[1] - self.ticks[0] if len(self.ticks) > 1 else 1.0
@@ -157,9 +158,10 @@ class _Frame:
 
 
 @lru_cache(maxsize=4096)  # the charts of a period share their axes
-def _axes(d0: date, d1: date, ticks: str, w: int, h: int, percent: bool) -> str:
-    """``_Frame.axes``; the ticks as their reprs (which tell -0.0 from 0.0)."""
-    return _Frame(d0, d1, [float(t) for t in ticks.split()], w, h).draw_axes(percent)
+def _axes(d0: date, d1: date, ticks: tuple, reprs: tuple, w: int, h: int, percent: bool) -> str:
+    """``_Frame.axes``. ``reprs`` (the ticks' reprs) keeps apart ticks that compare
+    equal but are written differently: 0.0 and -0.0, 10 and 10.0."""
+    return _Frame(d0, d1, list(ticks), w, h).draw_axes(percent)
 
 
 def _polyline(cls: str, pts: Sequence[tuple[float, float]]) -> str:

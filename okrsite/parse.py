@@ -32,7 +32,8 @@ class _TooDeep(Exception):
 
 class _BoundedComposer(Composer):
     """PyYAML's composer, stopping at ``max_depth`` levels of nesting. (The C composer
-    of CSafeLoader recurses without a bound: 100,000 '[' crash the process.)"""
+    of CSafeLoader recurses once per level: with a libyaml that does not bound the
+    nesting, 100,000 '[' crash the process; see ``_c_composer_is_bounded``.)"""
 
     max_depth = MAX_DEPTH
     _depth = 0
@@ -300,11 +301,14 @@ def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
     More than ``max_depth`` levels of nesting or ``max_nodes`` values (aliases counted
     each time they are used) is a YamlProblem, found in time and memory bounded by them.
 
-    Composed in C when that is safe (``_CLoader``); a document with a problem is
-    composed again in Python, whose composer stops at the first level too deep, so that
-    the problem reported is the same either way (the C composer would go on to a later
-    one, or count too many values first)."""
-    if _CLoader is not _Loader:
+    Composed in C when that is safe (``_CLoader``), and in Python (``_Loader``, whose
+    composer stops at the first level too deep) otherwise and again for a document with
+    a problem, so that the problem reported is the same either way: the C composer
+    would go on to a later one, or count too many values first. The converter finds
+    every level too deep that the Python composer finds, except inside a list of merged
+    mappings (``<<: [{...}]``: the converter takes the mappings one level up), so a
+    document with a merge key is composed in Python."""
+    if _CLoader is not _Loader and "<<" not in text:
         try:
             return _load_yaml(_CLoader, text, offset, max_depth, max_nodes)
         except YamlProblem:

@@ -290,8 +290,12 @@ def test_memoised_axes_are_the_axes_drawn_afresh():
     """Charts of a period share their axes (``charts._axes`` memoises them): the memo
     gives what drawing them again gives, and tells -0.0 from 0.0 (labels differ)."""
     d0, d1 = date(2026, 10, 1), date(2026, 12, 31)
-    for ticks in ([0.0, 0.001, 0.002], [-0.0, 0.001, 0.002], [0.0, 25.0, 50.0, 75.0, 100.0], [-1.5, 0.0, 1.5]):
+    huge = charts.nice_ticks(1e16, 1.0000000000000004e16)  # whole numbers beyond a float's precision
+    assert all(type(t) is int for t in huge)
+    for ticks in ([0.0, 0.001, 0.002], [-0.0, 0.001, 0.002], [0.0, 25.0, 50.0, 75.0, 100.0], [-1.5, 0.0, 1.5], huge,
+                  [float(t) for t in huge], [0, 10, 20], [0.0, 10.0, 20.0]):
         for percent in (False, True):
             frame = charts._Frame(d0, d1, ticks)
             assert frame.axes(percent) == frame.axes(percent) == charts._Frame(d0, d1, list(ticks)).draw_axes(percent)
     assert charts._Frame(d0, d1, [-0.0, 0.001]).axes() != charts._Frame(d0, d1, [0.0, 0.001]).axes()
+    assert charts._Frame(d0, d1, huge).axes() != charts._Frame(d0, d1, [float(t) for t in huge]).axes()

@@ -92,6 +92,35 @@ def test_both_composers_agree_on_hard_cases(text, monkeypatch):
     same(*both(f"---\n{text}---\n".encode(), monkeypatch, max_depth=3, max_nodes=5))
 
 
+@pytest.mark.parametrize("text, max_depth", [
+    ("title: t\n<<: [" + "{x: " * 49 + "1" + "}" * 49 + "]\n", 50),
+    ("<<: [{a: 1}]\n", 2),
+])
+def test_merged_lists_are_as_deep_as_they_are_written(text, max_depth, monkeypatch):
+    """In ``<<: [{...}]`` the converter takes the merged mappings one level up from
+    where they are written; such documents are composed in Python, which counts the
+    levels as written: too deep for both composers' paths."""
+    fast, slow = both(f"---\n{text}---\n".encode(), monkeypatch, max_depth=max_depth)
+    same(fast, slow)
+    assert [p[2].split(":")[0] for p in fast.problems] == [f"front matter nested too deeply"]
+
+
+YAML_11_EDGES = ["", "~", "null", "Null", "NULL", "true", "True", "TRUE", "yes", "Yes", "on", "Off", "n", "y", "0", "-0",
+                 "+12", "0o17", "017", "0x1F", "0b101", "1_000", "190:20:30", "1.5", "-.5", "1e3", "1.0e+3", ".inf",
+                 "-.Inf", ".NaN", "6.8523015e+5", "685.230_15e+03", "2026-11-20", "2026-11-20T10:00:00Z",
+                 "2026-1-2 3:04:05", "=", "<<", "1 2", "0.", "._", "12:30", "1:2:3.5", "x" * 100, "1" * 101]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.sampled_from(YAML_11_EDGES), st.text(max_size=12),
+                 st.from_regex(r"[-+]?[0-9_.:eE]{1,10}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", fullmatch=True)))
+def test_memoised_tags_are_pyyamls(value):
+    """The memo of implicit tags (``parse._plain_tag``) gives what PyYAML's resolver gives."""
+    expected = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+    assert parse_mod._MemoResolver().resolve(yaml.ScalarNode, value, (True, False)) == expected
+    assert parse_mod._MemoResolver().resolve(yaml.ScalarNode, value, (False, True)) == yaml.resolver.Resolver.DEFAULT_SCALAR_TAG
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(sorted(KINDS)), data=st.data())
 def test_both_composers_agree_on_fuzzed_files(kind, data, monkeypatch):
