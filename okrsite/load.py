@@ -170,7 +170,7 @@ class Loader:
         folded: dict[str, str] = {}  # case-folded folder or file path -> as first seen
         clashed: set[str] = set()
         for f in sorted(files, key=lambda f: f.path):
-            rel = f.path[len(prefix):] if f.path.startswith(prefix) else f.path
+            rel = in_content(f.path, prefix)
             c = classify(rel)
             if c is None:
                 continue
@@ -283,10 +283,8 @@ class Loader:
 
     def parse(self, f: SourceFile, front_matter=True) -> Parsed:
         limits = self.config.limits
-        if f.problem or len(f.data) > limits.max_file_kb * 1024:
-            # not read (gather checks the size before reading; files given in memory are
-            # checked here): the file's only diagnostic, and the objective still exists
-            problem = f.problem or too_large(len(f.data), limits.max_file_kb)
+        if problem := not_read(f, limits):
+            # the file's only diagnostic, and the objective still exists
             self.diags.error(f.path, 1, problem)
             return Parsed(None, "", 1, [(1, "error", problem)])
         if self.cache:
@@ -561,6 +559,22 @@ def too_large(size: int, max_kb: int) -> str:
     return f"file too large ({shown}; the limit is {max_kb:,} KB, limits.max_file_kb in okrsite.yaml): not read"
 
 
+def not_read(f: SourceFile, limits: LimitsConfig) -> str:
+    """Why a file is not parsed, or '': it could not be read, or it is over
+    ``limits.max_file_kb`` (gather checks the size before reading; files given in memory
+    are checked here)."""
+    if f.problem:
+        return f.problem
+    if len(f.data) > limits.max_file_kb * 1024:
+        return too_large(len(f.data), limits.max_file_kb)
+    return ""
+
+
+def in_content(path: str, prefix: str) -> str:
+    """A content file's path inside the content folder (``prefix``: ``content_prefix``)."""
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
 def content_prefix(config: Config) -> str:
     """How content paths start, as gather writes them: 'content/' or '../shared/content/'."""
     root = config.root.replace("\\", "/")
@@ -588,7 +602,6 @@ def parse_ahead(files: list[SourceFile], config: Config, cache: ParseCache) -> N
     limits = config.limits
     md = Markdown(config.allow_html)
     for f in files:
-        rel = f.path[len(prefix):] if f.path.startswith(prefix) else f.path
-        if f.problem or len(f.data) > limits.max_file_kb * 1024 or not isinstance(classify(rel), Classified):
+        if not_read(f, limits) or not isinstance(classify(in_content(f.path, prefix)), Classified):
             continue
         cache.render(md, cache.parse(f.data, True, limits).body)

@@ -68,10 +68,10 @@ def _plain_tag(value: str) -> str:
     """The tag of a plain (unquoted) scalar: the regular expressions of YAML 1.1's
     implicit types, run once per distinct short value (keys and small values recur in
     every file)."""
-    return Resolver.resolve(_PLAIN_RESOLVER, yaml.ScalarNode, value, (True, False))
+    return _PLAIN_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
 
 
-_PLAIN_RESOLVER = Resolver()
+_PLAIN_RESOLVER = Resolver()  # PyYAML's own: the memo's answers are its answers
 
 
 class _MemoResolver(Resolver):
