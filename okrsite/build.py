@@ -259,16 +259,25 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             fingerprint = build_cache.fingerprint(inputs, config, as_of, options)
         parse_cache = build_cache.load_parse_cache(config) if use_cache else None
         cached = len(getattr(parse_cache.parsed, "raw", ())) if parse_cache is not None else 0
+        prefetch = None
         if jobs > 1 and files_read >= PREFETCH_MIN and cached < files_read // 2:
-            # YAML and Markdown are a third of loading: parse them in every process first
-            # (not when the cache has most files: decoding them is quicker than sending them)
-            progress.stage(f"parsing {files_read:,} files with {jobs} processes", key="parsing")
+            # YAML and Markdown are most of loading: other processes parse them, batch by
+            # batch, while this one loads (not when the cache has most files: decoding
+            # them is quicker than sending them)
             if parse_cache is None:
                 parse_cache = ParseCache()  # for this build only (--no-cache)
                 parse_cache.parsed = build_cache.PackedEntries()
-            prefetch_parse(sources, config, parse_cache, jobs)
-        progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
-        site = compute_site(config, sources, as_of, diags, cache=parse_cache)
+            prefetch = prefetch_parse(sources, config, parse_cache, jobs)
+        if prefetch is not None:
+            progress.stage(f"parsing and loading {files_read:,} files ({jobs} parsing processes)",
+                           key="parsing and loading")
+        else:
+            progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
+        try:
+            site = compute_site(config, sources, as_of, diags, cache=parse_cache)
+        finally:
+            if prefetch is not None:
+                prefetch.close()
         from .codeowners import check_committed
 
         check_committed(site, diags)

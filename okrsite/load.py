@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -115,6 +116,9 @@ class ParseCache:
     def __init__(self) -> None:
         self.parsed: dict[tuple, Parsed] = {}
         self.html: dict[tuple[bytes, bool], str] = {}
+        # while other processes parse ahead (``parallel.Prefetch``): waits for their next
+        # batch of entries and adds it; False when no more will come
+        self.more: Callable[[], bool] | None = None
 
     def parse(self, data: bytes, front_matter: bool, limits: LimitsConfig | None = None) -> Parsed:
         """``parse`` memoised; the limits are part of the key (the same bytes may be fine
@@ -123,6 +127,8 @@ class ParseCache:
         bounds = (limits.max_yaml_depth, limits.max_yaml_nodes)
         key = (hashlib.blake2b(data, digest_size=20).digest(), front_matter, bounds)
         hit = self.parsed.get(key)
+        while hit is None and self.more is not None and self.more():
+            hit = self.parsed.get(key)
         if hit is None:
             hit = self.parsed[key] = parse(data, front_matter, *bounds)
         return hit
@@ -130,6 +136,8 @@ class ParseCache:
     def render(self, md: Markdown, text: str) -> str:
         key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(), md.allow_html)
         hit = self.html.get(key)
+        while hit is None and self.more is not None and self.more():
+            hit = self.html.get(key)
         if hit is None:
             hit = self.html[key] = md.render(text)
         return hit

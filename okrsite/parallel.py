@@ -284,14 +284,20 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
 # --------------------------------------------------------------------------- parsing
 
 PREFETCH_MIN = 2000  # fewer files than this: parsing them in one process is quicker
+BATCH = 200  # files a parsing process parses before sending their entries
 
 
 def _prefetch_child(files, config, cache, conn) -> None:
     from .load import parse_ahead
 
     try:
-        parse_ahead(files, config, cache)
-        result: Any = (dict(cache.parsed), dict(cache.html))  # values as stored (packed: cache.PackedEntries)
+        for start in range(0, len(files), BATCH):
+            parse_ahead(files[start:start + BATCH], config, cache)
+            # values as stored (packed: cache.PackedEntries); each entry is sent once
+            conn.send((dict(cache.parsed), dict(cache.html)))
+            dict.clear(cache.parsed)
+            dict.clear(cache.html)
+        result: Any = None  # done
     except BaseException as exc:  # noqa: BLE001 - the main process parses these itself
         result = RuntimeError("".join(traceback.format_exception(exc)))
     try:
@@ -300,57 +306,101 @@ def _prefetch_child(files, config, cache, conn) -> None:
         conn.close()
 
 
-def prefetch_parse(sources: list, config, cache, jobs: int) -> int:
-    """Fill ``cache`` (a ``load.ParseCache``) with the parsed front matter and rendered
-    Markdown of ``sources``, in ``jobs`` processes: each parses a share of the files
-    (``load.parse_ahead``: the parse and render calls ``load`` makes, without the
-    model) and sends back what its cache holds; the main process then loads
-    everything, finding each file in the cache. Entries are pure functions of the
-    bytes, so the result is the same as parsing in one process. Returns the number of
-    processes used."""
-    from .load import ParseCache, parse_ahead
+class Prefetch:
+    """The parsing processes of :func:`prefetch_parse`, feeding a ``load.ParseCache``
+    batch by batch: the cache calls :meth:`more` when the loader asks for an entry it
+    does not hold yet (``ParseCache.more``), so loading runs while the rest is parsed."""
 
+    def __init__(self, cache, children: list, processes: int) -> None:
+        self.cache, self.processes = cache, processes
+        self.active = {recv: p for p, recv in children}
+        self.raw_parsed = getattr(cache.parsed, "raw", None)
+        self.raw_html = getattr(cache.html, "raw", None)
+        cache.more = self.more if self.active else None
+
+    def more(self) -> bool:
+        """Wait for the next batch of any parsing process and put it in the cache; False
+        when no more will come (a process that fails or dies leaves its files to the
+        loader, which parses what it does not find)."""
+        from multiprocessing.connection import wait
+
+        while self.active:
+            for conn in wait(list(self.active)):
+                try:
+                    got = conn.recv()
+                except EOFError:
+                    got = None
+                if got is None or isinstance(got, BaseException):
+                    self._end(conn)
+                    continue
+                self._merge(*got)
+                return True
+        self.cache.more = None
+        return False
+
+    def _merge(self, parsed: dict, html: dict) -> None:
+        cache = self.cache
+        for target, entries, raw in ((cache.parsed, parsed, self.raw_parsed), (cache.html, html, self.raw_html)):
+            put = getattr(target, "put_packed", target.__setitem__)
+            for key, value in entries.items():
+                if key not in target:
+                    put(key, value)
+                    # came from the cache file: keep its JSON form for saving
+                    if raw is not None and (text := repr(key)) in raw:
+                        target.raw_used[text] = raw[text]
+
+    def _end(self, conn) -> None:
+        p = self.active.pop(conn)
+        conn.close()
+        if p.is_alive():
+            p.terminate()
+        p.join()
+
+    def drain(self) -> None:
+        """Take every batch still to come."""
+        while self.more():
+            pass
+
+    def close(self) -> None:
+        """Stop the parsing processes (loading is over: what they still parse is not needed)."""
+        for conn in list(self.active):
+            self._end(conn)
+        self.cache.more = None
+
+
+def prefetch_parse(sources: list, config, cache, jobs: int) -> Prefetch | None:
+    """Start ``jobs`` processes that parse the front matter and render the Markdown of
+    ``sources`` (``load.parse_ahead``: the parse and render calls ``load`` makes,
+    without the model) into ``cache`` (a ``load.ParseCache``), and return at once.
+    Files go out in batches of BATCH in path order, batch i to process i % jobs, and
+    each batch comes back as soon as it is parsed: the main process, meanwhile, loads
+    the model in the same path order, waiting only for the batch of the file it needs
+    (see :class:`Prefetch`). Entries are pure functions of the bytes, so the result is
+    the same as parsing in one process. Call ``close()`` on the result when loading is
+    over. None (nothing started) for few files, one job, or no ``fork``."""
     if jobs < 2 or len(sources) < PREFETCH_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
+        return None
     ctx = multiprocessing.get_context("fork")
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
+    ordered = sorted(sources, key=lambda f: f.path)  # the loader's order
+    batches = [ordered[i:i + BATCH] for i in range(0, len(ordered), BATCH)]
     children = []
-    for k in range(1, jobs):
-        recv, send = ctx.Pipe(duplex=False)
-        child_cache = cache if cache is not None else ParseCache()
-        p = ctx.Process(target=_prefetch_child, args=(sources[k::jobs], config, child_cache, send), daemon=True)
-        p.start()
-        send.close()
-        children.append((p, recv))
     try:
-        parse_ahead(sources[0::jobs], config, cache)
-        raw_parsed = getattr(cache.parsed, "raw", None)
-        raw_html = getattr(cache.html, "raw", None)
+        for k in range(jobs):
+            share = [f for batch in batches[k::jobs] for f in batch]
+            recv, send = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=_prefetch_child, args=(share, config, cache, send), daemon=True)
+            p.start()
+            send.close()
+            children.append((p, recv))
+    except BaseException:
         for p, recv in children:
-            try:
-                got = recv.recv()
-            except EOFError:
-                continue  # the process died: its files are parsed by the main load
-            if isinstance(got, BaseException):
-                continue
-            parsed, html = got
-            for target, entries, raw in ((cache.parsed, parsed, raw_parsed), (cache.html, html, raw_html)):
-                # values come as the child's cache stored them (packed: see cache.PackedEntries)
-                put = getattr(target, "put_packed", target.__setitem__)
-                for key, value in entries.items():
-                    if key not in target:
-                        put(key, value)
-                        # came from the cache file: keep its JSON form for saving
-                        if raw is not None and (text := repr(key)) in raw:
-                            target.raw_used[text] = raw[text]
-    finally:
-        for p, recv in children:
-            if p.is_alive():
-                p.terminate()
+            p.terminate()
             p.join()
             recv.close()
-    return jobs
+        raise
+    return Prefetch(cache, children, jobs)

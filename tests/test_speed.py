@@ -169,7 +169,11 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
     load(sources, config, config.as_of, Diagnostics(), cache=one)
     several = ParseCache()
     monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
-    assert parallel.prefetch_parse(sources, config, several, 3) == 3
+    monkeypatch.setattr(parallel, "BATCH", 7)  # many batches from each process
+    feed = parallel.prefetch_parse(sources, config, several, 3)
+    assert feed.processes == 3 and several.more is not None
+    feed.drain()
+    assert several.more is None and not feed.active
     assert set(several.parsed) == set(one.parsed) and several.html == one.html
     assert all(several.parsed[k] == one.parsed[k] for k in one.parsed)
     # the loader gets the parsed files packed, whatever the build cache holds (memory:
@@ -179,8 +183,9 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
     seen = []
 
     def compute(config, sources, as_of, diags, **kw):
-        seen.append(dict(kw["cache"].parsed))
-        return real(config, sources, as_of, diags, **kw)
+        site = real(config, sources, as_of, diags, **kw)
+        seen.append(dict(kw["cache"].parsed))  # what came from the parsing processes
+        return site
 
     expected = build(config, config.as_of, search=False).files
     real = build_mod.compute_site
@@ -189,10 +194,92 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
         shutil.rmtree(synthetic.parent / build_cache.CACHE_DIR, ignore_errors=True)  # cold: parsed in processes
         out = tmp_path / f"public-{use_cache}"
         result = publish(config, config.as_of, out, search=False, jobs=2, use_cache=use_cache)
-        assert result.timings.get("parsing") is not None
+        assert result.timings.get("parsing and loading") is not None
         assert_same_files(expected, read_tree(out))
     assert len(seen) == 2 and all(len(s) == len(one.parsed) for s in seen)
     assert all(isinstance(text, str) for s in seen for text in s.values())
+
+
+def _loaded(sources, config, cache):
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.load import load
+
+    diags = Diagnostics()
+    site = load(sources, config, config.as_of, diags, cache=cache)
+    return site, diags.sorted()
+
+
+def test_loading_takes_each_batch_as_it_comes(synthetic, monkeypatch):
+    """The main process loads while the others parse: it waits only for the batch of
+    the file it needs, and parses nothing itself."""
+    from okrsite import load as load_mod
+    from okrsite import parallel
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.gather import gather
+    from okrsite.load import ParseCache
+
+    config, _ = read_config(synthetic)
+    sources = gather(config, Diagnostics())
+    expected = _loaded(sources, config, None)
+    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
+    monkeypatch.setattr(parallel, "BATCH", 5)
+    cache = ParseCache()
+    waits = []
+    feed = parallel.prefetch_parse(sources, config, cache, 2)
+    real_more = feed.more
+
+    def more():
+        waits.append(len(cache.parsed))
+        return real_more()
+
+    cache.more = more
+
+    def no_parsing(*args, **kwargs):  # the children were forked before: they parse as usual
+        raise AssertionError("the main process parsed a file")
+
+    monkeypatch.setattr(load_mod, "parse", no_parsing)
+    monkeypatch.setattr(load_mod.Markdown, "render", no_parsing)
+    try:
+        got = _loaded(sources, config, cache)
+    finally:
+        feed.close()
+    assert got[1] == expected[1]
+    assert got[0] == expected[0]
+    # it started loading before the last batch came
+    assert len(waits) > 2 and waits[1] < len(cache.parsed)
+    assert cache.more is None and not feed.active
+
+
+def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(synthetic, monkeypatch):
+    from okrsite import load as load_mod
+    from okrsite import parallel
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.gather import gather
+    from okrsite.load import ParseCache
+
+    config, _ = read_config(synthetic)
+    sources = gather(config, Diagnostics())
+    expected = _loaded(sources, config, None)
+    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
+    real = load_mod.parse_ahead
+    calls = []
+
+    def fails_later(files, config, cache):  # runs in the children: the second batch fails
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("a parsing process failed")
+        real(files, config, cache)
+
+    monkeypatch.setattr(load_mod, "parse_ahead", fails_later)
+    monkeypatch.setattr(parallel, "BATCH", 11)
+    cache = ParseCache()
+    feed = parallel.prefetch_parse(sources, config, cache, 2)
+    try:
+        got = _loaded(sources, config, cache)
+    finally:
+        feed.close()
+    assert got == expected
+    assert 0 < len(cache.parsed) and cache.more is None
 
 
 def test_indexing_leaves_no_garbage_for_the_renderers(tmp_path):
