@@ -100,10 +100,11 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
         pages = {}
     for path, data in pages.items():
         put(path, data, "a page")
-    put("okrs.json", export.export_json(site), "the JSON export")
+    exported = export.export_data(site)  # for okrs.json and the CSV files
+    put("okrs.json", export.export_json(site, exported), "the JSON export")
     from . import feeds  # Atom feeds of check-ins, per-period CSV
 
-    for path, data in feeds.outputs(site).items():
+    for path, data in feeds.outputs(site, exported).items():
         put(path, data, "the feeds and CSV exports")
     return files
 
@@ -353,9 +354,11 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     if plan is not None:
         for page in plan.pages:
             claim(page.path, "a page")
-    put("okrs.json", export.export_json(site), "the JSON export")
-    for path, data in feeds.outputs(site).items():
+    exported = export.export_data(site)  # for okrs.json and the CSV files
+    put("okrs.json", export.export_json(site, exported), "the JSON export")
+    for path, data in feeds.outputs(site, exported).items():
         put(path, data, "the feeds and CSV exports")
+    del exported  # before the rendering processes fork
     if diags.errors:
         return
     # the build no longer needs anything that is not shared with the rendering processes

@@ -104,8 +104,9 @@ def export_data(site: Site) -> dict:
     }
 
 
-def export_json(site: Site) -> bytes:
-    return (dumps(export_data(site)) + "\n").encode("utf-8")
+def export_json(site: Site, data: dict | None = None) -> bytes:
+    """``okrs.json``; ``data``: ``export_data(site)`` when already made."""
+    return (dumps(data if data is not None else export_data(site)) + "\n").encode("utf-8")
 
 
 def _float(value: float) -> str:

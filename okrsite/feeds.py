@@ -260,15 +260,17 @@ def output_paths(site: Site) -> list[str]:
             + [urls.period_csv(p) for p in site.periods])
 
 
-def outputs(site: Site) -> dict[str, bytes]:
-    """Every feed and CSV file of the site: {output path: bytes}."""
+def outputs(site: Site, data: dict | None = None) -> dict[str, bytes]:
+    """Every feed and CSV file of the site: {output path: bytes}; ``data``:
+    ``export_data(site)`` when already made (for ``okrs.json``)."""
     files = {urls.FEED_FILE: site_feed(site)}
     by_team: dict[str, list[Checkin]] = {}
     for ci in site.checkins:
         by_team.setdefault(ci.team, []).append(ci)
     for team_id in site.teams:
         files[urls.team_feed(team_id)] = team_feed(site, team_id, by_team.get(team_id, []))
-    data = export_data(site)
+    if data is None:
+        data = export_data(site)
     for period_id in site.periods:
         files[urls.period_csv(period_id)] = period_csv(site, period_id, data)
     return files

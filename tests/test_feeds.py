@@ -213,3 +213,13 @@ def test_period_csv_writes_the_cells_of_period_rows(sample):
         writer.writerows(feeds.period_rows(sample, data, period))
         assert feeds.period_csv(sample, period) == out.getvalue().encode("utf-8"), period
     assert feeds._cell(0.1 + 0.2, "start") == "0.30000000000000004" and feeds._cell(True, "stale") == "true"
+
+
+def test_outputs_made_from_the_export_data_of_okrs_json_are_the_same(sample):
+    """The build makes ``export_data`` once, for okrs.json and the CSV files."""
+    from okrsite.export import export_json
+
+    site = sample
+    data = export_data(site)
+    assert feeds.outputs(site, data) == feeds.outputs(site)
+    assert export_json(site, data) == export_json(site)
