@@ -269,16 +269,19 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
                 parse_cache = ParseCache()  # for this build only (--no-cache)
                 parse_cache.parsed = build_cache.PackedEntries()
             prefetch = prefetch_parse(sources, config, parse_cache, jobs)
-        if prefetch is not None:
-            progress.stage(f"parsing and loading {files_read:,} files ({jobs} parsing processes)",
-                           key="parsing and loading")
-        else:
-            progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
         try:
+            if prefetch is not None:
+                progress.stage(f"parsing and loading {files_read:,} files ({jobs} parsing processes)",
+                               key="parsing and loading")
+            else:
+                progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
             site = compute_site(config, sources, as_of, diags, cache=parse_cache)
+            if prefetch is not None:
+                prefetch.drain()  # the few files parsed but not loaded: the same cache whatever the timing
         finally:
             if prefetch is not None:
                 prefetch.close()
+                prefetch = None
         from .codeowners import check_committed
 
         check_committed(site, diags)

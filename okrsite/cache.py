@@ -605,8 +605,9 @@ def _bad():
 
 
 def save_parse_cache(config: Config, cache: ParseCache) -> bool:
-    """Write the entries this build used (and only those: files that are gone are
-    forgotten). Returns False when nothing new was added (the file is kept as is)."""
+    """Write the entries of this build: the files it parsed, or found in the file (files
+    that are gone are forgotten), in key order. Returns False when nothing new was added
+    (the file is kept as is)."""
     parsed, html = cache.parsed, cache.html
     if isinstance(parsed, LazyEntries) and isinstance(html, LazyEntries):
         if (len(parsed) == len(parsed.raw_used) == len(parsed.raw)
@@ -628,7 +629,8 @@ def save_parse_cache(config: Config, cache: ParseCache) -> bool:
                     continue
         out_parsed[text] = raw
     out_html = {repr(key): value for key, value in html.items()}
+    # in key order: the entries arrive from the parsing processes in no fixed order
     _write_json(cache_dir(config) / PARSED_FILE,
                 {"format": FORMAT, "parsed code": part_digest("parsed"), "html code": part_digest("html"),
-                 "parsed": out_parsed, "html": out_html})
+                 "parsed": dict(sorted(out_parsed.items())), "html": dict(sorted(out_html.items()))})
     return True

@@ -287,9 +287,12 @@ PREFETCH_MIN = 2000  # fewer files than this: parsing them in one process is qui
 BATCH = 200  # files a parsing process parses before sending their entries
 
 
-def _prefetch_child(files, config, cache, conn) -> None:
+def _prefetch_child(files, config, cache, conn, parent: int, inherited: list) -> None:
     from .load import parse_ahead
 
+    _die_with_parent(parent)
+    for other in inherited:  # the read ends of the processes forked before this one
+        other.close()
     try:
         for start in range(0, len(files), BATCH):
             parse_ahead(files[start:start + BATCH], config, cache)
@@ -302,6 +305,8 @@ def _prefetch_child(files, config, cache, conn) -> None:
         result = RuntimeError("".join(traceback.format_exception(exc)))
     try:
         conn.send(result)
+    except OSError:
+        pass  # the main process stopped listening: loading is over
     finally:
         conn.close()
 
@@ -328,15 +333,21 @@ class Prefetch:
             for conn in wait(list(self.active)):
                 try:
                     got = conn.recv()
-                except EOFError:
+                except Exception:  # noqa: BLE001 - ended, or killed in the middle of a message
                     got = None
                 if got is None or isinstance(got, BaseException):
                     self._end(conn)
                     continue
                 self._merge(*got)
                 return True
-        self.cache.more = None
+        self._release()
         return False
+
+    def _release(self) -> None:
+        """Let go of the cache (the build frees it before rendering)."""
+        if self.cache is not None:
+            self.cache.more = None
+        self.cache = self.raw_parsed = self.raw_html = None
 
     def _merge(self, parsed: dict, html: dict) -> None:
         cache = self.cache
@@ -362,10 +373,10 @@ class Prefetch:
             pass
 
     def close(self) -> None:
-        """Stop the parsing processes (loading is over: what they still parse is not needed)."""
+        """Stop the parsing processes, if any are left, and let go of the cache."""
         for conn in list(self.active):
             self._end(conn)
-        self.cache.more = None
+        self._release()
 
 
 def prefetch_parse(sources: list, config, cache, jobs: int) -> Prefetch | None:
@@ -376,8 +387,10 @@ def prefetch_parse(sources: list, config, cache, jobs: int) -> Prefetch | None:
     each batch comes back as soon as it is parsed: the main process, meanwhile, loads
     the model in the same path order, waiting only for the batch of the file it needs
     (see :class:`Prefetch`). Entries are pure functions of the bytes, so the result is
-    the same as parsing in one process. Call ``close()`` on the result when loading is
-    over. None (nothing started) for few files, one job, or no ``fork``."""
+    the same as parsing in one process. Call ``drain()`` on the result when loading is
+    over (the cache then holds every file parsed, whatever the timing) and ``close()``
+    in any case. None (nothing started) for few files, one job, no ``fork``, or when
+    forking fails."""
     if jobs < 2 or len(sources) < PREFETCH_MIN or "fork" not in multiprocessing.get_all_start_methods():
         return None
     ctx = multiprocessing.get_context("fork")
@@ -388,19 +401,22 @@ def prefetch_parse(sources: list, config, cache, jobs: int) -> Prefetch | None:
             pass
     ordered = sorted(sources, key=lambda f: f.path)  # the loader's order
     batches = [ordered[i:i + BATCH] for i in range(0, len(ordered), BATCH)]
-    children = []
+    children: list = []
     try:
         for k in range(jobs):
             share = [f for batch in batches[k::jobs] for f in batch]
             recv, send = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_prefetch_child, args=(share, config, cache, send), daemon=True)
-            p.start()
-            send.close()
+            try:
+                p = ctx.Process(target=_prefetch_child, daemon=True,
+                                args=(share, config, cache, send, os.getpid(), [r for _, r in children]))
+                p.start()
+            except BaseException:
+                recv.close()
+                raise
+            finally:
+                send.close()
             children.append((p, recv))
-    except BaseException:
-        for p, recv in children:
-            p.terminate()
-            p.join()
-            recv.close()
-        raise
+    except Exception:  # noqa: BLE001 - cannot fork (memory, process limit): the loader parses
+        Prefetch(cache, children, 0).close()
+        return None
     return Prefetch(cache, children, jobs)

@@ -156,8 +156,8 @@ def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tm
 
 
 def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, monkeypatch):
-    """Big sites parse YAML and render Markdown in every process before loading: same
-    cache entries as one process, same bytes."""
+    """Big sites parse YAML and render Markdown in other processes while the main one
+    loads: same cache entries as one process, same bytes."""
     from okrsite import parallel
     from okrsite.diagnostics import Diagnostics
     from okrsite.gather import gather
@@ -184,7 +184,7 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
 
     def compute(config, sources, as_of, diags, **kw):
         site = real(config, sources, as_of, diags, **kw)
-        seen.append(dict(kw["cache"].parsed))  # what came from the parsing processes
+        seen.append(dict(kw["cache"].parsed))  # what the loader found in the cache
         return site
 
     expected = build(config, config.as_of, search=False).files
@@ -210,8 +210,8 @@ def _loaded(sources, config, cache):
 
 
 def test_loading_takes_each_batch_as_it_comes(synthetic, monkeypatch):
-    """The main process loads while the others parse: it waits only for the batch of
-    the file it needs, and parses nothing itself."""
+    """The main process loads while the others parse: it starts on the first batch,
+    waits only for the batch of the file it needs, and parses nothing itself."""
     from okrsite import load as load_mod
     from okrsite import parallel
     from okrsite.diagnostics import Diagnostics
@@ -223,16 +223,25 @@ def test_loading_takes_each_batch_as_it_comes(synthetic, monkeypatch):
     expected = _loaded(sources, config, None)
     monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
     monkeypatch.setattr(parallel, "BATCH", 5)
+    batches = -(-len(sources) // 5)
     cache = ParseCache()
-    waits = []
     feed = parallel.prefetch_parse(sources, config, cache, 2)
-    real_more = feed.more
+    asked = [0]  # files the loader has asked the cache for
+    arrived = [0]  # batches merged
+    waits = []  # (files asked for, batches merged) at each wait
+    real_parse, real_more = cache.parse, feed.more
+
+    def parse(*args, **kwargs):
+        asked[0] += 1
+        return real_parse(*args, **kwargs)
 
     def more():
-        waits.append(len(cache.parsed))
-        return real_more()
+        waits.append((asked[0], arrived[0]))
+        got = real_more()
+        arrived[0] += got
+        return got
 
-    cache.more = more
+    cache.parse, cache.more = parse, more
 
     def no_parsing(*args, **kwargs):  # the children were forked before: they parse as usual
         raise AssertionError("the main process parsed a file")
@@ -241,13 +250,42 @@ def test_loading_takes_each_batch_as_it_comes(synthetic, monkeypatch):
     monkeypatch.setattr(load_mod.Markdown, "render", no_parsing)
     try:
         got = _loaded(sources, config, cache)
+        feed.drain()
     finally:
         feed.close()
-    assert got[1] == expected[1]
-    assert got[0] == expected[0]
-    # it started loading before the last batch came
-    assert len(waits) > 2 and waits[1] < len(cache.parsed)
-    assert cache.more is None and not feed.active
+    assert got == expected
+    assert arrived[0] == batches
+    # it had loaded files before it waited for later batches
+    assert any(files > 1 and merged < batches - 1 for files, merged in waits)
+    assert cache.more is None and feed.cache is None
+
+
+def _slow_parse_ahead(monkeypatch):
+    """Make the children take a while per batch (they are forked after this)."""
+    import time
+
+    from okrsite import load as load_mod
+
+    real = load_mod.parse_ahead
+
+    def slow(files, config, cache):
+        time.sleep(0.02)
+        real(files, config, cache)
+
+    monkeypatch.setattr(load_mod, "parse_ahead", slow)
+
+
+def _count_local_parses(monkeypatch) -> list:
+    from okrsite import load as load_mod
+
+    real, count = load_mod.parse, [0]
+
+    def counting(*args, **kwargs):
+        count[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(load_mod, "parse", counting)
+    return count
 
 
 def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(synthetic, monkeypatch):
@@ -274,12 +312,59 @@ def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(synthetic, 
     monkeypatch.setattr(parallel, "BATCH", 11)
     cache = ParseCache()
     feed = parallel.prefetch_parse(sources, config, cache, 2)
+    local = _count_local_parses(monkeypatch)
     try:
         got = _loaded(sources, config, cache)
     finally:
         feed.close()
     assert got == expected
-    assert 0 < len(cache.parsed) and cache.more is None
+    # each child sent its first batch, then failed: the loader parsed the rest
+    assert 2 * 11 <= len(sources) - local[0] < len(sources)
+
+
+def test_a_parsing_process_killed_midway_leaves_its_files_to_the_loader(synthetic, monkeypatch):
+    import os
+    import signal
+
+    from okrsite import parallel
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.gather import gather
+    from okrsite.load import ParseCache
+
+    config, _ = read_config(synthetic)
+    sources = gather(config, Diagnostics())
+    expected = _loaded(sources, config, None)
+    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
+    monkeypatch.setattr(parallel, "BATCH", 5)
+    _slow_parse_ahead(monkeypatch)
+    cache = ParseCache()
+    feed = parallel.prefetch_parse(sources, config, cache, 2)
+    local = _count_local_parses(monkeypatch)
+    victim = next(iter(feed.active.values()))
+    os.kill(victim.pid, signal.SIGKILL)
+    try:
+        got = _loaded(sources, config, cache)
+    finally:
+        feed.close()
+    assert got == expected
+    assert local[0] > 0 and not victim.is_alive()
+
+
+def test_the_cache_file_is_the_same_whatever_order_the_batches_came_in(synthetic, tmp_path, monkeypatch):
+    from okrsite import parallel
+
+    config, _ = read_config(synthetic)
+    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
+    monkeypatch.setattr(parallel, "BATCH", 3)
+    saved = []
+    for run in range(2):
+        if run:
+            _slow_parse_ahead(monkeypatch)  # other timings, another order of arrival
+        shutil.rmtree(synthetic.parent / build_cache.CACHE_DIR, ignore_errors=True)
+        result = publish(config, config.as_of, tmp_path / f"public-{run}", search=False, jobs=2)
+        assert result.timings.get("parsing and loading") is not None
+        saved.append((synthetic.parent / build_cache.CACHE_DIR / build_cache.PARSED_FILE).read_bytes())
+    assert saved[0] == saved[1]
 
 
 def test_indexing_leaves_no_garbage_for_the_renderers(tmp_path):
