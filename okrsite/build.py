@@ -214,7 +214,7 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     frozen (left out of collections) before rendering; ``keep_frozen`` leaves them so
     (the command line, which exits next, saves a full collection of millions of objects)."""
     from . import cache as build_cache
-    from .parallel import PREFETCH_MIN, default_jobs, prefetch_parse
+    from .parallel import PREFETCH_MIN, default_jobs, start_parsers
     from .progress import Progress
     from .write import output_lock, remove_leftovers
 
@@ -250,6 +250,14 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
 
     gc_was_enabled = gc.isenabled()
     gc.disable()  # loading makes millions of objects and almost no garbage: see serve.py
+    # YAML and Markdown are most of loading: with enough files and most of them not in
+    # the cache (decoding cached ones is quicker than sending them), other processes
+    # parse them, batch by batch, while this one loads. They are forked before the files
+    # are read, so as to share none of them (parallel.Parsers).
+    parsers = None
+    if jobs > 1 and (record is None or record.files_read >= PREFETCH_MIN):
+        parsers = start_parsers(config, jobs)
+    prefetch = None
     try:
         diags = Diagnostics()
         progress.stage("reading files")
@@ -260,15 +268,16 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             fingerprint = build_cache.fingerprint(inputs, config, as_of, options)
         parse_cache = build_cache.load_parse_cache(config) if use_cache else None
         cached = len(getattr(parse_cache.parsed, "raw", ())) if parse_cache is not None else 0
-        prefetch = None
-        if jobs > 1 and files_read >= PREFETCH_MIN and cached < files_read // 2:
-            # YAML and Markdown are most of loading: other processes parse them, batch by
-            # batch, while this one loads (not when the cache has most files: decoding
-            # them is quicker than sending them)
+        if parsers is not None and files_read >= PREFETCH_MIN and cached < files_read // 2:
             if parse_cache is None:
                 parse_cache = ParseCache()  # for this build only (--no-cache)
                 parse_cache.parsed = build_cache.PackedEntries()
-            prefetch = prefetch_parse(sources, config, parse_cache, jobs)
+            limits = config.limits
+            prefetch = parsers.feed(sources, config.root, parse_cache,
+                                    skip=(lambda f: parse_cache.holds(f.data, limits)) if cached else None)
+        elif parsers is not None:
+            parsers.stop()
+        parsers = None
         try:
             if prefetch is not None:
                 progress.stage(f"parsing and loading {files_read:,} files ({jobs} parsing processes)",
@@ -299,6 +308,8 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             _write_output(site, dirs, diags, result, output, search=search, jobs=jobs, progress=progress,
                           on_wait=on_wait, use_cache=use_cache, record_args=(fingerprint, inputs))
     finally:
+        if parsers is not None:  # reading the files failed
+            parsers.stop()
         if not keep_frozen:
             gc.unfreeze()
         if gc_was_enabled:

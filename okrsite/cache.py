@@ -540,6 +540,10 @@ class PackedEntries(dict):
         """Store a value as ``dict(entries)`` gives it (packed when ``packs``)."""
         dict.__setitem__(self, key, value)
 
+    def holds(self, key) -> bool:
+        """Whether ``get(key)`` would find something (without decoding it)."""
+        return key in self
+
 
 class LazyEntries(PackedEntries):
     """PackedEntries that fall back, in ``get``, to the raw entries read from disk
@@ -553,6 +557,9 @@ class LazyEntries(PackedEntries):
         super().__init__(packs)
         self.raw, self.decode = raw, decode
         self.raw_used: dict[str, Any] = {}  # repr(key) -> raw entry, for saving without re-encoding
+
+    def holds(self, key) -> bool:
+        return key in self or repr(key) in self.raw
 
     def get(self, key, default=None):
         try:

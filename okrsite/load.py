@@ -120,18 +120,30 @@ class ParseCache:
         # batch of entries and adds it; False when no more will come
         self.more: Callable[[], bool] | None = None
 
+    @staticmethod
+    def parse_key(data: bytes, front_matter: bool, limits: LimitsConfig) -> tuple:
+        """The limits are part of the key (the same bytes may be fine under one
+        okrsite.yaml and too deep under another)."""
+        return (hashlib.blake2b(data, digest_size=20).digest(), front_matter,
+                (limits.max_yaml_depth, limits.max_yaml_nodes))
+
     def parse(self, data: bytes, front_matter: bool, limits: LimitsConfig | None = None) -> Parsed:
-        """``parse`` memoised; the limits are part of the key (the same bytes may be fine
-        under one okrsite.yaml and too deep under another)."""
+        """``parse`` memoised."""
         limits = limits or LimitsConfig()
-        bounds = (limits.max_yaml_depth, limits.max_yaml_nodes)
-        key = (hashlib.blake2b(data, digest_size=20).digest(), front_matter, bounds)
+        key = self.parse_key(data, front_matter, limits)
         hit = self.parsed.get(key)
         while hit is None and self.more is not None and self.more():
             hit = self.parsed.get(key)
         if hit is None:
-            hit = self.parsed[key] = parse(data, front_matter, *bounds)
+            hit = self.parsed[key] = parse(data, front_matter, limits.max_yaml_depth, limits.max_yaml_nodes)
         return hit
+
+    def holds(self, data: bytes, limits: LimitsConfig) -> bool:
+        """Whether the parse of ``data`` (a file with front matter) is here, without
+        decoding it."""
+        key = self.parse_key(data, True, limits)
+        holds = getattr(self.parsed, "holds", None)
+        return holds(key) if holds is not None else key in self.parsed
 
     def render(self, md: Markdown, text: str) -> str:
         key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(), md.allow_html)

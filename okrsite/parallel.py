@@ -287,19 +287,36 @@ PREFETCH_MIN = 2000  # fewer files than this: parsing them in one process is qui
 BATCH = 200  # files a parsing process parses before sending their entries
 
 
-def _prefetch_child(files, config, cache, conn, parent: int, inherited: list) -> None:
-    from .load import parse_ahead
+def _parser_child(config, tasks, conn, parent: int, inherited: list) -> None:
+    """A parsing process: waits for its share of the files (paths: it reads them itself,
+    so it never shares the main process's copy of them), parses them batch by batch and
+    sends each batch's entries; None when it is not needed."""
+    from . import cache as build_cache
+    from .gather import read_source
+    from .load import ParseCache, parse_ahead
 
     _die_with_parent(parent)
-    for other in inherited:  # the read ends of the processes forked before this one
+    for other in inherited:  # the main process's ends of the pipes of the processes forked before
         other.close()
     try:
-        for start in range(0, len(files), BATCH):
-            parse_ahead(files[start:start + BATCH], config, cache)
-            # values as stored (packed: cache.PackedEntries); each entry is sent once
+        share = tasks.recv()
+    except (EOFError, OSError):
+        share = None
+    finally:
+        tasks.close()
+    if share is None:
+        conn.close()
+        return
+    max_bytes = config.limits.max_file_kb * 1024
+    cache = ParseCache()
+    cache.parsed = build_cache.PackedEntries()  # sent as the main process keeps them
+    try:
+        for start in range(0, len(share), BATCH):
+            files = [read_source(full, rel, max_bytes) for full, rel in share[start:start + BATCH]]
+            parse_ahead([f for f in files if f is not None], config, cache)
             conn.send((dict(cache.parsed), dict(cache.html)))
-            dict.clear(cache.parsed)
-            dict.clear(cache.html)
+            cache.parsed.clear()
+            cache.html.clear()
         result: Any = None  # done
     except BaseException as exc:  # noqa: BLE001 - the main process parses these itself
         result = RuntimeError("".join(traceback.format_exception(exc)))
@@ -311,16 +328,95 @@ def _prefetch_child(files, config, cache, conn, parent: int, inherited: list) ->
         conn.close()
 
 
+class Parsers:
+    """Parsing processes forked before the files are read (:func:`start_parsers`), so
+    that they share nothing of the files' bytes with the main process. Were they forked
+    after, every file the main process touches while loading (a reference count is a
+    write) would be copied, the children keeping the original: 150 MB more at 1,000
+    teams, about a gigabyte at 5,000."""
+
+    def __init__(self, children: list) -> None:
+        self.children = children  # (process, its task pipe, its result pipe)
+
+    def feed(self, sources: list, root: str, cache, skip: Callable[[Any], bool] | None = None) -> Prefetch:
+        """Send each process its share of ``sources`` (batches of BATCH files in path
+        order, batch i to process i mod n; files not read, and those ``skip`` says the
+        cache holds, left out) and return the :class:`Prefetch` that puts their entries
+        into ``cache`` as they come. A file changed since it was read gives an entry the
+        loader does not ask for: it parses that file itself."""
+        ordered = [f for f in sorted(sources, key=lambda f: f.path)  # the loader's order
+                   if not f.problem and not (skip and skip(f))]
+        shares: list[list] = [[] for _ in self.children]
+        for i in range(0, len(ordered), BATCH):
+            shares[(i // BATCH) % len(shares)].extend((os.path.join(root, f.path), f.path) for f in ordered[i:i + BATCH])
+        started = []
+        for (p, tasks, results), share in zip(self.children, shares):
+            try:
+                tasks.send(share)
+                started.append((p, results))
+            except OSError:  # the process is gone: the loader parses its files
+                results.close()
+            finally:
+                tasks.close()
+        self.children = []
+        return Prefetch(cache, started, len(started))
+
+    def stop(self) -> None:
+        """Not needed: let the processes go."""
+        for p, tasks, results in self.children:
+            try:
+                tasks.send(None)
+            except OSError:
+                pass
+            tasks.close()
+            results.close()
+            p.join()
+        self.children = []
+
+
+def start_parsers(config, jobs: int) -> Parsers | None:
+    """Fork ``jobs`` parsing processes that wait for :meth:`Parsers.feed` (or
+    :meth:`Parsers.stop`); None for one job, no ``fork``, or when forking fails."""
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    ctx = multiprocessing.get_context("fork")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    children: list = []
+    try:
+        for _ in range(jobs):
+            task_recv, task_send = ctx.Pipe(duplex=False)
+            result_recv, result_send = ctx.Pipe(duplex=False)
+            try:
+                inherited = [end for _, task, result in children for end in (task, result)]
+                p = ctx.Process(target=_parser_child, daemon=True,
+                                args=(config, task_recv, result_send, os.getpid(), inherited))
+                p.start()
+            except BaseException:
+                task_send.close()
+                result_recv.close()
+                raise
+            finally:
+                task_recv.close()
+                result_send.close()
+            children.append((p, task_send, result_recv))
+    except Exception:  # noqa: BLE001 - cannot fork (memory, process limit): the loader parses
+        Parsers(children).stop()
+        return None
+    return Parsers(children)
+
+
 class Prefetch:
-    """The parsing processes of :func:`prefetch_parse`, feeding a ``load.ParseCache``
+    """The parsing processes of :meth:`Parsers.feed`, feeding a ``load.ParseCache``
     batch by batch: the cache calls :meth:`more` when the loader asks for an entry it
     does not hold yet (``ParseCache.more``), so loading runs while the rest is parsed."""
 
     def __init__(self, cache, children: list, processes: int) -> None:
         self.cache, self.processes = cache, processes
         self.active = {recv: p for p, recv in children}
-        self.raw_parsed = getattr(cache.parsed, "raw", None)
-        self.raw_html = getattr(cache.html, "raw", None)
         cache.more = self.more if self.active else None
 
     def more(self) -> bool:
@@ -347,18 +443,26 @@ class Prefetch:
         """Let go of the cache (the build frees it before rendering)."""
         if self.cache is not None:
             self.cache.more = None
-        self.cache = self.raw_parsed = self.raw_html = None
+        self.cache = None
 
     def _merge(self, parsed: dict, html: dict) -> None:
-        cache = self.cache
-        for target, entries, raw in ((cache.parsed, parsed, self.raw_parsed), (cache.html, html, self.raw_html)):
-            put = getattr(target, "put_packed", target.__setitem__)
-            for key, value in entries.items():
-                if key not in target:
-                    put(key, value)
-                    # came from the cache file: keep its JSON form for saving
-                    if raw is not None and (text := repr(key)) in raw:
-                        target.raw_used[text] = raw[text]
+        """Add a batch: parses come packed (``cache.pack_parsed``), as a
+        ``cache.PackedEntries`` keeps them; a cache of objects gets them unpacked."""
+        from .cache import unpack_parsed
+
+        target = self.cache.parsed
+        packed = getattr(target, "packs", False)
+        for key, text in parsed.items():
+            if key not in target:
+                if packed:
+                    target.put_packed(key, text)
+                else:
+                    target[key] = unpack_parsed(text)
+        target = self.cache.html
+        put = getattr(target, "put_packed", target.__setitem__)
+        for key, value in html.items():
+            if key not in target:
+                put(key, value)
 
     def _end(self, conn) -> None:
         p = self.active.pop(conn)
@@ -380,43 +484,10 @@ class Prefetch:
 
 
 def prefetch_parse(sources: list, config, cache, jobs: int) -> Prefetch | None:
-    """Start ``jobs`` processes that parse the front matter and render the Markdown of
-    ``sources`` (``load.parse_ahead``: the parse and render calls ``load`` makes,
-    without the model) into ``cache`` (a ``load.ParseCache``), and return at once.
-    Files go out in batches of BATCH in path order, batch i to process i % jobs, and
-    each batch comes back as soon as it is parsed: the main process, meanwhile, loads
-    the model in the same path order, waiting only for the batch of the file it needs
-    (see :class:`Prefetch`). Entries are pure functions of the bytes, so the result is
-    the same as parsing in one process. Call ``drain()`` on the result when loading is
-    over (the cache then holds every file parsed, whatever the timing) and ``close()``
-    in any case. None (nothing started) for few files, one job, no ``fork``, or when
-    forking fails."""
-    if jobs < 2 or len(sources) < PREFETCH_MIN or "fork" not in multiprocessing.get_all_start_methods():
+    """:func:`start_parsers` and :meth:`Parsers.feed` at once (the build starts the
+    processes before reading the files, see :class:`Parsers`). None for few files, one
+    job, no ``fork``, or when forking fails."""
+    if len(sources) < PREFETCH_MIN:
         return None
-    ctx = multiprocessing.get_context("fork")
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    ordered = sorted(sources, key=lambda f: f.path)  # the loader's order
-    batches = [ordered[i:i + BATCH] for i in range(0, len(ordered), BATCH)]
-    children: list = []
-    try:
-        for k in range(jobs):
-            share = [f for batch in batches[k::jobs] for f in batch]
-            recv, send = ctx.Pipe(duplex=False)
-            try:
-                p = ctx.Process(target=_prefetch_child, daemon=True,
-                                args=(share, config, cache, send, os.getpid(), [r for _, r in children]))
-                p.start()
-            except BaseException:
-                recv.close()
-                raise
-            finally:
-                send.close()
-            children.append((p, recv))
-    except Exception:  # noqa: BLE001 - cannot fork (memory, process limit): the loader parses
-        Prefetch(cache, children, 0).close()
-        return None
-    return Prefetch(cache, children, jobs)
+    parsers = start_parsers(config, jobs)
+    return parsers.feed(sources, config.root, cache) if parsers is not None else None

@@ -350,6 +350,50 @@ def test_a_parsing_process_killed_midway_leaves_its_files_to_the_loader(syntheti
     assert local[0] > 0 and not victim.is_alive()
 
 
+def test_parsing_processes_read_the_files_themselves(synthetic, monkeypatch, tmp_path):
+    """They are forked before the files are read (sharing none of the main process's
+    copies), get paths, skip what the cache holds, and a file changed since the main
+    process read it only costs the loader a parse of its own."""
+    from okrsite import parallel
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.gather import gather
+    from okrsite.load import ParseCache
+
+    org = tmp_path / "org"
+    shutil.copytree(synthetic.parent, org, ignore=shutil.ignore_patterns(".okrsite-cache", "public*"))
+    config, _ = read_config(org / "okrsite.yaml")
+    monkeypatch.setattr(parallel, "BATCH", 9)
+    parsers = parallel.start_parsers(config, 2)  # before reading, as the build does
+    sources = gather(config, Diagnostics())
+    expected = _loaded(sources, config, None)
+    skipped = {f.path for f in sources[::3]}
+    changed = next(f for f in sources if "/checkins/" in f.path and f.path not in skipped)
+    (org / changed.path).write_bytes(changed.data.replace(b"---\n", b"---\n# changed since it was read\n", 1))
+    cache = ParseCache()
+    for f in sources:  # what a cache file would hold
+        if f.path in skipped:
+            cache.parse(f.data, True, config.limits)
+    feed = parsers.feed(sources, config.root, cache, skip=lambda f: f.path in skipped)
+    feed.drain()
+    sent = set(cache.parsed) - {ParseCache.parse_key(f.data, True, config.limits) for f in sources if f.path in skipped}
+    assert len(sent) == len(sources) - len(skipped)  # the changed file's entry is for its new bytes
+    assert ParseCache.parse_key(changed.data, True, config.limits) not in sent
+    local = _count_local_parses(monkeypatch)
+    assert _loaded(sources, config, cache) == expected
+    assert local[0] == 1  # the changed file, as it was read
+
+
+def test_parsing_processes_not_needed_go_at_once(synthetic):
+    from okrsite import parallel
+
+    config, _ = read_config(synthetic)
+    parsers = parallel.start_parsers(config, 2)
+    processes = [p for p, _, _ in parsers.children]
+    parsers.stop()
+    assert not any(p.is_alive() for p in processes) and all(p.exitcode == 0 for p in processes)
+    assert parallel.start_parsers(config, 1) is None
+
+
 def test_the_cache_file_is_the_same_whatever_order_the_batches_came_in(synthetic, tmp_path, monkeypatch):
     from okrsite import parallel
 
