@@ -254,11 +254,10 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     # the cache (decoding cached ones is quicker than sending them), other processes
     # parse them, batch by batch, while this one loads. They are forked before the files
     # are read, so as to share none of them (parallel.Parsers).
-    parsers = None
-    if jobs > 1 and (record is None or record.files_read >= PREFETCH_MIN):
-        parsers = start_parsers(config, jobs)
-    prefetch = None
+    parsers = prefetch = None
     try:
+        if jobs > 1 and (record is None or record.files_read >= PREFETCH_MIN):
+            parsers = start_parsers(config, jobs)
         diags = Diagnostics()
         progress.stage("reading files")
         sources = gather(config, diags)
@@ -272,25 +271,19 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             if parse_cache is None:
                 parse_cache = ParseCache()  # for this build only (--no-cache)
                 parse_cache.parsed = build_cache.PackedEntries()
-            limits = config.limits
-            prefetch = parsers.feed(sources, config.root, parse_cache,
-                                    skip=(lambda f: parse_cache.holds(f.data, limits)) if cached else None)
+            prefetch = parsers.feed(sources, config, parse_cache, cached=cached > 0)
         elif parsers is not None:
             parsers.stop()
         parsers = None
-        try:
-            if prefetch is not None:
-                progress.stage(f"parsing and loading {files_read:,} files ({jobs} parsing processes)",
-                               key="parsing and loading")
-            else:
-                progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
-            site = compute_site(config, sources, as_of, diags, cache=parse_cache)
-            if prefetch is not None:
-                prefetch.drain()  # the few files parsed but not loaded: the same cache whatever the timing
-        finally:
-            if prefetch is not None:
-                prefetch.close()
-                prefetch = None
+        if prefetch is not None:
+            progress.stage(f"parsing and loading {files_read:,} files ({jobs} parsing processes)",
+                           key="parsing and loading")
+        else:
+            progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
+        site = compute_site(config, sources, as_of, diags, cache=parse_cache)
+        if prefetch is not None:
+            prefetch.close()  # its processes and the entries the loader did not ask for
+            prefetch = None
         from .codeowners import check_committed
 
         check_committed(site, diags)
@@ -308,8 +301,10 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             _write_output(site, dirs, diags, result, output, search=search, jobs=jobs, progress=progress,
                           on_wait=on_wait, use_cache=use_cache, record_args=(fingerprint, inputs))
     finally:
-        if parsers is not None:  # reading the files failed
+        if parsers is not None:  # stopped before the files were handed out
             parsers.stop()
+        if prefetch is not None:  # stopped while loading
+            prefetch.close()
         if not keep_frozen:
             gc.unfreeze()
         if gc_was_enabled:

@@ -116,9 +116,10 @@ class ParseCache:
     def __init__(self) -> None:
         self.parsed: dict[tuple, Parsed] = {}
         self.html: dict[tuple[bytes, bool], str] = {}
-        # while other processes parse ahead (``parallel.Prefetch``): waits for their next
-        # batch of entries and adds it; False when no more will come
-        self.more: Callable[[], bool] | None = None
+        # while other processes parse ahead (``parallel.Prefetch``): puts the entry of a
+        # kind ("parsed", "html") and key it misses into the cache, waiting for it if it
+        # is to come; False when it will not
+        self.more: Callable[[str, tuple], bool] | None = None
 
     @staticmethod
     def parse_key(data: bytes, front_matter: bool, limits: LimitsConfig) -> tuple:
@@ -132,23 +133,21 @@ class ParseCache:
         limits = limits or LimitsConfig()
         key = self.parse_key(data, front_matter, limits)
         hit = self.parsed.get(key)
-        while hit is None and self.more is not None and self.more():
+        if hit is None and self.more is not None and self.more("parsed", key):
             hit = self.parsed.get(key)
         if hit is None:
             hit = self.parsed[key] = parse(data, front_matter, limits.max_yaml_depth, limits.max_yaml_nodes)
         return hit
 
-    def holds(self, data: bytes, limits: LimitsConfig) -> bool:
-        """Whether the parse of ``data`` (a file with front matter) is here, without
-        decoding it."""
-        key = self.parse_key(data, True, limits)
+    def holds(self, key: tuple) -> bool:
+        """Whether the parse of ``key`` (:meth:`parse_key`) is here, without decoding it."""
         holds = getattr(self.parsed, "holds", None)
         return holds(key) if holds is not None else key in self.parsed
 
     def render(self, md: Markdown, text: str) -> str:
         key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(), md.allow_html)
         hit = self.html.get(key)
-        while hit is None and self.more is not None and self.more():
+        if hit is None and self.more is not None and self.more("html", key):
             hit = self.html.get(key)
         if hit is None:
             hit = self.html[key] = md.render(text)
@@ -614,10 +613,11 @@ def load(files: list[SourceFile], config: Config, as_of: date, diags: Diagnostic
 
 def parse_ahead(files: list[SourceFile], config: Config, cache: ParseCache) -> None:
     """Fill ``cache`` with what :func:`load` will ask it for (the parse of every file in
-    the layout and the HTML of its body), without building the model: for loading
-    parsed ahead in other processes (``parallel.prefetch_parse``). A file it parses
-    and load does not use (one skipped for a problem found later) costs time, never a
-    different result: entries are pure functions of the bytes."""
+    the layout and the HTML of its body), without building the model: for the
+    processes that parse while the main one loads (``parallel.Parsers``). A file it
+    parses and load does not use (one skipped for a problem found later) costs time,
+    never a different result: entries are pure functions of the bytes, and the loader
+    takes only those it asks for (``parallel.Prefetch``)."""
     prefix = content_prefix(config)
     limits = config.limits
     md = Markdown(config.allow_html)

@@ -22,6 +22,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import signal
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -296,6 +297,8 @@ def _parser_child(config, tasks, conn, parent: int, inherited: list) -> None:
     from .load import ParseCache, parse_ahead
 
     _die_with_parent(parent)
+    # Ctrl-C is for the main process: it stops these (or they see their pipes close)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for other in inherited:  # the main process's ends of the pipes of the processes forked before
         other.close()
     try:
@@ -338,17 +341,27 @@ class Parsers:
     def __init__(self, children: list) -> None:
         self.children = children  # (process, its task pipe, its result pipe)
 
-    def feed(self, sources: list, root: str, cache, skip: Callable[[Any], bool] | None = None) -> Prefetch:
-        """Send each process its share of ``sources`` (batches of BATCH files in path
-        order, batch i to process i mod n; files not read, and those ``skip`` says the
-        cache holds, left out) and return the :class:`Prefetch` that puts their entries
-        into ``cache`` as they come. A file changed since it was read gives an entry the
-        loader does not ask for: it parses that file itself."""
-        ordered = [f for f in sorted(sources, key=lambda f: f.path)  # the loader's order
-                   if not f.problem and not (skip and skip(f))]
+    def feed(self, sources: list, config, cache, cached: bool = True) -> Prefetch:
+        """Send each process the paths of its share of ``sources`` (batches of BATCH
+        files in path order, batch i to process i mod n; files not read left out, and
+        with ``cached``, those whose parse ``cache`` holds) and return the
+        :class:`Prefetch` through which ``cache`` takes their entries as the loader asks
+        for them."""
+        from .load import ParseCache, content_prefix, in_content
+
+        limits = config.limits
+        ordered = [f for f in sorted(sources, key=lambda f: f.path) if not f.problem]  # the loader's order
+        keys = None
+        if cached:
+            keys = [ParseCache.parse_key(f.data, True, limits) for f in ordered]
+            kept = [i for i, key in enumerate(keys) if not cache.holds(key)]
+            ordered, keys = [ordered[i] for i in kept], [keys[i] for i in kept]
+        # the paths gather read: the content folder as configured, and the file below it
+        folder, prefix = os.path.join(config.root, config.content_dir), content_prefix(config)
         shares: list[list] = [[] for _ in self.children]
         for i in range(0, len(ordered), BATCH):
-            shares[(i // BATCH) % len(shares)].extend((os.path.join(root, f.path), f.path) for f in ordered[i:i + BATCH])
+            shares[(i // BATCH) % len(shares)].extend(
+                (os.path.join(folder, in_content(f.path, prefix)), f.path) for f in ordered[i:i + BATCH])
         started = []
         for (p, tasks, results), share in zip(self.children, shares):
             try:
@@ -356,21 +369,27 @@ class Parsers:
                 started.append((p, results))
             except OSError:  # the process is gone: the loader parses its files
                 results.close()
+                p.join()
             finally:
                 tasks.close()
         self.children = []
-        return Prefetch(cache, started, len(started))
+        # made while the processes start on their shares
+        expected = set(keys) if keys is not None else {ParseCache.parse_key(f.data, True, limits) for f in ordered}
+        return Prefetch(cache, started, len(started), expected)
 
     def stop(self) -> None:
-        """Not needed: let the processes go."""
+        """Not needed (or the build stopped): let the processes go."""
         for p, tasks, results in self.children:
             try:
                 tasks.send(None)
-            except OSError:
+            except (OSError, ValueError):  # gone, or already given its share
                 pass
             tasks.close()
             results.close()
-            p.join()
+            p.join(timeout=1)
+            if p.is_alive():  # at work on a share
+                p.terminate()
+                p.join()
         self.children = []
 
 
@@ -403,26 +422,48 @@ def start_parsers(config, jobs: int) -> Parsers | None:
                 task_recv.close()
                 result_send.close()
             children.append((p, task_send, result_recv))
-    except Exception:  # noqa: BLE001 - cannot fork (memory, process limit): the loader parses
+    except BaseException as exc:  # cannot fork (memory, process limit): the loader parses
         Parsers(children).stop()
+        if not isinstance(exc, Exception):
+            raise
         return None
     return Parsers(children)
 
 
 class Prefetch:
-    """The parsing processes of :meth:`Parsers.feed`, feeding a ``load.ParseCache``
-    batch by batch: the cache calls :meth:`more` when the loader asks for an entry it
-    does not hold yet (``ParseCache.more``), so loading runs while the rest is parsed."""
+    """The parsing processes of :meth:`Parsers.feed`, feeding a ``load.ParseCache``:
+    when the loader asks the cache for an entry it does not hold, the cache calls
+    :meth:`more` (``ParseCache.more``), which waits for batches until the one with that
+    entry has come, so loading runs while the rest is parsed. Entries are kept aside
+    until the loader asks for them: the cache ends up with the same entries as when the
+    loader parses everything itself, and so does the ``parsed.json`` it is saved to."""
 
-    def __init__(self, cache, children: list, processes: int) -> None:
+    def __init__(self, cache, children: list, processes: int, expected: set) -> None:
         self.cache, self.processes = cache, processes
         self.active = {recv: p for p, recv in children}
+        self.expected = expected  # the parse keys of the files sent
+        self.pending: dict[str, dict] = {"parsed": {}, "html": {}}
         cache.more = self.more if self.active else None
 
-    def more(self) -> bool:
-        """Wait for the next batch of any parsing process and put it in the cache; False
-        when no more will come (a process that fails or dies leaves its files to the
-        loader, which parses what it does not find)."""
+    def more(self, kind: str, key) -> bool:
+        """Put the entry ``key`` of ``kind`` ("parsed" or "html") into the cache, waiting
+        for it if it is to come; False when it will not (a file sent as other bytes than
+        those the loader has, a process that failed or died: the loader parses what it
+        does not find). A body's HTML comes in the batch of its file's parse, so it is
+        never waited for."""
+        pending = self.pending[kind]
+        if key not in pending:
+            if kind != "parsed" or key not in self.expected:
+                return False
+            while key not in pending:
+                if not self._receive():
+                    return False
+        self._store(kind, key, pending.pop(key))
+        return True
+
+    def _receive(self) -> bool:
+        """Wait for the next batch of any parsing process and keep it aside; False when
+        no more will come."""
         from multiprocessing.connection import wait
 
         while self.active:
@@ -434,35 +475,22 @@ class Prefetch:
                 if got is None or isinstance(got, BaseException):
                     self._end(conn)
                     continue
-                self._merge(*got)
+                parsed, html = got
+                self.pending["parsed"].update(parsed)
+                self.pending["html"].update(html)
                 return True
-        self._release()
         return False
 
-    def _release(self) -> None:
-        """Let go of the cache (the build frees it before rendering)."""
-        if self.cache is not None:
-            self.cache.more = None
-        self.cache = None
-
-    def _merge(self, parsed: dict, html: dict) -> None:
-        """Add a batch: parses come packed (``cache.pack_parsed``), as a
-        ``cache.PackedEntries`` keeps them; a cache of objects gets them unpacked."""
+    def _store(self, kind: str, key, value) -> None:
+        """Parses come packed (``cache.pack_parsed``), as a ``cache.PackedEntries``
+        keeps them; a cache of objects gets them unpacked."""
         from .cache import unpack_parsed
 
-        target = self.cache.parsed
-        packed = getattr(target, "packs", False)
-        for key, text in parsed.items():
-            if key not in target:
-                if packed:
-                    target.put_packed(key, text)
-                else:
-                    target[key] = unpack_parsed(text)
-        target = self.cache.html
-        put = getattr(target, "put_packed", target.__setitem__)
-        for key, value in html.items():
-            if key not in target:
-                put(key, value)
+        target = getattr(self.cache, kind)
+        if kind == "parsed" and not getattr(target, "packs", False):
+            target[key] = unpack_parsed(value)
+        else:
+            getattr(target, "put_packed", target.__setitem__)(key, value)
 
     def _end(self, conn) -> None:
         p = self.active.pop(conn)
@@ -471,16 +499,15 @@ class Prefetch:
             p.terminate()
         p.join()
 
-    def drain(self) -> None:
-        """Take every batch still to come."""
-        while self.more():
-            pass
-
     def close(self) -> None:
-        """Stop the parsing processes, if any are left, and let go of the cache."""
+        """Stop the parsing processes, if any are left, and let go of the cache and of
+        the entries not asked for (files the loader skipped)."""
         for conn in list(self.active):
             self._end(conn)
-        self._release()
+        if self.cache is not None:
+            self.cache.more = None
+        self.cache = None
+        self.pending = {"parsed": {}, "html": {}}
 
 
 def prefetch_parse(sources: list, config, cache, jobs: int) -> Prefetch | None:
@@ -490,4 +517,4 @@ def prefetch_parse(sources: list, config, cache, jobs: int) -> Prefetch | None:
     if len(sources) < PREFETCH_MIN:
         return None
     parsers = start_parsers(config, jobs)
-    return parsers.feed(sources, config.root, cache) if parsers is not None else None
+    return parsers.feed(sources, config, cache) if parsers is not None else None

@@ -171,9 +171,13 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
     monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
     monkeypatch.setattr(parallel, "BATCH", 7)  # many batches from each process
     feed = parallel.prefetch_parse(sources, config, several, 3)
-    assert feed.processes == 3 and several.more is not None
-    feed.drain()
+    try:
+        assert feed.processes == 3 and several.more is not None
+        load(sources, config, config.as_of, Diagnostics(), cache=several)
+    finally:
+        feed.close()
     assert several.more is None and not feed.active
+    # the entries the loader asked for, as when it parses everything itself
     assert set(several.parsed) == set(one.parsed) and several.html == one.html
     assert all(several.parsed[k] == one.parsed[k] for k in one.parsed)
     # the loader gets the parsed files packed, whatever the build cache holds (memory:
@@ -211,7 +215,7 @@ def _loaded(sources, config, cache):
 
 def test_loading_takes_each_batch_as_it_comes(synthetic, monkeypatch):
     """The main process loads while the others parse: it starts on the first batch,
-    waits only for the batch of the file it needs, and parses nothing itself."""
+    waits only while the entry it needs has not come, and parses nothing itself."""
     from okrsite import load as load_mod
     from okrsite import parallel
     from okrsite.diagnostics import Diagnostics
@@ -227,21 +231,21 @@ def test_loading_takes_each_batch_as_it_comes(synthetic, monkeypatch):
     cache = ParseCache()
     feed = parallel.prefetch_parse(sources, config, cache, 2)
     asked = [0]  # files the loader has asked the cache for
-    arrived = [0]  # batches merged
-    waits = []  # (files asked for, batches merged) at each wait
-    real_parse, real_more = cache.parse, feed.more
+    arrived = [0]  # batches received
+    waits = []  # (files asked for, batches received) at each wait
+    real_parse, real_receive = cache.parse, feed._receive
 
     def parse(*args, **kwargs):
         asked[0] += 1
         return real_parse(*args, **kwargs)
 
-    def more():
+    def receive():
         waits.append((asked[0], arrived[0]))
-        got = real_more()
+        got = real_receive()
         arrived[0] += got
         return got
 
-    cache.parse, cache.more = parse, more
+    cache.parse, feed._receive = parse, receive
 
     def no_parsing(*args, **kwargs):  # the children were forked before: they parse as usual
         raise AssertionError("the main process parsed a file")
@@ -250,14 +254,13 @@ def test_loading_takes_each_batch_as_it_comes(synthetic, monkeypatch):
     monkeypatch.setattr(load_mod.Markdown, "render", no_parsing)
     try:
         got = _loaded(sources, config, cache)
-        feed.drain()
     finally:
         feed.close()
     assert got == expected
     assert arrived[0] == batches
     # it had loaded files before it waited for later batches
-    assert any(files > 1 and merged < batches - 1 for files, merged in waits)
-    assert cache.more is None and feed.cache is None
+    assert any(files > 1 and received < batches - 1 for files, received in waits)
+    assert cache.more is None and feed.cache is None and not feed.active
 
 
 def _slow_parse_ahead(monkeypatch):
@@ -352,8 +355,9 @@ def test_a_parsing_process_killed_midway_leaves_its_files_to_the_loader(syntheti
 
 def test_parsing_processes_read_the_files_themselves(synthetic, monkeypatch, tmp_path):
     """They are forked before the files are read (sharing none of the main process's
-    copies), get paths, skip what the cache holds, and a file changed since the main
-    process read it only costs the loader a parse of its own."""
+    copies), get paths, are not sent what the cache holds, and a file changed since the
+    main process read it only costs the loader a parse of its own (the entry of its new
+    bytes is never asked for, so it does not reach the cache)."""
     from okrsite import parallel
     from okrsite.diagnostics import Diagnostics
     from okrsite.gather import gather
@@ -364,23 +368,30 @@ def test_parsing_processes_read_the_files_themselves(synthetic, monkeypatch, tmp
     config, _ = read_config(org / "okrsite.yaml")
     monkeypatch.setattr(parallel, "BATCH", 9)
     parsers = parallel.start_parsers(config, 2)  # before reading, as the build does
-    sources = gather(config, Diagnostics())
-    expected = _loaded(sources, config, None)
-    skipped = {f.path for f in sources[::3]}
-    changed = next(f for f in sources if "/checkins/" in f.path and f.path not in skipped)
-    (org / changed.path).write_bytes(changed.data.replace(b"---\n", b"---\n# changed since it was read\n", 1))
-    cache = ParseCache()
-    for f in sources:  # what a cache file would hold
-        if f.path in skipped:
-            cache.parse(f.data, True, config.limits)
-    feed = parsers.feed(sources, config.root, cache, skip=lambda f: f.path in skipped)
-    feed.drain()
-    sent = set(cache.parsed) - {ParseCache.parse_key(f.data, True, config.limits) for f in sources if f.path in skipped}
-    assert len(sent) == len(sources) - len(skipped)  # the changed file's entry is for its new bytes
-    assert ParseCache.parse_key(changed.data, True, config.limits) not in sent
-    local = _count_local_parses(monkeypatch)
-    assert _loaded(sources, config, cache) == expected
-    assert local[0] == 1  # the changed file, as it was read
+    feed = None
+    try:
+        sources = gather(config, Diagnostics())
+        expected = _loaded(sources, config, None)
+        key = {f.path: ParseCache.parse_key(f.data, True, config.limits) for f in sources}
+        held = {f.path for f in sources[::3]}
+        changed = next(f for f in sources if "/checkins/" in f.path and f.path not in held)
+        new_bytes = changed.data.replace(b"---\n", b"---\n# changed since it was read\n", 1)
+        (org / changed.path).write_bytes(new_bytes)
+        cache = ParseCache()
+        for f in sources:  # what a cache file would hold
+            if f.path in held:
+                cache.parse(f.data, True, config.limits)
+        feed = parsers.feed(sources, config, cache, cached=True)
+        assert feed.expected == {key[f.path] for f in sources if f.path not in held}
+        local = _count_local_parses(monkeypatch)
+        assert _loaded(sources, config, cache) == expected
+        assert local[0] == 1  # the changed file, as it was read
+    finally:
+        parsers.stop()
+        if feed is not None:
+            feed.close()
+    assert set(cache.parsed) == set(key.values())
+    assert ParseCache.parse_key(new_bytes, True, config.limits) not in cache.parsed
 
 
 def test_parsing_processes_not_needed_go_at_once(synthetic):
@@ -394,21 +405,58 @@ def test_parsing_processes_not_needed_go_at_once(synthetic):
     assert parallel.start_parsers(config, 1) is None
 
 
-def test_the_cache_file_is_the_same_whatever_order_the_batches_came_in(synthetic, tmp_path, monkeypatch):
+def test_the_cache_file_is_the_same_whatever_order_its_entries_came_in(synthetic, tmp_path):
+    """Entries reach the cache in the order the loader asks for them, and it is saved in
+    key order anyway."""
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.gather import gather
+    from okrsite.load import ParseCache
+
+    org = tmp_path / "org"
+    shutil.copytree(synthetic.parent, org, ignore=shutil.ignore_patterns(".okrsite-cache", "public*"))
+    config, _ = read_config(org / "okrsite.yaml")
+    sources = gather(config, Diagnostics())
+    saved = []
+    for order in (sources, sources[::-1]):
+        cache = ParseCache()
+        cache.parsed = build_cache.PackedEntries()
+        for f in order:
+            cache.parse(f.data, True, config.limits)
+            cache.html[(f.path.encode(), False)] = f.path
+        build_cache.save_parse_cache(config, cache)
+        saved.append((org / build_cache.CACHE_DIR / build_cache.PARSED_FILE).read_bytes())
+    assert saved[0] == saved[1]
+
+
+def test_a_build_that_stops_leaves_no_parsing_process(synthetic, tmp_path, monkeypatch):
+    import multiprocessing
+
+    from okrsite import build as build_mod
     from okrsite import parallel
 
     config, _ = read_config(synthetic)
     monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
-    monkeypatch.setattr(parallel, "BATCH", 3)
-    saved = []
-    for run in range(2):
-        if run:
-            _slow_parse_ahead(monkeypatch)  # other timings, another order of arrival
-        shutil.rmtree(synthetic.parent / build_cache.CACHE_DIR, ignore_errors=True)
-        result = publish(config, config.as_of, tmp_path / f"public-{run}", search=False, jobs=2)
-        assert result.timings.get("parsing and loading") is not None
-        saved.append((synthetic.parent / build_cache.CACHE_DIR / build_cache.PARSED_FILE).read_bytes())
-    assert saved[0] == saved[1]
+    real_gather, real_compute = build_mod.gather, build_mod.compute_site
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("stopped")
+
+    started = []
+
+    def counting_start(config, jobs):
+        parsers = real_start(config, jobs)
+        started.append(parsers)
+        return parsers
+
+    real_start = parallel.start_parsers
+    monkeypatch.setattr(parallel, "start_parsers", counting_start)  # (publish imports it when called)
+    for name in ("gather", "compute_site"):  # before the files are handed out, and while loading
+        monkeypatch.setattr(build_mod, "gather", fails if name == "gather" else real_gather)
+        monkeypatch.setattr(build_mod, "compute_site", fails if name == "compute_site" else real_compute)
+        with pytest.raises(RuntimeError, match="stopped"):
+            publish(config, config.as_of, tmp_path / name, search=False, jobs=2, use_cache=False)
+        assert started[-1] is not None
+        assert multiprocessing.active_children() == []
 
 
 def test_indexing_leaves_no_garbage_for_the_renderers(tmp_path):
