@@ -636,7 +636,7 @@ def save_parse_cache(config: Config, cache: ParseCache) -> bool:
                     continue
         out_parsed[text] = raw
     out_html = {repr(key): value for key, value in html.items()}
-    # in key order: the entries arrive from the parsing processes in no fixed order
+    # in key order: the file does not depend on the order the entries were asked for
     _write_json(cache_dir(config) / PARSED_FILE,
                 {"format": FORMAT, "parsed code": part_digest("parsed"), "html code": part_digest("html"),
                  "parsed": dict(sorted(out_parsed.items())), "html": dict(sorted(out_html.items()))})

@@ -320,11 +320,10 @@ def _parser_child(config, tasks, conn, parent: int, inherited: list) -> None:
             conn.send((dict(cache.parsed), dict(cache.html)))
             cache.parsed.clear()
             cache.html.clear()
-        result: Any = None  # done
-    except BaseException as exc:  # noqa: BLE001 - the main process parses these itself
-        result = RuntimeError("".join(traceback.format_exception(exc)))
+    except BaseException:  # noqa: BLE001 - the loader parses what this process did not send
+        pass
     try:
-        conn.send(result)
+        conn.send(None)  # the end: done, or failed
     except OSError:
         pass  # the main process stopped listening: loading is over
     finally:
@@ -375,7 +374,7 @@ class Parsers:
         self.children = []
         # made while the processes start on their shares
         expected = set(keys) if keys is not None else {ParseCache.parse_key(f.data, True, limits) for f in ordered}
-        return Prefetch(cache, started, len(started), expected)
+        return Prefetch(cache, started, expected)
 
     def stop(self) -> None:
         """Not needed (or the build stopped): let the processes go."""
@@ -438,8 +437,8 @@ class Prefetch:
     until the loader asks for them: the cache ends up with the same entries as when the
     loader parses everything itself, and so does the ``parsed.json`` it is saved to."""
 
-    def __init__(self, cache, children: list, processes: int, expected: set) -> None:
-        self.cache, self.processes = cache, processes
+    def __init__(self, cache, children: list, expected: set) -> None:
+        self.cache, self.processes = cache, len(children)
         self.active = {recv: p for p, recv in children}
         self.expected = expected  # the parse keys of the files sent
         self.pending: dict[str, dict] = {"parsed": {}, "html": {}}
@@ -472,7 +471,7 @@ class Prefetch:
                     got = conn.recv()
                 except Exception:  # noqa: BLE001 - ended, or killed in the middle of a message
                     got = None
-                if got is None or isinstance(got, BaseException):
+                if got is None:
                     self._end(conn)
                     continue
                 parsed, html = got
@@ -508,13 +507,3 @@ class Prefetch:
             self.cache.more = None
         self.cache = None
         self.pending = {"parsed": {}, "html": {}}
-
-
-def prefetch_parse(sources: list, config, cache, jobs: int) -> Prefetch | None:
-    """:func:`start_parsers` and :meth:`Parsers.feed` at once (the build starts the
-    processes before reading the files, see :class:`Parsers`). None for few files, one
-    job, no ``fork``, or when forking fails."""
-    if len(sources) < PREFETCH_MIN:
-        return None
-    parsers = start_parsers(config, jobs)
-    return parsers.feed(sources, config, cache) if parsers is not None else None

@@ -168,9 +168,8 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
     one = ParseCache()
     load(sources, config, config.as_of, Diagnostics(), cache=one)
     several = ParseCache()
-    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
     monkeypatch.setattr(parallel, "BATCH", 7)  # many batches from each process
-    feed = parallel.prefetch_parse(sources, config, several, 3)
+    feed = _prefetch(sources, config, several, 3)
     try:
         assert feed.processes == 3 and several.more is not None
         load(sources, config, config.as_of, Diagnostics(), cache=several)
@@ -194,6 +193,7 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
     expected = build(config, config.as_of, search=False).files
     real = build_mod.compute_site
     monkeypatch.setattr(build_mod, "compute_site", compute)
+    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
     for use_cache in (False, True):
         shutil.rmtree(synthetic.parent / build_cache.CACHE_DIR, ignore_errors=True)  # cold: parsed in processes
         out = tmp_path / f"public-{use_cache}"
@@ -202,6 +202,24 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
         assert_same_files(expected, read_tree(out))
     assert len(seen) == 2 and all(len(s) == len(one.parsed) for s in seen)
     assert all(isinstance(text, str) for s in seen for text in s.values())
+
+
+def _prefetch(sources, config, cache, jobs=2):
+    """The build's parsing processes for ``sources`` (forked after they were read)."""
+    from okrsite import parallel
+
+    return parallel.start_parsers(config, jobs).feed(sources, config, cache, cached=False)
+
+
+@pytest.fixture()
+def loading(synthetic):
+    """The synthetic organisation's config, files and one-process load (site, diagnostics)."""
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.gather import gather
+
+    config, _ = read_config(synthetic)
+    sources = gather(config, Diagnostics())
+    return config, sources, _loaded(sources, config, None)
 
 
 def _loaded(sources, config, cache):
@@ -213,23 +231,18 @@ def _loaded(sources, config, cache):
     return site, diags.sorted()
 
 
-def test_loading_takes_each_batch_as_it_comes(synthetic, monkeypatch):
+def test_loading_takes_each_batch_as_it_comes(loading, monkeypatch):
     """The main process loads while the others parse: it starts on the first batch,
     waits only while the entry it needs has not come, and parses nothing itself."""
     from okrsite import load as load_mod
     from okrsite import parallel
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
     from okrsite.load import ParseCache
 
-    config, _ = read_config(synthetic)
-    sources = gather(config, Diagnostics())
-    expected = _loaded(sources, config, None)
-    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
+    config, sources, expected = loading
     monkeypatch.setattr(parallel, "BATCH", 5)
     batches = -(-len(sources) // 5)
     cache = ParseCache()
-    feed = parallel.prefetch_parse(sources, config, cache, 2)
+    feed = _prefetch(sources, config, cache)
     asked = [0]  # files the loader has asked the cache for
     arrived = [0]  # batches received
     waits = []  # (files asked for, batches received) at each wait
@@ -291,17 +304,12 @@ def _count_local_parses(monkeypatch) -> list:
     return count
 
 
-def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(synthetic, monkeypatch):
+def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(loading, monkeypatch):
     from okrsite import load as load_mod
     from okrsite import parallel
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
     from okrsite.load import ParseCache
 
-    config, _ = read_config(synthetic)
-    sources = gather(config, Diagnostics())
-    expected = _loaded(sources, config, None)
-    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
+    config, sources, expected = loading
     real = load_mod.parse_ahead
     calls = []
 
@@ -314,7 +322,7 @@ def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(synthetic, 
     monkeypatch.setattr(load_mod, "parse_ahead", fails_later)
     monkeypatch.setattr(parallel, "BATCH", 11)
     cache = ParseCache()
-    feed = parallel.prefetch_parse(sources, config, cache, 2)
+    feed = _prefetch(sources, config, cache)
     local = _count_local_parses(monkeypatch)
     try:
         got = _loaded(sources, config, cache)
@@ -325,23 +333,18 @@ def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(synthetic, 
     assert 2 * 11 <= len(sources) - local[0] < len(sources)
 
 
-def test_a_parsing_process_killed_midway_leaves_its_files_to_the_loader(synthetic, monkeypatch):
+def test_a_parsing_process_killed_midway_leaves_its_files_to_the_loader(loading, monkeypatch):
     import os
     import signal
 
     from okrsite import parallel
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
     from okrsite.load import ParseCache
 
-    config, _ = read_config(synthetic)
-    sources = gather(config, Diagnostics())
-    expected = _loaded(sources, config, None)
-    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
+    config, sources, expected = loading
     monkeypatch.setattr(parallel, "BATCH", 5)
     _slow_parse_ahead(monkeypatch)
     cache = ParseCache()
-    feed = parallel.prefetch_parse(sources, config, cache, 2)
+    feed = _prefetch(sources, config, cache)
     local = _count_local_parses(monkeypatch)
     victim = next(iter(feed.active.values()))
     os.kill(victim.pid, signal.SIGKILL)
