@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from . import export, lint, resolve, status
 from .diagnostics import Diagnostics
@@ -30,6 +31,7 @@ class BuildResult:
     pages: int = field(default=0)
     unchanged: bool = False  # ``publish``: nothing changed since the last build, nothing written
     processes: int = 1  # ``publish``: processes that rendered the pages
+    reused: int = 0  # ``publish``: unchanged pages taken from the last build, not rendered (dependencies.py)
     timings: dict[str, float] = field(default_factory=dict)  # ``publish``: seconds per step
 
     @property
@@ -298,8 +300,13 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
         release_free_memory()
         result = BuildResult(site, {}, [], files_read=files_read)
         if write and not diags.errors and not (strict and diags.warnings):
+            last = None
+            if use_cache:
+                label = input_roots(config, dirs)[0][0]
+                base = build_cache.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
+                last = _LastBuild(record, inputs, label, base, own_templates(dirs))
             _write_output(site, dirs, diags, result, output, search=search, jobs=jobs, progress=progress,
-                          on_wait=on_wait, use_cache=use_cache, record_args=(fingerprint, inputs))
+                          on_wait=on_wait, use_cache=use_cache, record_args=(fingerprint, inputs), last=last)
     finally:
         if parsers is not None:  # stopped before the files were handed out
             parsers.stop()
@@ -316,13 +323,40 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     return result
 
 
+def _team_content(content_label: str):
+    """The build-cache inputs that are files of a team's period folders."""
+    from .dependencies import team_of_input
+
+    return lambda key: team_of_input(key, content_label) is not None
+
+
+def own_templates(dirs: list[Path]) -> bool:
+    """Whether a theme brings templates of its own (over the built-in ones)."""
+    from .themes import template_files
+
+    return bool(template_files(dirs[:-1]))
+
+
+@dataclass
+class _LastBuild:
+    """What a build needs to take unchanged pages from the last one (dependencies.py)."""
+
+    record: Any  # cache.BuildRecord of the last build, or None
+    inputs: Any  # cache.Inputs of this build
+    content_label: str  # the content folder's label among the inputs (input_roots)
+    base: str  # this build's fingerprint without the teams' period folders
+    own_templates: bool  # a theme's own templates: the pages' dependencies are unknown
+
+
 def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: BuildResult, output: Path, *,
-                  search: bool, jobs: int, progress, on_wait, use_cache: bool, record_args) -> None:
+                  search: bool, jobs: int, progress, on_wait, use_cache: bool, record_args,
+                  last: _LastBuild | None = None) -> None:
     """Plan every output file, check that no two share a path, then fill a fresh folder
-    (pages rendered in ``jobs`` processes) and swap it in."""
+    (pages rendered in ``jobs`` processes; with ``last``, only those a change can have
+    altered, the others linked from the last build's output) and swap it in."""
     from . import cache as build_cache
-    from . import feeds, render
-    from .parallel import render_to_folder, write_file
+    from . import dependencies, feeds, render
+    from .parallel import link_file, render_to_folder, write_file
     from .write import write_site_with
 
     config = site.config
@@ -370,6 +404,18 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     del exported  # before the rendering processes fork
     if diags.errors:
         return
+    teams = view = people = None
+    reuse = None  # per page: render it (True) or take it from the last build's output
+    if last is not None and plan is not None:
+        teams = dependencies.page_teams(plan)
+        view, people = dependencies.view_digest(plan), dependencies.people_slugs(plan)
+        old = last.record
+        if (old is not None and old.base == last.base and old.view == view and old.output == str(output)
+                and not last.own_templates and not dependencies.people_changed(old.people, people)):
+            changed = dependencies.changed_teams(old.inputs, last.inputs.files, last.content_label)
+            if changed is not None:
+                reuse = dependencies.pages_to_render([p.path for p in plan.pages], teams,
+                                                     dependencies.decode_teams(old.teams), changed, old.manifest)
     # the build no longer needs anything that is not shared with the rendering processes
     gc.freeze()
     manifest: dict[str, list] = {}
@@ -381,11 +427,23 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
             manifest[path] = write_file(str(folder), path, data, made)
         files.clear()
         release_free_memory()  # the search bundle's bytes, before the renderers fork
-        rendered = render_to_folder(plan, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
+        todo = plan
+        if reuse is not None and last.record.output_id == build_cache.output_identity(output) \
+                and build_cache.output_matches(output, last.record.manifest):
+            progress.stage("taking unchanged pages")
+            pages = []
+            for page, render_it in zip(plan.pages, reuse):
+                if render_it or not link_file(str(output), str(folder), page.path, made):
+                    pages.append(page)
+                else:
+                    manifest[page.path] = last.record.manifest[page.path]
+            todo = render.SitePlan(plan.view, plan.common, pages)
+        rendered = render_to_folder(todo, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
         if rendered.failure is not None:
             raise _RenderFailed(rendered.failure)
         manifest.update(rendered.entries)
         result.processes = rendered.processes
+        result.reused = len(plan.pages) - len(todo.pages)
         progress.stage("replacing the site")
 
     def record() -> None:
@@ -397,7 +455,9 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
                 fingerprint=fingerprint, output=str(output), output_id=build_cache.output_identity(output),
                 inputs=inputs.files, inputs_ns=inputs.started_ns,
                 manifest=manifest, diagnostics=diags.sorted(), files_read=result.files_read,
-                pages=sum(1 for p in manifest if p.endswith(".html"))))
+                pages=sum(1 for p in manifest if p.endswith(".html")),
+                base=last.base if last is not None else "", view=view or "", people=people or {},
+                teams=dependencies.encode_teams(zip((p.path for p in plan.pages), teams)) if teams else {}))
         except OSError:
             pass
 

@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .load import ParseCache
 from .markdown import sanitise
@@ -56,7 +56,7 @@ from .parse import LineDict, LineList, Parsed
 CACHE_DIR = ".okrsite-cache"
 BUILD_FILE = "build.json"
 PARSED_FILE = "parsed.json"
-FORMAT = 2  # 2: parsed files stored as JSON text (PackedEntries)
+FORMAT = 3  # 2: parsed files stored as JSON text (PackedEntries); 3: pages' dependencies
 RACY_NS = 3_000_000_000  # files changed this close to their recording are always re-read
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "nh3", "pyyaml", "pagefind", "pagefind_bin")
 
@@ -274,14 +274,17 @@ def _open_nonblocking(path, flags):
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
-def fingerprint(inputs: Inputs, config: Config, as_of: date, options: dict[str, Any]) -> str:
-    """Everything the output depends on, in one digest."""
+def fingerprint(inputs: Inputs, config: Config, as_of: date, options: dict[str, Any],
+                leave_out: Callable[[str], bool] | None = None) -> str:
+    """Everything the output depends on, in one digest; without the input files for
+    which ``leave_out(path)`` is true, if given."""
     h = hashlib.blake2b(digest_size=20)
     h.update(f"code {code_digest()}\nas_of {as_of.isoformat()}\n".encode())
     h.update(f"config {config!r}\n".encode())
     h.update(("options " + json.dumps(options, sort_keys=True, default=str) + "\n").encode())
     for path, d in inputs.digests():
-        h.update(f"{path}\0{d}\n".encode("utf-8", "surrogateescape"))
+        if leave_out is None or not leave_out(path):
+            h.update(f"{path}\0{d}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
@@ -304,6 +307,13 @@ class BuildRecord:
     # a folder that came from anywhere else (a checkout with a committed build.json and
     # output) is never taken for this build's, whatever its files hold
     output_id: list = field(default_factory=list)
+    # for rendering only the pages a change can alter (okrsite.dependencies): the
+    # fingerprint without the files of the teams' period folders, the view's digest,
+    # people's page slugs, and the teams each page shows (dependencies.encode_teams)
+    base: str = ""
+    view: str = ""
+    people: dict[str, str] = field(default_factory=dict)
+    teams: dict[str, Any] = field(default_factory=dict)
 
 
 def output_identity(output: Path) -> list:
@@ -332,6 +342,8 @@ def read_build(config: Config) -> BuildRecord | None:
             diagnostics=[Diagnostic(p, int(n), s, m) for p, n, s, m in data["diagnostics"]],
             files_read=int(data["files_read"]), pages=int(data["pages"]),
             output_id=list(data.get("output_id") or []),
+            base=str(data.get("base") or ""), view=str(data.get("view") or ""),
+            people=dict(data.get("people") or {}), teams=dict(data.get("teams") or {}),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -350,6 +362,10 @@ def write_build(config: Config, record: BuildRecord) -> None:
         "inputs": record.inputs,
         "manifest": record.manifest,
         "output_id": record.output_id,
+        "base": record.base,
+        "view": record.view,
+        "people": record.people,
+        "teams": record.teams,
     }
     _write_json(cache_dir(config) / BUILD_FILE, data)
 

@@ -207,7 +207,10 @@ def cmd_build(args) -> int:
     if args.timings:
         steps = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
         if result.written:
-            steps += f" ({result.processes} rendering process{'es' if result.processes != 1 else ''})"
+            steps += f" ({result.processes} rendering process{'es' if result.processes != 1 else ''}"
+            if result.reused:
+                steps += f"; {result.reused:,} unchanged pages taken from the last build"
+            steps += ")"
         print(f"okrsite: steps: {steps}", file=sys.stderr)
     print(summary(result, config_warnings, result.pages if result.written else 0), file=sys.stderr)
     return EXIT_CONTENT if failed else EXIT_OK

@@ -79,13 +79,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def write_file(folder: str, rel: str, data: bytes, made: set[str]) -> list:
-    """Write one output file below ``folder``; returns its manifest entry."""
-    target = os.path.join(folder, rel)
+def _make_parent(target: str, made: set[str]) -> None:
     parent = os.path.dirname(target)
     if parent not in made:
         os.makedirs(parent, exist_ok=True)
         made.add(parent)
+
+
+def write_file(folder: str, rel: str, data: bytes, made: set[str]) -> list:
+    """Write one output file below ``folder``; returns its manifest entry."""
+    target = os.path.join(folder, rel)
+    _make_parent(target, made)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         view = memoryview(data)
@@ -96,6 +100,20 @@ def write_file(folder: str, rel: str, data: bytes, made: set[str]) -> list:
     finally:
         os.close(fd)
     return [st.st_size, st.st_mtime_ns, hashlib.blake2b(data, digest_size=20).hexdigest()]
+
+
+def link_file(source: str, folder: str, rel: str, made: set[str]) -> bool:
+    """Put the file ``rel`` of the folder ``source`` (the last build's output) below
+    ``folder`` as a hard link: the same bytes, size and mtime, so its manifest entry is
+    the last build's. False when it cannot be linked (the caller writes it instead).
+    Output files are only ever created, never written into, so sharing them is safe."""
+    target = os.path.join(folder, rel)
+    _make_parent(target, made)
+    try:
+        os.link(os.path.join(source, rel), target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
 
 
 class _Job:

@@ -1207,6 +1207,7 @@ class _Page:
     title: str
     context: dict[str, Any] | Callable[[SiteView], dict[str, Any]]
     wide: bool = False  # shows the whole organisation or a whole period (see PagePlan.wide)
+    subject: tuple = ()  # what the page is about (see PagePlan.subject)
 
 
 def _alignment_context(period_id: str, team_id: str | None, v: SiteView) -> dict[str, Any]:
@@ -1276,27 +1277,29 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
                   partial(_alignment_context, p.id, None), wide=True))
         for tid in focus:
             add(_Page(urls.alignment_team(p.id, tid), "alignment.html", "periods",
-                      f"Alignment, {p.label or p.id}: {v.team_name(tid)}", partial(_alignment_context, p.id, tid)))
+                      f"Alignment, {p.label or p.id}: {v.team_name(tid)}", partial(_alignment_context, p.id, tid),
+                      subject=("alignment", p.id, tid)))
     add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}, wide=True))
     for tid in v.team_order:
         team = site.teams[tid]
-        add(_Page(urls.team(tid), "team.html", "teams", team.name, partial(_team_context, tid)))
+        add(_Page(urls.team(tid), "team.html", "teams", team.name, partial(_team_context, tid),
+                  subject=("team", tid)))
         for pid in v.team_periods(tid):
             add(_Page(urls.team_period(tid, pid), "team_period.html", "teams", f"{team.name}, {v.period_label(pid)}",
-                      partial(_team_period_context, tid, pid)))
+                      partial(_team_period_context, tid, pid), subject=("own", tid)))
     for ref in sorted(site.objectives):
         o = site.objectives[ref]
         add(_Page(urls.objective(o.team, o.period, o.id), "objective.html", "teams", o.title,
-                  partial(_objective_context, ref)))
+                  partial(_objective_context, ref), subject=("objective", ref)))
     for (tid, pid), cis in sorted(v.checkins_by_tp.items()):
         for i, ci in enumerate(cis):
             add(_Page(urls.checkin(ci.team, ci.period, ci.name), "checkin.html", "teams",
                       f"Check-in {ci.date.isoformat()}, {v.team_name(ci.team)}",
-                      partial(_checkin_context, tid, pid, i)))
+                      partial(_checkin_context, tid, pid, i), subject=("own", tid)))
     add(_Page(urls.THIS_WEEK, "this_week.html", "this-week", "This week", {}, wide=True))
     add(_Page(urls.PEOPLE, "people.html", "people", "People", {}, wide=True))
     for person in v.people:
-        add(_Page(person.url, "person.html", "people", person.name, {"person": person}))
+        add(_Page(person.url, "person.html", "people", person.name, {"person": person}, subject=("person", person)))
     if site.config.search:
         add(_Page(urls.SEARCH, "search.html", "search", "Search", {"filters": search_filters(v)}))
     return pages
@@ -1358,6 +1361,11 @@ class PagePlan:
     # reads the whole organisation or a whole period: rendering it touches most of the
     # model, which a forked rendering process then copies (parallel.render_to_folder)
     wide: bool = False
+    # what the page is about, for okrsite.dependencies (which teams' content it shows):
+    # ("own", team) a team-period or check-in page, ("team", team), ("objective", ref),
+    # ("alignment", period, team), ("person", Person); () for a page that shows the
+    # whole organisation or a whole period
+    subject: tuple = ()
 
 
 @dataclass
@@ -1394,7 +1402,8 @@ def plan_pages(site: Site) -> SitePlan:
         "current_period": v.current,
         "periods_url": PERIODS_URL,
     }
-    pages = [PagePlan(urls.output_file(p.url), p.url, p.template, p.section, p.title, p.context, wide=p.wide)
+    pages = [PagePlan(urls.output_file(p.url), p.url, p.template, p.section, p.title, p.context, wide=p.wide,
+                      subject=p.subject)
              for p in _pages(site, v)]
     pages.append(PagePlan(urls.output_file(urls.NOT_FOUND_FILE), urls.NOT_FOUND_FILE, "404.html", "",
                           "Page not found", {}, absolute=True))

@@ -1,0 +1,182 @@
+"""Rendering only the pages a change can alter (okrsite/dependencies.py, issue 7): after
+every kind of edit, a build that takes unchanged pages from the last one writes exactly
+the bytes of a build from nothing, and it does take pages when only teams' period
+folders changed."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from okrsite import dependencies
+from okrsite.build import build, publish
+from okrsite.config import read_config
+
+from conftest import REAL_OKRS
+from test_speed import copy_sample, generate, read_tree
+
+PAYMENTS_Q4 = Path("content/teams/payments/2026-Q4")
+
+
+def _check(config_path: Path, tmp: Path) -> int:
+    """Build over the last output, with the cache, and compare with the files of a build
+    from nothing. Returns how many pages the build took from the last one."""
+    config, _ = read_config(config_path)
+    config.search = False
+    incremental = publish(config, config.as_of, tmp / "public", jobs=1)
+    assert incremental.errors == [] and incremental.written, incremental.errors
+    fresh = build(config, config.as_of)
+    assert fresh.errors == []
+    got = read_tree(tmp / "public")
+    assert sorted(got) == sorted(fresh.files)
+    assert [p for p in fresh.files if got[p] != fresh.files[p]] == []
+    return incremental.reused
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_every_kind_of_edit_gives_the_bytes_of_a_build_from_nothing(tmp_path):
+    config_path = copy_sample(tmp_path)
+    root = tmp_path
+    assert _check(config_path, tmp_path) == 0  # the first build renders everything
+    q4 = root / PAYMENTS_Q4
+    last_checkin = sorted((q4 / "checkins").glob("*.md"))[-1]
+    billing, reliability = q4 / "usage-billing.md", q4 / "payment-reliability.md"
+    company = root / "content/teams/company/2026/trusted-numbers.md"
+
+    steps = [
+        ("a check-in's value", lambda: _edit(last_checkin, "usage-billing/billing-accuracy: 1.7",
+                                             "usage-billing/billing-accuracy: 2.9")),
+        ("a check-in's body", lambda: _edit(last_checkin, "## What changed", "## What changed this week")),
+        ("a new check-in", lambda: (q4 / "checkins" / "2026-11-19.md").write_text(
+            "---\ndate: 2026-11-19\nauthor: \"Sofie Janssen\"\nkey_results:\n"
+            "  usage-billing/billing-accuracy: 2.2\nhelp: \"A second pair of eyes on the tax engine\"\n---\n"
+            "A short one.\n", encoding="utf-8")),
+        ("a check-in removed", lambda: (q4 / "checkins" / "2026-11-19.md").unlink()),
+        ("a title other teams show", lambda: _edit(company, "title: \"", "title: \"Renamed: ")),
+        ("a link removed", lambda: _edit(billing, "aligns_to: company/win-mid-market\n", "")),
+        ("a link added", lambda: _edit(billing, "depends_on:", "aligns_to: company/trusted-numbers\ndepends_on:")),
+        ("a dependency removed", lambda: _edit(billing, "depends_on: data/fresh-data\n", "")),
+        ("a contributor changed", lambda: _edit(billing, "contributors: [support]", "contributors: [sales]")),
+        ("an owner who is new", lambda: _edit(reliability, 'owner: "Yuki Sato"', 'owner: "Ada Newperson"')),
+        ("an owner who was named", lambda: _edit(reliability, 'owner: "Ada Newperson"', 'owner: "Sofie Janssen"')),
+        ("a retro", lambda: _edit(root / "content/teams/payments/2026-Q3/retro.md", "## Q3", "## The third quarter")),
+        ("a new objective", lambda: (q4 / "new-objective.md").write_text(
+            "---\ntitle: \"Customers trust every invoice\"\nowner: \"Sofie Janssen\"\n"
+            "aligns_to: company/trusted-numbers\nkey_results:\n"
+            "  - id: disputes\n    title: \"Disputed invoices fall from 40 to 10 a month\"\n"
+            "    start: 40\n    target: 10\n  - id: audit\n    title: \"Billing audit passed with no findings\"\n"
+            "    type: milestone\n---\n", encoding="utf-8")),
+        ("an objective removed", lambda: (q4 / "new-objective.md").unlink()),
+    ]
+    for what, step in steps:
+        step()
+        assert _check(config_path, tmp_path) > 0, what
+    # outside the teams' period folders: every page is rendered again
+    _edit(root / "content/teams/payments/_index.md", 'name: "Payments"', 'name: "Payments and billing"')
+    assert _check(config_path, tmp_path) == 0
+
+
+def test_random_edits_of_a_synthetic_organisation(tmp_path):
+    """Check-in values, statuses and notes, objective titles and links changed in
+    random teams, a few at a time, of a 10-team organisation (bench/generate.py)."""
+    generate.generate(10, str(tmp_path / "org"))
+    config_path = tmp_path / "org" / "okrsite.yaml"
+    _check(config_path, tmp_path)
+    rng = random.Random(7)
+    files = sorted((tmp_path / "org" / "content" / "teams").rglob("*.md"))
+    checkins = [f for f in files if f.parent.name == "checkins"]
+    objectives = [f for f in files if f.parent.name != "checkins" and f.name not in ("_index.md", "retro.md")]
+    reused = []
+    for _ in range(4):
+        for _ in range(rng.randint(1, 3)):
+            if rng.random() < 0.6:
+                f = rng.choice(checkins)
+                text = f.read_text(encoding="utf-8")
+                text = re.sub(r"(value: |: )(\d+(\.\d+)?)\n", lambda m: f"{m.group(1)}{float(m.group(2)) + 1}\n", text,
+                              count=1)
+                f.write_text(text.replace("---\n\n", "---\n\nEdited.\n", 1), encoding="utf-8")
+            else:
+                f = rng.choice(objectives)
+                text = f.read_text(encoding="utf-8")
+                if "aligns_to:" in text and rng.random() < 0.5:
+                    text = re.sub(r"\naligns_to: .*\n", "\n", text, count=1)
+                else:
+                    text = text.replace("title: ", "title: Edited ", 1)
+                f.write_text(text, encoding="utf-8")
+        reused.append(_check(config_path, tmp_path))
+    assert all(n > 0 for n in reused)
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def test_only_files_of_period_folders_name_a_team():
+    assert dependencies.team_of_input("content/teams/ops/2026-Q4/ship.md", "content") == "ops"
+    assert dependencies.team_of_input("content/teams/ops/2026-Q4/checkins/2026-11-20.md", "content") == "ops"
+    assert dependencies.team_of_input("content/teams/ops/2026-Q4/retro.md", "content") == "ops"
+    for other in ("content/teams/ops/_index.md", "content/teams/ops/backlog.md", "content/_index.md",
+                  "okrsite.yaml", "<theme /x>/templates/base.html", "content/teams/ops/2026-Q4/a/b/c.md",
+                  "other/teams/ops/2026-Q4/ship.md"):
+        assert dependencies.team_of_input(other, "content") is None, other
+
+
+def test_changed_teams():
+    old = {"content/teams/a/2026-Q4/x.md": [1, 0, 0, 0, "d1"], "content/teams/b/2026-Q4/y.md": [1, 0, 0, 0, "d2"],
+           "okrsite.yaml": [1, 0, 0, 0, "c"]}
+    assert dependencies.changed_teams(old, dict(old), "content") == set()
+    new = dict(old, **{"content/teams/a/2026-Q4/x.md": [2, 5, 5, 9, "d9"]})
+    assert dependencies.changed_teams(old, new, "content") == {"a"}
+    new = dict(old, **{"content/teams/c/2026-Q4/checkins/2026-11-20.md": [1, 0, 0, 0, "d3"]})
+    assert dependencies.changed_teams(old, new, "content") == {"c"}  # added
+    new = {k: v for k, v in old.items() if "/b/" not in k}
+    assert dependencies.changed_teams(old, new, "content") == {"b"}  # removed
+    # a touched file with the same bytes is no change
+    new = dict(old, **{"content/teams/a/2026-Q4/x.md": [1, 7, 7, 0, "d1"]})
+    assert dependencies.changed_teams(old, new, "content") == set()
+    for key in ("okrsite.yaml", "content/teams/a/_index.md"):
+        assert dependencies.changed_teams(old, dict(old, **{key: [1, 0, 0, 0, "other"]}), "content") is None
+
+
+def test_which_pages_are_rendered():
+    paths = ["home", "a", "b", "new", "gone-from-manifest", "was-b"]
+    teams = [None, frozenset({"a"}), frozenset({"b"}), frozenset({"b"}), frozenset({"b"}), frozenset({"a"})]
+    old = {"a": frozenset({"a"}), "b": frozenset({"b"}), "gone-from-manifest": frozenset({"b"}),
+           "was-b": frozenset({"b"})}
+    manifest = {p: [0, 0, ""] for p in ("home", "a", "b", "new", "was-b")}
+    assert dependencies.pages_to_render(paths, teams, old, {"a"}, manifest) == [True, True, False, True, True, True]
+    assert dependencies.pages_to_render(paths, teams, old, set(), manifest) == [True, False, False, True, True, False]
+
+
+def test_teams_of_pages_survive_the_record():
+    deps = [("p1", frozenset({"a", "b"})), ("p2", None), ("p3", frozenset({"b"}))]
+    encoded = dependencies.encode_teams(deps)
+    assert encoded == {"teams": ["a", "b"], "pages": {"p1": [0, 1], "p3": [1]}}
+    assert dependencies.decode_teams(encoded) == {"p1": frozenset({"a", "b"}), "p3": frozenset({"b"})}
+    for bad in (None, {}, {"teams": ["a"], "pages": {"p": [3]}}, {"teams": 1, "pages": []}):
+        assert dependencies.decode_teams(bad) == {}
+
+
+def test_people_whose_page_moves_are_a_change():
+    assert not dependencies.people_changed({"Ann": "ann"}, {"Ann": "ann", "Bo": "bo"})
+    assert not dependencies.people_changed({"Ann": "ann", "Bo": "bo"}, {"Ann": "ann"})
+    assert dependencies.people_changed({"Ann": "ann"}, {"Ann": "ann-2"})
+
+
+@pytest.mark.parametrize("which", ["gitlab-fy20-q2", "sourcegraph"])
+def test_real_okr_sets_edited_give_the_same_bytes(which, tmp_path):
+    src = REAL_OKRS / which
+    shutil.copytree(src, tmp_path / "site")
+    config_path = tmp_path / "site" / "okrsite.yaml"
+    _check(config_path, tmp_path)
+    checkin = sorted((tmp_path / "site").rglob("checkins/*.md"))[-1]
+    checkin.write_text(checkin.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    assert _check(config_path, tmp_path) > 0
