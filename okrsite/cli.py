@@ -62,8 +62,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="render pages in N processes (default: one per CPU); the output is the same for any N")
     b.add_argument("--no-cache", action="store_true",
                    help="ignore and do not update the build cache (.okrsite-cache/ next to okrsite.yaml), "
-                        "which lets a build with nothing changed return at once and a build after a change "
-                        "reuse the parsed files that did not change")
+                        "which lets a build with nothing changed return at once, and a build after a change "
+                        "reuse the parsed files that did not change and render only the pages the change "
+                        "can alter")
     b.add_argument("--quiet", "-q", action="store_true",
                    help="no progress display (by default: a counter on a terminal, a line every 10 s otherwise); "
                         "diagnostics and the summary are still printed")

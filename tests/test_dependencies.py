@@ -85,6 +85,31 @@ def test_every_kind_of_edit_gives_the_bytes_of_a_build_from_nothing(tmp_path):
     assert _check(config_path, tmp_path) == 0
 
 
+def test_pages_are_taken_only_from_the_untouched_output_of_the_last_build(tmp_path):
+    """The last build's pages are linked only into the output folder that build made,
+    with every file as it wrote it: a copied output folder (as a checkout would bring)
+    or a page edited by hand renders every page again."""
+    config_path = copy_sample(tmp_path)
+    _check(config_path, tmp_path)
+    checkin = sorted((tmp_path / PAYMENTS_Q4 / "checkins").glob("*.md"))[-1]
+    public = tmp_path / "public"
+    # the same files, another folder
+    shutil.copytree(public, tmp_path / "copy", copy_function=shutil.copy2)
+    shutil.rmtree(public)
+    (tmp_path / "copy").rename(public)
+    _edit(checkin, "## What changed", "## What changed, first")
+    assert _check(config_path, tmp_path) == 0
+    # a page edited by hand
+    page = public / "teams" / "company" / "index.html"
+    page.write_bytes(page.read_bytes().replace(b"</main>", b"<p>edited</p></main>"))
+    _edit(checkin, "## What changed, first", "## What changed, second")
+    assert _check(config_path, tmp_path) == 0
+    assert b"<p>edited</p>" not in page.read_bytes()
+    # and then pages are taken again
+    _edit(checkin, "## What changed, second", "## What changed, third")
+    assert _check(config_path, tmp_path) > 0
+
+
 def test_random_edits_of_a_synthetic_organisation(tmp_path):
     """Check-in values, statuses and notes, objective titles and links changed in
     random teams, a few at a time, of a 10-team organisation (bench/generate.py)."""
