@@ -428,9 +428,10 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         files.clear()
         release_free_memory()  # the search bundle's bytes, before the renderers fork
         todo = plan
+        if reuse is not None:
+            progress.stage("taking unchanged pages")
         if reuse is not None and last.record.output_id == build_cache.output_identity(output) \
                 and build_cache.output_matches(output, last.record.manifest):
-            progress.stage("taking unchanged pages")
             pages = []
             for page, render_it in zip(plan.pages, reuse):
                 if render_it or not link_file(str(output), str(folder), page.path, made):

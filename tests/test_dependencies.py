@@ -16,7 +16,7 @@ from okrsite import dependencies
 from okrsite.build import build, publish
 from okrsite.config import read_config
 
-from conftest import REAL_OKRS
+from conftest import REAL_OKRS, REPO
 from test_speed import copy_sample, generate, read_tree
 
 PAYMENTS_Q4 = Path("content/teams/payments/2026-Q4")
@@ -108,6 +108,29 @@ def test_pages_are_taken_only_from_the_untouched_output_of_the_last_build(tmp_pa
     # and then pages are taken again
     _edit(checkin, "## What changed, second", "## What changed, third")
     assert _check(config_path, tmp_path) > 0
+
+
+def test_a_theme_with_templates_of_its_own_renders_every_page(tmp_path):
+    """The pages' dependencies are those of the built-in templates: a theme's own
+    templates may show anything, so every page is rendered; a theme of static files
+    only (a stylesheet, a logo) changes nothing to that."""
+    config_path = copy_sample(tmp_path)
+    theme = tmp_path / "themes" / "mine"
+    (theme / "static").mkdir(parents=True)
+    (theme / "static" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    with open(config_path, "a", encoding="utf-8") as fh:
+        fh.write("\ntheme: mine\n")
+    _check(config_path, tmp_path)
+    checkin = sorted((tmp_path / PAYMENTS_Q4 / "checkins").glob("*.md"))[-1]
+    _edit(checkin, "## What changed", "## What changed, first")
+    assert _check(config_path, tmp_path) > 0
+    (theme / "templates").mkdir()
+    base = (REPO / "themes" / "default" / "templates" / "base.html").read_text(encoding="utf-8")
+    (theme / "templates" / "base.html").write_text(base.replace("</footer>", "{{ v.team_order|length }}</footer>"),
+                                                   encoding="utf-8")
+    _check(config_path, tmp_path)
+    _edit(checkin, "## What changed, first", "## What changed, second")
+    assert _check(config_path, tmp_path) == 0
 
 
 def test_random_edits_of_a_synthetic_organisation(tmp_path):
