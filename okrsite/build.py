@@ -257,6 +257,7 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     # parse them, batch by batch, while this one loads. They are forked before the files
     # are read, so as to share none of them (parallel.Parsers).
     parsers = prefetch = None
+    parsed_id: list = []  # parsed.json as this build leaves it, if it vouches for it
     try:
         if jobs > 1 and (record is None or record.files_read >= PREFETCH_MIN):
             parsers = start_parsers(config, jobs)
@@ -267,7 +268,8 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
         if inputs is not None and fingerprint is None:
             inputs.fill({s.path: s.data for s in sources if not s.problem})
             fingerprint = build_cache.fingerprint(inputs, config, as_of, options)
-        parse_cache = build_cache.load_parse_cache(config) if use_cache else None
+        parse_cache = build_cache.load_parse_cache(config, record.parsed_id if record else None) \
+            if use_cache else None
         cached = len(getattr(parse_cache.parsed, "raw", ())) if parse_cache is not None else 0
         if parsers is not None and files_read >= PREFETCH_MIN and cached < files_read // 2:
             if parse_cache is None:
@@ -293,7 +295,8 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
         if parse_cache is not None and use_cache:
             progress.stage("saving the cache")
             try:
-                build_cache.save_parse_cache(config, parse_cache)
+                if build_cache.own_cache_file(parse_cache, build_cache.save_parse_cache(config, parse_cache)):
+                    parsed_id = build_cache.parsed_identity(config)
             except OSError:
                 pass  # a cache that cannot be written costs the next build time, nothing else
         parse_cache = None  # not needed any more: its memory goes before rendering
@@ -306,7 +309,8 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
                 base = build_cache.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
                 last = _LastBuild(record, inputs, label, base, own_templates(dirs))
             _write_output(site, dirs, diags, result, output, search=search, jobs=jobs, progress=progress,
-                          on_wait=on_wait, use_cache=use_cache, record_args=(fingerprint, inputs), last=last)
+                          on_wait=on_wait, use_cache=use_cache, record_args=(fingerprint, inputs, parsed_id),
+                          last=last)
     finally:
         if parsers is not None:  # stopped before the files were handed out
             parsers.stop()
@@ -450,11 +454,11 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     def record() -> None:
         if not use_cache:
             return
-        fingerprint, inputs = record_args
+        fingerprint, inputs, parsed_id = record_args
         try:
             build_cache.write_build(config, build_cache.BuildRecord(
                 fingerprint=fingerprint, output=str(output), output_id=build_cache.output_identity(output),
-                inputs=inputs.files, inputs_ns=inputs.started_ns,
+                inputs=inputs.files, inputs_ns=inputs.started_ns, parsed_id=parsed_id,
                 manifest=manifest, diagnostics=diags.sorted(), files_read=result.files_read,
                 pages=sum(1 for p in manifest if p.endswith(".html")),
                 base=last.base if last is not None else "", view=view or "", people=people or {},

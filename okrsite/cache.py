@@ -11,7 +11,12 @@
     and okrsite's own code and the versions of the libraries that shape the output);
     the build's diagnostics; and the *manifest* of the output folder (size, mtime and
     digest of every file written). When the fingerprint is the same and the output
-    folder still matches the manifest, the build has nothing to do.
+    folder still matches the manifest, the build has nothing to do. For a build after
+    a change (``okrsite.dependencies``): the fingerprint without the files of the
+    teams' period folders, a digest of what pages show besides those teams' content,
+    people's page slugs and the teams each page shows; and the identity of
+    ``parsed.json`` as this build left it (whose HTML the next build need not sanitise
+    again, see :func:`load_parse_cache`).
 
     A file whose ``stat`` signature is unchanged is not read again, as git does for its
     index: ctime cannot be set from user space, so any write to the file changes it.
@@ -307,6 +312,9 @@ class BuildRecord:
     # a folder that came from anywhere else (a checkout with a committed build.json and
     # output) is never taken for this build's, whatever its files hold
     output_id: list = field(default_factory=list)
+    # parsed.json as this build left it ([device, inode, ctime_ns]): its HTML is this
+    # machine's own, sanitised when it was made (load_parse_cache)
+    parsed_id: list = field(default_factory=list)
     # for rendering only the pages a change can alter (okrsite.dependencies): the
     # fingerprint without the files of the teams' period folders, the view's digest,
     # people's page slugs, and the teams each page shows (dependencies.encode_teams)
@@ -317,13 +325,24 @@ class BuildRecord:
 
 
 def output_identity(output: Path) -> list:
-    """[device, inode, ctime_ns] of a folder: ctime cannot be set from user space, and a
-    folder swapped in by a build gets a new one, so no checkout can reproduce it."""
+    """[device, inode, ctime_ns] of a folder (or a file): ctime cannot be set from user
+    space, and a folder swapped in by a build gets a new one (a file written by a build,
+    too), so no checkout can reproduce it."""
     try:
         st = os.stat(output)
     except OSError:
         return []
+    return _identity(st)
+
+
+def _identity(st: os.stat_result) -> list:
     return [st.st_dev, st.st_ino, st.st_ctime_ns]
+
+
+def parsed_identity(config: Config) -> list:
+    """``output_identity`` of ``parsed.json`` (the build record keeps it: see
+    :func:`load_parse_cache`)."""
+    return output_identity(cache_dir(config) / PARSED_FILE)
 
 
 def cache_dir(config: Config) -> Path:
@@ -341,7 +360,7 @@ def read_build(config: Config) -> BuildRecord | None:
             inputs_ns=int(data["inputs_ns"]), manifest=data["manifest"],
             diagnostics=[Diagnostic(p, int(n), s, m) for p, n, s, m in data["diagnostics"]],
             files_read=int(data["files_read"]), pages=int(data["pages"]),
-            output_id=list(data.get("output_id") or []),
+            output_id=list(data.get("output_id") or []), parsed_id=list(data.get("parsed_id") or []),
             base=str(data.get("base") or ""), view=str(data.get("view") or ""),
             people=dict(data.get("people") or {}), teams=dict(data.get("teams") or {}),
         )
@@ -362,6 +381,7 @@ def write_build(config: Config, record: BuildRecord) -> None:
         "inputs": record.inputs,
         "manifest": record.manifest,
         "output_id": record.output_id,
+        "parsed_id": record.parsed_id,
         "base": record.base,
         "view": record.view,
         "people": record.people,
@@ -600,13 +620,16 @@ class LazyEntries(PackedEntries):
         return value
 
 
-def load_parse_cache(config: Config) -> ParseCache:
-    """A ParseCache primed with ``parsed.json`` (empty when there is none or it is stale)."""
+def load_parse_cache(config: Config, own: list | None = None) -> ParseCache:
+    """A ParseCache primed with ``parsed.json`` (empty when there is none or it is stale).
+    ``own``: the file's identity as the last build recorded it (``BuildRecord.parsed_id``)."""
     cache = ParseCache()
     raw_parsed: dict = {}
     raw_html: dict = {}
+    trusted = False
     try:
         with open(cache_dir(config) / PARSED_FILE, "rb") as fh:
+            trusted = bool(own) and _identity(os.fstat(fh.fileno())) == own
             data = json.loads(fh.read())
         if data.get("format") == FORMAT:
             if data.get("parsed code") == part_digest("parsed") and isinstance(data["parsed"], dict):
@@ -619,8 +642,29 @@ def load_parse_cache(config: Config) -> ParseCache:
     # Cached HTML is sanitised again when used (nh3's output is stable under sanitising,
     # so the bytes do not change): the cache folder sits in the repository, and a pull
     # request could commit one whose HTML was never sanitised (issue 8, docs/security.md).
-    cache.html = LazyEntries(raw_html, lambda raw: sanitise(raw) if isinstance(raw, str) else _bad())
+    # Unless the file is the very one the last build on this machine wrote (its inode and
+    # change time, which no checkout can reproduce, as for the output folder): its HTML
+    # was sanitised when it was made.
+    if trusted:
+        cache.html = OwnEntries(raw_html, lambda raw: raw if isinstance(raw, str) else _bad())
+    else:
+        cache.html = LazyEntries(raw_html, lambda raw: sanitise(raw) if isinstance(raw, str) else _bad())
     return cache
+
+
+class OwnEntries(LazyEntries):
+    """The cached HTML of ``parsed.json`` as this machine's last build wrote it."""
+
+    __slots__ = ()
+
+
+def own_cache_file(cache: ParseCache, written: bool) -> bool:
+    """Whether ``parsed.json``, after :func:`save_parse_cache` (which ``written`` it, or
+    kept the file it was loaded from), holds only what builds on this machine made, so
+    that the build record may vouch for it: a file it did not write must have been
+    trusted when loaded (else a committed file would be vouched for once a build had
+    used it)."""
+    return written or isinstance(cache.html, OwnEntries)
 
 
 def _bad():

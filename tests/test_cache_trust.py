@@ -43,6 +43,41 @@ def test_cached_html_is_sanitised_again(tmp_path):
     build(config)
     built = site_bytes(tmp_path / "public")
     assert b"<em>emphasis</em>" in built and b"__pwned" not in built
+    # that build used the file as it was (nothing new to add): it must not vouch for it,
+    # or the next build would take its HTML as this machine's own
+    record = json.loads((tmp_path / ".okrsite-cache" / "build.json").read_text())
+    assert record["parsed_id"] != cache.output_identity(parsed)
+    shutil.rmtree(tmp_path / "public")
+    build(config)
+    assert b"__pwned" not in site_bytes(tmp_path / "public")
+
+
+def test_the_cache_a_build_wrote_here_is_not_sanitised_again(tmp_path, monkeypatch):
+    """HTML in the parse cache that the last build on this machine wrote (the record
+    holds the file's device, inode and change time) is used as it is: it was sanitised
+    when it was made. The same bytes either way."""
+    from okrsite.build import publish
+    from okrsite.config import read_config
+
+    config_path = small_site(tmp_path)
+    (tmp_path / "content/teams/t/_index.md").write_text("---\nname: T\n---\nA body with *emphasis*.\n")
+    config, _ = read_config(config_path)
+    publish(config, config.as_of, tmp_path / "public", jobs=1)
+    record = json.loads((tmp_path / ".okrsite-cache" / "build.json").read_text())
+    assert record["parsed_id"] == cache.output_identity(tmp_path / ".okrsite-cache" / "parsed.json")
+    calls = []
+    real = cache.sanitise
+    monkeypatch.setattr(cache, "sanitise", lambda html: calls.append(html) or real(html))
+    shutil.rmtree(tmp_path / "public")
+    publish(config, config.as_of, tmp_path / "public", jobs=1)
+    assert calls == []
+    first = site_bytes(tmp_path / "public")
+    # the same file rewritten (a new change time): sanitised again, same bytes
+    parsed = tmp_path / ".okrsite-cache" / "parsed.json"
+    parsed.write_bytes(parsed.read_bytes())
+    shutil.rmtree(tmp_path / "public")
+    publish(config, config.as_of, tmp_path / "public", jobs=1)
+    assert calls and site_bytes(tmp_path / "public") == first
 
 
 def test_a_committed_output_and_build_record_are_not_taken_for_a_build(tmp_path):

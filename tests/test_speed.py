@@ -127,6 +127,28 @@ def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synth
     assert parallel.render_to_folder(plan, env, out, jobs=2, quota=10**9, chunk=chunk).forks == 2
 
 
+def test_a_few_pages_with_wide_ones_are_shared_by_the_same_two_processes(synthetic, tmp_path):
+    """A plan of no more than QUOTA pages (a build after a change: the wide pages and a
+    few others) keeps its two children, in small chunks, instead of forking one for each
+    chunk that holds a wide page; the same bytes."""
+    from okrsite import parallel, render
+    from okrsite.themes import theme_dirs
+
+    config, _ = read_config(synthetic)
+    site = build(config, config.as_of).site
+    env = render.make_environment(theme_dirs(config))
+    plan = render.plan_pages(site)
+    some = [p for p in plan.pages if p.wide] + [p for p in plan.pages if not p.wide][:60]
+    assert sum(p.wide for p in some) > 4 and len(some) <= parallel.QUOTA
+    small = render.SitePlan(plan.view, plan.common, some)
+    expected = {p.path: render.render_page(small, p, env) for p in some}
+    out = tmp_path / "pages"
+    out.mkdir()
+    rendered = parallel.render_to_folder(small, env, out, jobs=2)
+    assert rendered.failure is None and rendered.forks == 2
+    assert_same_files(expected, read_tree(out))
+
+
 def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tmp_path, monkeypatch):
     """Forking copies the main process's page tables and a child's exit frees them: both
     cost time in proportion to the site. A child renders at least 1/FORKS of the pages,
