@@ -79,12 +79,14 @@ def _objective_teams(site: Any, ref: str) -> set[str]:
     return teams
 
 
-def page_teams(plan: SitePlan) -> list[frozenset[str] | None]:
-    """For each page of the plan, the teams whose content it shows; None for a page
-    that shows the whole organisation (rendered whatever changed)."""
+def page_teams(plan: SitePlan) -> list[tuple[str, ...] | None]:
+    """For each page of the plan, the teams whose content it shows (sorted); None for a
+    page that shows the whole organisation (rendered whatever changed). Pages with the
+    same teams share one tuple (most pages show one team: 355,000 pages at 5,000 teams)."""
     v = plan.view
     site = v.site
-    out: list[frozenset[str] | None] = []
+    out: list[tuple[str, ...] | None] = []
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
     for page in plan.pages:
         subject = page.subject
         kind = subject[0] if subject else None
@@ -106,7 +108,8 @@ def page_teams(plan: SitePlan) -> list[frozenset[str] | None]:
         else:
             out.append(None)
             continue
-        out.append(frozenset(teams))
+        key = tuple(sorted(teams))
+        out.append(shared.setdefault(key, key))
     return out
 
 
@@ -141,7 +144,7 @@ def people_changed(old: dict[str, str], new: dict[str, str]) -> bool:
     return any(new.get(name, slug) != slug for name, slug in old.items())
 
 
-def encode_teams(deps: Iterable[tuple[str, frozenset[str] | None]]) -> dict[str, Any]:
+def encode_teams(deps: Iterable[tuple[str, Iterable[str] | None]]) -> dict[str, Any]:
     """``{path: teams}`` for the build record, as plain JSON: the team ids once, and for
     each page (those that depend on everything are left out) the indexes of its teams."""
     index: dict[str, int] = {}
@@ -153,16 +156,18 @@ def encode_teams(deps: Iterable[tuple[str, frozenset[str] | None]]) -> dict[str,
     return {"teams": list(index), "pages": pages}
 
 
-def decode_teams(data: Any) -> dict[str, frozenset[str]]:
+def decode_teams(data: Any) -> dict[str, tuple[str, ...]]:
     """:func:`encode_teams` reversed; {} for anything malformed (every page is rendered)."""
     try:
         names = data["teams"]
-        return {path: frozenset(names[i] for i in idx) for path, idx in data["pages"].items()}
+        if not all(isinstance(n, str) for n in names):
+            return {}
+        return {path: tuple(sorted(names[i] for i in idx)) for path, idx in data["pages"].items()}
     except (KeyError, TypeError, IndexError, AttributeError):
         return {}
 
 
-def pages_to_render(paths: list[str], teams: list[frozenset[str] | None], old: dict[str, frozenset[str]],
+def pages_to_render(paths: list[str], teams: list[tuple[str, ...] | None], old: dict[str, tuple[str, ...]],
                     changed: set[str], manifest: dict[str, list]) -> list[bool]:
     """For each page (its output path and the teams it shows in this build): whether to
     render it, rather than take it from the last build's output (``manifest``, with the

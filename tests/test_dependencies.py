@@ -196,20 +196,20 @@ def test_changed_teams():
 
 def test_which_pages_are_rendered():
     paths = ["home", "a", "b", "new", "gone-from-manifest", "was-b"]
-    teams = [None, frozenset({"a"}), frozenset({"b"}), frozenset({"b"}), frozenset({"b"}), frozenset({"a"})]
-    old = {"a": frozenset({"a"}), "b": frozenset({"b"}), "gone-from-manifest": frozenset({"b"}),
-           "was-b": frozenset({"b"})}
+    teams = [None, ("a",), ("b",), ("b",), ("b",), ("a",)]
+    old = {"a": ("a",), "b": ("b",), "gone-from-manifest": ("b",), "was-b": ("b",)}
     manifest = {p: [0, 0, ""] for p in ("home", "a", "b", "new", "was-b")}
     assert dependencies.pages_to_render(paths, teams, old, {"a"}, manifest) == [True, True, False, True, True, True]
     assert dependencies.pages_to_render(paths, teams, old, set(), manifest) == [True, False, False, True, True, False]
 
 
 def test_teams_of_pages_survive_the_record():
-    deps = [("p1", frozenset({"a", "b"})), ("p2", None), ("p3", frozenset({"b"}))]
+    deps = [("p1", ("a", "b")), ("p2", None), ("p3", ("b",))]
     encoded = dependencies.encode_teams(deps)
     assert encoded == {"teams": ["a", "b"], "pages": {"p1": [0, 1], "p3": [1]}}
-    assert dependencies.decode_teams(encoded) == {"p1": frozenset({"a", "b"}), "p3": frozenset({"b"})}
-    for bad in (None, {}, {"teams": ["a"], "pages": {"p": [3]}}, {"teams": 1, "pages": []}):
+    assert dependencies.decode_teams(encoded) == {"p1": ("a", "b"), "p3": ("b",)}
+    for bad in (None, {}, {"teams": ["a"], "pages": {"p": [3]}}, {"teams": 1, "pages": []},
+                {"teams": [["a"]], "pages": {"p": [0]}}, {"teams": ["a"], "pages": {"p": ["0"]}}):
         assert dependencies.decode_teams(bad) == {}
 
 
