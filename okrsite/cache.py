@@ -355,6 +355,9 @@ def read_build(config: Config) -> BuildRecord | None:
             data = json.loads(fh.read())
         if data.get("format") != FORMAT or data.get("code") != code_digest():
             return None
+        # a damaged or hand-made record is no record (every entry is read by index)
+        if not (_entries(data["inputs"], 5) and _entries(data["manifest"], 3)):
+            return None
         return BuildRecord(
             fingerprint=data["fingerprint"], output=data["output"], inputs=data["inputs"],
             inputs_ns=int(data["inputs_ns"]), manifest=data["manifest"],
@@ -366,6 +369,12 @@ def read_build(config: Config) -> BuildRecord | None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _entries(table: Any, size: int) -> bool:
+    """Whether ``table`` maps text to lists of ``size`` items."""
+    return isinstance(table, dict) and all(
+        isinstance(k, str) and isinstance(v, list) and len(v) == size for k, v in table.items())
 
 
 def write_build(config: Config, record: BuildRecord) -> None:

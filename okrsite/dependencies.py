@@ -11,7 +11,10 @@ section 8). A page depends on the teams whose content it shows (:func:`page_team
 - an objective page: its team, and the teams of every objective and key result linked
   from it, in either direction (aligns to, aligned from, depends on, depended on by);
 - a person's page: the teams of what they own, partner on and wrote;
-- an alignment page focused on a team: the teams of the chains it shows;
+- an alignment page focused on a team: the teams of the chains it shows (the whole of
+  each chain other than the root teams', which is shown or not as a whole), and the
+  teams aligning to the team's objectives from any period (which decide whether one
+  stands on its own);
 - every other page (home, periods, at a glance, this week, people, teams, search, the
   whole alignment of a period, 404): the whole organisation, so always rendered.
 
@@ -55,8 +58,11 @@ def changed_teams(old: dict[str, list], new: dict[str, list], content_label: str
     teams: set[str] = set()
     for key in old.keys() | new.keys():
         a, b = old.get(key), new.get(key)
-        if a is not None and b is not None and a[4] == b[4]:
-            continue
+        try:
+            if a is not None and b is not None and a[4] == b[4]:
+                continue
+        except (TypeError, IndexError, KeyError):  # a damaged record: no telling what changed
+            return None
         team = team_of_input(key, content_label)
         if team is None:
             return None
@@ -87,6 +93,16 @@ def page_teams(plan: SitePlan) -> list[tuple[str, ...] | None]:
     site = v.site
     out: list[tuple[str, ...] | None] = []
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    aligned: dict[str, set[str]] = {}  # team -> teams aligning to its objectives or key results
+
+    def aligning(team_id: str) -> set[str]:
+        if not aligned:
+            for ref, o in site.objectives.items():
+                into = aligned.setdefault(o.team, set())
+                for item in (o, *o.key_results):
+                    into.update(_team(r) for r in site.aligned_from.get(item.ref, ()))
+        return aligned.get(team_id, set())
+
     for page in plan.pages:
         subject = page.subject
         kind = subject[0] if subject else None
@@ -105,6 +121,16 @@ def page_teams(plan: SitePlan) -> list[tuple[str, ...] | None]:
             roots, others, _alone, teams_of = v.alignment_of(period_id)
             shown = focus_trees(roots, team_id, teams_of) + focus_trees(others, team_id, teams_of)
             teams = tree_teams(shown) | {team_id}
+            # whether a chain other than the root teams' is shown at all depends on the
+            # whole of it (an item in the period anywhere in it), not only on the
+            # branches that involve the team
+            for node in others:
+                whole = teams_of.get(id(node), frozenset())
+                if team_id in whole:
+                    teams |= whole
+            # whether one of the team's objectives stands on its own depends on anything
+            # aligning to it, from any period
+            teams |= aligning(team_id)
         else:
             out.append(None)
             continue
@@ -162,7 +188,12 @@ def decode_teams(data: Any) -> dict[str, tuple[str, ...]]:
         names = data["teams"]
         if not all(isinstance(n, str) for n in names):
             return {}
-        return {path: tuple(sorted(names[i] for i in idx)) for path, idx in data["pages"].items()}
+        out = {}
+        for path, idx in data["pages"].items():
+            if not all(type(i) is int and 0 <= i < len(names) for i in idx):
+                return {}
+            out[path] = tuple(sorted(names[i] for i in idx))
+        return out
     except (KeyError, TypeError, IndexError, AttributeError):
         return {}
 

@@ -5,6 +5,7 @@ folders changed."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -82,6 +83,60 @@ def test_every_kind_of_edit_gives_the_bytes_of_a_build_from_nothing(tmp_path):
         assert _check(config_path, tmp_path) > 0, what
     # outside the teams' period folders: every page is rendered again
     _edit(root / "content/teams/payments/_index.md", 'name: "Payments"', 'name: "Payments and billing"')
+    assert _check(config_path, tmp_path) == 0
+
+
+def _yearly(path: Path, title: str, aligns_to: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"---\ntitle: \"{title}\"\nowner: \"Ada Lovelace\"\n" + (f"aligns_to: {aligns_to}\n" if aligns_to else "")
+        + "key_results:\n  - id: one\n    title: \"Churn falls from 9% to 6%\"\n    start: 9\n    target: 6\n"
+        "  - id: two\n    title: \"Renewals rise from 80 to 90\"\n    start: 80\n    target: 90\n---\n",
+        encoding="utf-8")
+
+
+def test_alignment_pages_follow_links_from_other_periods_and_whole_chains(tmp_path):
+    """Found by review: on an alignment page focused on a team, whether one of its
+    objectives "stands on its own" depends on links to it from any period (here a Q4
+    objective aligning to a Q3 one), and whether a chain other than the root teams' is
+    shown depends on the whole chain, not only on the branches that involve the team."""
+    config_path = copy_sample(tmp_path)
+    root = tmp_path / "content" / "teams"
+    mobile = root / "mobile" / "2026-Q4" / "app-store-rating.md"
+    _check(config_path, tmp_path)
+    # a link from another period makes sales' Q3 objective no longer stand on its own
+    _edit(mobile, "aligns_to: company/confident-start", "aligns_to: [company/confident-start, sales/2026-Q3/sales-playbook]")
+    assert _check(config_path, tmp_path) > 0
+    _edit(mobile, "aligns_to: [company/confident-start, sales/2026-Q3/sales-playbook]", "aligns_to: company/confident-start")
+    assert _check(config_path, tmp_path) > 0
+    # a chain of yearly objectives that shows on Q4's pages only through mobile's link
+    _yearly(root / "sales" / "2026" / "annual-w.md", "Keep every customer we win")
+    _yearly(root / "support" / "2026" / "annual-x.md", "Answer every customer within a day", "sales/annual-w")
+    _edit(mobile, "aligns_to: company/confident-start", "aligns_to: [company/confident-start, sales/annual-w]")
+    _check(config_path, tmp_path)
+    _edit(mobile, "aligns_to: [company/confident-start, sales/annual-w]", "aligns_to: company/confident-start")
+    assert _check(config_path, tmp_path) > 0
+    _edit(mobile, "aligns_to: company/confident-start", "aligns_to: [company/confident-start, sales/annual-w]")
+    assert _check(config_path, tmp_path) > 0
+
+
+def test_a_damaged_build_record_is_no_record(tmp_path):
+    """A build record with entries of the wrong shape (a crash waiting in every later
+    build) is ignored: the build renders every page, and says nothing but its summary."""
+    config_path = copy_sample(tmp_path)
+    _check(config_path, tmp_path)
+    record = tmp_path / ".okrsite-cache" / "build.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    key = next(k for k in data["inputs"] if "/checkins/" in k)
+    data["inputs"][key] = data["inputs"][key][:2]
+    record.write_text(json.dumps(data), encoding="utf-8")
+    checkin = sorted((tmp_path / PAYMENTS_Q4 / "checkins").glob("*.md"))[-1]
+    _edit(checkin, "## What changed", "## What changed, first")
+    assert _check(config_path, tmp_path) == 0
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["manifest"] = {"index.html": "not a list"}
+    record.write_text(json.dumps(data), encoding="utf-8")
+    _edit(checkin, "## What changed, first", "## What changed, second")
     assert _check(config_path, tmp_path) == 0
 
 
@@ -209,7 +264,8 @@ def test_teams_of_pages_survive_the_record():
     assert encoded == {"teams": ["a", "b"], "pages": {"p1": [0, 1], "p3": [1]}}
     assert dependencies.decode_teams(encoded) == {"p1": ("a", "b"), "p3": ("b",)}
     for bad in (None, {}, {"teams": ["a"], "pages": {"p": [3]}}, {"teams": 1, "pages": []},
-                {"teams": [["a"]], "pages": {"p": [0]}}, {"teams": ["a"], "pages": {"p": ["0"]}}):
+                {"teams": [["a"]], "pages": {"p": [0]}}, {"teams": ["a"], "pages": {"p": ["0"]}},
+                {"teams": ["a", "b"], "pages": {"p": [-1]}}, {"teams": ["a", "b"], "pages": {"p": [True]}}):
         assert dependencies.decode_teams(bad) == {}
 
 
