@@ -303,14 +303,13 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
         release_free_memory()
         result = BuildResult(site, {}, [], files_read=files_read)
         if write and not diags.errors and not (strict and diags.warnings):
-            last = None
+            cached_build = None
             if use_cache:
                 label = input_roots(config, dirs)[0][0]
                 base = build_cache.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
-                last = _LastBuild(record, inputs, label, base, own_templates(dirs))
+                cached_build = _CachedBuild(fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs))
             _write_output(site, dirs, diags, result, output, search=search, jobs=jobs, progress=progress,
-                          on_wait=on_wait, use_cache=use_cache, record_args=(fingerprint, inputs, parsed_id),
-                          last=last)
+                          on_wait=on_wait, cached=cached_build)
     finally:
         if parsers is not None:  # stopped before the files were handed out
             parsers.stop()
@@ -342,22 +341,25 @@ def own_templates(dirs: list[Path]) -> bool:
 
 
 @dataclass
-class _LastBuild:
-    """What a build needs to take unchanged pages from the last one (dependencies.py)."""
+class _CachedBuild:
+    """A build with the cache: what it records for the next one, and what it needs to
+    take unchanged pages from the last one (dependencies.py)."""
 
-    record: Any  # cache.BuildRecord of the last build, or None
+    fingerprint: str  # of everything the output depends on (cache.fingerprint)
     inputs: Any  # cache.Inputs of this build
+    parsed_id: list  # parsed.json as this build leaves it, if it vouches for it
+    record: Any  # cache.BuildRecord of the last build, or None
     content_label: str  # the content folder's label among the inputs (input_roots)
     base: str  # this build's fingerprint without the teams' period folders
     own_templates: bool  # a theme's own templates: the pages' dependencies are unknown
 
 
 def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: BuildResult, output: Path, *,
-                  search: bool, jobs: int, progress, on_wait, use_cache: bool, record_args,
-                  last: _LastBuild | None = None) -> None:
+                  search: bool, jobs: int, progress, on_wait, cached: _CachedBuild | None = None) -> None:
     """Plan every output file, check that no two share a path, then fill a fresh folder
-    (pages rendered in ``jobs`` processes; with ``last``, only those a change can have
-    altered, the others linked from the last build's output) and swap it in."""
+    (pages rendered in ``jobs`` processes; with the build cache, ``cached``, only those a
+    change can have altered, the others linked from the last build's output), swap it in
+    and record the build."""
     from . import cache as build_cache
     from . import dependencies, feeds, render
     from .parallel import link_file, render_to_folder, write_file
@@ -410,16 +412,16 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         return
     teams = view = people = None
     reuse = None  # per page: render it (True) or take it from the last build's output
-    if last is not None and plan is not None:
+    last = cached.record if cached is not None else None
+    if cached is not None and plan is not None:
         teams = dependencies.page_teams(plan)
         view, people = dependencies.view_digest(plan), dependencies.people_slugs(plan)
-        old = last.record
-        if (old is not None and old.base == last.base and old.view == view and old.output == str(output)
-                and not last.own_templates and not dependencies.people_changed(old.people, people)):
-            changed = dependencies.changed_teams(old.inputs, last.inputs.files, last.content_label)
+        if (last is not None and last.base == cached.base and last.view == view and last.output == str(output)
+                and not cached.own_templates and not dependencies.people_changed(last.people, people)):
+            changed = dependencies.changed_teams(last.inputs, cached.inputs.files, cached.content_label)
             if changed is not None:
                 reuse = dependencies.pages_to_render([p.path for p in plan.pages], teams,
-                                                     dependencies.decode_teams(old.teams), changed, old.manifest)
+                                                     dependencies.decode_teams(last.teams), changed, last.manifest)
     # the build no longer needs anything that is not shared with the rendering processes
     gc.freeze()
     manifest: dict[str, list] = {}
@@ -434,14 +436,14 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         todo = plan
         if reuse is not None:
             progress.stage("taking unchanged pages")
-        if reuse is not None and last.record.output_id == build_cache.output_identity(output) \
-                and build_cache.output_matches(output, last.record.manifest):
+        if reuse is not None and last.output_id == build_cache.output_identity(output) \
+                and build_cache.output_matches(output, last.manifest):
             pages = []
             for page, render_it in zip(plan.pages, reuse):
                 if render_it or not link_file(str(output), str(folder), page.path, made):
                     pages.append(page)
                 else:
-                    manifest[page.path] = last.record.manifest[page.path]
+                    manifest[page.path] = last.manifest[page.path]
             todo = render.SitePlan(plan.view, plan.common, pages)
         rendered = render_to_folder(todo, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
         if rendered.failure is not None:
@@ -452,16 +454,16 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         progress.stage("replacing the site")
 
     def record() -> None:
-        if not use_cache:
+        if cached is None:
             return
-        fingerprint, inputs, parsed_id = record_args
+        inputs = cached.inputs
         try:
             build_cache.write_build(config, build_cache.BuildRecord(
-                fingerprint=fingerprint, output=str(output), output_id=build_cache.output_identity(output),
-                inputs=inputs.files, inputs_ns=inputs.started_ns, parsed_id=parsed_id,
+                fingerprint=cached.fingerprint, output=str(output), output_id=build_cache.output_identity(output),
+                inputs=inputs.files, inputs_ns=inputs.started_ns, parsed_id=cached.parsed_id,
                 manifest=manifest, diagnostics=diags.sorted(), files_read=result.files_read,
                 pages=sum(1 for p in manifest if p.endswith(".html")),
-                base=last.base if last is not None else "", view=view or "", people=people or {},
+                base=cached.base, view=view or "", people=people or {},
                 teams=dependencies.encode_teams(zip((p.path for p in plan.pages), teams)) if teams else {}))
         except OSError:
             pass

@@ -37,7 +37,7 @@ import hashlib
 from typing import Any, Iterable
 
 from .load import classify
-from .render import SitePlan, focus_trees, tree_teams
+from .render import SitePlan
 
 
 def team_of_input(key: str, content_label: str) -> str | None:
@@ -57,12 +57,9 @@ def changed_teams(old: dict[str, list], new: dict[str, list], content_label: str
     two scans of the inputs (path -> [..., digest]); None when anything else changed."""
     teams: set[str] = set()
     for key in old.keys() | new.keys():
-        a, b = old.get(key), new.get(key)
-        try:
-            if a is not None and b is not None and a[4] == b[4]:
-                continue
-        except (TypeError, IndexError, KeyError):  # a damaged record: no telling what changed
-            return None
+        a, b = old.get(key), new.get(key)  # entries of the right shape (cache.read_build)
+        if a is not None and b is not None and a[4] == b[4]:
+            continue
         team = team_of_input(key, content_label)
         if team is None:
             return None
@@ -118,9 +115,8 @@ def page_teams(plan: SitePlan) -> list[tuple[str, ...] | None]:
             teams.update(p.leads, p.member_of)
         elif kind == "alignment":
             period_id, team_id = subject[1], subject[2]
-            roots, others, _alone, teams_of = v.alignment_of(period_id)
-            shown = focus_trees(roots, team_id, teams_of) + focus_trees(others, team_id, teams_of)
-            teams = tree_teams(shown) | {team_id}
+            _trees, _other_trees, teams = v.focus(period_id, team_id)
+            _roots, others, _alone, teams_of = v.alignment_of(period_id)
             # whether a chain other than the root teams' is shown at all depends on the
             # whole of it (an item in the period anywhere in it), not only on the
             # branches that involve the team

@@ -1070,6 +1070,15 @@ class SiteView:
             hit = self._alignment[period_id] = (roots, others, alone, subtree_teams(roots + others))
         return hit
 
+    def focus(self, period_id: str, team_id: str) -> tuple[list[TreeNode], list[TreeNode], set[str]]:
+        """A period's alignment focused on a team: the root teams' trees and the other
+        trees cut to the branches that involve it (``focus_trees``), and the teams in
+        them with the team itself (the teams listed on its page: not every team, or the
+        pages of a big organisation would grow with the square of its size)."""
+        roots, others, _alone, teams_of = self.alignment_of(period_id)
+        trees, other_trees = focus_trees(roots, team_id, teams_of), focus_trees(others, team_id, teams_of)
+        return trees, other_trees, tree_teams(trees + other_trees) | {team_id}
+
     def focus_teams(self, period_id: str) -> list[str]:
         """The teams with a focused alignment page for the period: those owning an item
         of its trees or an objective standing alone; organisation order."""
@@ -1212,14 +1221,11 @@ class _Page:
 
 def _alignment_context(period_id: str, team_id: str | None, v: SiteView) -> dict[str, Any]:
     p = v.period(period_id)
-    roots, others, alone, teams_of = v.alignment_of(period_id)
+    roots, others, alone, _teams_of = v.alignment_of(period_id)
     if team_id is None:
         return {"period": p, "trees": roots, "other_trees": others, "alone": alone,
                 "focus_team": None, "focus_teams": v.focus_teams(period_id)}
-    trees, other_trees = focus_trees(roots, team_id, teams_of), focus_trees(others, team_id, teams_of)
-    # the other teams in these chains, not every team: a page per team listing every
-    # team would make the pages of a big organisation grow with the square of its size
-    shown = tree_teams(trees + other_trees) | {team_id}
+    trees, other_trees, shown = v.focus(period_id, team_id)
     return {"period": p, "trees": trees, "other_trees": other_trees,
             "alone": [o for o in alone if o.team == team_id],
             "focus_team": v.site.teams[team_id],
