@@ -48,7 +48,14 @@ QUOTA = 500
 # the site (measured at 1,000 teams: 27 ms per fork, 31 ms per exit, 146 children; at
 # 5,000 teams that would be five times the children at five times the cost each). What
 # a child copies grows with the pages it renders, so memory stays in proportion too.
-FORKS = 150
+# Each child also copies again what every child touches (the templates, the view, the
+# period's alignment trees on its first alignment page): 2,700 to 29,000 pages of memory
+# before its second page. With 150 children (quota 500 at 1,000 teams) the children made
+# 2.4 million copy-on-write faults, 12 s of system time; with 36 (quota 2,000) rendering
+# took 46-47 s instead of 58-59 s and the build's CPU 157-160 s instead of 182-190 s, in
+# two interleaved pairs of builds on 2026-12-06. The peak memory of that build with its
+# search index, sampled every 50 ms, went from 1,226 to 1,282 MB (bench/README.md, "Forks").
+FORKS = 36
 
 
 def default_quota(pages: int) -> int:
