@@ -436,15 +436,15 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         todo = plan
         if reuse is not None:
             progress.stage("taking unchanged pages")
-        if reuse is not None and last.output_id == build_cache.output_identity(output) \
-                and build_cache.output_matches(output, last.manifest):
-            pages = []
-            for page, render_it in zip(plan.pages, reuse):
-                if render_it or not link_file(str(output), str(folder), page.path, made):
-                    pages.append(page)
-                else:
-                    manifest[page.path] = last.manifest[page.path]
-            todo = render.SitePlan(plan.view, plan.common, pages)
+            if (last.output_id == build_cache.output_identity(output)
+                    and build_cache.output_matches(output, last.manifest)):
+                pages = []
+                for page, render_it in zip(plan.pages, reuse):
+                    if render_it or not link_file(str(output), str(folder), page.path, made):
+                        pages.append(page)
+                    else:
+                        manifest[page.path] = last.manifest[page.path]
+                todo = render.SitePlan(plan.view, plan.common, pages)
         rendered = render_to_folder(todo, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
         if rendered.failure is not None:
             raise _RenderFailed(rendered.failure)

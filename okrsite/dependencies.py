@@ -190,7 +190,7 @@ def decode_teams(data: Any) -> dict[str, tuple[str, ...]]:
                 return {}
             out[path] = tuple(sorted(names[i] for i in idx))
         return out
-    except (KeyError, TypeError, IndexError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         return {}
 
 

@@ -50,11 +50,11 @@ QUOTA = 500
 # a child copies grows with the pages it renders, so memory stays in proportion too.
 # Each child also copies again what every child touches (the templates, the view, the
 # period's alignment trees on its first alignment page): 2,700 to 29,000 pages of memory
-# before its second page. With 150 children (quota 500 at 1,000 teams) the children made
+# by the end of its first page. With 150 children (quota 500 at 1,000 teams) the children made
 # 2.4 million copy-on-write faults, 12 s of system time; with 36 (quota 2,000) rendering
 # took 46-47 s instead of 58-59 s and the build's CPU 157-160 s instead of 182-190 s, in
 # two interleaved pairs of builds on 2026-12-06. The peak memory of that build with its
-# search index, sampled every 50 ms, went from 1,226 to 1,282 MB (bench/README.md, "Forks").
+# search index, sampled every 50 ms, went from 1,226 to 1,282 MB (bench/README.md, "Forks, again").
 FORKS = 36
 
 
