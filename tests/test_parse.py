@@ -1,12 +1,15 @@
 """The parse step's fast paths give exactly what the slow ones give.
 
-YAML: the C composer (``parse._CLoader``, used when libyaml bounds nesting itself)
-against PyYAML's composer in Python with okrsite's depth bound (``parse._Loader``).
+YAML: the plain subset (``parse.plain_yaml``) and the C composer (``parse._CLoader``,
+used when libyaml bounds nesting itself) against PyYAML's composer in Python with
+okrsite's depth bound (``parse._Loader``): values, their types, and every line.
 Loading ahead: ``load.parse_ahead`` fills the parse cache with every entry ``load``
 asks for."""
 
 from __future__ import annotations
 
+import os
+import random
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,7 @@ from okrsite.parse import LineDict, LineList, parse
 from test_fuzz import BASE, BASE_CONFIG, KINDS, documents
 
 REPO = Path(__file__).resolve().parent.parent
+ROUNDS = 100_000 if os.environ.get("OKRSITE_LONG_TESTS") == "1" else 10_000
 SITES = [REPO / "okrsite.yaml", *sorted((REPO.parent / "shared" / "real-okrs").glob("*/okrsite.yaml"))]
 
 
@@ -38,10 +42,12 @@ def shape(value):
 
 
 def both(data: bytes, monkeypatch, **bounds):
-    """(parse with the C composer, parse with the Python composer)."""
+    """(parse as okrsite does: the plain subset, else the C composer; parse with the
+    Python composer alone)."""
     fast = parse(data, **bounds)
     with monkeypatch.context() as m:
         m.setattr(parse_mod, "_CLoader", parse_mod._Loader)
+        m.setattr(parse_mod, "plain_yaml", lambda *args: None)
         slow = parse(data, **bounds)
     return fast, slow
 
@@ -125,6 +131,167 @@ def test_memoised_tags_are_pyyamls(value):
 @given(kind=st.sampled_from(sorted(KINDS)), data=st.data())
 def test_both_composers_agree_on_fuzzed_files(kind, data, monkeypatch):
     same(*both(data.draw(documents(kind)), monkeypatch))
+
+
+# --------------------------------------------------------------------------- the plain subset
+
+
+def composed(text: str, offset: int = 1, max_depth: int = parse_mod.MAX_DEPTH, max_nodes: int = parse_mod.MAX_NODES):
+    """What PyYAML's composer in Python gives, or the problem it finds."""
+    try:
+        return parse_mod._load_yaml(parse_mod._Loader, text, offset, max_depth, max_nodes)
+    except parse_mod.YamlProblem as exc:
+        return ("problem", exc.line, exc.message)
+
+
+def plain_is_composed(text: str, **bounds) -> bool | None:
+    """None when the plain subset does not take the document; otherwise whether it gives
+    what the composer gives (no problem, no duplicate, the same shape and lines)."""
+    got = parse_mod.plain_yaml(text, 1, **bounds)
+    if got is None:
+        return None
+    want = composed(text, 1, **bounds)
+    return want[0] != "problem" and want[1] == [] and shape(got) == shape(want[0])
+
+
+def front_matters(folder: Path) -> list[str]:
+    out = []
+    for path in sorted(folder.rglob("*.md")):
+        fm = parse_mod.split_front_matter(parse_mod.decode(path.read_bytes()))[0]
+        if fm is not None:
+            out.append(fm)
+    return out
+
+
+def check_plain(texts: list[str], **bounds) -> int:
+    taken = 0
+    for text in texts:
+        same_ = plain_is_composed(text, **bounds)
+        if same_ is not None:
+            taken += 1
+            assert same_, f"the plain subset and the composer differ on {text!r}"
+    return taken
+
+
+@pytest.fixture(scope="module")
+def synthetic_front_matter(tmp_path_factory) -> list[str]:
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import generate
+
+    root = tmp_path_factory.mktemp("synthetic")
+    generate.generate(8, str(root))
+    return front_matters(root / "content")
+
+
+def test_the_plain_subset_takes_every_synthetic_file(synthetic_front_matter):
+    assert check_plain(synthetic_front_matter) == len(synthetic_front_matter) > 500
+
+
+@pytest.mark.parametrize("config", SITES, ids=lambda p: p.parent.name)
+def test_the_plain_subset_takes_most_real_files(config):
+    found = front_matters(config.parent / "content")
+    assert check_plain(found) >= len(found) * 9 // 10  # sample 172 of 172, real sets 364 of 371 (December 2026)
+
+
+@pytest.mark.parametrize("text", [
+    "date: 2026-10-02\nauthor: \"Ines Duarte\"\nkey_results:\n  a/b: 605\n  a/c:\n    value: 41.9\n"
+    "    note: \"New: dashboard # not a comment\"\n  a/d: {progress: 0}\n",
+    "title: 'Single # quoted'  # a comment\ntags: [customer, tech-debt]\nempty: []\nnone: {}\n",
+    "key_results:\n  - id: a\n    start: -5\n    target: 1e3\n  -   id: b\n      type: stay_above\n",
+    "list:\n- a\n- 1.5\n- ~\nnext: yes\n",  # a list at its key's indentation
+    "# a comment first\n\na: 1  \n  # an indented comment\nb: C#\nc: http://x.y/z?a=1\nd: a, b\n",
+    "a:\n    b:\n      - x\n      - y: 1\n        z: 0x1F\n",
+    "when: 2026-11-20T10:00:00Z\ncount: 1_000\nratio: .inf\n",
+])
+def test_the_plain_subset_takes_common_front_matter(text):
+    assert plain_is_composed(text) is True
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n", "<<: {a: 1}\n", "a: !!str 1\n", "a: |\n  text\n", "a: >\n  text\n",
+    "a: 1\na: 2\n",  # duplicates: the composer's path warns
+    "a:\n", "a:\nb: 1\n",  # empty values
+    "a: one\n  two\n",  # a plain value over two lines
+    "a: \"two\n  lines\"\n", "a: \"esc\\t\"\n", "a: 'it''s'\n", "a: \"x\" y\n",
+    "a: b: c\n", "a: b:\n", "a: [x, [y]]\n", "a: {b: {c: 1}}\n", "a: [x,]\n", "a: {b:1}\n", "a: [\"q\"]\n",
+    "1: a\n", "yes: a\n", "\"a\": 1\n", "a b: 1\n", "é: 1\n", "a:1\n",
+    "a:\n\tb: 1\n", "a: x\u2028y\n", "a: x\x07\n", "a: \ud800\n", "\ufeffa: 1\n",
+    "- a\n", "  a: 1\n", "a: 1\n- b\n", "a:\n  - x\n  y: 1\n", "a:\n  b: 1\n c: 2\n",
+    "a: %x\n", "a: @x\n", "a: `x\n", "a: ?x\n", "a: -\n", "a: - x\n", "...\n", "--- a\n",
+])
+def test_the_plain_subset_leaves_the_rest_to_the_composer(text):
+    assert parse_mod.plain_yaml(text, 1) is None
+
+
+def test_the_plain_subset_leaves_documents_beyond_the_limits_to_the_composer():
+    deep = "".join("  " * i + f"k{i}:\n" for i in range(5)) + "  " * 5 + "k: 1\n"
+    assert plain_is_composed(deep) is True
+    assert parse_mod.plain_yaml(deep, 1, max_depth=5) is None
+    assert parse_mod.plain_yaml(deep, 1, max_depth=6) is not None
+    wide = "".join(f"k{i}: {i}\n" for i in range(10))
+    assert parse_mod.plain_yaml(wide, 1, max_nodes=20) is None
+    assert parse_mod.plain_yaml(wide, 1, max_nodes=21) is not None
+    assert composed(wide, 1, max_nodes=20)[0] == "problem" and composed(wide, 1, max_nodes=21)[1] == []
+
+
+VALUES = ["v", "1", "-5", "1.5", "1e3", "0x1F", "0o17", "yes", "No", "~", "null", "2026-10-02", "'q'", '"q"', "{a: 1}",
+          "{a: 1, b: x}", "{}", "[a, b]", "[]", "v # c", "v#c", "http://x.y", "C#", "a  b", ".inf", ".nan", "1_000",
+          "190:20:30", "a, b", "é ü", '"a: #b"', "'x # y'", "-.inf", "0b101", "+12", "1:20"]
+KEYS = ["a", "b", "c", "key_results", "x-y/z", "id", "title", "value", "2026-10-02", "_k", "a.b"]
+MUTATIONS = [*"ab01 :-#'\"{}[],&*!|>%@`?~.\\\t", "\n", "\n  ", "\n- ", "- ", ": ", "  ", "key: v\n", "\n    ", "yes",
+             "null", "1.5", "<<: ", "\u2028", "\xa0", "é", "\ud800"]
+
+
+def tree(rng: random.Random, indent: int, depth: int, out: list[str], first: str | None = None) -> None:
+    """A random block mapping, as people indent them (2 or 4 spaces, lists at their
+    key's indentation or under it, comments and blank lines here and there)."""
+    for j, key in enumerate(rng.sample(KEYS, rng.randint(1, 4))):
+        head = first if j == 0 and first is not None else " " * indent
+        r = rng.random()
+        if depth > 3 or r < 0.6:
+            out.append(f"{head}{key}: {rng.choice(VALUES)}")
+        elif r < 0.8:
+            out.append(f"{head}{key}:")
+            tree(rng, indent + rng.choice([2, 4]), depth + 1, out)
+        else:
+            out.append(f"{head}{key}:")
+            at = indent + rng.choice([0, 2])
+            for _ in range(rng.randint(1, 3)):
+                if depth > 2 or rng.random() < 0.5:
+                    out.append(" " * at + "- " + rng.choice(VALUES))
+                else:
+                    gap = rng.choice([1, 1, 1, 3])
+                    tree(rng, at + 1 + gap, depth + 2, out, first=" " * at + "-" + " " * gap)
+        if rng.random() < 0.1:
+            out.append(" " * rng.choice([0, indent, indent + 2]) + "# comment")
+        if rng.random() < 0.05:
+            out.append("")
+
+
+def mutate(rng: random.Random, text: str) -> str:
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randint(0, len(text))
+        text = text[:at] + rng.choice(MUTATIONS) + text[at + rng.choice([0, 0, 1, 2]):]
+    return text
+
+
+def test_random_front_matter_is_read_as_the_composer_reads_it():
+    rng = random.Random(2026)
+    texts = []
+    for _ in range(ROUNDS):
+        lines: list[str] = []
+        tree(rng, 0, 0, lines)
+        text = "\n".join(lines) + "\n"
+        texts.append(mutate(rng, text) if rng.random() < 0.3 else text)
+    assert check_plain(texts) > ROUNDS // 2
+
+
+def test_mutated_real_front_matter_is_read_as_the_composer_reads_it(synthetic_front_matter):
+    rng = random.Random(7)
+    start = synthetic_front_matter + [t for config in SITES for t in front_matters(config.parent / "content")]
+    assert check_plain([mutate(rng, rng.choice(start)) for _ in range(ROUNDS)]) > ROUNDS // 10
 
 
 class Recording(ParseCache):
