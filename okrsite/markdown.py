@@ -1,9 +1,11 @@
 """Markdown bodies -> safe HTML.
 
-markdown-it-py renders CommonMark plus tables, strikethrough and task lists. Raw HTML in
-bodies is escaped unless ``markdown.allow_html`` is true; either way the result goes
-through nh3 (a whitelist HTML sanitiser), so no script, event handler, ``javascript:``
-or ``data:`` link, inline style or form survives whatever a team writes."""
+markdown-it-py renders CommonMark plus tables, strikethrough and task lists; bodies in
+its plain subset are written by ``plain_html`` instead, exactly as markdown-it would
+write them. Raw HTML in bodies is escaped unless ``markdown.allow_html`` is true; either
+way the result goes through nh3 (a whitelist HTML sanitiser), so no script, event
+handler, ``javascript:`` or ``data:`` link, inline style or form survives whatever a
+team writes."""
 
 from __future__ import annotations
 
@@ -95,7 +97,7 @@ class Markdown:
 #
 # Most bodies are headings, paragraphs, bullet lists, links and code spans, and nothing
 # else. For those, plain_html writes what markdown-it writes, character for character,
-# five times quicker than parsing them (bench/README.md, "Markdown's plain subset"), and
+# in a fifth of the time markdown-it takes (bench/README.md, "Markdown's plain subset"), and
 # gives up (None) on anything else, which markdown-it then renders: so a body renders the
 # same whichever way it goes. tests/test_markdown.py compares both on every body it
 # takes, on the sample, both real OKR sets, synthetic organisations, and random and

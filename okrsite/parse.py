@@ -1,9 +1,10 @@
 """Parse step: bytes of a content file -> front matter (plain data with line numbers)
 and a Markdown body. Pure: no I/O.
 
-YAML is parsed by libyaml (the C parser) when available, composed into nodes (by its C
-composer when libyaml bounds the nesting itself, else in Python with a bound), and
-converted here, so that every mapping remembers the line of each
+YAML in the plain subset that most front matter is written in is read line by line
+(``plain_yaml``); any other is parsed by libyaml (the C parser) when available, composed
+into nodes (by its C composer when libyaml bounds the nesting itself, else in Python
+with a bound), and converted here. Either way every mapping remembers the line of each
 key and value (``LineDict``) and every list the line of each item (``LineList``). Dates
 stay strings: the validator parses them, so that an impossible date is reported at its
 own line rather than crashing the parser.
@@ -304,13 +305,14 @@ def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
     More than ``max_depth`` levels of nesting or ``max_nodes`` values (aliases counted
     each time they are used) is a YamlProblem, found in time and memory bounded by them.
 
-    Composed in C when that is safe (``_CLoader``), and in Python (``_Loader``, whose
-    composer stops at the first level too deep) otherwise and again for a document with
-    a problem, so that the problem reported is the same either way: the C composer
-    would go on to a later one, or count too many values first. The converter finds
-    every level too deep that the Python composer finds, except inside a list of merged
-    mappings (``<<: [{...}]``: the converter takes the mappings one level up), so a
-    document with a merge key is composed in Python."""
+    A document in the plain subset (``plain_yaml``: no problem, no duplicate) is read
+    line by line. Any other is composed in C when that is safe (``_CLoader``), and in
+    Python (``_Loader``, whose composer stops at the first level too deep) otherwise
+    and again for a document with a problem, so that the problem reported is the same
+    either way: the C composer would go on to a later one, or count too many values
+    first. The converter finds every level too deep that the Python composer finds,
+    except inside a list of merged mappings (``<<: [{...}]``: the converter takes the
+    mappings one level up), so a document with a merge key is composed in Python."""
     plain = plain_yaml(text, offset, max_depth, max_nodes)
     if plain is not None:
         return plain, []
