@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import generate  # noqa: E402  (bench/generate.py)
 
 LONG = os.environ.get("OKRSITE_LONG_TESTS") == "1"
-ROUNDS = 150_000 if LONG else 15_000
+ROUNDS = 100_000 if LONG else 10_000
 
 STRICT, WITH_HTML = _parser(False), _parser(True)
 

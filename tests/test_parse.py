@@ -27,7 +27,7 @@ from okrsite.parse import LineDict, LineList, parse
 from test_fuzz import BASE, BASE_CONFIG, KINDS, documents
 
 REPO = Path(__file__).resolve().parent.parent
-ROUNDS = 100_000 if os.environ.get("OKRSITE_LONG_TESTS") == "1" else 10_000
+ROUNDS = 60_000 if os.environ.get("OKRSITE_LONG_TESTS") == "1" else 6_000
 SITES = [REPO / "okrsite.yaml", *sorted((REPO.parent / "shared" / "real-okrs").glob("*/okrsite.yaml"))]
 
 

@@ -23,7 +23,7 @@ from okrsite.config import read_config
 from okrsite.diagnostics import Diagnostics
 from okrsite.gather import gather
 from okrsite.serve import (
-    ChangeQueue, Event, Plan, Roots, Server, _safe_path, classify, content_type, inject, make_plan,
+    ChangeQueue, Event, Plan, Roots, Server, SiteFiles, _safe_path, classify, content_type, inject, make_plan,
 )
 from okrsite.themes import builtin_theme
 
@@ -389,9 +389,13 @@ def test_checkin_edit_is_patched_and_equals_the_build(server, site):
         state = server.rebuild([content_event(site, CHECKIN)])
         assert state.ok and "patch" in server.timings and "compute" not in server.timings
         expected = build(config, AS_OF).files
-        served = server.snapshot.files.materialise()
+        files = server.snapshot.files
+        served = files.materialise()
         assert sorted(served) == sorted(expected)
         assert [p for p in expected if served[p] != expected[p]] == []
+        # the files are listed once per page plan: a patch keeps the last build's list
+        assert files.listing == SiteFiles.list_files(files.site, files.static, files.pages)
+        assert files.page_count == sum(1 for p in expected if p.endswith(".html"))
     write(root, CHECKIN, checkin_text().replace("reliability/p99", "reliability/p98"))
     state = server.rebuild([content_event(site, CHECKIN)])
     assert not state.ok and "patch" in server.timings
