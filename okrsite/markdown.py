@@ -97,9 +97,9 @@ class Markdown:
 #
 # Most bodies are headings, paragraphs, bullet lists, links and code spans, and nothing
 # else. For those, plain_html writes what markdown-it writes, character for character,
-# in a fifth of the time markdown-it takes (bench/README.md, "Markdown's plain subset"), and
-# gives up (None) on anything else, which markdown-it then renders: so a body renders the
-# same whichever way it goes. tests/test_markdown.py compares both on every body it
+# in a fifth of the time markdown-it takes (bench/README.md, "Markdown's plain subset"),
+# and gives up (None) on anything else, which markdown-it then renders: so a body
+# renders the same whichever way it goes. tests/test_markdown.py compares both on every body it
 # takes, on the sample, both real OKR sets, synthetic organisations, and random and
 # mutated bodies.
 
@@ -107,8 +107,8 @@ class Markdown:
 # methods would split or strip
 _REFUSED = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\x85\u2028\u2029]")
 # in text and link labels (not in code spans): what could open emphasis, strikethrough,
-# a table cell, raw HTML or an autolink, an escape, or an image (an underscore between two letters or digits, as in
-# snake_case, can neither open nor close emphasis)
+# a table cell, raw HTML or an autolink, an escape, or an image (an underscore between
+# two letters or digits, as in snake_case, can neither open nor close emphasis)
 _REFUSED_INLINE = re.compile(r"[\\*<~|]|!\[|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 # an inline link with a plain label and destination (no title, no nesting), or a code
 # span of one backtick on each side, not touching another backtick and not padded
@@ -203,7 +203,7 @@ def plain_html(text: str, href: Callable[[str], str], valid: Callable[[str], boo
             continue
         if line[0].isspace() or line[-1].isspace():
             return None  # indentation, hard breaks and what str.strip would take
-        if line[0] == "`" and line.startswith("```"):
+        if line.startswith("```"):
             m = _FENCE.match(line)
             if m is None or para or items is not None:
                 return None  # a code block here only after a blank line, a heading or another block

@@ -77,10 +77,15 @@ def _plain_tag(value: str) -> str:
 _PLAIN_RESOLVER = Resolver()  # PyYAML's own: the memo's answers are its answers
 
 
+def _implicit_tag(value: str) -> str:
+    """The tag of a plain scalar: through the memo when the value is short enough to recur."""
+    return _plain_tag(value) if len(value) <= 100 else _PLAIN_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+
+
 class _MemoResolver(Resolver):
     def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and implicit[0] and len(value) <= 100:
-            return _plain_tag(value)
+        if kind is yaml.ScalarNode and implicit[0]:  # the tag of a plain scalar (no path resolvers)
+            return _implicit_tag(value)
         return super().resolve(kind, value, implicit)
 
 
@@ -188,7 +193,6 @@ class _Converter:
     def __init__(self, offset: int, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES):
         self.offset = offset
         self.max_depth, self.max_nodes = max_depth, max_nodes
-        self.constructor = yaml.constructor.SafeConstructor()
         self.nodes = 0
         self.duplicates: list[tuple[int, str]] = []
 
@@ -257,20 +261,32 @@ class _Converter:
         return out
 
     def scalar(self, node):
-        tag = node.tag
-        if tag in _TEXT_TAGS:
-            return node.value  # dates stay text: the validator parses them; '<<' or '=' as a value is text
-        construct = _SCALAR_CONSTRUCTORS.get(tag)
-        if construct is None:
-            raise YamlProblem(self.line(node), f"unsupported YAML tag {tag!r}")
         try:
-            value = construct(self.constructor, node)  # NaN and infinities are rejected by the validator
-        except (ValueError, OverflowError, yaml.YAMLError) as exc:
-            raise YamlProblem(self.line(node), f"invalid value {_short(node.value)}: {_short(str(exc), 80)}") from None
-        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
-            # beyond any float: no arithmetic on it could work (quote it if it is text)
-            raise YamlProblem(self.line(node), f"number too large: {_short(node.value)} (quote it if it is text)")
-        return value
+            return _scalar_value(node.tag, node.value, node)
+        except _BadScalar as exc:
+            raise YamlProblem(self.line(node), str(exc)) from None
+
+
+class _BadScalar(Exception):
+    """A scalar front matter cannot keep; the message says why."""
+
+
+def _scalar_value(tag: str, text: str, node=None):
+    """The value of a scalar of ``tag`` written ``text`` (``node``: its node, if made),
+    as front matter keeps it: dates and other text stay text; _BadScalar otherwise."""
+    if tag in _TEXT_TAGS:
+        return text  # dates stay text: the validator parses them; '<<' or '=' as a value is text
+    construct = _SCALAR_CONSTRUCTORS.get(tag)
+    if construct is None:
+        raise _BadScalar(f"unsupported YAML tag {tag!r}")
+    try:  # NaN and infinities are rejected by the validator
+        value = construct(_CONSTRUCTOR, node if node is not None else yaml.ScalarNode(tag, text))
+    except (ValueError, OverflowError, yaml.YAMLError) as exc:
+        raise _BadScalar(f"invalid value {_short(text)}: {_short(str(exc), 80)}") from None
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
+        # beyond any float: no arithmetic on it could work (quote it if it is text)
+        raise _BadScalar(f"number too large: {_short(text)} (quote it if it is text)")
+    return value
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -354,20 +370,15 @@ class _NotPlain(Exception):
 def _plain_value(text: str, plain: bool):
     """A scalar's value, as the converter makes it; _NotPlain for what it would refuse
     (so that load_yaml reports it)."""
-    tag = (_plain_tag(text) if len(text) <= 100 else _PLAIN_RESOLVER.resolve(yaml.ScalarNode, text, (True, False))) \
-        if plain else _STR_TAG
-    if tag in _TEXT_TAGS:
-        return text
-    construct = _SCALAR_CONSTRUCTORS.get(tag)
-    if construct is None:
-        raise _NotPlain
     try:
-        value = construct(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
-    except (ValueError, OverflowError, yaml.YAMLError):
+        return _scalar_value(_implicit_tag(text) if plain else _STR_TAG, text)
+    except _BadScalar:
         raise _NotPlain from None
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
-        raise _NotPlain
-    return value
+
+
+def _only_comment(rest: str) -> bool:
+    """Whether what follows a value on its line is nothing, or only a comment."""
+    return not rest or (rest[0] == " " and rest.lstrip(" ")[0] == "#")
 
 
 @functools.lru_cache(maxsize=16384)  # the same values recur from file to file
@@ -378,8 +389,7 @@ def _inline_value(text: str):
         end = text.find(c, 1)
         if end < 0 or (c == '"' and "\\" in text[1:end]):
             raise _NotPlain  # escapes, or a string going on over lines
-        rest = text[end + 1:]
-        if rest and not (rest[0] == " " and rest.lstrip(" ")[0] == "#"):
+        if not _only_comment(text[end + 1:]):
             raise _NotPlain  # '' inside a single-quoted string, or text after the quote
         return _plain_value(text[1:end], False)
     if c in _PLAIN_START and not (c == "-" and text[1:2] not in ("", " ") and text[1] not in _PLAIN_START):
@@ -514,8 +524,7 @@ class _PlainReader:
         if opening != "{" and opening != "[":
             return _inline_value(text)
         end = text.find("}" if opening == "{" else "]")
-        rest = text[end + 1:]
-        if end < 0 or (rest and not (rest[0] == " " and rest.lstrip(" ")[0] == "#")):
+        if end < 0 or not _only_comment(text[end + 1:]):
             raise _NotPlain
         inner = text[1:end].strip(" ")
         if not inner:

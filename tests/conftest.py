@@ -38,6 +38,20 @@ def run_okrsite(*args, cwd=REPO, check=False):
 
 
 @pytest.fixture(scope="session")
+def synthetic_content(tmp_path_factory) -> Path:
+    """The content folder of an 8-team synthetic organisation (bench/generate.py),
+    generated once per test session: what the benchmark's organisations look like."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import generate
+
+    root = tmp_path_factory.mktemp("synthetic")
+    generate.generate(8, str(root))
+    return root / "content"
+
+
+@pytest.fixture(scope="session")
 def sample_site(tmp_path_factory) -> Path:
     """The sample organisation in content/, built once per test session."""
     out = tmp_path_factory.mktemp("sample") / "public"

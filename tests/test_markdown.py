@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,9 +21,6 @@ from okrsite.markdown import Markdown, _parser, plain_html, sanitise
 from okrsite.parse import parse
 
 from conftest import REAL_OKRS, REPO
-
-sys.path.insert(0, str(REPO / "bench"))
-import generate  # noqa: E402  (bench/generate.py)
 
 LONG = os.environ.get("OKRSITE_LONG_TESTS") == "1"
 ROUNDS = 100_000 if LONG else 10_000
@@ -55,10 +51,8 @@ def bodies(folder: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory) -> list[str]:
-    root = tmp_path_factory.mktemp("synthetic")
-    generate.generate(8, str(root))
-    return bodies(root / "content")
+def synthetic(synthetic_content) -> list[str]:
+    return bodies(synthetic_content)
 
 
 def check_all(found: list[str]) -> int:

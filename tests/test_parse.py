@@ -174,15 +174,8 @@ def check_plain(texts: list[str], **bounds) -> int:
 
 
 @pytest.fixture(scope="module")
-def synthetic_front_matter(tmp_path_factory) -> list[str]:
-    import sys
-
-    sys.path.insert(0, str(REPO / "bench"))
-    import generate
-
-    root = tmp_path_factory.mktemp("synthetic")
-    generate.generate(8, str(root))
-    return front_matters(root / "content")
+def synthetic_front_matter(synthetic_content) -> list[str]:
+    return front_matters(synthetic_content)
 
 
 def test_the_plain_subset_takes_every_synthetic_file(synthetic_front_matter):
