@@ -50,8 +50,9 @@ class Chart:
 def _x(v: float) -> str:
     """A coordinate with at most one decimal: 12.0 -> '12', 3.25 -> '3.3'."""
     text = f"{v:.1f}"
-    if text.endswith(".0"):
-        text = text[:-2]
+    if text[-1] != "0":  # one decimal always follows the point ('inf' and 'nan' have none)
+        return text
+    text = text[:-2]
     return "0" if text == "-0" else text
 
 
@@ -164,14 +165,20 @@ def _axes(d0: date, d1: date, ticks: tuple, reprs: tuple, w: int, h: int, percen
     return _Frame(d0, d1, list(ticks), w, h).draw_axes(percent)
 
 
-def _polyline(cls: str, pts: Sequence[tuple[float, float]]) -> str:
-    if len(pts) == 1:
+def _coords(pts: Sequence[tuple[float, float]]) -> list[tuple[str, str]]:
+    """Points written as coordinates, once for both the line and its dots."""
+    return [(_x(x), _x(y)) for x, y in pts]
+
+
+def _polyline(cls: str, coords: Sequence[tuple[str, str]]) -> str:
+    if len(coords) == 1:
         return ""
-    return f'<polyline class="{cls}" points="{" ".join(f"{_x(x)},{_x(y)}" for x, y in pts)}"/>'
+    return f'<polyline class="{cls}" points="{" ".join(f"{x},{y}" for x, y in coords)}"/>'
 
 
-def _dots(cls: str, pts: Sequence[tuple[float, float]], r: float = 3) -> str:
-    return "".join(f'<circle class="{cls}" cx="{_x(x)}" cy="{_x(y)}" r="{_x(r)}"/>' for x, y in pts)
+def _dots(cls: str, coords: Sequence[tuple[str, str]], r: float = 3) -> str:
+    radius = _x(r)
+    return "".join(f'<circle class="{cls}" cx="{x}" cy="{y}" r="{radius}"/>' for x, y in coords)
 
 
 def _asof_line(frame: _Frame, as_of: date | None) -> str:
@@ -262,7 +269,7 @@ def kr_chart(kr: KeyResult, period: Period, as_of: date | None, chart_id: str) -
                      f'L{_x(f.x(period.end))} {_x(f.y(target))}"/>')
     asof = _asof_line(f, as_of)
     parts.append(asof)
-    xy = [(f.x(d), f.y(v)) for d, v in pts]
+    xy = _coords([(f.x(d), f.y(v)) for d, v in pts])
     parts.append(_polyline("chart-value", xy))
     parts.append(_dots("chart-point", xy))
     parts.append("</svg>")
@@ -312,7 +319,7 @@ def progress_chart(
     parts.append(f'<path class="chart-pace" d="M{_x(f.x(period.start))} {_x(f.y(0))}L{_x(f.x(period.end))} {_x(f.y(100))}"/>')
     asof = _asof_line(f, as_of)
     parts.append(asof)
-    xy = [(f.x(d), f.y(v)) for d, v in pts]
+    xy = _coords([(f.x(d), f.y(v)) for d, v in pts])
     parts.append(_polyline("chart-value", xy))
     parts.append(_dots("chart-point", xy))
     parts.append("</svg>")
@@ -452,10 +459,9 @@ def sparkline(kpi: Kpi, chart_id: str, count: int = 12) -> Chart | None:
     parts = [_open_svg(chart_id, "chart-spark", title, summary, SPARK_W, SPARK_H)]
     if line is not None:
         parts.append(f'<path class="chart-target" d="M0 {_x(y(line))}H{SPARK_W}"/>')
-    xy = [(x(d), y(v)) for d, v in pts]
+    xy = _coords([(x(d), y(v)) for d, v in pts])
     parts.append(_polyline("chart-value", xy))
-    lx, ly = xy[-1]
-    parts.append(_dots("chart-point", [(lx, ly)], 2.5))
+    parts.append(_dots("chart-point", xy[-1:], 2.5))
     parts.append("</svg>")
     return Chart("".join(parts), title, summary)  # no key: it sits in a table with its numbers
 

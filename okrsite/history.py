@@ -47,12 +47,6 @@ def objective_at(
     return copy
 
 
-@dataclass(frozen=True)
-class _Weighted:
-    progress: float | None
-    weight: float
-
-
 def kr_colour_at(kr: KeyResult, period: Period, d: date, config: StatusConfig) -> str:
     """``kr_at(kr, period, d, config).colour``, without copying the key result (charts
     ask this for every key result at the end of every week)."""
@@ -64,8 +58,8 @@ def kr_colour_at(kr: KeyResult, period: Period, d: date, config: StatusConfig) -
 
 def objective_progress_at(obj: Objective, d: date) -> float:
     """``objective_at(obj, ...).progress`` on date d, without the copies."""
-    return status.objective_progress(
-        [_Weighted(status.kr_progress(kr, updates_until(kr.updates, d)), kr.weight) for kr in obj.key_results]
+    return status.weighted_progress(
+        [(status.kr_progress(kr, updates_until(kr.updates, d)), kr.weight) for kr in obj.key_results]
     )
 
 

@@ -318,11 +318,21 @@ class _Template(jinja2.Template):
         return template
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment whose templates' globals are one flat dict, not a ChainMap
+    over the environment's: every page copies them into its context, and twice more
+    into sets of names, which over a ChainMap costs a lookup in each map per name. The
+    globals are all set in :func:`make_environment`, before any template is loaded."""
+
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
     """A Jinja environment over each theme's ``templates/`` (first wins), autoescaping
     everything, failing on undefined names."""
     searchpath = [str(Path(d) / "templates") for d in theme_dirs]
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(searchpath),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -1205,7 +1215,68 @@ def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[
             return Markup(f'<a href="{escape_text(url(urls.team(t.id)))}">{escape_text(t.name)}</a>')
         return escape(team_id or "")
 
-    return {"person_link": person_link, "team_link": team_link}
+    def breadcrumb_nav(items: Any) -> Markup:
+        """The breadcrumb trail: (label, target) pairs, the page itself last. The
+        ``breadcrumbs`` macro calls it too; a template that needs no other macro calls it
+        directly and skips importing macros.html, which Jinja does again for every page
+        (a quarter of a check-in page's time)."""
+        items = list(items)
+        last = len(items) - 1
+        lis = "".join(
+            f'<li><a href="{escape_text(url(target))}"{_CURRENT if i == last else ""}>{escape_text(label)}</a></li>'
+            for i, (label, target) in enumerate(items)
+        )
+        return Markup(f'<nav class="breadcrumbs wrap" aria-label="Breadcrumb">\n  <ol>\n{lis}  </ol>\n</nav>')
+
+    def tree_label(node: TreeNode, period_id: str) -> str:
+        it, info = node.item, node.info
+        parts = []
+        if not node.own:
+            if node.kind == "key result":
+                parts.append(f"key result of “{escape_text(info.objective.title)}”")
+            parts.append(escape_text(info.team_name))
+            if info.period != period_id:
+                parts.append(escape_text(info.period_label))
+        if it.status != "graded" and it.progress is not None:
+            parts.append(f"{escape_text(fmt_percent(it.progress))} progress")
+        if it.owner:
+            parts.append(f"owner {person_link(it.owner)}")
+        kind = '<span class="kind">KR</span> ' if node.kind == "key result" else ""
+        meta = f' <span class="meta">{" · ".join(parts)}</span>' if parts else ""
+        repeat = ' <span class="muted">(shown above)</span>' if node.repeat else ""
+        return (f'{html_status(it)} {kind}<a href="{escape_text(url(info.url))}">{escape_text(info.title)}</a>'
+                f"{meta}{repeat}")
+
+    def tree_node(node: TreeNode, period_id: str, out: list[str]) -> None:
+        out.append(f'<li class="tree-{"objective" if node.kind == "objective" else "kr"}" '
+                   f'data-team="{escape_text(node.info.objective.team)}">\n'
+                   f'<div class="tree-label">{tree_label(node, period_id)}</div>\n')
+        kids = node.own_krs + node.aligned
+        if kids and not node.repeat:
+            nk, na = len(node.own_krs), len(node.aligned)
+            summary = ((f"{nk} key result{'s' if nk != 1 else ''}" if nk else "")
+                       + (", " if nk and na else "") + (f"{na} aligned" if na else ""))
+            out.append(f'<details open>\n<summary>{summary}</summary>\n<ul class="tree">\n')
+            for child in kids:
+                tree_node(child, period_id, out)
+            out.append("</ul>\n</details>\n")
+        out.append("</li>")
+
+    def tree_nodes(nodes: Any, period_id: str) -> Markup:
+        """Alignment trees (alignment.html), each node an ``<li>`` with its label and,
+        unless shown above, what is under it. Made here rather than with a recursive
+        macro: a focused alignment page has dozens of nodes, and a big site thousands
+        of such pages. ``period_id``: the page's period (other periods are named)."""
+        out: list[str] = []
+        for node in nodes:
+            tree_node(node, period_id, out)
+        return Markup("".join(out))
+
+    return {"person_link": person_link, "team_link": team_link, "breadcrumb_nav": breadcrumb_nav,
+            "tree_nodes": tree_nodes}
+
+
+_CURRENT = ' aria-current="page"'
 
 
 @dataclass

@@ -257,10 +257,12 @@ def _weighted_mean(pairs: Iterable[tuple[float, float]]) -> float:
 def objective_progress(key_results: Sequence[KeyResult]) -> float:
     """Weighted mean of the KRs' clamp(p, 0, 1), an unknown p counting 0.
     Uses each KR's ``progress`` field (so compute KRs first). No KRs: 0."""
-    return _weighted_mean(
-        (clamp(kr.progress) if kr.progress is not None else 0.0, kr.weight)
-        for kr in key_results
-    )
+    return weighted_progress([(kr.progress, kr.weight) for kr in key_results])
+
+
+def weighted_progress(pairs: Iterable[tuple[float | None, float]]) -> float:
+    """``objective_progress`` of (progress, weight) pairs."""
+    return _weighted_mean((clamp(p) if p is not None else 0.0, w) for p, w in pairs)
 
 
 def objective_score(key_results: Sequence[KeyResult]) -> float | None:

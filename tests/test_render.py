@@ -665,7 +665,7 @@ def test_the_quick_template_context_calls_like_jinjas():
         env.context_class = context_class
         outputs.append(env.from_string(source).render(helpers, counter=Counter()))
     assert outputs[0] == outputs[1]
-    assert "&lt;&lt;b&gt;&gt; page/1 Environment2 True3 1 3" in outputs[0]
+    assert "&lt;&lt;b&gt;&gt; page/1 _Environment2 True3 1 3" in outputs[0]
     assert "loop/1" in outputs[0] and "page:4" in outputs[0] and outputs[0].endswith("True")
     assert isinstance(render.make_environment([BUILTIN]).from_string("").new_context(), render._Context)
 
@@ -698,3 +698,22 @@ def test_templates_escape_their_output_as_jinja_does():
             env.from_string("{{ missing }}").render()
     assert outputs[0] == outputs[1]
     assert "&lt;a href=&#39;x&#39;&gt;&amp;&#34;&lt;/a&gt; <b>ok</b> 3.5 None" in outputs[0]
+
+
+def test_macros_kept_for_custom_themes_match_the_helpers(site, env):
+    """The built-in templates call ``breadcrumb_nav`` and ``tree_nodes`` (render.py)
+    directly; the ``breadcrumbs`` and ``tree_node`` macros stay in macros.html for
+    themes that call them, and give the same HTML."""
+    plan = render.plan_pages(site)
+    page = next(p for p in plan.pages if p.template == "alignment.html")
+    ctx = render.page_context(plan, page)
+    crumbs = [("Periods", "periods/"), ("<Q4>", "periods/2026-Q4/")]
+    ctx["crumbs"] = crumbs
+    html = env.from_string(
+        '{% import "macros.html" as m with context %}'
+        '{{ m.breadcrumbs(crumbs) }}|{% for n in trees + other_trees %}{{ m.tree_node(n) }}{% endfor %}'
+    ).render(ctx)
+    trees = ctx["trees"] + ctx["other_trees"]
+    assert html == ctx["breadcrumb_nav"](crumbs) + "|" + ctx["tree_nodes"](trees, ctx["period"].id)
+    assert "&lt;Q4&gt;" in html and 'aria-current="page"' in html
+    assert 'class="tree-objective"' in html and 'class="tree-kr"' in html
