@@ -35,12 +35,11 @@ CHUNK = 32  # pages per task: small enough to balance, large enough to make lock
 # went from 2.2 GB with children that never stop, or stop after 9,000 pages, to 1.8 GB
 # with 1,000; on 2026-12-04, with the other changes of that day, 1.36 GB with 1,000 and
 # 1.17 GB with 500, the person pages at the end being the largest copies).
-# A wide page (``PagePlan.wide``: the whole organisation or a whole period) counts as a
-# whole quota: it touches most of the model, so its child stops after that chunk;
-# unless the plan has no more than QUOTA pages (a build after a change, which renders the
-# wide pages and a few others): a fresh child for each wide page would copy the model
-# again for each (at 1,000 teams, rendering after a one-team change took 5.0 s instead
-# of 3.8 s), and two children never hold more than two copies either way.
+# A wide page (``PagePlan.wide``: the whole organisation or a whole period) touches most
+# of the model: the main process renders those itself (``render_to_folder``), so no
+# child copies the model for them. (Until 2026-12-07 a child stopped after a chunk
+# holding a wide page, unless the plan was small: at 1,000 teams, rendering after a
+# one-team change took 5.0 s with a fresh child for each wide page, 3.8 s without.)
 QUOTA = 500
 # ... but a child renders at least 1/FORKS of the pages: forking (copying the page
 # tables of the main process) and a child's exit cost time in proportion to the size of
@@ -55,7 +54,7 @@ QUOTA = 500
 # took 46-47 s instead of 58-59 s and the build's CPU 157-160 s instead of 182-190 s, in
 # two interleaved pairs of builds on 2026-12-06. The peak memory of that build with its
 # search index, sampled every 50 ms, went from 1,226 to 1,282 MB (bench/README.md, "Forks, again").
-FORKS = 36
+FORKS = 18
 
 
 def default_quota(pages: int) -> int:
@@ -128,56 +127,76 @@ def link_file(source: str, folder: str, rel: str, made: set[str]) -> bool:
 
 
 class _Job:
-    """What every process needs; set before forking, so children inherit it."""
+    """What every process needs; set before forking, so children inherit it. Pages are
+    taken by index into ``order`` (the plan's indices), a chunk at a time."""
 
-    def __init__(self, plan, env, folder: str, root: Path, ctx, chunk: int):
+    def __init__(self, plan, env, folder: str, root: Path, ctx, chunk: int, order: list[int]):
         self.plan, self.env, self.folder, self.root, self.chunk = plan, env, folder, root, chunk
         self.n = len(plan.pages)
-        self.next = ctx.Value("q", 0)  # first page of the next chunk to take
+        self.order = order
+        self.next = ctx.Value("q", 0)  # position in ``order`` of the next chunk to take
         self.done = ctx.Value("q", 0, lock=False)  # pages written (for the progress display; approximate)
         self.first_error = ctx.Value("q", self.n)  # lowest failing index known
+
+    def take(self) -> list[int]:
+        """The plan indices of the next chunk; empty when none are left, or when every
+        one left comes after a page that failed."""
+        with self.next.get_lock():
+            start = self.next.value
+            self.next.value = start + self.chunk
+        chunk = self.order[start:start + self.chunk]
+        if not chunk or chunk[0] > self.first_error.value:
+            return []
+        return chunk
+
+    def left(self) -> bool:
+        pos = self.next.value
+        return pos < len(self.order) and self.order[pos] <= self.first_error.value
+
+
+def _render(job: _Job, indices: list[int], out: Rendered, made: set[str],
+            tick: Callable[[], None] | None = None) -> None:
+    """Render and write the pages ``indices`` of the plan, until one fails."""
+    from . import render
+    from .build import template_location
+
+    pages = job.plan.pages
+    for i in indices:
+        page = pages[i]
+        try:
+            data = render.render_page(job.plan, page, job.env)
+            out.entries[page.path] = write_file(job.folder, page.path, data, made)
+        except Exception as exc:  # noqa: BLE001 - reported by the main process
+            if isinstance(exc, render.RenderError):
+                failure = PageFailure(i, page.path, str(exc), template_location(exc, job.root))
+            elif isinstance(exc, OSError):
+                raise
+            else:
+                failure = PageFailure(i, page.path, f"{type(exc).__name__}: {exc}",
+                                      crash="".join(traceback.format_exception(exc)))
+            if out.failure is None or failure.index < out.failure.index:
+                out.failure = failure
+            with job.first_error.get_lock():
+                job.first_error.value = min(job.first_error.value, i)
+            return
+        job.done.value += 1
+        if tick is not None:
+            tick()
 
 
 def _work(job: _Job, tick: Callable[[], None] | None = None, quota: int | None = None) -> Rendered:
     """Take chunks until none are left (or ``quota`` pages are done); render and write
     their pages."""
-    from . import render
-    from .build import template_location
-
     out = Rendered()
     made: set[str] = set()
-    pages = job.plan.pages
-    spent = 0  # pages rendered, a wide page counting as a whole quota
-    while True:
-        if quota is not None and spent >= quota:
-            return out
-        with job.next.get_lock():
-            start = job.next.value
-            job.next.value = start + job.chunk
-        if start >= job.n or start > job.first_error.value:
-            return out
-        for i in range(start, min(start + job.chunk, job.n)):
-            page = pages[i]
-            try:
-                data = render.render_page(job.plan, page, job.env)
-                out.entries[page.path] = write_file(job.folder, page.path, data, made)
-                spent += (quota or 1) if page.wide and job.n > QUOTA else 1
-            except Exception as exc:  # noqa: BLE001 - reported by the main process
-                if isinstance(exc, render.RenderError):
-                    failure = PageFailure(i, page.path, str(exc), template_location(exc, job.root))
-                elif isinstance(exc, OSError):
-                    raise
-                else:
-                    failure = PageFailure(i, page.path, f"{type(exc).__name__}: {exc}",
-                                          crash="".join(traceback.format_exception(exc)))
-                if out.failure is None or failure.index < out.failure.index:
-                    out.failure = failure
-                with job.first_error.get_lock():
-                    job.first_error.value = min(job.first_error.value, i)
-                break
-            job.done.value += 1
-            if tick is not None:
-                tick()
+    spent = 0
+    while quota is None or spent < quota:
+        chunk = job.take()
+        if not chunk:
+            break
+        _render(job, chunk, out, made, tick)
+        spent += len(chunk)
+    return out
 
 
 def _die_with_parent(parent: int) -> None:
@@ -213,26 +232,32 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
     """Render every page of ``plan`` into ``folder`` with ``jobs`` processes. Raises
     OSError when a file cannot be written.
 
-    With one job the main process renders. With more, it only hands out the work: it
-    keeps ``jobs`` forked children busy, and a child that has written ``quota`` pages
-    (default: ``default_quota``) sends its results and
-    exits, and a fresh one is forked in its place. Rendering makes the caches of the
-    view grow and, by touching the site's objects, turns memory shared with the main
-    process into private copies (reference counts are written into every object read);
-    a fresh child starts from the main process's untouched memory again."""
+    With one job the main process renders alone. With more, it renders too, and keeps
+    ``jobs - 1`` forked children busy. It renders the wide pages (``PagePlan.wide``:
+    the whole organisation or a whole period) itself, first, then takes chunks like the
+    children: a wide page touches most of the model, which a child would have to copy.
+    A child that has written ``quota`` pages (default: ``default_quota``) sends its
+    results and exits, and a fresh one is forked in its place. Rendering makes the
+    caches of the view grow and, by touching the site's objects, turns memory shared
+    with the main process into private copies (reference counts are written into every
+    object read); a fresh child starts sharing the main process's memory again. Memory
+    shared between two processes is copied once, by whichever writes it first: a main
+    process that renders as well halves what is copied (and the time the copies take)."""
     from multiprocessing.connection import wait
 
     folder_s = str(folder)
     root = root or Path(".")
     n = len(plan.pages)
     jobs = max(1, min(jobs, (n + chunk - 1) // chunk or 1))
-    # few pages (a build after a change) go in smaller chunks: the wide pages, the slow
-    # ones, all come first in the plan, and one chunk would give them all to one child
+    # few pages (a build after a change) go in smaller chunks: the slow ones, which come
+    # first in the plan, would otherwise all go to one process
     chunk = max(1, min(chunk, n // (jobs * 16)))
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1
     ctx = multiprocessing.get_context("fork") if jobs > 1 else multiprocessing.get_context()
-    job = _Job(plan, env, folder_s, root, ctx, chunk)
+    wide = [i for i, page in enumerate(plan.pages) if page.wide] if jobs > 1 else []
+    order = [i for i, page in enumerate(plan.pages) if not page.wide] if wide else list(range(n))
+    job = _Job(plan, env, folder_s, root, ctx, chunk, order)
     if progress is not None:
         progress.stage("rendering" + (f" with {jobs} processes" if jobs > 1 else ""), n, key="rendering")
 
@@ -274,15 +299,22 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
         active[recv] = p
         started += 1
 
-    def work_left() -> bool:
-        return job.next.value < n and job.next.value <= job.first_error.value
-
     result = Rendered()
+    own = Rendered()  # what the main process renders
+    made: set[str] = set()
+    mine = [wide[k:k + chunk] for k in range(0, len(wide), chunk)]  # then chunks from the counter
+    rendering = True
     try:
-        for _ in range(jobs):
+        for _ in range(jobs - 1):
             spawn()
-        while active:
-            for conn in wait(list(active), timeout=0.1):
+        while rendering or active:
+            if rendering:
+                indices = mine.pop(0) if mine else job.take()
+                if not indices:
+                    rendering = False
+                elif indices[0] <= job.first_error.value:
+                    _render(job, indices, own, made, tick)
+            for conn in wait(list(active), timeout=0 if rendering else 0.1):
                 p = active.pop(conn)
                 try:
                     got = conn.recv()
@@ -294,10 +326,8 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
                 if isinstance(got, BaseException):
                     p.join()
                     raise got
-                result.entries.update(got.entries)
-                if got.failure is not None and (result.failure is None or got.failure.index < result.failure.index):
-                    result.failure = got.failure
-                if work_left():
+                _merge(result, got)
+                if job.left():
                     spawn()  # before joining: the finished child's exit (freeing its memory) overlaps the fork
                 p.join()
             tick()
@@ -309,9 +339,17 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
             conn.close()
         if froze:
             gc.unfreeze()
+    _merge(result, own)
     result.processes = jobs
     result.forks = started
     return result
+
+
+def _merge(result: Rendered, got: Rendered) -> None:
+    """Add one process's pages to ``result``; the failure of the lowest page wins."""
+    result.entries.update(got.entries)
+    if got.failure is not None and (result.failure is None or got.failure.index < result.failure.index):
+        result.failure = got.failure
 
 
 # --------------------------------------------------------------------------- parsing
