@@ -54,6 +54,8 @@ QUOTA = 500
 # took 46-47 s instead of 58-59 s and the build's CPU 157-160 s instead of 182-190 s, in
 # two interleaved pairs of builds on 2026-12-06. The peak memory of that build with its
 # search index, sampled every 50 ms, went from 1,226 to 1,282 MB (bench/README.md, "Forks, again").
+# Since 2026-12-07 the main process renders too, next to one child instead of two: each
+# child may copy twice as much for the same memory, so 18 (quota 4,000 at 1,000 teams).
 FORKS = 18
 
 
