@@ -36,10 +36,12 @@ CHUNK = 32  # pages per task: small enough to balance, large enough to make lock
 # with 1,000; on 2026-12-04, with the other changes of that day, 1.36 GB with 1,000 and
 # 1.17 GB with 500, the person pages at the end being the largest copies).
 # A wide page (``PagePlan.wide``: the whole organisation or a whole period) touches most
-# of the model: the main process renders those itself (``render_to_folder``), so no
-# child copies the model for them. (Until 2026-12-07 a child stopped after a chunk
-# holding a wide page, unless the plan was small: at 1,000 teams, rendering after a
-# one-team change took 5.0 s with a fresh child for each wide page, 3.8 s without.)
+# of the model: the main process renders those itself (``main_pages``), so no child
+# copies the model for them; unless the plan has no more than QUOTA pages (a build
+# after a change, which renders the wide pages and a few others). (Until 2026-12-07 a
+# child stopped after a chunk holding a wide page, unless the plan was small: at 1,000
+# teams, rendering after a one-team change took 5.0 s with a fresh child for each wide
+# page, 3.8 s without.)
 QUOTA = 500
 # ... but a child renders at least 1/FORKS of the pages: forking (copying the page
 # tables of the main process) and a child's exit cost time in proportion to the size of
@@ -237,7 +239,8 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
     With one job the main process renders alone. With more, it renders too, and keeps
     ``jobs - 1`` forked children busy. It renders the wide pages (``PagePlan.wide``:
     the whole organisation or a whole period) itself, first, then takes chunks like the
-    children: a wide page touches most of the model, which a child would have to copy.
+    children: a wide page touches most of the model, which a child would have to copy
+    (unless the plan is small: :func:`main_pages`).
     A child that has written ``quota`` pages (default: ``default_quota``) sends its
     results and exits, and a fresh one is forked in its place. Rendering makes the
     caches of the view grow and, by touching the site's objects, turns memory shared
@@ -257,7 +260,7 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1
     ctx = multiprocessing.get_context("fork") if jobs > 1 else multiprocessing.get_context()
-    wide = [i for i, page in enumerate(plan.pages) if page.wide] if jobs > 1 else []
+    wide = main_pages(plan, jobs)
     order = [i for i, page in enumerate(plan.pages) if not page.wide] if wide else list(range(n))
     job = _Job(plan, env, folder_s, root, ctx, chunk, order)
     if progress is not None:
@@ -345,6 +348,19 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
     result.processes = jobs
     result.forks = started
     return result
+
+
+def main_pages(plan, jobs: int) -> list[int]:
+    """The pages the main process renders before taking chunks like the children: the
+    wide ones (``PagePlan.wide``), when there are children and the plan has more than
+    QUOTA pages. A small plan (a build after a change: the wide pages and a few others)
+    shares them out like the rest, in small chunks: in one process they would take as
+    long as all of them together (at 1,000 teams, 40 s for a build after a one-team
+    change instead of 33 s), and two processes never hold more than two copies of the
+    model either way."""
+    if jobs < 2 or len(plan.pages) <= QUOTA:
+        return []
+    return [i for i, page in enumerate(plan.pages) if page.wide]
 
 
 def _merge(result: Rendered, got: Rendered) -> None:

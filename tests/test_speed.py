@@ -124,6 +124,43 @@ def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synth
     assert_same_files(expected, read_tree(out))
 
 
+def test_the_main_process_renders_the_wide_pages_of_a_big_plan(synthetic, tmp_path, monkeypatch):
+    """In a plan of more than QUOTA pages, every wide page is rendered by the main
+    process (a child would copy most of the model for it), and the child renders the
+    rest next to it; a small plan (a build after a change) shares its wide pages out."""
+    from okrsite import parallel, render
+    from okrsite.themes import theme_dirs
+
+    config, _ = read_config(synthetic)
+    site = build(config, config.as_of).site
+    env = render.make_environment(theme_dirs(config))
+    plan = render.plan_pages(site)
+    monkeypatch.setattr(parallel, "QUOTA", 50)
+    assert len(plan.pages) > 4 * parallel.QUOTA
+    log = tmp_path / "who.log"
+    real = render.render_page
+
+    def spy(plan, page, env):
+        with open(log, "a") as fh:  # from the main process and from the forked child
+            fh.write(f"{os.getpid()} {int(page.wide)}\n")
+        return real(plan, page, env)
+
+    monkeypatch.setattr(render, "render_page", spy)
+    out = tmp_path / "pages"
+    out.mkdir()
+    rendered = parallel.render_to_folder(plan, env, out, jobs=2, chunk=8)
+    assert rendered.failure is None and len(rendered.entries) == len(plan.pages)
+    who = [line.split() for line in log.read_text().splitlines()]
+    assert len(who) == len(plan.pages)
+    wide = {pid for pid, is_wide in who if is_wide == "1"}
+    assert wide == {str(os.getpid())}
+    assert {pid for pid, _ in who} - wide  # a child rendered the others (some of them)
+    assert parallel.main_pages(plan, 2) == [i for i, p in enumerate(plan.pages) if p.wide]
+    small = render.SitePlan(plan.view, plan.common, plan.pages[:parallel.QUOTA])
+    assert any(p.wide for p in small.pages)
+    assert parallel.main_pages(small, 2) == [] and parallel.main_pages(plan, 1) == []
+
+
 def test_a_few_pages_with_wide_ones_are_shared_by_the_same_two_processes(synthetic, tmp_path):
     """A plan of no more than QUOTA pages (a build after a change: the wide pages and a
     few others) is rendered by the main process and one child, in small chunks; the same
