@@ -588,8 +588,9 @@ class SiteView:
         self._progress_cache: dict[str, list[Any]] = {}
         self._weeks_cache: dict[tuple[str, str], list[Any]] = {}
         self._this_week: Any = None
-        self._focus: dict[str, list[str]] = {}  # period -> teams with a focused alignment page
+        self._focus: dict[str, tuple] = {}  # period -> teams with a focused alignment page (list, set)
         self._alignment: dict[str, tuple] = {}  # period -> alignment_of
+        self._alone: dict[str, dict[str, list[Objective]]] = {}  # period -> team -> objectives standing alone
 
     def patched(self, site: Site, team_periods: set[tuple[str, str]]) -> "SiteView":
         """The view ``SiteView(site, self.people)`` gives, made in time proportional to
@@ -631,6 +632,7 @@ class SiteView:
         v._weeks_cache = {k: w for k, w in dict(self._weeks_cache).items() if k not in team_periods}
         v._this_week = None
         v._alignment = {}  # trees hold objectives (and their colours): made again on first use
+        v._alone = {}
         v._focus = dict(self._focus)  # which teams have a focused page: links only, unchanged
         return v
 
@@ -1092,18 +1094,39 @@ class SiteView:
     def focus_teams(self, period_id: str) -> list[str]:
         """The teams with a focused alignment page for the period: those owning an item
         of its trees or an objective standing alone; organisation order."""
+        return self._focus_of(period_id)[0]
+
+    def has_focus(self, period_id: str, team_id: str) -> bool:
+        """Whether the period's alignment has a page focused on the team."""
+        return team_id in self._focus_of(period_id)[1]
+
+    def _focus_of(self, period_id: str) -> tuple[list[str], frozenset[str]]:
         hit = self._focus.get(period_id)
         if hit is None:
             roots, others, alone, teams = self.alignment_of(period_id)
             present: set[str] = {o.team for o in alone}
             for node in roots + others:
                 present |= teams.get(id(node), frozenset())
-            hit = self._focus[period_id] = [t for t in self.team_order if t in present]
+            order = [t for t in self.team_order if t in present]
+            hit = self._focus[period_id] = (order, frozenset(order))
         return hit
 
-    def has_focus(self, period_id: str, team_id: str) -> bool:
-        """Whether the period's alignment has a page focused on the team."""
-        return team_id in self.focus_teams(period_id)
+    def shown_focus_teams(self, period_id: str, shown: set[str]) -> list[str]:
+        """The teams of ``shown`` that have a focused page, in organisation order: the
+        list on a focused page, made in proportion to it, not to the organisation (a
+        pass over every team of the period on each of its pages grew with the square
+        of the organisation)."""
+        return sorted((t for t in shown if self.has_focus(period_id, t)), key=self.org_pos)
+
+    def alone(self, period_id: str, team_id: str) -> list[Objective]:
+        """The team's objectives standing alone in the period's alignment, in its order."""
+        by_team = self._alone.get(period_id)
+        if by_team is None:
+            by_team = {}
+            for o in self.alignment_of(period_id)[2]:
+                by_team.setdefault(o.team, []).append(o)
+            self._alone[period_id] = by_team
+        return by_team.get(team_id, [])
 
     def this_week(self) -> Any:
         from . import history
@@ -1298,9 +1321,9 @@ def _alignment_context(period_id: str, team_id: str | None, v: SiteView) -> dict
                 "focus_team": None, "focus_teams": v.focus_teams(period_id)}
     trees, other_trees, shown = v.focus(period_id, team_id)
     return {"period": p, "trees": trees, "other_trees": other_trees,
-            "alone": [o for o in alone if o.team == team_id],
+            "alone": v.alone(period_id, team_id),
             "focus_team": v.site.teams[team_id],
-            "focus_teams": [t for t in v.focus_teams(period_id) if t in shown]}
+            "focus_teams": v.shown_focus_teams(period_id, shown)}
 
 
 def _team_context(team_id: str, v: SiteView) -> dict[str, Any]:

@@ -717,3 +717,22 @@ def test_macros_kept_for_custom_themes_match_the_helpers(site, env):
     assert html == ctx["breadcrumb_nav"](crumbs) + "|" + ctx["tree_nodes"](trees, ctx["period"].id)
     assert "&lt;Q4&gt;" in html and 'aria-current="page"' in html
     assert 'class="tree-objective"' in html and 'class="tree-kr"' in html
+
+
+def test_focused_alignment_lists_are_the_periods_own_filtered(site):
+    """A focused alignment page lists its teams and lone objectives from per-period
+    lookups (a pass over the whole period on every page grew with the square of the
+    organisation); they equal filtering the period's lists, in the same order."""
+    v = render.plan_pages(site).view
+    checked = 0
+    for p in v.periods:
+        focus = v.focus_teams(p.id)
+        alone = v.alignment_of(p.id)[2]
+        for team_id in focus:
+            _, _, shown = v.focus(p.id, team_id)
+            assert v.shown_focus_teams(p.id, shown) == [t for t in focus if t in shown]
+            assert v.alone(p.id, team_id) == [o for o in alone if o.team == team_id]
+            assert v.has_focus(p.id, team_id)
+            checked += 1
+        assert not v.has_focus(p.id, "no-such-team") and v.alone(p.id, "no-such-team") == []
+    assert checked
