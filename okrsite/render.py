@@ -1271,6 +1271,8 @@ def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[
                 f"{meta}{repeat}")
 
     def tree_node(node: TreeNode, period_id: str, out: list[str]) -> None:
+        # the label (with its link) stays outside the <summary>: interactive content
+        # must not be nested in it
         out.append(f'<li class="tree-{"objective" if node.kind == "objective" else "kr"}" '
                    f'data-team="{escape_text(node.info.objective.team)}">\n'
                    f'<div class="tree-label">{tree_label(node, period_id)}</div>\n')

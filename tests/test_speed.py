@@ -538,19 +538,30 @@ def test_indexing_leaves_no_garbage_for_the_renderers(tmp_path):
     assert left == 0
 
 
-def test_a_page_that_fails_reports_the_first_failing_page_and_writes_nothing(tmp_path):
+@pytest.mark.parametrize("broken, big", [
+    ({"checkin.html": "checkin.period"}, False),
+    # a plan bigger than QUOTA: the main process renders the wide pages (a period page
+    # fails there) while a child renders the check-ins (which fail too, later in plan order)
+    ({"checkin.html": "checkin.period", "period.html": "period.id"}, True),
+])
+def test_a_page_that_fails_reports_the_first_failing_page_and_writes_nothing(tmp_path, monkeypatch, broken, big):
     """A template that fails at run time on some pages: the error is the one of the first
     failing page in plan order whatever the number of processes; the old site stays."""
+    from okrsite import parallel
+
+    if big:
+        monkeypatch.setattr(parallel, "QUOTA", 50)
     config_path = copy_sample(tmp_path)
     templates = tmp_path / "themes" / "broken" / "templates"
     templates.mkdir(parents=True)
-    builtin = REPO / "themes" / "default" / "templates" / "checkin.html"
-    text = builtin.read_text(encoding="utf-8")
-    marker = "{% block content %}"
-    assert marker in text
-    # fails on check-ins of 2026-Q4 only: not the first pages rendered
-    text = text.replace(marker, marker + "{% if checkin.period == '2026-Q4' %}{{ no_such_value }}{% endif %}", 1)
-    (templates / "checkin.html").write_text(text, encoding="utf-8")
+    for name, period in broken.items():
+        text = (REPO / "themes" / "default" / "templates" / name).read_text(encoding="utf-8")
+        marker = "{% block content %}"
+        assert marker in text
+        # fails on pages of 2026-Q4 only: not the first pages rendered
+        text = text.replace(marker, marker + "{% if " + period + " == '2026-Q4' %}{{ no_such_value }}{% endif %}", 1)
+        (templates / name).write_text(text, encoding="utf-8")
+    first = "period.html" if "period.html" in broken else "checkin.html"  # period pages come first in the plan
     with open(config_path, "a", encoding="utf-8") as fh:
         fh.write("\ntheme: broken\n")
     config, _ = read_config(config_path)
@@ -562,7 +573,7 @@ def test_a_page_that_fails_reports_the_first_failing_page_and_writes_nothing(tmp
         result = publish(config, config.as_of, out, search=False, jobs=jobs, use_cache=False)
         assert [d.severity for d in result.diagnostics] == ["error"]
         d = result.diagnostics[0]
-        assert d.path.endswith("checkin.html") and "no_such_value" in d.message and "2026-Q4" in d.message
+        assert d.path.endswith(first) and "no_such_value" in d.message and "2026-Q4" in d.message
         messages.add(str(d))
         assert read_tree(out) == {"old.html": b"the previous site"}
         assert not list(tmp_path.glob(".public.new-*"))
