@@ -74,12 +74,8 @@ def _x(text) -> str:
     return html.escape(_NOT_XML.sub("", str(text)), quote=True)
 
 
-def _update_words(site: Site, ci: Checkin, key: str) -> tuple[str, str]:
-    """(key result title, what the update says) for one line of a check-in."""
-    u = ci.key_results[key]
-    kr = site.key_result(f"{ci.team}/{ci.period}/{key}")
-    title = kr.title if kr else key
-    unit = kr.unit if kr else ""
+def _update_words(u, unit: str) -> str:
+    """What one line of a check-in (``u``, an update of a key result in ``unit``) says."""
     parts = []
     if u.value is not None:
         parts.append(fmt_quantity(u.value, unit))
@@ -96,23 +92,35 @@ def _update_words(site: Site, ci: Checkin, key: str) -> tuple[str, str]:
     words = ", ".join(parts) or "no new value"
     if u.note:
         words += f" ({u.note})"
-    return title, words
+    return words
 
 
-def _content_html(site: Site, ci: Checkin) -> str:
-    """The entry's content: its updates, the team's calls, help requests and body (HTML)."""
+def _content_html(site: Site, ci: Checkin, krs: dict[str, tuple[str, str]] | None = None) -> str:
+    """The entry's content: its updates, the team's calls, help requests and body (HTML).
+    Its text is escaped for HTML only: ``atom`` escapes the whole of it again for XML,
+    which takes out the characters XML forbids. ``krs``: (escaped title, unit) of the
+    key results already looked up, by reference (filled as they are)."""
     parts: list[str] = []
     if ci.key_results:
-        items = "".join("<li>{}: {}</li>".format(*map(_x, _update_words(site, ci, key))) for key in ci.key_results)
-        parts.append(f"<ul>{items}</ul>")
+        if krs is None:
+            krs = {}
+        items = []
+        for key, u in ci.key_results.items():
+            ref = f"{ci.team}/{ci.period}/{key}"
+            known = krs.get(ref)
+            if known is None:
+                kr = site.key_result(ref)
+                known = krs[ref] = (html.escape(kr.title), kr.unit) if kr else (html.escape(key), "")
+            items.append(f"<li>{known[0]}: {html.escape(_update_words(u, known[1]))}</li>")
+        parts.append(f"<ul>{''.join(items)}</ul>")
     if ci.objectives:
         items = []
         for oid, status in ci.objectives.items():
             obj = site.objectives.get(f"{ci.team}/{ci.period}/{oid}")
-            items.append(f"<li>{_x(obj.title if obj else oid)}: {_x(status.replace('-', ' '))}</li>")
+            items.append(f"<li>{html.escape(obj.title if obj else oid)}: {html.escape(status.replace('-', ' '))}</li>")
         parts.append(f"<p>The team's call:</p><ul>{''.join(items)}</ul>")
     if ci.help:
-        items = "".join(f"<li>{_x(h)}</li>" for h in ci.help)
+        items = "".join(f"<li>{html.escape(str(h))}</li>" for h in ci.help)
         parts.append(f"<p>Where we need help:</p><ul>{items}</ul>")
     if ci.body_html:
         parts.append(ci.body_html)  # already rendered and sanitised by the load step
@@ -131,6 +139,7 @@ def _team_name(site: Site, team_id: str) -> str:
 
 def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: str) -> bytes:
     """An Atom feed of ``checkins`` written at ``feed_path``, whose HTML page is ``page``."""
+    krs: dict[str, tuple[str, str]] = {}
     ordered = sorted(checkins, key=lambda c: (c.date, c.team, c.period, c.name), reverse=True)
     if ordered:
         updated = ordered[0].date
@@ -165,7 +174,7 @@ def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: 
             f'    <link rel="alternate" type="text/html" href="{_x(absolute(site, target, feed_path))}" />',
             f'    <category term="{_x(ci.team)}" label="{_x(team)}" />',
             f'    <summary type="text">{_x(summary)}.</summary>',
-            f'    <content type="html">{_x(_content_html(site, ci))}</content>',
+            f'    <content type="html">{_x(_content_html(site, ci, krs))}</content>',
             "  </entry>",
         ]
     out.append("</feed>\n")

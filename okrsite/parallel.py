@@ -186,6 +186,14 @@ def _render(job: _Job, indices: list[int], out: Rendered, made: set[str],
         job.done.value += 1
         if tick is not None:
             tick()
+    if not gc.isenabled():
+        # the build pauses the collector, but every page that imports macros with
+        # context (Jinja makes the module again per page) leaves about 80 objects in
+        # reference cycles: 10 KB a page. At 1,000 teams that was 80 MB more in the
+        # main process by the end, and a collection of 1.1 million objects (1.1 s)
+        # once the collector was on again. Only what was made since the last
+        # collection is looked at: under a millisecond a chunk.
+        gc.collect(0)
 
 
 def _work(job: _Job, tick: Callable[[], None] | None = None, quota: int | None = None) -> Rendered:

@@ -1221,6 +1221,27 @@ def _absolute_url(base_url: str) -> Callable[[str], str]:
     return url
 
 
+def _tree_node(node: TreeNode, period_id: str, out: list[str], label: Callable[[TreeNode, str], str]) -> None:
+    """One node of an alignment tree into ``out`` (see ``tree_nodes``), ``label`` the
+    page's ``tree_label``. A module function, not one more per-page helper: a helper
+    that calls itself is a reference cycle, left for the garbage collector on every page."""
+    # the label (with its link) stays outside the <summary>: interactive content
+    # must not be nested in it
+    out.append(f'<li class="tree-{"objective" if node.kind == "objective" else "kr"}" '
+               f'data-team="{escape_text(node.info.objective.team)}">\n'
+               f'<div class="tree-label">{label(node, period_id)}</div>\n')
+    kids = node.own_krs + node.aligned
+    if kids and not node.repeat:
+        nk, na = len(node.own_krs), len(node.aligned)
+        summary = ((f"{nk} key result{'s' if nk != 1 else ''}" if nk else "")
+                   + (", " if nk and na else "") + (f"{na} aligned" if na else ""))
+        out.append(f'<details open>\n<summary>{summary}</summary>\n<ul class="tree">\n')
+        for child in kids:
+            _tree_node(child, period_id, out, label)
+        out.append("</ul>\n</details>\n")
+    out.append("</li>")
+
+
 def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[..., Markup]]:
     """Per-page helpers that need the page's ``url``: links to a person and a team."""
 
@@ -1270,23 +1291,6 @@ def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[
         return (f'{html_status(it)} {kind}<a href="{escape_text(url(info.url))}">{escape_text(info.title)}</a>'
                 f"{meta}{repeat}")
 
-    def tree_node(node: TreeNode, period_id: str, out: list[str]) -> None:
-        # the label (with its link) stays outside the <summary>: interactive content
-        # must not be nested in it
-        out.append(f'<li class="tree-{"objective" if node.kind == "objective" else "kr"}" '
-                   f'data-team="{escape_text(node.info.objective.team)}">\n'
-                   f'<div class="tree-label">{tree_label(node, period_id)}</div>\n')
-        kids = node.own_krs + node.aligned
-        if kids and not node.repeat:
-            nk, na = len(node.own_krs), len(node.aligned)
-            summary = ((f"{nk} key result{'s' if nk != 1 else ''}" if nk else "")
-                       + (", " if nk and na else "") + (f"{na} aligned" if na else ""))
-            out.append(f'<details open>\n<summary>{summary}</summary>\n<ul class="tree">\n')
-            for child in kids:
-                tree_node(child, period_id, out)
-            out.append("</ul>\n</details>\n")
-        out.append("</li>")
-
     def tree_nodes(nodes: Any, period_id: str) -> Markup:
         """Alignment trees (alignment.html), each node an ``<li>`` with its label and,
         unless shown above, what is under it. Made here rather than with a recursive
@@ -1294,7 +1298,7 @@ def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[
         of such pages. ``period_id``: the page's period (other periods are named)."""
         out: list[str] = []
         for node in nodes:
-            tree_node(node, period_id, out)
+            _tree_node(node, period_id, out, tree_label)
         return Markup("".join(out))
 
     return {"person_link": person_link, "team_link": team_link, "breadcrumb_nav": breadcrumb_nav,

@@ -116,6 +116,25 @@ def test_feed_escapes_content():
     assert "&lt;b&gt;a&lt;/b&gt; &amp; b" in content and "]]&gt; &amp; &lt;i&gt;" in content
 
 
+def test_feed_leaves_out_what_xml_forbids_in_every_part_of_an_entry():
+    """Control characters (YAML's "\\x01" escapes) in a key result's title, an update's
+    note, the team's call and a request for help: the entry's content is escaped for HTML
+    part by part and then, as a whole, for XML, which is where they are left out."""
+    config, _ = parse_config(b"as_of: 2026-11-20\n")
+    files = {
+        "content/teams/solo/2026-Q4/one.md": "---\ntitle: \"On\\x01e\"\nowner: A\nkey_results:\n  - {id: a, title: \"<b>a\\x02</b> & b\", start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
+        "content/teams/solo/2026-Q4/checkins/2026-11-13.md": (
+            "---\ndate: 2026-11-13\nkey_results:\n  one/a: {value: 0.5, note: \"n\\x0bote <i>\"}\n"
+            "objectives:\n  one: at-risk\nhelp: \"he\\x1flp & more\"\n---\n"),
+    }
+    site = build(config, date(2026, 11, 20), render_pages=False, sources=[SourceFile(p, t.encode()) for p, t in files.items()]).site
+    data = feeds.team_feed(site, "solo")
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", data)
+    content = check_atom(data).find(f"{A}entry").findtext(f"{A}content")  # the HTML, unescaped once
+    assert "<li>&lt;b&gt;a&lt;/b&gt; &amp; b: 0.5 (note &lt;i&gt;)</li>" in content
+    assert "<li>One: at risk</li>" in content and "<li>help &amp; more</li>" in content
+
+
 def parse_csv(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
 
