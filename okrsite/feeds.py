@@ -23,7 +23,7 @@ from datetime import date
 
 from . import urls
 from .export import export_data
-from .model import Checkin, Site
+from .model import Checkin, Site, Update
 from .render import fmt_percent, fmt_quantity
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -74,7 +74,7 @@ def _x(text) -> str:
     return html.escape(_NOT_XML.sub("", str(text)), quote=True)
 
 
-def _update_words(u, unit: str) -> str:
+def _update_words(u: Update, unit: str) -> str:
     """What one line of a check-in (``u``, an update of a key result in ``unit``) says."""
     parts = []
     if u.value is not None:
@@ -95,15 +95,13 @@ def _update_words(u, unit: str) -> str:
     return words
 
 
-def _content_html(site: Site, ci: Checkin, krs: dict[str, tuple[str, str]] | None = None) -> str:
+def _content_html(site: Site, ci: Checkin, krs: dict[str, tuple[str, str]]) -> str:
     """The entry's content: its updates, the team's calls, help requests and body (HTML).
     Its text is escaped for HTML only: ``atom`` escapes the whole of it again for XML,
     which takes out the characters XML forbids. ``krs``: (escaped title, unit) of the
-    key results already looked up, by reference (filled as they are)."""
+    key results the feed has looked up, by reference (filled as they are)."""
     parts: list[str] = []
     if ci.key_results:
-        if krs is None:
-            krs = {}
         items = []
         for key, u in ci.key_results.items():
             ref = f"{ci.team}/{ci.period}/{key}"
