@@ -480,15 +480,22 @@ def output_matches(output: Path, manifest: dict[str, list]) -> bool:
 # hold a number as a key).
 
 
+# scalars as YAML (and JSON) give them, which stand for themselves: most values of a
+# parsed file are these, so the functions below look at them without a call of their own
+# (a fifth of decoding a 1,000-team organisation's parses)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def encode_value(value: Any) -> Any:
     if isinstance(value, LineDict):
         out: list = ["D", value.line]
         kl, vl = value.key_lines, value.value_lines
         for k, v in value.items():
-            out.extend((k, kl.get(k), vl.get(k), encode_value(v)))
+            out.extend((k, kl.get(k), vl.get(k), v if type(v) in _SCALARS else encode_value(v)))
         return out
     if isinstance(value, LineList):
-        return ["L", value.line, list(value.item_lines), [encode_value(v) for v in value]]
+        return ["L", value.line, list(value.item_lines),
+                [v if type(v) in _SCALARS else encode_value(v) for v in value]]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"cannot cache a {type(value).__name__}")
@@ -500,8 +507,8 @@ def decode_value(value: Any) -> Any:
             d = LineDict(value[1])
             kl, vl = d.key_lines, d.value_lines
             for i in range(2, len(value), 4):
-                k = value[i]
-                d[k] = decode_value(value[i + 3])
+                k, v = value[i], value[i + 3]
+                d[k] = v if type(v) in _SCALARS else decode_value(v)
                 if value[i + 1] is not None:
                     kl[k] = value[i + 1]
                 if value[i + 2] is not None:
@@ -511,7 +518,7 @@ def decode_value(value: Any) -> Any:
             raise ValueError("not a cached list")
         lst = LineList(value[1])
         lst.item_lines = list(value[2])
-        lst.extend(decode_value(v) for v in value[3])
+        lst.extend([v if type(v) in _SCALARS else decode_value(v) for v in value[3]])
         return lst
     if isinstance(value, dict):
         raise ValueError("not a cached value")

@@ -806,6 +806,30 @@ def test_cached_parse_is_the_parse():
         assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (back.body, back.body_line, back.problems)
 
 
+def test_a_cached_parse_that_is_not_one_is_refused():
+    """Decoding looks at plain values without a call of their own, but a JSON object
+    anywhere in a cached parse is still refused (it is not a parse okrsite wrote), and
+    a value a parse never holds still cannot be cached, however deep."""
+    import json
+
+    good = build_cache.encode_parsed(parse(b"---\na:\n  b: [1, {c: 2}]\n---\n"))
+    for bad in ({"c": 2}, [{"c": 2}], ["D", 1, "c", 1, 1, {"d": 3}], ["L", 1, [1], [{"x": 1}]], ["X", 1]):
+        meta = json.loads(json.dumps(good[0]))
+        meta[5][5][3][1] = bad  # the mapping {c: 2}, second item of the list b, in a
+        with pytest.raises(ValueError):
+            build_cache.decode_parsed([meta] + good[1:])
+    for odd in (date(2026, 1, 1), b"bytes", {"plain": "dict"}, (1, 2)):
+        meta = LineDict(1)
+        meta["a"] = LineList(2)
+        meta["a"].append(odd)
+        with pytest.raises(TypeError):
+            build_cache.encode_value(meta)
+        nested = LineDict(1)
+        nested["a"] = odd
+        with pytest.raises(TypeError):
+            build_cache.encode_value(nested)
+
+
 def test_packed_entries_decode_afresh_at_each_use():
     """A build's parsed files stay packed: every get makes new objects (which the loader
     may keep or drop), nothing decoded stays in the cache, and a value that cannot be
