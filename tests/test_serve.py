@@ -798,9 +798,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _ctrl_c_as_on_a_terminal() -> None:
+    """In the serve process, before it starts: SIGINT does what Ctrl-C does on a
+    terminal. Tests run in the background of a non-interactive shell (``.ci/run &``)
+    ignore SIGINT, as such a shell sets it, and their children would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _serve(config: Path, *args) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "okrsite", "serve", "--config", str(config), *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            preexec_fn=_ctrl_c_as_on_a_terminal)
 
 
 def test_busy_port_exits_2(site):
