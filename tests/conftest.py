@@ -8,6 +8,7 @@ import http.server
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = REPO / "okrsite.yaml"
 REAL_OKRS = REPO.parent / "shared" / "real-okrs"
+# Screenshots and other artefacts for people to look at: never inside the checkout.
+RESULTS_DIR = Path(os.environ.get("OKRSITE_TEST_RESULTS") or Path(tempfile.gettempdir()) / "okrsite-test-results")
 
 CHROMIUM = os.environ.get("OKRSITE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -4,8 +4,8 @@ Nu HTML validator, at 360 px without sideways scrolling; screenshots for people 
 at; light pages; nothing loaded from elsewhere.
 
 One static server, one browser and one tab for the whole module.
-Screenshots go to test-results/screenshots/ (git-ignored; pytest-playwright empties
-test-results/ when a session starts).
+Screenshots go to RESULTS_DIR/screenshots/ (conftest.RESULTS_DIR: $OKRSITE_TEST_RESULTS, else
+okrsite-test-results/ in the system's temporary folder, never the checkout).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import REPO, StaticServer
+from conftest import RESULTS_DIR, StaticServer
 from linkcheck import read_output
 from test_sample_site import page_kinds
 
@@ -53,7 +53,7 @@ SCREENSHOTS = {
     "alignment": "periods/2026-Q4/alignment/",
 }
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-SCREENSHOT_DIR = REPO / "test-results" / "screenshots"
+SCREENSHOT_DIR = RESULTS_DIR / "screenshots"
 PAGE_LIMIT = 100 * 1024  # every HTML page of the sample
 ASSET_LIMIT = 50 * 1024  # all CSS and JavaScript together, search's own aside
 SEARCH_ASSETS = ("pagefind/", "assets/search.js")
@@ -168,7 +168,7 @@ def test_no_page_scrolls_sideways_on_a_360px_phone(tab, served):
 
 @pytest.mark.browser
 def test_screenshots_at_360_and_1280_light_and_dark(tab, served):
-    """For people to look at: test-results/screenshots/<page>-<width>-<scheme>.png."""
+    """For people to look at: RESULTS_DIR/screenshots/<page>-<width>-<scheme>.png."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     made = []
     try:
