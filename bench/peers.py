@@ -7,7 +7,7 @@
 2. Converts it into an equivalent Hugo site (:func:`make_hugo_site`): the same
    Markdown files with the same front matter, one section ``_index.md`` per
    team-period folder (okrsite's team-period page), ``hugo.toml`` and the minimal theme
-   in ``bench/hugo-theme/`` (what it renders is in bench/README.md, "Speed").
+   in ``bench/hugo-theme/`` (what it renders is in bench/README.md, "peers.py").
 3. Times a cold build of each, one after the other: ``okrsite build --no-search``
    (no output folder, no build cache) and ``hugo`` (no output folder, a fresh cache
    folder), and prints wall and CPU seconds, pages, peak memory and the ratio
@@ -19,8 +19,8 @@ root) when possible, else ``/dev/shm``; the output says which. Hugo comes from
 
 Peak memory is the peak of the sum of the proportional set size (PSS, from
 ``/proc/PID/smaps_rollup``) of the build process and every process it started,
-sampled every 50 ms: pages shared by forked workers are counted once, not once per
-process as a sum of RSS would.
+sampled every 50 ms, less often when a sample is slow (``SAMPLER_SHARE``): pages
+shared by forked workers are counted once, not once per process as a sum of RSS would.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ MIN_AVAILABLE_MB = 1500  # a build is stopped when the machine gets closer than 
 # table of a process, so a sample of a 5,000-team build (several GB in three processes)
 # takes far longer than one of a 1,000-team build. Sampled at a fixed rate, it took a
 # share of the two CPUs that grew with the build, and the 5,000-team build looked
-# slower than it is (bench/README.md, "What is measured", `peak MB`).
+# slower than it is.
 SAMPLER_SHARE = 0.02
 
 

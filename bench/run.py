@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark `okrsite build` on synthetic organisations.
 
-    python bench/run.py --speed                 # the table of bench/README.md, "Speed"
+    python bench/run.py --speed                 # 100, 1,000 and 5,000 teams, every measurement
     python bench/run.py --teams 100 [--teams 1000 ...] [--keep DIR] [--tmpfs | --ramdisk]
                         [--measure cold,warm,change,check,hugo,search] [--repeat N] [--no-search]
 
@@ -17,7 +17,8 @@ search-index size, ...) is one function and one entry in the registry.
 
 Peak memory is the peak of the sum of the proportional set size (PSS) of the build and
 every process it started (forked rendering workers, the Pagefind indexer), sampled every
-50 ms (bench/peers.py, ``run_timed``): shared pages are counted once.
+50 ms, less often when a sample is slow (bench/peers.py, ``run_timed``): shared pages are
+counted once.
 """
 
 from __future__ import annotations
@@ -381,7 +382,7 @@ def prepare_site(site: str, teams: int, seed: int, year: int) -> tuple[int, floa
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark okrsite build on generated organisations.")
     ap.add_argument("--speed", action="store_true",
-                    help="the table of bench/README.md, \"Speed\": --teams 100 --teams 1000 --teams 5000 --ramdisk "
+                    help="the whole table: --teams 100 --teams 1000 --teams 5000 --ramdisk --no-search "
                          "--measure cold,warm,change,hugo,search (unless given otherwise)")
     ap.add_argument("--teams", type=int, action="append",
                     help="organisation size; repeat for several sizes")

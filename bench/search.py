@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the search index on a synthetic organisation.
 
-    python bench/search.py --teams 1000 [--work /dev/shm/okrsite-search] [--query onboarding ...]
+    python bench/search.py --teams 1000 [--work /dev/shm/okrsite-search] [--query q=onboarding ...]
 
 1. generates the organisation (bench/generate.py) into WORK/site, unless already there;
 2. ``index``: in a child process, computes the site, then times ``search.records`` and

@@ -85,7 +85,7 @@ def _objective_teams(site: Any, ref: str) -> set[str]:
 def page_teams(plan: SitePlan) -> list[tuple[str, ...] | None]:
     """For each page of the plan, the teams whose content it shows (sorted); None for a
     page that shows the whole organisation (rendered whatever changed). Pages with the
-    same teams share one tuple (most pages show one team: 355,000 pages at 5,000 teams)."""
+    same teams share one tuple (most pages show one team, so a large site has few distinct sets)."""
     v = plan.view
     site = v.site
     out: list[tuple[str, ...] | None] = []

@@ -134,19 +134,18 @@ def _key(key) -> str:
 
 _SCALARS = {str: encode_basestring, int: int.__repr__, float: _float,
             bool: _CONSTANTS.__getitem__, type(None): _CONSTANTS.__getitem__}
-# Parts joined into one piece at a time: with millions of small strings alive at once
-# (the whole of okrs.json in parts), the peak of a 1,000-team build with search went
-# from about 1,170 to 1,240-1,325 MB, likely from the holes they leave in the main
-# process's memory, which every rendering process forked from it carries. Pieces of
-# 10,000 parts are a few hundred kB each (bench/README.md, "Serial steps").
+# Parts joined into one piece at a time: millions of small strings alive at once (the
+# whole of okrs.json in parts) raise the peak memory of a large build, likely from the
+# holes they leave in the main process's memory, which every rendering process forked
+# from it carries. Pieces of 10,000 parts are a few hundred kB each.
 _FLUSH = 10_000
 
 
 def dumps(data) -> str:
     """``json.dumps(data, indent=2, ensure_ascii=False)``, the same characters, in a
     fraction of the time: with ``indent``, CPython encodes in pure Python through nested
-    generators, and ``okrs.json`` of a 1,000-team organisation is 47 MB of it
-    (bench/README.md, "Serial steps"). Here each scalar costs one lookup of its type, and
+    generators, and ``okrs.json`` of a large organisation is tens of megabytes of it.
+    Here each scalar costs one lookup of its type, and
     strings go through the C ``encode_basestring`` that ``json`` itself uses. Anything
     but plain dicts, lists, tuples, strings, numbers, booleans and None (subclasses
     included) is handed to ``json.dumps`` itself, which raises TypeError for what it

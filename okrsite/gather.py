@@ -26,9 +26,9 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
     max_bytes = config.limits.max_file_kb * 1024
     files: list[SourceFile] = []
     # a walk on os.scandir: its entries know whether they are links and folders without
-    # a system call each, and paths for diagnostics are made once per folder (at 64,000
-    # files, os.walk with Path objects and os.path.relpath took 11 s of a build's
-    # 300 s, all of it while the second CPU waited)
+    # a system call each, and paths for diagnostics are made once per folder (os.walk
+    # with Path objects and os.path.relpath cost seconds on a large site, in a step
+    # where the other CPUs wait)
     top = _rel(content, root)
     folders = [(str(content), top)]
     while folders:

@@ -97,7 +97,7 @@ class Markdown:
 #
 # Most bodies are headings, paragraphs, bullet lists, links and code spans, and nothing
 # else. For those, plain_html writes what markdown-it writes, character for character,
-# in a fifth of the time markdown-it takes (bench/README.md, "Markdown's plain subset"),
+# in a fraction of the time markdown-it takes,
 # and gives up (None) on anything else, which markdown-it then renders: so a body
 # renders the same whichever way it goes. tests/test_markdown.py compares both on every body it
 # takes, on the sample, both real OKR sets, synthetic organisations, and random and

@@ -30,34 +30,25 @@ from pathlib import Path
 from typing import Any, Callable
 
 CHUNK = 32  # pages per task: small enough to balance, large enough to make locking cheap
-# pages a rendering child writes before it is replaced by a fresh fork (bounds the memory
-# it copies from the main process: measured at 1,000 teams, the peak of the whole build
-# went from 2.2 GB with children that never stop, or stop after 9,000 pages, to 1.8 GB
-# with 1,000; on 2026-12-04, with the other changes of that day, 1.36 GB with 1,000 and
-# 1.17 GB with 500, the person pages at the end being the largest copies).
+# pages a rendering child writes before it is replaced by a fresh fork. CPython writes a
+# reference count into every object it reads, so a child copies each page of the main
+# process's memory it touches; replacing children bounds those copies, and the person
+# pages near the end of a plan copy the most.
 # A wide page (``PagePlan.wide``: the whole organisation or a whole period) touches most
 # of the model: the main process renders those itself (``main_pages``), so no child
 # copies the model for them; unless the plan has no more than QUOTA pages (a build
-# after a change, which renders the wide pages and a few others). (Until 2026-12-07 a
-# child stopped after a chunk holding a wide page, unless the plan was small: at 1,000
-# teams, rendering after a one-team change took 5.0 s with a fresh child for each wide
-# page, 3.8 s without.)
+# after a change, which renders the wide pages and a few others: a fresh child for
+# each wide page would only make it slower).
 QUOTA = 500
 # ... but a child renders at least 1/FORKS of the pages: forking (copying the page
 # tables of the main process) and a child's exit cost time in proportion to the size of
 # the site, so a fixed quota would make the time spent forking grow with the square of
-# the site (measured at 1,000 teams: 27 ms per fork, 31 ms per exit, 146 children; at
-# 5,000 teams that would be five times the children at five times the cost each). What
-# a child copies grows with the pages it renders, so memory stays in proportion too.
-# Each child also copies again what every child touches (the templates, the view, the
-# period's alignment trees on its first alignment page): 2,700 to 29,000 pages of memory
-# by the end of its first page. With 150 children (quota 500 at 1,000 teams) the children made
-# 2.4 million copy-on-write faults, 12 s of system time; with 36 (quota 2,000) rendering
-# took 46-47 s instead of 58-59 s and the build's CPU 157-160 s instead of 182-190 s, in
-# two interleaved pairs of builds on 2026-12-06. The peak memory of that build with its
-# search index, sampled every 50 ms, went from 1,226 to 1,282 MB (bench/README.md, "Forks, again").
-# Since 2026-12-07 the main process renders too, next to one child instead of two: each
-# child may copy twice as much for the same memory, so 18 (quota 4,000 at 1,000 teams).
+# the site. What a child copies grows with the pages it renders, so memory stays in
+# proportion too. Each fresh child also copies again what every child touches (the
+# templates, the view, a period's alignment trees), so fewer, longer-lived children
+# mean fewer copy-on-write faults and less system time, at some cost in peak memory.
+# The main process renders too, next to one child: a child may copy twice as much as
+# when two children rendered, for the same peak.
 FORKS = 18
 
 
@@ -188,11 +179,10 @@ def _render(job: _Job, indices: list[int], out: Rendered, made: set[str],
             tick()
     if not gc.isenabled():
         # the build pauses the collector, but every page that imports macros with
-        # context (Jinja makes the module again per page) leaves about 80 objects in
-        # reference cycles: 10 KB a page. At 1,000 teams that was 80 MB more in the
-        # main process by the end, and a collection of 1.1 million objects (1.1 s)
-        # once the collector was on again. Only what was made since the last
-        # collection is looked at: under a millisecond a chunk.
+        # context (Jinja makes the module again per page) leaves objects in reference
+        # cycles: uncollected, they pile up in the main process over a large build
+        # and make one long collection once the collector is on again. Only what was
+        # made since the last collection is looked at, so this is cheap.
         gc.collect(0)
 
 
@@ -363,9 +353,8 @@ def main_pages(plan, jobs: int) -> list[int]:
     wide ones (``PagePlan.wide``), when there are children and the plan has more than
     QUOTA pages. A small plan (a build after a change: the wide pages and a few others)
     shares them out like the rest, in small chunks: in one process they would take as
-    long as all of them together (at 1,000 teams, 40 s for a build after a one-team
-    change instead of 33 s), and two processes never hold more than two copies of the
-    model either way."""
+    long as all of them together, and two processes never hold more than two copies of
+    the model either way."""
     if jobs < 2 or len(plan.pages) <= QUOTA:
         return []
     return [i for i, page in enumerate(plan.pages) if page.wide]
@@ -430,8 +419,8 @@ class Parsers:
     """Parsing processes forked before the files are read (:func:`start_parsers`), so
     that they share nothing of the files' bytes with the main process. Were they forked
     after, every file the main process touches while loading (a reference count is a
-    write) would be copied, the children keeping the original: 150 MB more at 1,000
-    teams, about a gigabyte at 5,000."""
+    write) would be copied, the children keeping the original: memory that grows with
+    the size of the content."""
 
     def __init__(self, children: list) -> None:
         self.children = children  # (process, its task pipe, its result pipe)

@@ -55,9 +55,9 @@ __all__ = [
 OUTPUT_DIR = "pagefind"
 LANGUAGE = "en"
 # At most this many records per Pagefind run. Pagefind's memory while it writes a
-# bundle grows with the words it indexed (about 0.5 kB a word): a large site is indexed
-# in several runs, one after the other, each a bundle the search page merges (Pagefind's
-# mergeIndex). 1,000 teams: 18,296 records, 5 runs.
+# bundle grows with the words it indexed: a large site is indexed in several runs, one
+# after the other, each a bundle the search page merges (Pagefind's mergeIndex), so
+# indexing memory stays bounded whatever the size of the site.
 RUN_RECORDS = 4000
 BUNDLES_FILE = "okrsite-bundles.json"  # {"merge": ["1/", "2/", ...]}: the extra bundles
 

@@ -397,8 +397,8 @@ class SiteFiles:
     def list_files(site: Site, static: dict[str, bytes], pages: dict) -> tuple[frozenset, frozenset, int]:
         """(every path served, those of the Atom feeds and per-period CSV files (feeds.py,
         made together on first request), the number of HTML pages). A patched site has
-        the last one's: its teams, periods, pages and static files are the same (at
-        1,000 teams, listing them again took a fifth of the time from a save to the
+        the last one's: its teams, periods, pages and static files are the same (on a
+        large site, listing them again is a large share of the time from a save to the
         page)."""
         from .feeds import output_paths
 
@@ -701,7 +701,7 @@ class Server:
                 continue
             try:
                 self.rebuild(batch)
-                if self._frozen_builds >= BUSY_GC_BUILDS:  # edits that never pause (bench/README.md)
+                if self._frozen_builds >= BUSY_GC_BUILDS:  # edits that never pause (test_serve_load)
                     self.collect_garbage(BUSY_GC_BUILDS)
             except Exception:  # noqa: BLE001 - never let the worker die
                 self._print(traceback.format_exc())
@@ -1138,7 +1138,7 @@ def content_type(path: str) -> str:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     # socketserver's default backlog of 5 drops connections when a page opens many at
-    # once (or many readers do): the browser retries a second later (bench/README.md)
+    # once (or many readers do): the browser retries a second later (test_serve_load)
     request_queue_size = 128
     okr: Server
 
