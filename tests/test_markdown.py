@@ -71,7 +71,7 @@ def check_all(found: list[str]) -> int:
 
 
 def test_every_synthetic_body_is_plain_and_rendered_as_markdown_it_renders_it(synthetic):
-    # the benchmark's organisations (bench/README.md says so, with the shares below)
+    # the benchmark's organisations: every body takes the plain subset
     assert check_all(synthetic) == len(synthetic) > 500
 
 
