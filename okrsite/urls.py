@@ -42,6 +42,12 @@ def kr_anchor(kr_id: str) -> str:
     return f"kr-{kr_id}"
 
 
+def contribution_anchor(kr_ref: str) -> str:
+    """The anchor of a key result on the page of a team contributing to it (the team
+    page's "Contributing to other teams' key results" list)."""
+    return "contributes-" + kr_ref.replace("/", "-")
+
+
 def checkin(team_id: str, period_id: str, name: str) -> str:
     return f"teams/{team_id}/{period_id}/checkins/{name}/"
 
