@@ -10,29 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import SAMPLE_CONFIG
 from okrsite import search, urls
-from okrsite.build import compute_site
-from okrsite.config import read_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.gather import gather
-
-KR_TITLE = "p99 dashboard load time falls from 2,400 ms to 800 ms"
-KR_URL = "teams/platform/2026-Q4/fast-dashboards/#kr-p99-latency"  # Data contributes to it
-
-
-@pytest.fixture(scope="module")
-def site():
-    config, _ = read_config(SAMPLE_CONFIG)
-    diags = Diagnostics()
-    s = compute_site(config, gather(config, diags), config.as_of, diags)
-    assert not diags.errors
-    return s
-
-
-@pytest.fixture(scope="module")
-def recs(site):
-    return search.records(site)
+from test_search import KR_TITLE, KR_URL  # the key result p99-latency, which Data contributes to
+from test_search import base, recs, results, site  # noqa: F401 - the sample's site, records, served pages
 
 
 def test_ids_are_in_the_searched_text(recs):
@@ -69,16 +49,18 @@ def test_a_contributing_team_has_a_record_of_the_key_results_it_contributes_to(s
 browser = pytest.mark.browser
 
 
-@pytest.fixture
-def base(sample_site, static_server):
-    return static_server(sample_site, "/okrs/")
-
-
-def results(page):
+def the_kr_alone(page, base, query, message):
+    """Open the search page at ``query``: its message starts with ``message`` and its
+    first result is the key result, linked to its anchor. Returns the results."""
     from playwright.sync_api import expect
 
-    expect(page.locator("#search-message")).to_contain_text(re.compile(r"results?\b|No results"))
-    return page.locator(".search-result")
+    page.goto(base + "search/?" + query)
+    items = results(page)
+    expect(page.locator("#search-message")).to_have_text(re.compile("^" + re.escape(message)))
+    title = items.first.locator(".search-result-title a")
+    expect(title).to_have_text(KR_TITLE)
+    assert title.get_attribute("href") == "../" + KR_URL
+    return items
 
 
 def raw_pagefind(page, term):
@@ -105,12 +87,7 @@ def test_latency_finds_the_key_result_by_its_id_and_not_late_checkins(watched, b
     from playwright.sync_api import expect
 
     page = watched
-    page.goto(base + "search/?q=latency")
-    items = results(page)
-    expect(page.locator("#search-message")).to_have_text(re.compile(r"^1 result for “latency”"))
-    title = items.first.locator(".search-result-title a")
-    expect(title).to_have_text(KR_TITLE)
-    assert title.get_attribute("href") == "../" + KR_URL
+    items = the_kr_alone(page, base, "q=latency", "1 result for “latency”")
     expect(items.first.locator("mark")).to_have_text(["p99-latency."])
     assert "Check-in" not in page.locator("#search-results").inner_text()
     page.goto(base + "search/?q=p99-latency")  # the id as written
@@ -151,15 +128,10 @@ def test_the_team_filter_finds_key_results_the_team_contributes_to(watched, base
     from playwright.sync_api import expect
 
     page = watched
-    page.goto(base + "search/?q=p99&team=data")
-    items = results(page)
-    expect(page.locator("#search-message")).to_have_text(re.compile(r"^1 result for “p99” \(Data\)"))
-    title = items.first.locator(".search-result-title a")
-    expect(title).to_have_text(KR_TITLE)
-    assert title.get_attribute("href") == "../" + KR_URL
+    items = the_kr_alone(page, base, "q=p99&team=data", "1 result for “p99” (Data)")
     expect(items.first).to_contain_text("Key result")
     expect(items.first).to_contain_text("Platform")  # the team that owns it
-    title.click()
+    items.first.locator(".search-result-title a").click()
     expect(page).to_have_url(base + KR_URL)
 
     # without a team the key result is found once, in its objective's result
