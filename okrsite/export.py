@@ -24,6 +24,11 @@ def _date(d):
     return d.isoformat() if d is not None else None
 
 
+def _text(value: str) -> str | None:
+    """An optional text field: ``null`` when absent (contract section 10), never ``""``."""
+    return value or None
+
+
 def _refs(refs) -> list[str]:
     return [r.target for r in refs if r.target is not None]
 
@@ -36,7 +41,7 @@ def key_result_data(kr: KeyResult) -> dict:
         "type": kr.type,
         "start": _num(kr.start),
         "target": _num(kr.target),
-        "unit": kr.unit,
+        "unit": _text(kr.unit),
         "current": _num(kr.current),
         "commitment": kr.commitment,
         "progress": _num(kr.progress, 6),
@@ -57,7 +62,7 @@ def objective_data(obj: Objective) -> dict:
         "period": obj.period,
         "id": obj.id,
         "title": obj.title,
-        "owner": obj.owner,
+        "owner": _text(obj.owner),
         "commitment": obj.commitment,
         "url": urls.objective(obj.team, obj.period, obj.id),
         "aligns_to": _refs(obj.aligns_to),
@@ -95,7 +100,7 @@ def export_data(site: Site) -> dict:
                 "team": c.team,
                 "period": c.period,
                 "date": c.date.isoformat(),
-                "author": c.author,
+                "author": _text(c.author),
                 "url": urls.checkin(c.team, c.period, c.name),
                 "help": list(c.help),
             }

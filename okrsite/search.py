@@ -31,7 +31,7 @@ import json
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from typing import Iterable
 from urllib.parse import quote
@@ -60,6 +60,7 @@ LANGUAGE = "en"
 # indexing memory stays bounded whatever the size of the site.
 RUN_RECORDS = 4000
 BUNDLES_FILE = "okrsite-bundles.json"  # {"merge": ["1/", "2/", ...]}: the extra bundles
+VIA_CONTRIBUTION = "contribution"  # the "via" filter of a contributing team's record
 
 # kind id (filter value, URL parameter) -> words shown on a result
 KINDS = {
@@ -127,6 +128,9 @@ class Record:
     title: str
     own: Item | None
     parts: tuple[Item, ...] = ()
+    # a contributing team's id: the record holds the key results of one objective that
+    # this team contributes to, found only when the team filter names that team
+    contributor: str = ""
 
     @property
     def items(self) -> list[Item]:
@@ -137,14 +141,20 @@ class Record:
         """Pagefind filters of the record: the union of its items' teams, periods and
         kinds; ``status`` holds ``<kind>:<colour>`` of every item with a status, so that
         "red key results" matches only records holding one (the search page asks for
-        ``key-result:red``, or any of ``objective:red``/``key-result:red``)."""
-        out: dict[str, set[str]] = {"kind": set(), "team": set(), "period": set(), "status": set()}
+        ``key-result:red``, or any of ``objective:red``/``key-result:red``). A
+        contributing team's record has that team as its only ``team`` and ``via``
+        ``contribution``: the search page leaves those records out unless a team is
+        chosen, so a key result is found once without a team filter."""
+        out: dict[str, set[str]] = {"kind": set(), "team": set(), "period": set(), "status": set(), "via": set()}
         for item in self.items:
             out["kind"].add(item.kind)
             out["team"].update(item.filters.get("team", ()))
             out["period"].update(item.filters.get("period", ()))
             if item.colour:
                 out["status"].add(f"{item.kind}:{item.colour}")
+        if self.contributor:
+            out["team"] = {self.contributor}
+            out["via"] = {VIA_CONTRIBUTION}
         return {k: sorted(v) for k, v in out.items() if v}
 
     @property
@@ -243,6 +253,13 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def _id_words(id_: str) -> str:
+    """An id as the record's text writes it (``Id: p99-latency``): Pagefind indexes a
+    hyphenated word as a whole and as its parts, so ``latency``, ``p99`` and
+    ``p99-latency`` all find it."""
+    return f"Id: {id_}" if id_ else ""
+
+
 def _join(*parts: str | None) -> str:
     """Non-empty parts as sentences-ish lines of plain text."""
     return "\n".join(_squash(p) for p in parts if p and p.strip())
@@ -264,6 +281,7 @@ def _status_words(item) -> tuple[str, str]:
 def records(site: Site) -> list[Record]:
     """Every search record of the site, in a stable order: teams (organisation order is
     not needed here: by id), objectives with their key results as parts (by ref), each
+    followed by one record per key result and contributing team (``contributor``), each
     team's check-ins of a period as the parts of one record (by team, period, date),
     people (by name). Pure: same Site, same records."""
     from .render import people  # the same people, slugs and URLs as the pages
@@ -293,6 +311,7 @@ def records(site: Site) -> list[Record]:
         kpis = ", ".join(k.name for k in t.kpis)
         content = _join(
             t.name,
+            _id_words(tid),
             t.mission,
             f"Team lead: {t.lead}" if t.lead else "",
             f"Members: {', '.join(t.members)}" if t.members else "",
@@ -314,6 +333,7 @@ def records(site: Site) -> list[Record]:
         base_filters = {"team": [o.team], "period": [o.period]}
         content = _join(
             o.title,
+            _id_words(o.id),
             f"Owner: {o.owner}" if o.owner else "",
             f"Tags: {', '.join(o.tags)}" if o.tags else "",
             "\n".join(i.title for i in o.initiatives),
@@ -330,6 +350,7 @@ def records(site: Site) -> list[Record]:
             latest_note = next((u.note for u in reversed(kr.updates) if u.note), "")
             content = _join(
                 kr.title,
+                _id_words(kr.id),
                 f"Owner: {kr.owner}" if kr.owner else "",
                 f"Partner: {kr.partner}" if kr.partner else "",
                 "\n".join(i.title for i in kr.initiatives),
@@ -341,6 +362,15 @@ def records(site: Site) -> list[Record]:
                 filters={"kind": ["key-result"], **base_filters, "status": [kcolour]},
             ))
         out.append(Record(url=obj_url, title=o.title, own=own, parts=tuple(parts)))
+        # a key result other teams contribute to, once more for each such team's filter
+        # (at the key result on that team's page: Pagefind keeps one record per URL)
+        for kr, part in zip(o.key_results, parts):
+            for c in sorted(set(kr.contributors) - {o.team}):
+                out.append(Record(
+                    url=urls.team(c) + "#" + urls.contribution_anchor(kr.ref),
+                    title=f"{kr.title}: {team_name(c)} contributes", own=None,
+                    parts=(replace(part, filters={**part.filters, "team": [c]}),), contributor=c,
+                ))
 
     # check-ins: one record per team and period
     groups: dict[tuple[str, str], list[Item]] = {}

@@ -3,8 +3,7 @@ the page is written to ``<url>index.html``. Shared by rendering and the export."
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from slugify import slugify as _slugify
 
 HOME = ""
 TEAMS = "teams/"
@@ -40,6 +39,12 @@ def objective_ref(ref: str) -> str:
 
 def kr_anchor(kr_id: str) -> str:
     return f"kr-{kr_id}"
+
+
+def contribution_anchor(kr_ref: str) -> str:
+    """The anchor of a key result on the page of a team contributing to it (the team
+    page's "Contributing to other teams' key results" list)."""
+    return "contributes-" + kr_ref.replace("/", "-")
 
 
 def checkin(team_id: str, period_id: str, name: str) -> str:
@@ -86,11 +91,11 @@ def output_file(url: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """ASCII slug for a person's name: 'Ana García' -> 'ana-garcia'."""
-    norm = unicodedata.normalize("NFKD", text)
-    ascii_text = norm.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    return slug or "person"
+    """ASCII slug for a person's name, transliterated by python-slugify (text-unidecode):
+    'Ana García' -> 'ana-garcia', 'Søren' -> 'soren', 'Weiß' -> 'weiss', 'Đorđe' -> 'dorde'.
+    (Unicode decomposition alone drops ø, ß, æ, ł and đ.) Two names may give one slug:
+    ``render.people`` makes them unique."""
+    return _slugify(text) or "person"
 
 
 def relative(from_url: str, to_url: str) -> str:

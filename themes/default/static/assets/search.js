@@ -50,14 +50,48 @@ function currentFilters() {
 }
 
 // The filters as Pagefind's: a record's "status" values are "<kind>:<colour>" of its
-// items, so that a status (and a kind) match records that hold such an item.
+// items, so that a status (and a kind) match records that hold such an item. The key
+// results a team contributes to are in records of their own (filter "via"), found
+// only when that team is chosen: without a team, they are left out (each is also in
+// its own team's record).
 function pagefindFilters(filters) {
   const out = { ...filters };
   if (filters.status) {
     const kinds = filters.kind ? [filters.kind] : STATUS_KINDS;
     out.status = { any: kinds.map((kind) => `${kind}:${filters.status}`) };
   }
+  if (!filters.team) out.not = { via: "contribution" };
   return out;
+}
+
+// A word as Pagefind compares it: lower case, without accents or punctuation.
+function bare(word) {
+  return word.toLocaleLowerCase().normalize("NFD").replace(/[\p{M}\p{P}\p{S}]/gu, "");
+}
+
+// Pagefind answers a word that no indexed word begins with by the longest indexed word
+// that begins *it* ("latency" finds "late", "lateness" finds "late"): a different word.
+// A search here finds only the words asked for: each word of the query must begin a
+// matched word of the results (typing "dashb" finds "dashboard"), or be a word of the
+// index in its English forms (a quoted one-word search: Pagefind's exact match of the
+// word's stem, so "onboarding" finds "onboarded"). Otherwise there are no results.
+async function asked(pf, term, data) {
+  if (/^\s*".+"\s*$/.test(term)) return true; // an exact search matches only its words
+  const found = new Set();
+  for (const d of data) {
+    const words = String(d.content || "").split(/[\r\n\s]+/g);
+    for (const l of d.weighted_locations || []) {
+      const word = words[l.location] || "";
+      found.add(bare(word));
+      for (const part of word.split(/[\p{P}\p{S}]+/u)) found.add(bare(part));
+    }
+  }
+  for (const word of term.split(/\s+/).map(bare).filter(Boolean)) {
+    if ([...found].some((w) => w.startsWith(word))) continue;
+    const exact = await pf.search(`"${word}"`);
+    if (!exact || !exact.results.length) return false;
+  }
+  return true;
 }
 
 function updateUrl() {
@@ -267,13 +301,19 @@ async function run() {
     const pf = await loadPagefind();
     const search = await pf.search(term || null, { filters: pagefindFilters(filters) });
     if (gen !== generation || !search) return;
+    let results = search.results;
+    if (term && results.length) {
+      const first = await Promise.all(results.slice(0, PAGE_SIZE).map((r) => r.data()));
+      if (!(await asked(pf, term, first))) results = [];
+      if (gen !== generation) return;
+    }
     list.replaceChildren();
     shownTerm = term;
     shownFilters = filters;
-    pending = search.results.slice();
+    pending = results.slice();
     await showMore(gen);
     if (gen !== generation) return;
-    statusLine.textContent = describe(search.results.length, term, filters);
+    statusLine.textContent = describe(results.length, term, filters);
   } catch (error) {
     if (gen !== generation) return;
     statusLine.textContent = "Search is not available: its index could not be loaded.";
