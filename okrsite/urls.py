@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pathvalidate import ErrorReason, ValidationError, validate_filename
+
 HOME = ""
 TEAMS = "teams/"
 PERIODS = "periods/"  # index of all periods
@@ -85,11 +87,29 @@ def output_file(url: str) -> str:
     return url + "index.html"
 
 
+# Ids and people's names become folder names of the site (and ids, of the content): at
+# most this many characters keeps every path of a site far below the limits of file
+# systems (255 bytes a name; 260 characters a path on Windows without long paths).
+MAX_NAME_LENGTH = 100
+
+
+def windows_reserved(name: str) -> bool:
+    """Whether Windows reserves ``name`` for a device (CON, NUL, COM1, LPT1..., also with
+    an extension, in any case): no file or folder can have it there."""
+    try:
+        validate_filename(name, platform="windows")
+    except ValidationError as exc:
+        return exc.reason == ErrorReason.RESERVED_NAME
+    return False
+
+
 def slugify(text: str) -> str:
     """ASCII slug for a person's name: 'Ana García' -> 'ana-garcia'."""
     norm = unicodedata.normalize("NFKD", text)
     ascii_text = norm.encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if windows_reserved(slug):  # 'Con' would be a folder no Windows checkout can hold
+        slug += "-person"
     return slug or "person"
 
 
