@@ -76,7 +76,7 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
     except UnicodeDecodeError:
         raise ConfigError([Diagnostic(path, 1, "error", "not valid UTF-8 text")]) from None
     except YamlProblem as exc:
-        raise ConfigError([Diagnostic(path, exc.line, "error", exc.message)]) from None
+        raise ConfigError([Diagnostic(path, exc.line, "error", _config_problem(exc, path))]) from None
     for line, message in dups:
         diags.error(path, line, message)
     if raw is None:
@@ -163,6 +163,16 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
     if diags.errors:
         raise ConfigError(diags.sorted())
     return config, diags.sorted()
+
+
+def _config_problem(exc: YamlProblem, path: str) -> str:
+    """A YAML problem of the configuration, worded for it: its own limits are fixed
+    (the ``limits`` it sets are for content)."""
+    if exc.limit == "max_yaml_depth":
+        return f"{path} is nested too deeply: more than {exc.count} levels"
+    if exc.limit == "max_yaml_nodes":
+        return f"{path} is too large: more than {exc.count:,} values, aliases counted each time they are used"
+    return exc.message
 
 
 def _unit(reader: Reader, key: str, default: float) -> float:

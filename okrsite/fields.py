@@ -9,6 +9,7 @@ from datetime import date
 
 from .diagnostics import Diagnostics, unknown_key_message
 from .parse import LineDict, LineList, type_name
+from .urls import MAX_NAME_LENGTH, slugify, windows_reserved
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")  # \Z: "$" would accept a final newline
 PERIOD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*\Z")
@@ -201,7 +202,21 @@ class Reader:
             return default
         return value
 
+    def person(self, key) -> str:
+        """A person's name (text), which names their page: see ``check_person``."""
+        name = self.text(key)
+        if name:
+            check_person(self.diags, self.path, self.line(key), name, key)
+        return name
+
     # -- lists -------------------------------------------------------------------------
+    def people(self, key) -> list[str]:
+        """A list of people's names (``person``)."""
+        names = self.text_list(key)
+        for name, line in names:
+            check_person(self.diags, self.path, line, name, key)
+        return [name for name, _ in names]
+
     def text_list(self, key, one_allowed=False) -> list[tuple[str, int]]:
         """A list of strings as (value, line). ``one_allowed``: a single string is a list of one."""
         if self._missing(key, False):
@@ -252,5 +267,35 @@ def check_id(diags: Diagnostics, path: str, line: int, value: str, what: str, re
     if not isinstance(value, str) or not regex.match(value):
         hint = "lower-case letters, digits and '-', starting with a letter or digit" if regex is ID_RE else "letters, digits and '-'"
         diags.error(path, line, f"invalid {what} id {value!r}: use {hint}")
+        return False
+    return check_file_name(diags, path, line, value, f"{what} id")
+
+
+def is_id(value, regex=ID_RE) -> bool:
+    """Whether ``check_id`` takes ``value`` (without a diagnostic)."""
+    return check_id(Diagnostics(), "", 1, value, "", regex)
+
+
+def check_file_name(diags: Diagnostics, path: str, line: int, value: str, what: str) -> bool:
+    """An id names a folder or a file of the site (and of the content): at most
+    MAX_NAME_LENGTH characters, and none Windows keeps for a device."""
+    if len(value) > MAX_NAME_LENGTH:
+        diags.error(path, line, f"{what} '{value[:20]}...' is {len(value):,} characters long: "
+                    f"ids are at most {MAX_NAME_LENGTH} (they name folders and pages of the site)")
+        return False
+    if windows_reserved(value):
+        diags.error(path, line, f"{what} '{value}' is a device name on Windows (CON, PRN, AUX, NUL, COM0-9, LPT0-9): "
+                    "no file or folder can have it there; choose another")
+        return False
+    return True
+
+
+def check_person(diags: Diagnostics, path: str, line: int, name: str, key: str) -> bool:
+    """A person's name gives their page's folder (``urls.slugify``): at most
+    MAX_NAME_LENGTH characters there."""
+    slug = slugify(name)
+    if len(slug) > MAX_NAME_LENGTH:
+        diags.error(path, line, f"the name in '{key}' is too long: its person page would be named with "
+                    f"{len(slug):,} characters, and page names are at most {MAX_NAME_LENGTH}; shorten it")
         return False
     return True

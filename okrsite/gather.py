@@ -12,11 +12,13 @@ from .model import Config, SourceFile
 
 def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
     """Every Markdown file under the content folder, sorted by path. Hidden files and
-    folders are skipped; symlinks that lead outside the content folder are ignored with
-    a warning. A file that cannot be read, is not a regular file or is larger than
-    ``limits.max_file_kb`` is not read: it is kept with its ``problem``, which the loader
-    reports at line 1 (so that an objective that exists but cannot be read causes no
-    further errors in the check-ins that update it)."""
+    folders are skipped; symbolic links to folders are never followed, and links to
+    files outside the content folder are not read, each with a warning. A file that
+    cannot be read, is not a regular file or is larger than ``limits.max_file_kb`` is
+    not read: it is kept with its ``problem``, which the loader reports at line 1 (so
+    that an objective that exists but cannot be read causes no further errors in the
+    check-ins that update it). A folder that cannot be read is kept the same way, as a
+    SourceFile with ``folder`` set."""
     root = Path(config.root)
     content = (root / config.content_dir)
     if not content.is_dir():
@@ -36,7 +38,11 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
-        except OSError:  # unreadable, or removed while we looked (as os.walk: skipped)
+        except FileNotFoundError:  # removed while we looked
+            continue
+        except OSError as exc:  # unreadable: an error at the folder, not a silent gap
+            files.append(SourceFile(folder_rel, b"", f"cannot read this folder ({exc.strerror or exc}): "
+                                    "the files in it are not read", folder=True))
             continue
         subfolders = []
         for entry in entries:
@@ -46,27 +52,29 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
             rel = name if folder_rel == "." else f"{folder_rel}/{name}"
             try:
                 is_folder = entry.is_dir()  # follows a link
-            except OSError:
+            except OSError:  # a link in a loop
                 is_folder = False
-            if is_folder:
-                if entry.is_symlink():
-                    if not _inside(Path(entry.path), content_real):
-                        diags.warning(rel, 1, "symbolic link to a folder outside the content folder: ignored")
-                    else:
-                        diags.warning(rel, 1, "symbolic link to a folder: ignored (link files, not folders)")
+            if entry.is_symlink():
+                # a link to a folder is never followed, wherever it points (it would read
+                # files twice, or outside the site); one that leads nowhere (gone, or in a
+                # loop) may have been one: all are worded alike
+                target = _target(entry.path)
+                if is_folder or (target is None and not name.endswith(".md")):
+                    diags.warning(rel, 1, FOLDER_LINK)
                     continue
+                if not name.endswith(".md"):
+                    continue
+                if target is None:
+                    diags.warning(rel, 1, "symbolic link to a file that does not exist: ignored")
+                    continue
+                if not _inside(target, content_real):
+                    diags.warning(rel, 1, "symbolic link to a file outside the content folder: ignored")
+                    continue
+            elif is_folder:
                 subfolders.append((entry.path, rel))
                 continue
             if not name.endswith(".md"):
                 continue
-            if entry.is_symlink():
-                full = Path(entry.path)
-                if not _inside(full, content_real):
-                    diags.warning(rel, 1, "symbolic link to a file outside the content folder: ignored")
-                    continue
-                if not full.exists():
-                    diags.warning(rel, 1, "symbolic link to a file that does not exist: ignored")
-                    continue
             source = read_source(entry.path, rel, max_bytes)
             if source is not None:  # (None: removed while we looked)
                 files.append(source)
@@ -120,9 +128,16 @@ def _rel(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
-def _inside(path: Path, folder: Path) -> bool:
+FOLDER_LINK = "symbolic link to a folder, or to nothing: ignored (okrsite follows links to Markdown files only)"
+
+
+def _target(path: str) -> Path | None:
+    """Where a symbolic link leads, or None when it leads nowhere (gone, or a loop)."""
     try:
-        path.resolve().relative_to(folder)
-        return True
-    except (ValueError, OSError, RuntimeError):
-        return False
+        return Path(path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from .config import calendar_period
 from .diagnostics import Diagnostics
-from .fields import ID_RE, PERIOD_ID_RE, Reader, check_id, is_number, number_problem, parse_date
+from .fields import ID_RE, PERIOD_ID_RE, Reader, check_file_name, check_id, is_id, is_number, number_problem, parse_date
 from .markdown import Markdown, html_too_deep, safe_link
 from .model import (
     COMMITMENTS, INITIATIVE_STATUSES, KR_TYPES, STATUSES, Checkin, Config, Initiative,
@@ -181,6 +181,7 @@ class Loader:
         self.diags = diags
         self.cache = cache
         self.md = _Render(markdown or Markdown(config.allow_html), cache, bodies)
+        self.unplaced: list[Checkin] = []  # check-ins without a date in their period (``Site.unplaced``)
 
     # ------------------------------------------------------------------ entry point
     def load(self, files: list[SourceFile]) -> Site:
@@ -188,17 +189,28 @@ class Loader:
         classified: list[tuple[SourceFile, Classified]] = []
         folded: dict[str, str] = {}  # case-folded folder or file path -> as first seen
         clashed: set[str] = set()
+        refused: set[str] = set()  # team and period folders whose names are refused (reported once)
+        unread: list[list[str]] = []  # the parts of the folders that could not be read
         for f in sorted(files, key=lambda f: f.path):
             rel = in_content(f.path, prefix)
+            if f.folder:  # a folder gather could not read: its only diagnostic
+                self.diags.error(f.path, 1, f.problem)
+                unread.append(rel.split("/"))
+                continue
             c = classify(rel)
             if c is None:
                 continue
             if isinstance(c, str):
                 self.diags.warning(f.path, 1, c)
                 continue
+            team_folder, period_folder = f"teams/{c.team}", f"teams/{c.team}/{c.period}"
+            if team_folder in refused or (c.period and period_folder in refused):
+                continue
             if c.team and not check_id(self.diags, f.path, 1, c.team, "team"):
+                refused.add(team_folder)
                 continue
             if c.period and not check_id(self.diags, f.path, 1, c.period, "period", PERIOD_ID_RE):
+                refused.add(period_folder)
                 continue
             if c.kind == "objective" and not check_id(self.diags, f.path, 1, c.name, "objective"):
                 continue
@@ -208,11 +220,18 @@ class Loader:
             if c.kind == "checkin" and not CHECKIN_NAME_RE.match(c.name):
                 self.diags.error(f.path, 1, f"invalid check-in file name {c.name!r}: name it after its date, like 2026-11-20.md")
                 continue
+            if c.kind == "checkin" and not check_file_name(self.diags, f.path, 1, c.name, "check-in name"):
+                continue
             if self.case_clash(f.path, rel, folded, clashed):
                 continue
             classified.append((f, c))
 
+        # a team or period folder that could not be read still exists: what names it is
+        # not unknown (its folder's error says why it is empty)
+        unread_teams = {parts[1] for parts in unread if len(parts) >= 2 and parts[0] == "teams" and is_id(parts[1])}
         folder_periods = {c.period for _, c in classified if c.period}
+        folder_periods.update(parts[2] for parts in unread
+                              if len(parts) >= 3 and parts[1] in unread_teams and is_id(parts[2], PERIOD_ID_RE))
         periods, unknown = site_periods(self.config, folder_periods)
         # a calendar period folder ('2026-Q4') and a declared period differing only in
         # case ('2026-q4') would be one page on a case-insensitive file system
@@ -264,6 +283,11 @@ class Loader:
         for _, c in classified:
             if c.team and c.team not in teams:
                 teams[c.team] = Team(id=c.team, name=default_name(c.team), path=f"{prefix}teams/{c.team}")
+        for parts in unread:
+            if len(parts) >= 2 and parts[1] in unread_teams:
+                team = teams.setdefault(parts[1], Team(id=parts[1], name=default_name(parts[1]), path=f"{prefix}teams/{parts[1]}"))
+                team.unread_folder = True
+                team.incomplete = team.incomplete or len(parts) == 2  # its _index.md was not read either
         for team_id, html in backlogs.items():
             teams[team_id].backlog_html = html
 
@@ -278,6 +302,7 @@ class Loader:
             objectives=dict(sorted(objectives.items())),
             checkins=checkins,
             retros=dict(sorted(retros.items())),
+            unplaced=sorted(self.unplaced, key=lambda ci: (ci.team, ci.period, ci.name)),
         )
 
     # ------------------------------------------------------------------ helpers
@@ -326,6 +351,7 @@ class Loader:
     def org(self, f: SourceFile) -> Org:
         parsed = self.parse(f)
         org = Org(title=self.config.title, path=f.path, body_html=self.md.render(parsed.body))
+        org.incomplete = unreadable(parsed)
         if parsed.meta is None:
             return org
         r = Reader(self.diags, f.path, parsed.meta, ORG_KEYS)
@@ -348,6 +374,7 @@ class Loader:
     def team(self, f: SourceFile, team_id: str) -> Team:
         parsed = self.parse(f)
         team = Team(id=team_id, name=default_name(team_id), path=f.path, body_html=self.md.render(parsed.body))
+        team.incomplete = unreadable(parsed)
         if parsed.meta is None:
             return team
         r = Reader(self.diags, f.path, parsed.meta, TEAM_KEYS)
@@ -356,8 +383,8 @@ class Loader:
         if parent is not None and check_id(self.diags, f.path, r.line("parent"), parent, "parent team"):
             team.parent = parent
             team.parent_line = r.line("parent")
-        team.lead = r.text("lead")
-        team.members = [m for m, _ in r.text_list("members")]
+        team.lead = r.person("lead")
+        team.members = r.people("members")
         team.maintainers = [m for m, _ in r.text_list("maintainers")]
         team.mission = r.text("mission")
         seen = {}
@@ -410,7 +437,7 @@ class Loader:
         r = Reader(self.diags, f.path, m, OBJECTIVE_KEYS)
         obj.lines = dict(m.key_lines)
         obj.title = r.text("title", required=True) or obj.title
-        obj.owner = r.text("owner")
+        obj.owner = r.person("owner")
         if not obj.owner and not (r.has("owner") and not isinstance(m["owner"], str)):
             self.diags.warning(f.path, r.line("owner") if "owner" in m else 1, "no owner: name one accountable person, role or team with 'owner:'")
         obj.commitment = r.choice("commitment", COMMITMENTS, "aspirational", "commitment")
@@ -425,6 +452,10 @@ class Loader:
         if "key_results" in m and isinstance(m["key_results"], list) and not m["key_results"]:
             self.diags.error(f.path, r.line("key_results"), "'key_results' must not be empty: an objective needs measurable key results")
         obj.key_results_written = len(items)
+        written = m.get("key_results")
+        # key results that cannot be read make the objective incomplete: a check-in or a
+        # ref naming one of them gets no second diagnostic ("unknown key result")
+        obj.incomplete = len(items) < (len(written) if isinstance(written, list) else int(written is not None))
         cap = self.config.limits.max_key_results
         if len(items) > cap:
             self.diags.error(f.path, items[cap].line, f"too many key results ({len(items):,}): only the first {cap} are "
@@ -434,6 +465,7 @@ class Loader:
         for index, item in enumerate(items, start=1):
             kr = self.key_result(f.path, item, index, obj)
             if kr is None:
+                obj.incomplete = True
                 continue
             if kr.id in seen:
                 line = item.line_of("id", item.line)
@@ -481,8 +513,8 @@ class Loader:
                 contributors.append((team_id, line))
         kr = KeyResult(
             objective=obj.ref, id=kr_id, title=title or kr_id, type=kr_type,
-            start=start, target=target, unit=r.text("unit"), owner=r.text("owner"),
-            partner=r.text("partner"), commitment=commitment, weight=float(weight),
+            start=start, target=target, unit=r.text("unit"), owner=r.person("owner"),
+            partner=r.person("partner"), commitment=commitment, weight=float(weight),
             contributors=[t for t, _ in contributors], aligns_to=self.refs(r, "aligns_to", path),
             initiatives=self.initiatives(r, path), line=item.line,
         )
@@ -496,28 +528,33 @@ class Loader:
                 self.diags.error(f.path, 1, "front matter missing: a check-in starts with '---', its date and updates, then '---'")
             return None
         m = parsed.meta
+        if not m and parsed.problems:
+            return None  # invalid YAML, reported: nothing more to check
         r = Reader(self.diags, f.path, m, CHECKIN_KEYS)
-        when = r.date("date", required=not (not m and parsed.problems))
-        if when is None:
-            return None  # without a date a check-in cannot be placed; reported above
+        when = r.date("date", required=True)
+        # a check-in without a date in its period is not placed (reported), but the rest
+        # of it is still checked: one mistake does not hide the others
+        placed = when is not None
         name_date = parse_date(c.name)
-        if isinstance(name_date, date) and name_date != when:
+        if when is None:
+            when = name_date if isinstance(name_date, date) else period.start
+        elif isinstance(name_date, date) and name_date != when:
             self.diags.warning(f.path, r.line("date"), f"the file name says {c.name} but 'date' is {when}: rename the file or fix the date")
         try:
             last_day = period.end + timedelta(days=self.config.grading_window_days)
         except OverflowError:  # a period ending near the year 9999
             last_day = date.max
-        if when < period.start:
+        if placed and when < period.start:
             self.diags.error(f.path, r.line("date"), f"check-in dated {when}, before period {period.id} starts ({period.start})")
-            return None
-        if when > last_day:
+            placed = False
+        if placed and when > last_day:
             self.diags.error(f.path, r.line("date"), f"check-in dated {when}, after period {period.id} ends ({period.end}) and its {self.config.grading_window_days}-day grading window")
-            return None
+            placed = False
         counted = when <= self.as_of
-        if not counted:
+        if placed and not counted:
             self.diags.warning(f.path, r.line("date"), f"check-in dated {when}, after the as-of date {self.as_of}: ignored for status until then")
         ci = Checkin(team=c.team, period=c.period, name=c.name, date=when, path=f.path,
-                     author=r.text("author"), body_html=self.md.render(parsed.body), counted=counted)
+                     author=r.person("author"), body_html=self.md.render(parsed.body), counted=counted)
         if (krs := r.mapping("key_results")) is not None:
             for key, value in krs.items():
                 line = krs.line_of(key)
@@ -551,6 +588,9 @@ class Loader:
                 ci.kpis[str(key)] = value
                 ci.lines[("kpi", str(key))] = line
         ci.help = [h for h, _ in r.text_list("help", one_allowed=True)]
+        if not placed:
+            self.unplaced.append(ci)
+            return None
         return ci
 
     def update(self, path: str, key: str, value, krs: LineDict, ci: Checkin) -> Update | None:
@@ -570,6 +610,11 @@ class Loader:
             confidence=u.fraction("confidence"), status=u.choice("status", STATUSES, None, "status"),
             score=u.fraction("score"), note=u.text("note"),
         )
+
+
+def unreadable(parsed: Parsed) -> bool:
+    """Whether a file's front matter could not be read (its problem is reported)."""
+    return not parsed.meta and bool(parsed.problems)
 
 
 def too_large(size: int, max_kb: int) -> str:

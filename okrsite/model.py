@@ -69,6 +69,7 @@ class SourceFile:
     path: str
     data: bytes
     problem: str = ""
+    folder: bool = False  # a folder that could not be read (its ``problem`` says why)
 
 
 @dataclass
@@ -154,6 +155,7 @@ class Org:
     strategy: list[Strategy] = field(default_factory=list)
     body_html: str = ""
     path: str = ""
+    incomplete: bool = False  # its front matter could not be read: no follow-on diagnostics
 
 
 @dataclass(slots=True)
@@ -185,6 +187,10 @@ class Team:
     backlog_html: str = ""
     path: str = ""  # the _index.md (or the folder, when there is none)
     parent_line: int = 1
+    # its _index.md could not be read (its KPIs are not known), or one of its folders
+    # (its objectives are not all known): what names them is not reported unknown
+    incomplete: bool = False
+    unread_folder: bool = False
     # computed
     children: list[str] = field(default_factory=list)
     depth: int = 0
@@ -337,6 +343,9 @@ class Site:
     aligned_from: dict[str, list[str]] = field(default_factory=dict)
     depended_on_by: dict[str, list[str]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # check-ins whose date is missing, impossible or outside their period: checked like
+    # the others (so that the rest of their mistakes are reported), never shown or counted
+    unplaced: list[Checkin] = field(default_factory=list)
 
     def key_result(self, ref: str) -> KeyResult | None:
         obj_ref, _, kr_id = ref.rpartition("/")

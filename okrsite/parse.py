@@ -157,10 +157,15 @@ class LineList(list):
 
 
 class YamlProblem(Exception):
-    def __init__(self, line: int, message: str):
+    """A document that cannot be read, at ``line``. ``limit``: the limit it is over
+    (``max_yaml_depth``, ``max_yaml_nodes``), with ``count`` its value, so that
+    okrsite.yaml can word it for itself."""
+
+    def __init__(self, line: int, message: str, limit: str = "", count: int = 0):
         super().__init__(message)
         self.line = line
         self.message = message
+        self.limit, self.count = limit, count
 
 
 @dataclass
@@ -203,9 +208,10 @@ class _Converter:
         self.nodes += 1
         if self.nodes > self.max_nodes:
             raise YamlProblem(self.line(node), f"front matter too large: more than {self.max_nodes:,} values, aliases "
-                              "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)")
+                              "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)",
+                              "max_yaml_nodes", self.max_nodes)
         if depth > self.max_depth:
-            raise YamlProblem(self.line(node), too_deep(self.max_depth))
+            raise _too_deep(self.line(node), self.max_depth)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -295,11 +301,13 @@ def _short(text: str, limit: int = 40) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-def too_deep(max_depth: int) -> str:
-    return f"front matter nested too deeply: more than {max_depth} levels (limits.max_yaml_depth in okrsite.yaml)"
+def _too_deep(line: int, max_depth: int) -> YamlProblem:
+    return YamlProblem(line, f"front matter nested too deeply: more than {max_depth} levels "
+                       "(limits.max_yaml_depth in okrsite.yaml)", "max_yaml_depth", max_depth)
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
+    """PyYAML's own words: for a problem ``explain_yaml_error`` has no plain words for."""
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
     if problem:
@@ -312,6 +320,88 @@ def _yaml_line(exc: yaml.YAMLError, offset: int) -> int:
     if mark is None:
         return 1 + offset
     return mark.line + 1 + offset
+
+
+_CLOSERS = {"[": "]", "{": "}"}
+_STARTERS = {"@": "'@'", "`": "'`'", "%": "'%'", "*": "'*'", "&": "'&'", "|": "'|'", ">": "'>'"}
+
+
+def explain_yaml_error(exc: yaml.YAMLError, text: str, offset: int = 0) -> tuple[int, str]:
+    """(line, message) for a YAML syntax error in ``text``: the line of the mistake
+    (where a bracket or quote was opened, not where the parser gave up) and what to do,
+    in plain words. PyYAML's text is kept only for a problem not explained here."""
+    problem = getattr(exc, "problem", None) or ""
+    context = getattr(exc, "context", None) or ""
+    lines = text.split("\n")
+
+    def at(mark) -> tuple[int, str, int]:  # (line number in the file, its text, column)
+        index = min(mark.line, len(lines) - 1) if lines else 0
+        return mark.line + 1 + offset, (lines[index] if lines else ""), mark.column
+
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character: no mark, a position
+        line = text.count("\n", 0, exc.position) + 1 + offset
+        what = "a NUL byte" if exc.character == 0 else f"the control character U+{exc.character:04X}"
+        return line, f"{what} on this line: only text is allowed (is this a binary file, or text pasted with it?)"
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if problem_mark is None:
+        return _yaml_line(exc, offset), _yaml_message(exc)
+    line, source, column = at(problem_mark)
+    char = source[column:column + 1]
+
+    if "flow sequence" in context or "flow mapping" in context:
+        opening = "[" if "sequence" in context else "{"
+        if context_mark is not None and "did not find expected" in problem:
+            line = context_mark.line + 1 + offset
+            return line, (f"invalid YAML: the '{opening}' on this line is not closed: end the "
+                          f"{'list' if opening == '[' else 'mapping'} with '{_CLOSERS[opening]}' on the same "
+                          f"line, or put the value in quotes if the '{opening}' is part of the text")
+    if "quoted scalar" in context and "end of stream" in problem and context_mark is not None:
+        cline, csource, ccolumn = at(context_mark)
+        quote = csource[ccolumn:ccolumn + 1] or '"'
+        return cline, (f"invalid YAML: the quote {quote} on this line is not closed: add the closing {quote} "
+                       "at the end of the value")
+    if "unknown escape" in problem:
+        escape = source[column:column + 2] if source[column:column + 1] == "\\" else "\\" + char
+        return line, (f"invalid YAML: unknown escape '{escape}' in a value in double quotes: write '\\\\' for a "
+                      "backslash, or use single quotes, which take backslashes as they are")
+    if problem.startswith("mapping values are not allowed"):
+        before = source[:column]
+        key = before.lstrip(" -").split(":", 1)[0]
+        if ": " in before.lstrip(" -") and key:
+            value = (before.lstrip(" -")[len(key) + 1:].strip() + source[column:]).split(" #", 1)[0].rstrip()
+            example = f'{key}: "{value}"' if '"' not in value else f"{key}: '{value}'"
+            return line, (f"invalid YAML: a colon followed by a space inside the value of '{key}' starts a new "
+                          f"key: put the value in quotes, like {example}")
+        return line, ("invalid YAML: this line is indented more than the key above it, which already has a "
+                      "value: line it up with the other keys of its mapping")
+    if "cannot start any token" in problem or "tab character" in problem:
+        if char == "\t" or "tab character" in problem:
+            return line, "invalid YAML: a tab in the indentation: YAML indents with spaces only; replace the tab with spaces"
+        if char in _STARTERS:
+            return line, f"invalid YAML: a value cannot start with {_STARTERS[char]}: put the value in quotes"
+    if "while scanning an alias" in context or "while scanning an anchor" in context or "undefined alias" in problem:
+        mark = context_mark or problem_mark
+        sign = "&" if "anchor" in context else "*"
+        return mark.line + 1 + offset, f"invalid YAML: a value cannot start with '{sign}': put the value in quotes"
+    if "block scalar" in context:
+        return line, ("invalid YAML: after '|' or '>' nothing but a comment may follow on the line: write the text "
+                      "on the lines below, indented, or put a value starting with '|' or '>' in quotes")
+    if "could not find expected ':'" in problem and context_mark is not None:
+        return context_mark.line + 1 + offset, ("invalid YAML: this line is not 'key: value': add ': ' after the key, "
+                                                "or if it goes on from the value above, put that value in quotes")
+    if "expected '-' indicator" in problem:
+        return line, ("invalid YAML: this line is not lined up with the list above it: start each item with '- ' "
+                      "at the same indentation, and line up the keys of an item with its first key")
+    if "did not find expected key" in problem or "expected <block end>" in problem:
+        if source[:column].strip(" -"):
+            return line, ("invalid YAML: text after the end of a value: a value that starts with a quote or a "
+                          "bracket ends where it closes; put the whole value in quotes")
+        return line, ("invalid YAML: this line is not lined up with the keys above it: indent the keys of one "
+                      "mapping by the same number of spaces")
+    if "another document" in problem:
+        return line, "invalid YAML: a second document (a line '---'): there must be only one"
+    return _yaml_line(exc, offset), _yaml_message(exc)
 
 
 def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
@@ -586,10 +676,10 @@ def _load_yaml(loader_class, text: str, offset: int, max_depth: int, max_nodes: 
         if "maximum nesting depth" in (getattr(exc, "problem", None) or ""):
             # the libyaml bundled with PyYAML 6.0.4 stops at about 1,000 levels while
             # scanning, before the composer sees level max_depth + 1 (at most 201)
-            raise YamlProblem(_yaml_line(exc, offset), too_deep(max_depth)) from None
-        raise YamlProblem(_yaml_line(exc, offset), _yaml_message(exc)) from None
+            raise _too_deep(_yaml_line(exc, offset), max_depth) from None
+        raise YamlProblem(*explain_yaml_error(exc, text, offset)) from None
     except _TooDeep as exc:
-        raise YamlProblem(exc.mark.line + 1 + offset, too_deep(exc.max_depth)) from None
+        raise _too_deep(exc.mark.line + 1 + offset, exc.max_depth) from None
     except RecursionError:
         raise YamlProblem(1 + offset, "invalid YAML: nested too deeply") from None
     if node is None:
@@ -639,8 +729,9 @@ def parse(data: bytes, front_matter: bool = True, max_depth: int = MAX_DEPTH, ma
         text = decode(data)
     except UnicodeDecodeError as exc:
         return Parsed(None, "", 1, [(1, "error", f"not valid UTF-8 text (byte {exc.start}): save the file as UTF-8")])
-    if "\x00" in text:
-        return Parsed(None, "", 1, [(1, "error", "binary file (contains NUL bytes): expected UTF-8 Markdown")])
+    if "\x00" in text:  # reported on the line of the first one
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return Parsed(None, "", 1, [(line, "error", "binary file (contains NUL bytes): expected UTF-8 Markdown")])
     if not front_matter:
         return Parsed(None, text, 1, problems)
     try:

@@ -23,7 +23,7 @@ from .diagnostics import Diagnostics
 from .load import Loader, ParseCache, classify, content_prefix
 from .markdown import Markdown
 from .model import Checkin, Diagnostic, Site, SourceFile
-from .resolve import resolve_checkin
+from .resolve import kpi_ids, resolve_checkin
 from .status import compute_team
 
 
@@ -79,7 +79,7 @@ def edit_checkins(site: Site, diagnostics: list[Diagnostic], files: list[SourceF
     for path in sorted(edited):
         ci = edited[path]
         objectives = {o.id: o for o in new.objectives.values() if (o.team, o.period) == (ci.team, ci.period)}
-        resolve_checkin(ci, objectives, {k.id for k in new.teams[ci.team].kpis}, diags)
+        resolve_checkin(ci, objectives, kpi_ids(new.teams[ci.team]), diags)
     for team_id in sorted({t for t, _ in team_periods}):
         compute_team(new, team_id, [p for t, p in team_periods if t == team_id])
 

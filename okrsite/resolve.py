@@ -7,7 +7,7 @@ section 6, with their reverse links. Pure: works on the loaded Site."""
 from __future__ import annotations
 
 from .diagnostics import Diagnostics, did_you_mean
-from .model import Checkin, KeyResult, Objective, Period, Ref, Site
+from .model import Checkin, KeyResult, Objective, Period, Ref, Site, Team
 
 
 def resolve(site: Site, diags: Diagnostics) -> None:
@@ -64,6 +64,9 @@ def resolve_themes(site: Site, diags: Diagnostics) -> None:
     themes = {s.id for s in site.org.strategy}
     for obj in site.objectives.values():
         if obj.theme is not None and obj.theme not in themes:
+            if site.org.incomplete:  # its strategy could not be read: reported there
+                obj.theme = None
+                continue
             where = f"; the strategic choices are listed under 'strategy:' in {site.org.path or 'content/_index.md'}"
             diags.error(obj.path, obj.lines.get("theme", 1), f"unknown strategic theme '{obj.theme}'{did_you_mean(obj.theme, themes)}{where}")
             obj.theme = None
@@ -88,15 +91,21 @@ def resolve_checkins(site: Site, diags: Diagnostics) -> None:
     by_team_period: dict[tuple[str, str], dict[str, Objective]] = {}
     for o in site.objectives.values():
         by_team_period.setdefault((o.team, o.period), {})[o.id] = o
-    for ci in site.checkins:
-        team = site.teams.get(ci.team)
-        kpi_ids = {k.id for k in team.kpis} if team else set()
-        resolve_checkin(ci, by_team_period.get((ci.team, ci.period), {}), kpi_ids, diags)
+    for ci in site.checkins + site.unplaced:
+        resolve_checkin(ci, by_team_period.get((ci.team, ci.period), {}), kpi_ids(site.teams.get(ci.team)), diags)
 
 
-def resolve_checkin(ci: Checkin, objectives: dict[str, Objective], kpi_ids: set[str], diags: Diagnostics) -> None:
+def kpi_ids(team: Team | None) -> set[str] | None:
+    """The ids of a team's KPIs; None when its _index.md could not be read."""
+    if team is not None and team.incomplete:
+        return None
+    return {k.id for k in team.kpis} if team else set()
+
+
+def resolve_checkin(ci: Checkin, objectives: dict[str, Objective], kpi_ids: set[str] | None, diags: Diagnostics) -> None:
     """Check one check-in's keys against its team-period's objectives (by id) and its
-    team's KPIs; entries naming nothing are reported and dropped."""
+    team's KPIs (None: not known, nothing reported); entries naming nothing are
+    reported and dropped."""
     for key in list(ci.key_results):
         line = ci.lines.get(("kr", key), 1)
         obj_id, kr_id = key.split("/")
@@ -120,7 +129,9 @@ def resolve_checkin(ci: Checkin, objectives: dict[str, Objective], kpi_ids: set[
             diags.error(ci.path, ci.lines.get(("objective", key), 1), f"unknown objective '{key}' of team '{ci.team}' in {ci.period}{did_you_mean(key, objectives)}")
             del ci.objectives[key]
     for key in list(ci.kpis):
-        if key not in kpi_ids:
+        if kpi_ids is None:
+            del ci.kpis[key]
+        elif key not in kpi_ids:
             diags.error(ci.path, ci.lines.get(("kpi", key), 1), f"unknown KPI '{key}' of team '{ci.team}'{did_you_mean(key, kpi_ids)}")
             del ci.kpis[key]
 
@@ -241,6 +252,9 @@ class RefResolver:
             return None
         obj = self.by_team_period.get((team_id, period_id), {}).get(objective_id)
         if obj is None:
+            if self.site.teams[team_id].unread_folder:  # the folder's error says why
+                ref.target = None
+                return None
             known = self.by_team_period.get((team_id, period_id), {})
             self.error(ref, f"unknown objective '{objective_id}' of team '{team_id}' in {period_id}{did_you_mean(objective_id, known)}")
             return None
@@ -259,6 +273,9 @@ class RefResolver:
         return None
 
     def unknown_objective(self, ref: Ref, team_id: str, objective_id: str, period_id: str) -> bool:
+        if self.site.teams[team_id].unread_folder:  # it may be in the folder that could not be read
+            ref.target = None
+            return False
         periods = [p.id for p in self.containing(period_id)]
         known = set()
         for p in periods:

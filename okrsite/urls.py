@@ -3,6 +3,7 @@ the page is written to ``<url>index.html``. Shared by rendering and the export."
 
 from __future__ import annotations
 
+from pathvalidate import ErrorReason, ValidationError, validate_filename
 from slugify import slugify as _slugify
 
 HOME = ""
@@ -90,12 +91,31 @@ def output_file(url: str) -> str:
     return url + "index.html"
 
 
+# Ids and people's names become folder names of the site (and ids, of the content): at
+# most this many characters keeps every path of a site far below the limits of file
+# systems (255 bytes a name; 260 characters a path on Windows without long paths).
+MAX_NAME_LENGTH = 100
+
+
+def windows_reserved(name: str) -> bool:
+    """Whether Windows reserves ``name`` for a device (CON, NUL, COM1, LPT1..., also with
+    an extension, in any case): no file or folder can have it there."""
+    try:
+        validate_filename(name, platform="windows")
+    except ValidationError as exc:
+        return exc.reason == ErrorReason.RESERVED_NAME
+    return False
+
+
 def slugify(text: str) -> str:
     """ASCII slug for a person's name, transliterated by python-slugify (text-unidecode):
     'Ana García' -> 'ana-garcia', 'Søren' -> 'soren', 'Weiß' -> 'weiss', 'Đorđe' -> 'dorde'.
     (Unicode decomposition alone drops ø, ß, æ, ł and đ.) Two names may give one slug:
     ``render.people`` makes them unique."""
-    return _slugify(text) or "person"
+    slug = _slugify(text)
+    if windows_reserved(slug):  # 'Con' would be a folder no Windows checkout can hold
+        slug += "-person"
+    return slug or "person"
 
 
 def relative(from_url: str, to_url: str) -> str:

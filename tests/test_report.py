@@ -94,16 +94,16 @@ def test_check_formats_from_the_command_line(tmp_path, fmt):
     if fmt == "text":
         lines = proc.stdout.splitlines()
         assert len(lines) == 2
-        assert lines[0].startswith("content/teams/a/2026-Q4/x.md:3: error: invalid YAML")
+        assert lines[0].startswith("content/teams/a/2026-Q4/x.md:2: error: invalid YAML")
         assert lines[1] == "okrsite.yaml:2: warning: unknown key 'titel' (did you mean 'title'?)"
     elif fmt == "github":
         lines = proc.stdout.splitlines()
-        assert lines[0].startswith("::error file=content/teams/a/2026-Q4/x.md,line=3,title=okrsite error::invalid YAML")
+        assert lines[0].startswith("::error file=content/teams/a/2026-Q4/x.md,line=2,title=okrsite error::invalid YAML")
         assert lines[1] == "::warning file=okrsite.yaml,line=2,title=okrsite warning::unknown key 'titel' (did you mean 'title'?)"
     else:
         data = json.loads(proc.stdout)
         assert [(d["path"], d["line"], d["severity"]) for d in data] == [
-            ("content/teams/a/2026-Q4/x.md", 3, "error"), ("okrsite.yaml", 2, "warning")]
+            ("content/teams/a/2026-Q4/x.md", 2, "error"), ("okrsite.yaml", 2, "warning")]
 
 
 def test_github_paths_are_relative_to_the_working_folder(tmp_path):
@@ -112,4 +112,4 @@ def test_github_paths_are_relative_to_the_working_folder(tmp_path):
     _site(tmp_path / "okrs")
     proc = subprocess.run([sys.executable, "-m", "okrsite", "check", "--format", "github", "--config", "okrs/okrsite.yaml"],
                           cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
-    assert proc.stdout.startswith("::error file=okrs/content/teams/a/2026-Q4/x.md,line=3,")
+    assert proc.stdout.startswith("::error file=okrs/content/teams/a/2026-Q4/x.md,line=2,")

@@ -147,7 +147,7 @@ key_results:
     target: 1
 ---
 """,
-    "content/teams/alpha/2026-Q4/yaml.md": "---\ntitle: [oops\nowner: Ana  #!E invalid YAML\n---\n",
+    "content/teams/alpha/2026-Q4/yaml.md": "---\ntitle: [oops  #!E the '[' on this line is not closed\nowner: Ana\n---\n",
     "content/teams/alpha/2026-Q4/initiative.md": """\
 ---
 title: Initiatives
