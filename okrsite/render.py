@@ -338,6 +338,8 @@ def reason_words(reason: Any, item: Any, v: "SiteView") -> str:
         return (f"The team's own call in its latest check-in; its key results alone would say "
                 f"{status_words(own)}.")
     if rule == rules.RULE_WEAKEST:
+        if item.status == "on-track":
+            return "Every key result with data is on track."
         kr = v.site.key_result(reason.key_result)
         title = kr.title if kr else reason.key_result
         return f"Its weakest key result, “{title}”, is {status_words(item.status).lower()}."
