@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
+from . import status as rules
 from . import urls
 from .model import (
     COLOUR_ORDER,
@@ -98,6 +99,9 @@ GRADED_COUNT_WORDS = {
     "grey": "Not scored",
 }
 SAFE_LINK_SCHEMES = ("http", "https", "mailto")
+# The home page shows at most this many requests for help and key results at risk, so
+# that its first screen holds them on a phone; "This week" lists every one.
+HOME_LIST_MAX = 3
 
 
 # --------------------------------------------------------------------------- formatting
@@ -251,17 +255,113 @@ def kr_history_rows(kr: KeyResult, url: Callable[[str], str]) -> Markup:
     return Markup("".join(rows))
 
 
-def checkin_update_rows(updates: list[tuple[str, Any, KeyResult | None]], url: Callable[[str], str]) -> Markup:
-    """The rows of a check-in's key result updates (checkin.html), from
-    ``SiteView.checkin_updates``."""
+def checkin_updates_table(ci: Checkin, v: "SiteView", url: Callable[[str], str]) -> Markup:
+    """A check-in's key result updates as a table (checkin.html): what each reports and
+    the status it gave the key result (computed, as of the check-in's date), with the
+    team's confidence, its own call and the notes only when some row has them. Each
+    cell names its column (``data-label``) for the stacked layout of narrow screens."""
+    updates = v.checkin_updates(ci)
+    with_conf = any(u.confidence is not None for _, u, _ in updates)
+    with_call = any(u.status for _, u, _ in updates)
+    with_note = any(u.note for _, u, _ in updates)
+    cols = ["Key result", "Reported", "Status"]
+    cols += ["Confidence"] if with_conf else []
+    cols += ["Team's call"] if with_call else []
+    cols += ["Note"] if with_note else []
+    head = "".join(f'<th scope="col">{c}</th>' for c in cols)
     rows = []
     for key, u, kr in updates:
         if kr is not None:
-            head = f'<a href="{escape_text(url(urls.objective_ref(kr.ref)))}">{escape_text(kr.title)}</a>'
+            name = f'<a href="{escape_text(url(urls.objective_ref(kr.ref)))}">{escape_text(kr.title)}</a>'
         else:
-            head = f"<code>{escape_text(key)}</code>"
-        rows.append(_update_row(head, u, kr.unit if kr else "", "    "))
-    return Markup("".join(rows))
+            name = f"<code>{escape_text(key)}</code>"
+        after = v.kr_after_checkin(kr, ci) if kr is not None else None
+        cells = [f'<th scope="row">{name}</th>', f'<td data-label="Reported">{html_reported(u, kr.unit if kr else "")}</td>',
+                 f'<td data-label="Status">{html_status(after) if after is not None else html_status_word(None)}</td>']
+        if with_conf:
+            conf = escape_text(fmt_percent(u.confidence)) if u.confidence is not None else ""
+            cells.append(f'<td data-label="Confidence">{conf}</td>')
+        if with_call:
+            cells.append(f'<td data-label="Team\'s call">{html_status_word(u.status) if u.status else ""}</td>')
+        if with_note:
+            cells.append(f'<td data-label="Note" class="update-note">{escape_text(u.note)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>\n")
+    return Markup(f'<table class="table updates-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+                  + "".join(rows) + "</tbody>\n</table>")
+
+
+def band_words(commitment: str) -> str:
+    """A commitment's grade band: 'aspirational: green from 70%, amber from 40%'."""
+    green, amber = rules.grade_bands(commitment)
+    name = COMMITMENT_WORDS.get(commitment, "Aspirational").lower()
+    return f"{name}: green from {fmt_percent(green)}, amber from {fmt_percent(amber)}"
+
+
+def grade_band_key() -> str:
+    """Every commitment's grade band in one sentence (legends of graded periods)."""
+    return "Grade bands: " + "; ".join(band_words(c) for c in rules.GRADE_BANDS) + "."
+
+
+def reason_words(reason: Any, item: Any, v: "SiteView") -> str:
+    """``okrsite.status.Reason`` in words, without blame (docs/status.md's rules)."""
+    when = f" on {reason.date.isoformat()}" if reason.date else ""
+    cfg = v.site.config.status
+    rule = reason.rule
+    if rule == rules.RULE_GRADE:
+        if item.score is None:
+            return "Not scored: no check-in gave a score or a value."
+        return f"Graded {fmt_percent(item.score)}: {item.colour}. Grade bands for {band_words(item.commitment)}."
+    if rule == rules.RULE_NO_UPDATE:
+        return "No check-in has updated it yet."
+    if rule == rules.RULE_TEAM_STATUS:
+        return f"The team's own call in its check-in{when}."
+    if rule == rules.RULE_CONFIDENCE:
+        return (f"The team's confidence{when}: {fmt_percent(reason.confidence)} (on track from "
+                f"{fmt_percent(cfg.confidence_on_track)}, behind from {fmt_percent(cfg.confidence_behind)}).")
+    if rule == rules.RULE_NO_PROGRESS:
+        return f"The latest check-in{when} gave no value yet."
+    if rule == rules.RULE_LINE:
+        holds = reason.value is not None and item.status == "on-track"
+        side = "above" if item.type == "stay_above" else "below"
+        verb = "holds the line" if holds else f"is not {side} the line"
+        return f"The value{when}, {fmt_quantity(reason.value, item.unit)}, {verb} of {fmt_quantity(item.target, item.unit)}."
+    if rule == rules.RULE_PACE:
+        p = min(reason.progress, 1.0)
+        gap = round((reason.expected - p) * 100)
+        where = (f"{gap} points behind the calendar's {fmt_percent(reason.expected)}" if gap > 0 else
+                 f"level with or ahead of the calendar's {fmt_percent(reason.expected)}")
+        return (f"Pace: {fmt_percent(reason.progress)} done{when}, {where} (on track within "
+                f"{fmt_percent(cfg.pace_on_track).rstrip('%')} points, behind within "
+                f"{fmt_percent(cfg.pace_behind).rstrip('%')}).")
+    if rule == rules.RULE_TEAM_CALL:
+        own = rules.worst_status(kr.status for kr in item.key_results)
+        return (f"The team's own call in its latest check-in; its key results alone would say "
+                f"{status_words(own)}.")
+    if rule == rules.RULE_WEAKEST:
+        if item.status == "on-track":
+            return "Every key result with data is on track."
+        kr = v.site.key_result(reason.key_result)
+        title = kr.title if kr else reason.key_result
+        return f"Its weakest key result, “{title}”, is {status_words(item.status).lower()}."
+    return "None of its key results has data yet."
+
+
+def help_lists(ci: Checkin, v: "SiteView", level: int = 3) -> Markup:
+    """A check-in's requests for help: the current ones, then the older ones (its team
+    has checked in since without repeating them, or it is older than the stale limit)
+    dated, greyed and apart (``SiteView.help_split``)."""
+    current, older = v.help_split(ci)
+    out = []
+    if current:
+        out.append('<ul class="help-requests">' + "".join(f"<li>{escape_text(h)}</li>" for h in current) + "</ul>")
+    if older:
+        out.append('<div class="help-older">')
+        if current:
+            out.append(f'<h{level} class="help-label">Older requests</h{level}>')
+        out.append('<ul class="help-requests">' + "".join(
+            f'<li>{escape_text(h)} <span class="meta">({escape_text(v.help_age(ci, state))})</span></li>'
+            for h, state in older) + "</ul></div>")
+    return Markup("\n".join(out))
 
 
 def safe_link(href: str | None) -> str | None:
@@ -359,12 +459,15 @@ def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
         INITIATIVE_WORDS=INITIATIVE_WORDS,
         OPEN_COUNT_WORDS=OPEN_COUNT_WORDS,
         GRADED_COUNT_WORDS=GRADED_COUNT_WORDS,
+        HOME_LIST_MAX=HOME_LIST_MAX,
+        GRADE_BAND_WORDS=grade_band_key(),
         safe_link=safe_link,
         status=html_status,
         status_word=html_status_word,
         date=html_date,
         kr_history_rows=kr_history_rows,
-        checkin_update_rows=checkin_update_rows,
+        checkin_updates_table=checkin_updates_table,
+        help_lists=help_lists,
     )
     return env
 
@@ -784,6 +887,19 @@ class SiteView:
         rows.sort(key=lambda r: r[0])
         return [(key, u, kr) for _, key, u, kr in rows]
 
+    def kr_after_checkin(self, kr: KeyResult, ci: Checkin) -> KeyResult | None:
+        """A copy of the key result as it stood on the check-in's date (its status then),
+        or None for a check-in not counted (dated after the as-of date)."""
+        from . import history
+
+        if not ci.counted:
+            return None
+        obj = self.objective_of(kr)
+        period = self.period(obj.period) if obj else None
+        if period is None:
+            return None
+        return history.kr_at(kr, period, min(ci.date, self.as_of), self.site.config.status)
+
     def kr_from_update_key(self, ci: Checkin, key: str) -> KeyResult | None:
         return self.site.key_result(f"{ci.team}/{ci.period}/{key}")
 
@@ -873,6 +989,55 @@ class SiteView:
             if ci is not None and ci.help:
                 out.append(ci)
         return out
+
+    def help_board(self) -> tuple[list[Checkin], list[Checkin]]:
+        """(current, older) requests for help: each team's latest counted check-in that
+        asks for help, current while it is no older than the stale limit (organisation
+        order), else older (newest first). See ``okrsite.status.help_state``."""
+        limit = self.site.config.status.stale_after_days
+        current, older = [], []
+        for ci in self.help_requests():
+            (current if (self.as_of - ci.date).days <= limit else older).append(ci)
+        older.sort(key=lambda c: (-c.date.toordinal(), self.org_pos(c.team)))
+        return current, older
+
+    def help_state(self, ci: Checkin, text: str) -> str:
+        """The state of one request for help of a check-in (``okrsite.status.HELP_*``)."""
+        return rules.help_state(ci, text, self.latest_checkin(ci.team), self.as_of,
+                                self.site.config.status.stale_after_days)
+
+    def help_split(self, ci: Checkin) -> tuple[list[str], list[tuple[str, str]]]:
+        """A check-in's requests for help: (current ones, [(older one, its state)]);
+        requests of a check-in after the as-of date count as current (the page says
+        it is not counted yet)."""
+        current, older = [], []
+        for text in ci.help:
+            state = self.help_state(ci, text)
+            if state in (rules.HELP_OPEN, rules.HELP_NOT_COUNTED):
+                current.append(text)
+            else:
+                older.append((text, state))
+        return current, older
+
+    def help_age(self, ci: Checkin, state: str) -> str:
+        """Why an older request for help is older, dated: 'asked 21 days ago, on ...'."""
+        latest = self.latest_checkin(ci.team)
+        asked = ci.date.isoformat()
+        if state == rules.HELP_STALE or latest is None:
+            return f"asked {(self.as_of - ci.date).days} days ago, on {asked}; no check-in since"
+        if state == rules.HELP_REPEATED:
+            return f"asked on {asked}, and again on {latest.date.isoformat()}"
+        return f"asked on {asked}; not repeated in the check-in of {latest.date.isoformat()}"
+
+    # ---- why a status is what it is (okrsite.status: Reason), in words
+
+    def why(self, item: Objective | KeyResult) -> str:
+        """The rule that decided an objective's or key result's status, in a sentence."""
+        if isinstance(item, Objective):
+            return reason_words(rules.objective_reason(item), item, self)
+        obj = self.objective_of(item)
+        period = self.period(obj.period) if obj else None
+        return reason_words(rules.kr_reason(item, period, self.as_of, self.site.config.status), item, self)
 
     def stale_groups(self) -> list[tuple[Team, str, list[KeyResult], Checkin | None]]:
         """(team, period, stale KRs, latest counted check-in) for each team-period with
@@ -1061,17 +1226,20 @@ class SiteView:
 
         return charts.kpi_values(kpi)
 
-    def glance(self, period_id: str) -> list[tuple[Team, int, list[Objective]]]:
-        """Rows of the period's heat map: (team, depth, its objectives) in organisation
-        order, for the teams with objectives in the period and the teams above them."""
+    def glance(self, period_id: str) -> list[tuple[Team, int, list[Objective], list[Objective]]]:
+        """Rows of the period's heat map: (team, depth, its objectives, its objectives of
+        longer periods containing this one, such as the year around a quarter) in
+        organisation order, for the teams with objectives and the teams above them."""
+        longer = self.containing_periods(period_id)[:-1]
         keep: set[str] = set()
         for tid in self.team_order:
-            if self.objectives(tid, period_id):
+            if self.objectives(tid, period_id) or any(self.objectives(tid, pid) for pid in longer):
                 t: str | None = tid
                 while t and t in self.site.teams and t not in keep:
                     keep.add(t)
                     t = self.site.teams[t].parent
-        return [(self.site.teams[t], self.depth.get(t, 0), self.objectives(t, period_id))
+        return [(self.site.teams[t], self.depth.get(t, 0), self.objectives(t, period_id),
+                 [o for pid in longer for o in self.objectives(t, pid)])
                 for t in self.team_order if t in keep]
 
     def alignment_of(self, period_id: str) -> tuple[list[TreeNode], list[TreeNode], list[Objective], dict[int, frozenset[str]]]:

@@ -21,6 +21,7 @@ point as 0.10000000000000003 is still on-track.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from .model import (
@@ -163,7 +164,8 @@ def kr_status(
     period: Period,
     config: StatusConfig,
 ) -> str:
-    """A KR's status while its period is open (D <= end): the first rule that applies.
+    """A KR's status while its period is open (D <= end): the first rule that applies
+    (``kr_status_rule`` says which).
 
     1. no update yet: no-data
     2. the latest update gives ``status``: that status
@@ -175,19 +177,92 @@ def kr_status(
     D itself is not needed: pace is judged at the date of the evidence, on
     purpose (a KR nobody updates is flagged stale instead).
     """
+    return kr_status_rule(kr, updates, period, config)[0]
+
+
+# Which rule decided a status (section 8; docs/status.md), for the reader: "why is this
+# behind?". Key results while open: rules 1 to 6 in order; objectives: the team's call,
+# else the weakest key result; after the end: the grade band of the commitment.
+RULE_NO_UPDATE = "no-update"  # rule 1
+RULE_TEAM_STATUS = "team-status"  # rule 2: the team's own word in its latest update
+RULE_CONFIDENCE = "confidence"  # rule 3
+RULE_NO_PROGRESS = "no-progress"  # rule 4
+RULE_LINE = "line"  # rule 5: stay_above / stay_below
+RULE_PACE = "pace"  # rule 6
+RULE_TEAM_CALL = "team-call"  # objective: the team's call in a check-in
+RULE_WEAKEST = "weakest"  # objective: the worst status among its key results
+RULE_NO_DATA = "no-data"  # objective: every key result has no data
+RULE_GRADE = "grade"  # after the end: the score in the commitment's grade band
+
+
+def kr_status_rule(
+    kr: KeyResult,
+    updates: Sequence[Update],
+    period: Period,
+    config: StatusConfig,
+) -> tuple[str, str]:
+    """(status, rule) of a KR while its period is open: ``kr_status`` and which of
+    its rules decided (``RULE_*``)."""
     if not updates:  # rule 1
-        return NO_DATA
+        return NO_DATA, RULE_NO_UPDATE
     latest = updates[-1]
     if latest.status in STATUSES:  # rule 2
-        return latest.status
+        return latest.status, RULE_TEAM_STATUS
     if latest.confidence is not None:  # rule 3
-        return status_from_confidence(latest.confidence, config)
+        return status_from_confidence(latest.confidence, config), RULE_CONFIDENCE
     p = kr_progress(kr, updates)
     if p is None:  # rule 4
-        return NO_DATA
+        return NO_DATA, RULE_NO_PROGRESS
     if kr.type in ("stay_above", "stay_below"):  # rule 5
-        return "on-track" if p == 1.0 else "at-risk"
-    return status_from_pace(latest.date, period, p, config)  # rule 6
+        return ("on-track" if p == 1.0 else "at-risk"), RULE_LINE
+    return status_from_pace(latest.date, period, p, config), RULE_PACE  # rule 6
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an item has its status, as plain data: the rule that decided and the
+    figures it used (None where the rule uses none)."""
+
+    rule: str
+    date: date | None = None  # the date of the evidence: the latest update
+    confidence: float | None = None  # rule 3: the team's confidence
+    progress: float | None = None  # rule 6: p at that date; rule 5: 1 or 0
+    expected: float | None = None  # rule 6: e(d)
+    value: float | None = None  # rule 5: the value against the line
+    key_result: str | None = None  # objective, weakest: the ref of the key result that decided
+    bands: tuple[float, float] | None = None  # graded: (green from, amber from)
+
+
+def kr_reason(kr: KeyResult, period: Period | None, as_of: date, config: StatusConfig) -> Reason:
+    """Why a computed KR has its status (its ``updates`` are the counted ones)."""
+    if period is None or not is_open(period, as_of):
+        return Reason(RULE_GRADE, bands=grade_bands(kr.commitment))
+    updates = kr.updates
+    _, rule = kr_status_rule(kr, updates, period, config)
+    if rule == RULE_NO_UPDATE:
+        return Reason(rule)
+    latest = updates[-1]
+    if rule == RULE_CONFIDENCE:
+        return Reason(rule, latest.date, confidence=latest.confidence)
+    if rule == RULE_PACE:
+        p = kr_progress(kr, updates)
+        return Reason(rule, latest.date, progress=p, expected=expected_progress(latest.date, period))
+    if rule == RULE_LINE:
+        return Reason(rule, latest.date, value=latest_value(updates))
+    return Reason(rule, latest.date)
+
+
+def objective_reason(obj: Objective) -> Reason:
+    """Why a computed objective has its status: the team's call, else its weakest key
+    result (the first one, in file order, with the worst status); graded: the band."""
+    if obj.status == GRADED:
+        return Reason(RULE_GRADE, bands=grade_bands(obj.commitment))
+    if obj.status_call in STATUSES:
+        return Reason(RULE_TEAM_CALL)
+    for kr in obj.key_results:
+        if kr.status == obj.status and kr.status in _SEVERITY:
+            return Reason(RULE_WEAKEST, key_result=kr.ref)
+    return Reason(RULE_NO_DATA)
 
 
 def is_open(period: Period, as_of: date) -> bool:
@@ -225,6 +300,12 @@ def kr_score(updates: Sequence[Update], progress: float | None) -> float | None:
     return clamp(progress)
 
 
+def grade_bands(commitment: str) -> tuple[float, float]:
+    """(green from, amber from) of a commitment's grade band; an unknown commitment is
+    graded as aspirational (the default commitment)."""
+    return GRADE_BANDS.get(commitment, GRADE_BANDS["aspirational"])
+
+
 def grade_colour(score: float | None, commitment: str) -> str:
     """Grade colour (fixed bands): committed green >= 1.0, amber >= 0.7, else red;
     aspirational and experimental green >= 0.7, amber >= 0.4, else red; none is grey.
@@ -233,7 +314,7 @@ def grade_colour(score: float | None, commitment: str) -> str:
     """
     if score is None:
         return COLOURS[NO_DATA]
-    green, amber = GRADE_BANDS.get(commitment, GRADE_BANDS["aspirational"])
+    green, amber = grade_bands(commitment)
     s = _r(score)
     if s >= _r(green):
         return "green"
@@ -304,6 +385,30 @@ def team_call(objective: Objective, checkins: Sequence[Checkin]) -> str | None:
         ):
             return c.objectives[objective.id]
     return None
+
+
+# --------------------------------------------------------------------------- help
+
+
+# A request for help (section 5, ``help``) is current while it is in its team's latest
+# counted check-in and that check-in is no older than the stale limit (the rule that
+# flags a key result stale). Anything else is an older request, shown dated and apart.
+HELP_OPEN = "open"
+HELP_STALE = "stale"  # in the team's latest check-in, but that is older than the limit
+HELP_NOT_REPEATED = "not-repeated"  # the team has checked in since without asking again
+HELP_REPEATED = "repeated"  # asked again in a later check-in (current there, not here)
+HELP_NOT_COUNTED = "not-counted"  # its check-in is dated after the as-of date
+
+
+def help_state(checkin: Checkin, text: str, latest: Checkin | None, as_of: date,
+               stale_after_days: int) -> str:
+    """The state of one request for help of ``checkin`` (``HELP_*``); ``latest``: the
+    team's latest counted check-in over all periods (by date, then file name)."""
+    if not checkin.counted:
+        return HELP_NOT_COUNTED
+    if latest is None or latest.key == checkin.key:
+        return HELP_OPEN if (as_of - checkin.date).days <= stale_after_days else HELP_STALE
+    return HELP_REPEATED if text in latest.help else HELP_NOT_REPEATED
 
 
 # --------------------------------------------------------------------------- KPIs

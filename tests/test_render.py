@@ -426,20 +426,20 @@ def test_home_page(files):
     assert "Customers trust us with their day" in home and "Grow in Europe" in home
     # not other teams' objectives
     assert "Make the platform boringly reliable" not in home
-    board = home.split('id="help-title"', 1)[1].split("</section>", 1)[0]
+    board = home.split('id="attention-title"', 1)[1].split('id="company-title"', 1)[0]
     assert "Red is information, not failure" in board
     assert "Need a DBA for a week" in board
     # only each team's latest counted check-in asks: company's latest (2026-11-02) does not
     assert "Intros to European buyers" not in board
     assert "not counted yet" not in board  # future check-in is not counted
     assert '<span class="status status-red">At risk</span>' in board
-    assert "Close 10 deals" in board and "Pipeline dried up" in board
+    assert "Close 10 deals" in board and "Pipeline dried up" in text(files, urls.THIS_WEEK)
     # stale
     stale = home.split('id="stale-title"', 1)[1].split("</section>", 1)[0]
     assert "Close 10 deals" in stale and "Stale" in stale
     # organisation-wide counts for the current period (red: company + xss)
-    counts = home.split('id="counts-title"', 1)[1].split("</section>", 1)[0]
-    assert '<span class="count">2</span> At risk' in counts
+    counts = board.split('class="attention-counts"', 1)[1].split("</table>", 1)[0]
+    assert "<tr><th scope=\"row\">Objectives</th><td>" in counts and "<td>2</td><td>" in counts
     assert 'href="periods/2026-Q4/alignment/"' in home
     assert 'href="people/"' in home and 'href="teams/"' in home and 'href="periods/"' in home
 
