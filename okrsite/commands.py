@@ -9,6 +9,7 @@ unknown team or period, and a bad git ref are usage errors (exit code 2).
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tarfile
@@ -37,11 +38,12 @@ def add_parsers(sub) -> None:
     kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=type(new))
     kinds.required = True
 
-    c = kinds.add_parser("checkin", help="a check-in pre-filled with every key result's last value",
-                         description="Write content/teams/TEAM/PERIOD/checkins/DATE.md, pre-filled with every key "
-                                     "result of the team's period at its last known value (commented with what it "
-                                     "measures), the team's KPIs, and the three questions as headings. Change the "
-                                     "numbers, answer the questions, and open a pull request.")
+    c = kinds.add_parser("checkin", help="a check-in listing every key result with its last value",
+                         description="Write content/teams/TEAM/PERIOD/checkins/DATE.md, listing every key result "
+                                     "of the team's period and the team's KPIs, each commented out with its last "
+                                     "value (a commented line is not a measurement), and the three questions as "
+                                     "headings. Uncomment the lines you measured, change their numbers, answer "
+                                     "the questions, and open a pull request.")
     c.add_argument("team", metavar="TEAM", help="the team's id (its folder under teams/)")
     c.add_argument("--date", type=_as_of, metavar="DATE",
                    help="the check-in's date (default: as_of from the config, else today)")
@@ -183,8 +185,13 @@ def cmd_new_checkin(args) -> int:
     path = Path(config.root) / rel
     write_new({path: text})
     print(_shown(path))
-    print("okrsite: change the numbers that moved, answer the three questions, then `okrsite check`",
-          file=sys.stderr)
+    print("okrsite: uncomment the lines of what you measured and change their numbers, answer the three "
+          "questions, then `okrsite check`", file=sys.stderr)
+    if config.as_of is not None and day > config.as_of:
+        where = _shown(Path(config.root) / config.path)
+        print(f"okrsite: note: this check-in is dated {day}, after as_of {config.as_of} in {where}: statuses "
+              f"ignore it until then. To see it counted, preview with `okrsite serve --as-of {day}`, or remove "
+              f"as_of from {where}", file=sys.stderr)
     return 0
 
 
@@ -243,7 +250,9 @@ def cmd_init(args) -> int:
     write_new({folder / rel: text for rel, text in files.items()})
     for rel in files:
         print(_shown(folder / rel))
-    print(f"okrsite: a starter OKR repository is in {_shown(folder)}: `cd {_shown(folder)} && okrsite serve` "
+    shown = _shown(folder)
+    serve = "okrsite serve" if shown == "." else f"cd {shlex.quote(shown)} && okrsite serve"
+    print(f"okrsite: a starter OKR repository is in {shown}: `{serve}` "
           f"to see it; README.md says what to set up next", file=sys.stderr)
     return 0
 

@@ -1,8 +1,10 @@
 """Scaffolding: the texts of new files, from the computed Site. Pure.
 
-* ``checkin``: a check-in pre-filled with every key result of the team's period at its
-  last known value, each commented with what it measures, so that the writer only changes
-  numbers; the team's KPIs likewise; the three questions as headings.
+* ``checkin``: a check-in listing every key result of the team's period and every KPI of
+  the team, each on a commented-out line showing its last value and date and what it
+  measures: a line left as it is is not a measurement, so a saved scaffold changes no
+  status; the writer uncomments the lines they measured and changes the numbers. The three
+  questions as headings.
 * ``objective``: a new objective with its required keys and the refs it could align to.
 * ``carry_over``: the quarter rollover: the team's unfinished aspirational objectives,
   copied into the next period with their key results starting where they ended.
@@ -188,11 +190,29 @@ def checkin_path(config: Config, team_id: str, period_id: str, name: str) -> str
     return f"{config.content_dir.strip('/')}/teams/{team_id}/{period_id}/checkins/{name}.md"
 
 
-def _last_milestone(kr: KeyResult) -> tuple[bool | None, float | None]:
+def _last_milestone(kr: KeyResult) -> tuple[bool | None, float | None, date | None]:
     for u in reversed(kr.updates):
         if u.done is not None or u.progress is not None:
-            return u.done, u.progress
-    return None, None
+            return u.done, u.progress, u.date
+    return None, None, None
+
+
+def _last_value(kr: KeyResult) -> tuple[float | None, date | None]:
+    """The latest measured value of a metric or stay_* key result, and its date."""
+    for u in reversed(kr.updates):
+        if u.value is not None:
+            return u.value, u.date
+    return kr.current, kr.last_update
+
+
+def _offered(key: str, value: str, when: date | None, comment: str) -> str:
+    """A commented-out update line: deleting its leading "# " makes it a measurement."""
+    said = f"last value, {when.isoformat()}; " if when is not None else "last value; "
+    return f"#   {key}: {value}  # {said}{comment}"
+
+
+def _not_yet(key: str, value: str, comment: str) -> str:
+    return f"#   {key}: {value}  # {comment}; no value yet"
 
 
 def _kr_comment(kr: KeyResult) -> str:
@@ -232,9 +252,11 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
     graded = day > period.end
     lines = [
         "---",
-        f"# Check-in of {one_line(team.name)} for {one_line(period.label or period.id)}, pre-filled with the last known",
-        "# values. Change the numbers that moved, delete the lines with nothing new, and answer",
-        "# the three questions below. An update can say more than a number:",
+        f"# Check-in of {one_line(team.name)} for {one_line(period.label or period.id)}.",
+        "# Every key result and KPI below is commented out with its last value: a line left",
+        "# commented is not a measurement. For each one you measured, delete the \"# \" that",
+        "# starts its line and change the number; then answer the three questions below.",
+        "# An update can say more than a number:",
         "#   objective/kr: {value: 42, confidence: 0.7, note: \"why\"}   (or status: on-track | behind | at-risk)",
     ]
     if graded:
@@ -252,19 +274,20 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
             key = yaml_key(f"{obj.id}/{kr.id}")
             comment = _kr_comment(kr) + _latest_call(kr)
             if kr.type == "milestone":
-                done, progress = _last_milestone(kr)
+                done, progress, when = _last_milestone(kr)
                 if done:
-                    entries.append(f"  {key}: {{done: true}}  # {comment}")
+                    entries.append(_offered(key, "{done: true}", when, comment))
                 elif progress is not None:
-                    entries.append(f"  {key}: {{progress: {yaml_str(pct(progress))}}}  # {comment}")
+                    entries.append(_offered(key, f"{{progress: {yaml_str(pct(progress))}}}", when, comment))
                 else:
-                    entries.append(f"  # {key}: {{progress: \"0%\"}}  # {comment}; no progress reported yet")
-            elif kr.current is not None:
-                entries.append(f"  {key}: {yaml_number(kr.current)}  # {comment}")
+                    entries.append(_not_yet(key, '{progress: "0%"}', comment))
+                continue
+            value, when = _last_value(kr)
+            if value is not None:
+                entries.append(_offered(key, yaml_number(value), when, comment))
             else:
                 example = kr.start if kr.type == "metric" and kr.start is not None else kr.target
-                entries.append(f"  # {key}: {yaml_number(example) if example is not None else 0}"
-                               f"  # {comment}; no value yet: uncomment with the measured value")
+                entries.append(_not_yet(key, yaml_number(example) if example is not None else "0", comment))
         calls.append(f"#   {yaml_key(obj.id)}: on-track  # {one_line(obj.title)}"
                      + (f" (now: {obj.status})" if obj.status not in ("no-data", "graded") else ""))
     if entries:
@@ -283,14 +306,11 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
                 one_line(kpi.unit) or "a number")
         comment = f"{one_line(kpi.name)} ({side})"
         if kpi.value is not None:
-            kpi_lines.append(f"  {yaml_key(kpi.id)}: {yaml_number(kpi.value)}  # {comment}")
+            kpi_lines.append(_offered(yaml_key(kpi.id), yaml_number(kpi.value), kpi.value_date, comment))
         else:
-            kpi_lines.append(f"  # {yaml_key(kpi.id)}: 0  # {comment}; no value yet")
-    if any(not line.lstrip().startswith("#") for line in kpi_lines):
+            kpi_lines.append(_not_yet(yaml_key(kpi.id), "0", comment))
+    if kpi_lines:
         lines.append("kpis:")
-        lines.extend(kpi_lines)
-    elif kpi_lines:
-        lines.append("# kpis:")
         lines.extend(kpi_lines)
     lines.append("# help: \"What would unblock us, and from whom\"   (a request, or a list of them)")
     lines.append("---")
