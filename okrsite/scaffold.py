@@ -557,14 +557,59 @@ def carry_over(site: Site, team_id: str, from_id: str, to_id: str | None, source
 # --------------------------------------------------------------------------- init
 
 
-def init_files(title: str, today: date, install: str, version: str) -> dict[str, str]:
+def git_requirement(url: str, ref: str | None = None) -> str:
+    """The requirements.txt line installing okrsite from its git repository at ``ref``
+    (a tag, branch or commit; None: the default branch): ``okrsite @ git+URL@REF``. An
+    scp-like address (``git@host:org/okrsite.git``) becomes the ``ssh://`` URL pip needs."""
+    url = url.strip()
+    if url.startswith("git+"):
+        url = url[4:]
+    if m := re.fullmatch(r"([\w.-]+@[\w.-]+):(?!//)(.+)", url):
+        url = f"ssh://{m[1]}/{m[2].lstrip('/')}"
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if scheme not in ("https", "http", "ssh", "file") or not url.partition("://")[2].strip("/"):
+        raise ScaffoldError(f"--from-git {url!r}: give the git repository's address, e.g. "
+                            f"https://github.com/your-org/okrsite or git@github.com:your-org/okrsite.git")
+    if ref is not None and not re.fullmatch(r"[\w.\-/]+", ref):
+        raise ScaffoldError(f"--ref {ref!r}: give a tag, branch or commit")
+    return f"okrsite @ git+{url}" + (f"@{ref}" if ref else "")
+
+
+def installed_from_git(direct_url: str | None) -> tuple[str, str] | None:
+    """(URL, commit) when okrsite itself was installed from a git repository that others can
+    reach, from its ``direct_url.json`` (PEP 610); else None (a local folder, an index)."""
+    try:
+        info = json.loads(direct_url) if direct_url else None
+    except ValueError:
+        return None
+    if not isinstance(info, dict) or not isinstance(info.get("vcs_info"), dict):
+        return None
+    url, vcs = info.get("url"), info["vcs_info"]
+    if vcs.get("vcs") != "git" or not isinstance(url, str) or url.startswith("file:"):
+        return None
+    commit = vcs.get("commit_id")
+    return (url, commit) if isinstance(commit, str) and commit else None
+
+
+def _elapsed(period: Period, day: date) -> float:
+    """How far through the period ``day`` is: 0 on its first day, 1 on its last."""
+    return min(1.0, max(0.0, (day - period.start).days / max(1, (period.end - period.start).days)))
+
+
+def init_files(title: str, today: date, install: str | None, version: str) -> dict[str, str]:
     """The starter repository of ``okrsite init``: {path: text}. It builds at once, with no
-    warning: a company objective for the year, one team with an objective for the current
-    quarter and a first check-in dated ``today``."""
+    warning, and looks healthy: a company objective for the year and one team with an
+    objective for the current quarter, each with a check-in dated ``today`` whose values
+    are a little ahead of the calendar, with the team's confidence. ``install``: the line
+    of requirements.txt that installs okrsite; None writes a placeholder that pip refuses
+    and the workflow's first step reports."""
     from . import starter
 
     year = today.year
     quarter = f"{year}-Q{(today.month - 1) // 3 + 1}"
+    ahead = 0.05  # values a little ahead of pace, whatever the day
+    q = min(1.0, _elapsed(calendar_period(quarter), today) + ahead)
+    y = min(1.0, _elapsed(calendar_period(str(year)), today) + ahead)
     values = dict(starter.INIT_VALUES)
     values.update({
         "title": one_line(title),
@@ -573,7 +618,14 @@ def init_files(title: str, today: date, install: str, version: str) -> dict[str,
         "year": str(year),
         "quarter": quarter,
         "today": today.isoformat(),
-        "install": install,
         "version": version,
+        # the example values: see TEAM_OBJECTIVE and COMPANY_OBJECTIVE for start and target
+        "time_to_value": str(math.floor(14 - 11 * q)),
+        "self_serve_setups": str(math.ceil(40 + 40 * q)),
+        "guided_tour": str(min(100, 5 * math.ceil(20 * q))),
+        "active_customers": str(math.ceil(100 + 50 * y)),
+        "nps": str(math.ceil(20 + 20 * y)),
     })
+    values["install"] = install if install is not None else starter.fill(starter.PLACEHOLDER, values)
+    values["check_step"] = starter.fill(values["check_step"], values)
     return {starter.fill(path, values): starter.fill(text, values) for path, text in starter.INIT_FILES.items()}
