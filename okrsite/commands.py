@@ -260,7 +260,9 @@ def cmd_init(args) -> int:
     serve = "okrsite serve" if shown == "." else f"cd {shlex.quote(shown)} && okrsite serve"
     print(f"okrsite: a starter OKR repository is in {shown}: `{serve}` "
           f"to see it; README.md says what to set up next", file=sys.stderr)
-    if "REPLACE THIS LINE" in files["requirements.txt"]:
+    from .starter import PLACEHOLDER_MARK
+
+    if PLACEHOLDER_MARK in files["requirements.txt"]:
         print(f"okrsite: note: {_shown(folder / 'requirements.txt')} does not say where okrsite comes from yet: "
               f"replace its last line (or run init with --from-git URL), or its workflow and Netlify fail",
               file=sys.stderr)

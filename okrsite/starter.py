@@ -44,7 +44,8 @@ REQUIREMENTS = """\
 # The line requirements.txt holds until someone says where okrsite comes from. pip refuses
 # it (it is no requirement) and prints it, so Netlify's log says what to do; the workflow's
 # first step (CHECK_STEP) fails with the same words, annotated on the file.
-PLACEHOLDER = ("REPLACE THIS LINE with where okrsite comes from, e.g. "
+PLACEHOLDER_MARK = "REPLACE THIS LINE"  # CHECK_STEP greps for it
+PLACEHOLDER = (f"{PLACEHOLDER_MARK} with where okrsite comes from, e.g. "
                "okrsite @ git+https://github.com/your-org/okrsite@v@@version@@")
 
 CHECK_STEP = """\
