@@ -9,6 +9,7 @@ unknown team or period, and a bad git ref are usage errors (exit code 2).
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tarfile
@@ -37,11 +38,12 @@ def add_parsers(sub) -> None:
     kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=type(new))
     kinds.required = True
 
-    c = kinds.add_parser("checkin", help="a check-in pre-filled with every key result's last value",
-                         description="Write content/teams/TEAM/PERIOD/checkins/DATE.md, pre-filled with every key "
-                                     "result of the team's period at its last known value (commented with what it "
-                                     "measures), the team's KPIs, and the three questions as headings. Change the "
-                                     "numbers, answer the questions, and open a pull request.")
+    c = kinds.add_parser("checkin", help="a check-in listing every key result with its last value",
+                         description="Write content/teams/TEAM/PERIOD/checkins/DATE.md, listing every key result "
+                                     "of the team's period and the team's KPIs, each commented out with its last "
+                                     "value (a commented line is not a measurement), and the three questions as "
+                                     "headings. Uncomment the lines you measured, change their numbers, answer "
+                                     "the questions, and open a pull request.")
     c.add_argument("team", metavar="TEAM", help="the team's id (its folder under teams/)")
     c.add_argument("--date", type=_as_of, metavar="DATE",
                    help="the check-in's date (default: as_of from the config, else today)")
@@ -76,8 +78,14 @@ def add_parsers(sub) -> None:
                                    "requirements.txt and a README. Never overwrites a file.")
     i.add_argument("dir", metavar="DIR", help="the folder to create (it may exist, empty)")
     i.add_argument("--title", help="the organisation's name (default: from DIR)")
-    i.add_argument("--install", metavar="SPEC", default=f"okrsite=={__version__}",
-                   help="how the repository installs okrsite, for requirements.txt (default: %(default)s)")
+    i.add_argument("--from-git", metavar="URL",
+                   help="okrsite's git repository: requirements.txt installs okrsite from it "
+                        "(`okrsite @ git+URL@REF`). Default: the repository this okrsite was installed from, "
+                        "at the same commit, if it was installed from git; else requirements.txt holds a line "
+                        "to replace, and the workflow says so")
+    i.add_argument("--ref", metavar="REF", help="the tag, branch or commit of --from-git (default: its default branch)")
+    i.add_argument("--install", metavar="SPEC",
+                   help="requirements.txt's line instead, as written (e.g. okrsite==0.1.0 from your own package index)")
 
     d = sub.add_parser("diff", help="what a change does to the OKRs, for a pull request",
                        description="Compare two versions of the content and summarise what changes: objectives and "
@@ -183,8 +191,13 @@ def cmd_new_checkin(args) -> int:
     path = Path(config.root) / rel
     write_new({path: text})
     print(_shown(path))
-    print("okrsite: change the numbers that moved, answer the three questions, then `okrsite check`",
-          file=sys.stderr)
+    print("okrsite: uncomment the lines of what you measured and change their numbers, answer the three "
+          "questions, then `okrsite check`", file=sys.stderr)
+    if config.as_of is not None and day > config.as_of:
+        where = _shown(Path(config.root) / config.path)
+        print(f"okrsite: note: this check-in is dated {day}, after as_of {config.as_of} in {where}: statuses "
+              f"ignore it until then. To see it counted, preview with `okrsite serve --as-of {day}`, or remove "
+              f"as_of from {where}", file=sys.stderr)
     return 0
 
 
@@ -239,13 +252,44 @@ def cmd_init(args) -> int:
     if folder.exists() and not folder.is_dir():
         raise _usage(f"{args.dir} exists and is not a folder")
     title = args.title or default_name(folder.resolve().name.lower().replace("_", "-").replace(" ", "-"))
-    files = scaffold.init_files(title, date.today(), args.install, __version__)
+    files = scaffold.init_files(title, date.today(), _install_line(args), __version__)
     write_new({folder / rel: text for rel, text in files.items()})
     for rel in files:
         print(_shown(folder / rel))
-    print(f"okrsite: a starter OKR repository is in {_shown(folder)}: `cd {_shown(folder)} && okrsite serve` "
+    shown = _shown(folder)
+    serve = "okrsite serve" if shown == "." else f"cd {shlex.quote(shown)} && okrsite serve"
+    print(f"okrsite: a starter OKR repository is in {shown}: `{serve}` "
           f"to see it; README.md says what to set up next", file=sys.stderr)
+    from .starter import PLACEHOLDER_MARK
+
+    if PLACEHOLDER_MARK in files["requirements.txt"]:
+        print(f"okrsite: note: {_shown(folder / 'requirements.txt')} does not say where okrsite comes from yet: "
+              f"replace its last line (or run init with --from-git URL), or its workflow and Netlify fail",
+              file=sys.stderr)
     return 0
+
+
+def _install_line(args) -> str | None:
+    """requirements.txt's line: --install as written, --from-git, the git repository this
+    okrsite came from, or None (a placeholder to replace)."""
+    from importlib import metadata
+
+    from . import scaffold
+
+    if args.install:
+        if args.from_git or args.ref:
+            raise _usage("--install and --from-git/--ref say the same thing twice: give one of them")
+        return args.install
+    if args.from_git:
+        return _scaffold(scaffold.git_requirement, args.from_git, args.ref)
+    if args.ref:
+        raise _usage("--ref needs --from-git URL")
+    try:
+        direct_url = metadata.distribution("okrsite").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        direct_url = None
+    source = scaffold.installed_from_git(direct_url)
+    return scaffold.git_requirement(*source) if source else None
 
 
 # --------------------------------------------------------------------------- diff

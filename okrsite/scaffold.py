@@ -1,8 +1,10 @@
 """Scaffolding: the texts of new files, from the computed Site. Pure.
 
-* ``checkin``: a check-in pre-filled with every key result of the team's period at its
-  last known value, each commented with what it measures, so that the writer only changes
-  numbers; the team's KPIs likewise; the three questions as headings.
+* ``checkin``: a check-in listing every key result of the team's period and every KPI of
+  the team, each on a commented-out line showing its last value and date and what it
+  measures: a line left as it is is not a measurement, so a saved scaffold changes no
+  status; the writer uncomments the lines they measured and changes the numbers. The three
+  questions as headings.
 * ``objective``: a new objective with its required keys and the refs it could align to.
 * ``carry_over``: the quarter rollover: the team's unfinished aspirational objectives,
   copied into the next period with their key results starting where they ended.
@@ -188,11 +190,29 @@ def checkin_path(config: Config, team_id: str, period_id: str, name: str) -> str
     return f"{config.content_dir.strip('/')}/teams/{team_id}/{period_id}/checkins/{name}.md"
 
 
-def _last_milestone(kr: KeyResult) -> tuple[bool | None, float | None]:
+def _last_milestone(kr: KeyResult) -> tuple[bool | None, float | None, date | None]:
     for u in reversed(kr.updates):
         if u.done is not None or u.progress is not None:
-            return u.done, u.progress
-    return None, None
+            return u.done, u.progress, u.date
+    return None, None, None
+
+
+def _last_value(kr: KeyResult) -> tuple[float | None, date | None]:
+    """The latest measured value of a metric or stay_* key result, and its date."""
+    for u in reversed(kr.updates):
+        if u.value is not None:
+            return u.value, u.date
+    return kr.current, kr.last_update
+
+
+def _offered(key: str, value: str, when: date | None, comment: str) -> str:
+    """A commented-out update line: deleting its leading "# " makes it a measurement."""
+    said = f"last value, {when.isoformat()}; " if when is not None else "last value; "
+    return f"#   {key}: {value}  # {said}{comment}"
+
+
+def _not_yet(key: str, value: str, comment: str) -> str:
+    return f"#   {key}: {value}  # {comment}; no value yet"
 
 
 def _kr_comment(kr: KeyResult) -> str:
@@ -232,9 +252,11 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
     graded = day > period.end
     lines = [
         "---",
-        f"# Check-in of {one_line(team.name)} for {one_line(period.label or period.id)}, pre-filled with the last known",
-        "# values. Change the numbers that moved, delete the lines with nothing new, and answer",
-        "# the three questions below. An update can say more than a number:",
+        f"# Check-in of {one_line(team.name)} for {one_line(period.label or period.id)}.",
+        "# Every key result and KPI below is commented out with its last value: a line left",
+        "# commented is not a measurement. For each one you measured, delete the \"# \" that",
+        "# starts its line and change the number; then answer the three questions below.",
+        "# An update can say more than a number:",
         "#   objective/kr: {value: 42, confidence: 0.7, note: \"why\"}   (or status: on-track | behind | at-risk)",
     ]
     if graded:
@@ -252,19 +274,20 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
             key = yaml_key(f"{obj.id}/{kr.id}")
             comment = _kr_comment(kr) + _latest_call(kr)
             if kr.type == "milestone":
-                done, progress = _last_milestone(kr)
+                done, progress, when = _last_milestone(kr)
                 if done:
-                    entries.append(f"  {key}: {{done: true}}  # {comment}")
+                    entries.append(_offered(key, "{done: true}", when, comment))
                 elif progress is not None:
-                    entries.append(f"  {key}: {{progress: {yaml_str(pct(progress))}}}  # {comment}")
+                    entries.append(_offered(key, f"{{progress: {yaml_str(pct(progress))}}}", when, comment))
                 else:
-                    entries.append(f"  # {key}: {{progress: \"0%\"}}  # {comment}; no progress reported yet")
-            elif kr.current is not None:
-                entries.append(f"  {key}: {yaml_number(kr.current)}  # {comment}")
+                    entries.append(_not_yet(key, '{progress: "0%"}', comment))
+                continue
+            value, when = _last_value(kr)
+            if value is not None:
+                entries.append(_offered(key, yaml_number(value), when, comment))
             else:
                 example = kr.start if kr.type == "metric" and kr.start is not None else kr.target
-                entries.append(f"  # {key}: {yaml_number(example) if example is not None else 0}"
-                               f"  # {comment}; no value yet: uncomment with the measured value")
+                entries.append(_not_yet(key, yaml_number(example) if example is not None else "0", comment))
         calls.append(f"#   {yaml_key(obj.id)}: on-track  # {one_line(obj.title)}"
                      + (f" (now: {obj.status})" if obj.status not in ("no-data", "graded") else ""))
     if entries:
@@ -283,14 +306,11 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
                 one_line(kpi.unit) or "a number")
         comment = f"{one_line(kpi.name)} ({side})"
         if kpi.value is not None:
-            kpi_lines.append(f"  {yaml_key(kpi.id)}: {yaml_number(kpi.value)}  # {comment}")
+            kpi_lines.append(_offered(yaml_key(kpi.id), yaml_number(kpi.value), kpi.value_date, comment))
         else:
-            kpi_lines.append(f"  # {yaml_key(kpi.id)}: 0  # {comment}; no value yet")
-    if any(not line.lstrip().startswith("#") for line in kpi_lines):
+            kpi_lines.append(_not_yet(yaml_key(kpi.id), "0", comment))
+    if kpi_lines:
         lines.append("kpis:")
-        lines.extend(kpi_lines)
-    elif kpi_lines:
-        lines.append("# kpis:")
         lines.extend(kpi_lines)
     lines.append("# help: \"What would unblock us, and from whom\"   (a request, or a list of them)")
     lines.append("---")
@@ -537,14 +557,59 @@ def carry_over(site: Site, team_id: str, from_id: str, to_id: str | None, source
 # --------------------------------------------------------------------------- init
 
 
-def init_files(title: str, today: date, install: str, version: str) -> dict[str, str]:
+def git_requirement(url: str, ref: str | None = None) -> str:
+    """The requirements.txt line installing okrsite from its git repository at ``ref``
+    (a tag, branch or commit; None: the default branch): ``okrsite @ git+URL@REF``. An
+    scp-like address (``git@host:org/okrsite.git``) becomes the ``ssh://`` URL pip needs."""
+    url = url.strip()
+    if url.startswith("git+"):
+        url = url[4:]
+    if m := re.fullmatch(r"([\w.-]+@[\w.-]+):(?!//)(.+)", url):
+        url = f"ssh://{m[1]}/{m[2].lstrip('/')}"
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if scheme not in ("https", "http", "ssh", "file") or not url.partition("://")[2].strip("/"):
+        raise ScaffoldError(f"--from-git {url!r}: give the git repository's address, e.g. "
+                            f"https://github.com/your-org/okrsite or git@github.com:your-org/okrsite.git")
+    if ref is not None and not re.fullmatch(r"[\w.\-/]+", ref):
+        raise ScaffoldError(f"--ref {ref!r}: give a tag, branch or commit")
+    return f"okrsite @ git+{url}" + (f"@{ref}" if ref else "")
+
+
+def installed_from_git(direct_url: str | None) -> tuple[str, str] | None:
+    """(URL, commit) when okrsite itself was installed from a git repository that others can
+    reach, from its ``direct_url.json`` (PEP 610); else None (a local folder, an index)."""
+    try:
+        info = json.loads(direct_url) if direct_url else None
+    except ValueError:
+        return None
+    if not isinstance(info, dict) or not isinstance(info.get("vcs_info"), dict):
+        return None
+    url, vcs = info.get("url"), info["vcs_info"]
+    if vcs.get("vcs") != "git" or not isinstance(url, str) or url.startswith("file:"):
+        return None
+    commit = vcs.get("commit_id")
+    return (url, commit) if isinstance(commit, str) and commit else None
+
+
+def _elapsed(period: Period, day: date) -> float:
+    """How far through the period ``day`` is: 0 on its first day, 1 on its last."""
+    return min(1.0, max(0.0, (day - period.start).days / max(1, (period.end - period.start).days)))
+
+
+def init_files(title: str, today: date, install: str | None, version: str) -> dict[str, str]:
     """The starter repository of ``okrsite init``: {path: text}. It builds at once, with no
-    warning: a company objective for the year, one team with an objective for the current
-    quarter and a first check-in dated ``today``."""
+    warning, and looks healthy: a company objective for the year and one team with an
+    objective for the current quarter, each with a check-in dated ``today`` whose values
+    are a little ahead of the calendar, with the team's confidence. ``install``: the line
+    of requirements.txt that installs okrsite; None writes a placeholder that pip refuses
+    and the workflow's first step reports."""
     from . import starter
 
     year = today.year
     quarter = f"{year}-Q{(today.month - 1) // 3 + 1}"
+    ahead = 0.05  # values a little ahead of pace, whatever the day
+    q = min(1.0, _elapsed(calendar_period(quarter), today) + ahead)
+    y = min(1.0, _elapsed(calendar_period(str(year)), today) + ahead)
     values = dict(starter.INIT_VALUES)
     values.update({
         "title": one_line(title),
@@ -553,7 +618,14 @@ def init_files(title: str, today: date, install: str, version: str) -> dict[str,
         "year": str(year),
         "quarter": quarter,
         "today": today.isoformat(),
-        "install": install,
         "version": version,
+        # the example values: see TEAM_OBJECTIVE and COMPANY_OBJECTIVE for start and target
+        "time_to_value": str(math.floor(14 - 11 * q)),
+        "self_serve_setups": str(math.ceil(40 + 40 * q)),
+        "guided_tour": str(min(100, 5 * math.ceil(20 * q))),
+        "active_customers": str(math.ceil(100 + 50 * y)),
+        "nps": str(math.ceil(20 + 20 * y)),
     })
+    values["install"] = install if install is not None else starter.fill(starter.PLACEHOLDER, values)
+    values["check_step"] = starter.fill(values["check_step"], values)
     return {starter.fill(path, values): starter.fill(text, values) for path, text in starter.INIT_FILES.items()}

@@ -60,6 +60,7 @@ from .export import export_json
 from .gather import gather, read_source
 from .load import ParseCache
 from .model import Config, Diagnostic, Site, SourceFile
+from .notice import insert_at_top, preview_notice
 from .themes import static_files, theme_dirs
 
 NAMESPACE = "__okrsite/"
@@ -502,6 +503,7 @@ class Server:
         self.config_path = Path(config_path).absolute()
         self.host, self.port = host, port
         self.as_of_override = as_of
+        self._notice: tuple[int, bytes] | None = None  # (build, the as-of notice's HTML)
         self.use_polling, self.watch_enabled, self.poll_interval = poll, watch, poll_interval
         self.lazy = lazy
         self.poll_seconds = poll_seconds
@@ -1098,6 +1100,17 @@ class Server:
             pass
 
     # ------------------------------------------------------------------ serving helpers
+    def decorate(self, snap: Snapshot, body: bytes) -> bytes:
+        """An HTML page as served: the as-of notice at the top (okrsite/notice.py), the
+        live-reload script at the end."""
+        notice = self._notice
+        if notice is None or notice[0] != snap.build:
+            site = getattr(snap.files, "site", None)
+            source = "option" if self.as_of_override else "config" if getattr(self.config, "as_of", None) else "today"
+            html = preview_notice(site, source, Path(self.config_path).name) if site is not None else ""
+            notice = self._notice = (snap.build, html.encode())
+        return inject(insert_at_top(body, notice[1]), self.script_tag(snap.prefix, snap.build))
+
     def script_tag(self, prefix: str, build: int) -> bytes:
         return (f'<script src="{prefix}{NAMESPACE}livereload.js" data-build="{build}" defer></script>').encode()
 
@@ -1283,7 +1296,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._not_found(head, snap)
         ctype = content_type(key)
         if ctype.startswith("text/html"):
-            body = inject(body, okr.script_tag(snap.prefix, snap.build))
+            body = okr.decorate(snap, body)
         self._send(HTTPStatus.OK, body, ctype, head)
 
     def _internal(self, name: str, query: str, head: bool) -> None:

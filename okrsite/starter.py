@@ -34,10 +34,29 @@ title: @@site_title_yaml@@
 """
 
 REQUIREMENTS = """\
-# How this repository installs okrsite (the workflow and Netlify both read this file).
-# Point it at wherever your organisation gets okrsite, for example a tag of its repository:
-#   okrsite @ git+https://github.com/your-org/okrsite@v@@version@@
+# How this repository installs okrsite: the OKRs workflow and Netlify both read this file.
+# okrsite is installed from its git repository (it is not on a package index), pinned to a
+# tag or commit, e.g. `okrsite @ git+https://github.com/your-org/okrsite@v@@version@@`
+# (`okrsite init --from-git URL --ref TAG` writes that line; see docs/hosting.md of okrsite).
 @@install@@
+"""
+
+# The line requirements.txt holds until someone says where okrsite comes from. pip refuses
+# it (it is no requirement) and prints it, so Netlify's log says what to do; the workflow's
+# first step (CHECK_STEP) fails with the same words, annotated on the file.
+PLACEHOLDER_MARK = "REPLACE THIS LINE"  # CHECK_STEP greps for it
+PLACEHOLDER = (f"{PLACEHOLDER_MARK} with where okrsite comes from, e.g. "
+               "okrsite @ git+https://github.com/your-org/okrsite@v@@version@@")
+
+CHECK_STEP = """\
+      - name: Check that requirements.txt says where okrsite comes from
+        run: |
+          line=$(grep -n '^REPLACE THIS LINE' requirements.txt | cut -d: -f1 | head -n 1)
+          if [ -n "$line" ]; then
+            echo "::error file=requirements.txt,line=$line::requirements.txt does not say where to install okrsite from. Replace line $line with okrsite's git repository and a tag, e.g. 'okrsite @ git+https://github.com/your-org/okrsite@v@@version@@' (or 'okrsite==@@version@@' if your package index has it)."
+            exit 1
+          fi
+
 """
 
 GITIGNORE = """\
@@ -142,25 +161,53 @@ What we want to change this quarter, why, and the initiatives we bet on.
 
 TEAM_CHECKIN = """\
 ---
+# An example check-in: on track, with a value and the team's confidence for each key result.
 date: @@today@@
 author: "A Team Lead"
 key_results:
-  self-serve-onboarding/time-to-value: 12
-  self-serve-onboarding/self-serve-setups: 46
-  self-serve-onboarding/guided-tour: {progress: "20%"}
+  self-serve-onboarding/time-to-value: {value: @@time_to_value@@, confidence: 0.8}
+  self-serve-onboarding/self-serve-setups: {value: @@self_serve_setups@@, confidence: 0.8}
+  self-serve-onboarding/guided-tour: {progress: "@@guided_tour@@%", confidence: 0.9, note: "Live in English; translations next"}
 kpis:
   uptime: 99.8
 ---
 
 ## What changed
 
-The first check-in: our starting numbers.
+The new sign-up checklist shipped: new accounts reach their first report sooner, and fewer
+of them open a support ticket to finish setting up.
 
 ## What are we learning
 
+Most tickets came from one confusing step (connecting a data source); the checklist now
+explains it with an example.
+
 ## Where do we need help
 
-Nothing yet.
+Nothing this week.
+"""
+
+COMPANY_CHECKIN = """\
+---
+# An example check-in of the company objective: on track, with values and confidence.
+date: @@today@@
+author: "Our CEO"
+key_results:
+  customer-success/active-customers: {value: @@active_customers@@, confidence: 0.8}
+  customer-success/nps: {value: @@nps@@, confidence: 0.7}
+---
+
+## What changed
+
+More customers are active every week, and they tell us the first week got easier.
+
+## What are we learning
+
+Customers who finish set-up in their first week stay; the teams' onboarding work pays off.
+
+## Where do we need help
+
+Nothing this week.
 """
 
 WORKFLOW = """\
@@ -197,7 +244,7 @@ jobs:
           cache: pip
           cache-dependency-path: @@dependency_file@@
 
-      - name: Install okrsite
+@@check_step@@      - name: Install okrsite
         id: install
         run: @@install_command@@
 
@@ -282,8 +329,9 @@ Check-ins arrive as pull requests, usually one a week per team:
 
 1. Make a branch: `git switch -c checkin/<team>-@@today@@`.
 2. `okrsite new checkin <team>` writes `content/teams/<team>/<period>/checkins/<date>.md`,
-   pre-filled with every key result at its last value. Change the numbers that moved and
-   answer the three questions: what changed, what are we learning, where do we need help.
+   listing every key result commented out with its last value. Uncomment the lines of what
+   you measured, change their numbers, and answer the three questions: what changed, what
+   are we learning, where do we need help.
 3. `okrsite check` lists any problem with its file and line; `okrsite serve` shows the site
    as you edit it, on http://127.0.0.1:8000/.
 4. Push and open a pull request. The OKRs workflow annotates any problem on the exact line,
@@ -308,9 +356,15 @@ Install okrsite with `python -m pip install -r requirements.txt`.
 
 ## Setting up
 
-1. `requirements.txt` says where okrsite comes from: point it at your organisation's copy.
+1. `requirements.txt` says where okrsite comes from: okrsite is installed from its git
+   repository, pinned to a tag or commit (`okrsite @ git+https://...@TAG`), not from a
+   package index. Until its last line says so, the OKRs workflow fails and tells you what
+   to write there.
 2. Connect this repository to Netlify: `netlify.toml` holds the build command, the
-   publish folder, the deploy previews and the security headers.
+   publish folder, the deploy previews and the security headers. Netlify sites are public
+   by default: for an intranet, turn on its password or SSO protection. okrsite's
+   `docs/hosting.md` shows the other ways to publish (GitHub Pages, GitLab Pages, your own
+   web server) and how to keep each private.
 3. Give each team its `maintainers:` (git-host handles) in `content/teams/<team>/_index.md`,
    set `codeowners_fallback` in `okrsite.yaml`, run `okrsite codeowners` and commit
    `.github/CODEOWNERS`. Then protect the main branch with "Require review from Code Owners"
@@ -332,6 +386,7 @@ INIT_FILES = {
     "content/teams/first-team/_index.md": TEAM_INDEX,
     "content/teams/first-team/@@quarter@@/self-serve-onboarding.md": TEAM_OBJECTIVE,
     "content/teams/first-team/@@quarter@@/checkins/@@today@@.md": TEAM_CHECKIN,
+    "content/teams/company/@@year@@/checkins/@@today@@.md": COMPANY_CHECKIN,
 }
 
 # The values an init'd repository uses in the workflow and netlify.toml templates.
@@ -340,6 +395,7 @@ INIT_VALUES = {
     "install_command": "python -m pip install -r requirements.txt",
     "okrsite": "okrsite",
     "csp": CSP,
+    "check_step": CHECK_STEP,
 }
 
 # The same templates with the values of okrsite's own repository, which builds its sample
@@ -349,4 +405,5 @@ REPOSITORY_VALUES = {
     "install_command": "python -m pip install .",
     "okrsite": "python -m okrsite",
     "csp": CSP,
+    "check_step": "",
 }
