@@ -1,7 +1,8 @@
 """The command line (edge): parse arguments, run the build, print diagnostics.
 
 Exit codes: 0 success; 1 content has errors (or warnings under --strict);
-2 a wrong command line or a missing or invalid okrsite.yaml."""
+2 a wrong command line, a missing or invalid okrsite.yaml, or an output folder that
+okrsite may not replace (output.py)."""
 
 from __future__ import annotations
 
