@@ -69,9 +69,12 @@ def look(output: Path) -> tuple[Collection[str] | None, bool]:
     return entries, MARKER in entries and (output / MARKER).is_file() and not (output / MARKER).is_symlink()
 
 
-def home() -> Protected:
-    """The user's home folder (``HOME``), resolved."""
-    return Protected("your home folder", Path.home().resolve())
+def home() -> list[Protected]:
+    """The user's home folder (``HOME``), resolved; none when it is unknown."""
+    try:
+        return [Protected("your home folder", Path.home().resolve())]
+    except (RuntimeError, KeyError):
+        return []
 
 
 def protected_folders(config, dirs: Iterable[Path] = ()) -> list[Protected]:
@@ -80,7 +83,7 @@ def protected_folders(config, dirs: Iterable[Path] = ()) -> list[Protected]:
     from .cache import CACHE_DIR
 
     root = Path(config.root).resolve()
-    found = [home(),
+    found = [*home(),
              Protected("the site's folder", root),
              Protected("the content folder", (root / config.content_dir).resolve(), inside=True),
              Protected("the build cache", (root / CACHE_DIR).resolve(), inside=True)]

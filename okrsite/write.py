@@ -109,7 +109,7 @@ def write_site_with(fill, output: Path, on_wait=None, after=None) -> list[tuple[
         if output.is_symlink() or (output.exists() and not output.is_dir()):
             # swapping would move the user's file (or link) aside under a hidden name
             raise NotADirectoryError(errno.ENOTDIR, "it exists and is not a folder", str(output))
-        check(output.resolve(), [home()])
+        check(output.resolve(), home())
         removed = remove_leftovers(output)
         tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
         try:
