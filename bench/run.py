@@ -141,14 +141,11 @@ def count_files(root: str, suffix: str) -> int:
 
 
 def tree_mb(root: str) -> float:
-    total = 0
-    for d, _, files in os.walk(root):
-        for f in files:
-            try:
-                total += os.lstat(os.path.join(d, f)).st_size
-            except OSError:
-                pass
-    return total / (1024 * 1024)
+    from pathlib import Path
+
+    from okrsite.output import tree_size
+
+    return tree_size(Path(root)) / (1024 * 1024)
 
 
 def make_cold(case: Case) -> None:

@@ -33,6 +33,8 @@ class BuildResult:
     processes: int = 1  # ``publish``: processes that rendered the pages
     reused: int = 0  # ``publish``: unchanged pages taken from the last build, not rendered (dependencies.py)
     timings: dict[str, float] = field(default_factory=dict)  # ``publish``: seconds per step
+    # ``publish``: temporary folders of killed builds it removed, with their sizes (write.remove_leftovers)
+    leftovers: list[tuple[Path, int]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -230,6 +232,7 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     cache_root = Path(config.root) / build_cache.CACHE_DIR
 
     record = build_cache.read_build(config) if use_cache else None
+    removed: list = []  # leftovers of killed builds removed (BuildResult.leftovers)
     inputs = None
     fingerprint = None
     if use_cache:
@@ -242,13 +245,13 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             if (fingerprint == record.fingerprint and record.output == str(output) and output.is_dir()
                     and record.output_id and record.output_id == build_cache.output_identity(output)):
                 with output_lock(output, on_wait):
-                    remove_leftovers(output)  # of builds killed since (see write.py)
+                    removed = remove_leftovers(output)  # of builds killed since (see write.py)
                     same = build_cache.output_matches(output, record.manifest)
                 if same:
                     progress.finish()
                     return BuildResult(None, {}, record.diagnostics, files_read=record.files_read,
                                        seconds=time.perf_counter() - started, pages=record.pages, unchanged=True,
-                                       timings=dict(progress.timings))
+                                       timings=dict(progress.timings), leftovers=removed)
 
     gc_was_enabled = gc.isenabled()
     gc.disable()  # loading makes millions of objects and almost no garbage: see serve.py
@@ -302,6 +305,7 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
         parse_cache = None  # not needed any more: its memory goes before rendering
         release_free_memory()
         result = BuildResult(site, {}, [], files_read=files_read)
+        result.leftovers = removed
         if write and not diags.errors and not (strict and diags.warnings):
             cached_build = None
             if use_cache:
@@ -362,6 +366,7 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     and record the build."""
     from . import cache as build_cache
     from . import dependencies, feeds, render
+    from .output import MARKER, MARKER_BYTES
     from .parallel import link_file, render_to_folder, write_file
     from .write import write_site_with
 
@@ -382,6 +387,7 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
 
     for path, data in static_files(dirs).items():
         put(path, data, "the theme's static files")
+    put(MARKER, MARKER_BYTES, "okrsite's marker")  # what write_site_with would add, in the manifest too
     if search:
         progress.stage("indexing for search")
         gc.freeze()  # the site: the collection below only looks at what indexing made
@@ -469,7 +475,7 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
             pass
 
     try:
-        write_site_with(fill, output, on_wait, record)
+        result.leftovers += write_site_with(fill, output, on_wait, record)
     except _RenderFailed as exc:
         failure = exc.failure
         if failure.crash:  # a bug, not a template error: fail loudly, as render_site would

@@ -1,7 +1,8 @@
 """The command line (edge): parse arguments, run the build, print diagnostics.
 
 Exit codes: 0 success; 1 content has errors (or warnings under --strict);
-2 a wrong command line or a missing or invalid okrsite.yaml."""
+2 a wrong command line, a missing or invalid okrsite.yaml, or an output folder that
+okrsite may not replace (output.py)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,15 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "github", "json"), default="text",
                    help="text: PATH:LINE: SEVERITY: MESSAGE (default); github: workflow commands that annotate the "
                         "pull request's diff at each file and line; json: a list of diagnostics for other tools")
+    cl = sub.add_parser("clean", help="remove what builds wrote: the output folder, the build cache, leftovers",
+                        description="Remove what okrsite build leaves behind: the output folder, but only if a build "
+                                    "wrote it (it holds the marker file .okrsite-output), the temporary folders of "
+                                    "builds that were stopped before they finished, the output's lock file, and the "
+                                    "build cache (.okrsite-cache/ next to okrsite.yaml). Prints each with its size. "
+                                    "Refuses the same folders a build refuses, and removes nothing else.")
+    cl.add_argument("--config", default="okrsite.yaml", metavar="FILE",
+                    help="the site configuration (default: okrsite.yaml)")
+    cl.add_argument("--output", metavar="DIR", help="the output folder, if a build was told --output DIR")
     add_serve_parser(sub)
     from .commands import add_parsers as add_pull_request_parsers  # new, init, diff, codeowners
 
@@ -95,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "serve":
             return cmd_serve(args)
+        if args.command == "clean":
+            return cmd_clean(args)
         from . import commands  # new, init, diff, codeowners
 
         if args.command in commands.COMMANDS:
@@ -119,16 +131,18 @@ def load_config(args):
     return config, warnings, as_of
 
 
-def output_folder(config, override: str | None) -> Path:
+def output_folder(config, override: str | None, verb: str = "write the site to") -> Path:
+    """The output folder, resolved (``..`` and symbolic links), once ``output.check``
+    allows a build to replace it: raises UsageError otherwise."""
+    from .output import OutputRefused, check, protected_folders
+    from .themes import theme_dirs
+
     out = Path(override) if override else Path(config.root) / config.output_dir
-    out = out.absolute()
-    root = Path(config.root).absolute()
-    content = (root / config.content_dir).absolute()
-    for protected in (root, content):
-        if out == protected or out in protected.parents:
-            raise UsageError(f"refusing to write the site to {out}: it would replace {protected}")
-    if content in out.parents:
-        raise UsageError(f"refusing to write the site inside the content folder ({out})")
+    out = out.resolve()
+    try:
+        check(out, protected_folders(config, theme_dirs(config)), verb)
+    except OutputRefused as exc:
+        raise UsageError(str(exc)) from None
     return out
 
 
@@ -176,6 +190,7 @@ def _jobs(text: str) -> int:
 
 def cmd_build(args) -> int:
     from .build import publish
+    from .output import OutputRefused, removed_line
     from .progress import Progress
 
     config, config_warnings, as_of = load_config(args)
@@ -194,12 +209,17 @@ def cmd_build(args) -> int:
         result = publish(config, as_of, output, search=config.search, jobs=args.jobs,
                          use_cache=not args.no_cache, progress=progress, on_wait=on_wait,
                          strict=args.strict, write=not (args.strict and config_warnings), keep_frozen=True)
+    except OutputRefused as exc:  # the folder changed since output_folder looked at it
+        progress.finish()
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         progress.finish()
         print(f"{output}:1: error: cannot write the site: {exc.strerror or exc}", file=sys.stdout)
         print("okrsite: the build failed; the previous site was left untouched", file=sys.stderr)
         return EXIT_CONTENT
     report(result, config_warnings, args.strict)
+    if result.leftovers:
+        print(removed_line(result.leftovers), file=sys.stderr)
     failed = result.failed(args.strict) or (args.strict and bool(config_warnings))
     if result.unchanged and not failed:
         print(f"okrsite: nothing changed since the last build: {output} is up to date", file=sys.stderr)
@@ -226,6 +246,33 @@ def cmd_check(args) -> int:
     print(summary(result, config_warnings, 0), file=sys.stderr)
     failed = result.failed(args.strict) or (args.strict and bool(config_warnings))
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def cmd_clean(args) -> int:
+    from .cache import CACHE_DIR
+    from .output import clean, shown_size
+
+    config, _ = read_config(args.config)
+    output = output_folder(config, args.output, verb="clean")
+
+    def on_wait():
+        print(f"okrsite: another build is writing {output}; waiting for it to finish", file=sys.stderr)
+
+    removed = clean(output, Path(config.root) / CACHE_DIR, on_wait)
+    for path, size in removed:
+        print(f"removed {_shown(path)} ({shown_size(size)})")
+    total = sum(size for _, size in removed)
+    print(f"okrsite: {len(removed)} removed, {shown_size(total)} in all" if removed
+          else "okrsite: nothing to remove", file=sys.stderr)
+    return EXIT_OK
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: from the working folder when inside it."""
+    import os
+
+    rel = os.path.relpath(path, Path.cwd().resolve())
+    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
 
 
 # ---------------------------------------------------------------------------- serve

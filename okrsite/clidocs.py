@@ -18,9 +18,10 @@ HEADER = """# Command-line reference
      do not edit by hand: tests/test_docs.py fails when this file and the CLI differ. -->
 
 Exit codes, for every command: **0** success; **1** the content has errors (or
-warnings, with `--strict`); **2** a wrong command line, or a missing or invalid
-`okrsite.yaml`. Diagnostics are printed one per line to standard output as
-`PATH:LINE: SEVERITY: MESSAGE`; the summary line goes to standard error.
+warnings, with `--strict`); **2** a wrong command line, a missing or invalid
+`okrsite.yaml`, or an output folder okrsite may not replace (see docs/security.md).
+Diagnostics are printed one per line to standard output as `PATH:LINE: SEVERITY:
+MESSAGE`; the summary line goes to standard error.
 """
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import ipaddress
 import json
 import mimetypes
 import os
@@ -61,6 +62,7 @@ from .gather import gather, read_source
 from .load import ParseCache
 from .model import Config, Diagnostic, Site, SourceFile
 from .notice import insert_at_top, preview_notice
+from .output import protected_folders, refusal
 from .themes import static_files, theme_dirs
 
 NAMESPACE = "__okrsite/"
@@ -861,9 +863,11 @@ class Server:
         self.config_error = None
         self.config, self.config_warnings, self.dirs = config, list(warnings), dirs
         root = Path(config.root)
-        output = root / config.output_dir
+        output = (root / config.output_dir).resolve()
+        if refusal(output, protected_folders(config, dirs)) is not None:
+            output = None  # no build writes there (okrsite build refuses it): its changes count
         self.roots = Roots(self.config_path.resolve(), (root / config.content_dir).resolve(),
-                           output.resolve(), [d.resolve() for d in dirs])
+                           output, [d.resolve() for d in dirs])
         return True
 
     def _make_env(self) -> None:
@@ -1251,14 +1255,24 @@ class _Handler(BaseHTTPRequestHandler):
             ctype = "text/html; charset=utf-8"
         self._send(HTTPStatus.NOT_FOUND, body, ctype, head)
 
+    def _misdirected(self, head: bool) -> None:
+        """421 for a Host this server does not answer to: nothing of the site, no diagnostics."""
+        body = b"421 Misdirected Request: open the preview at the address okrsite serve printed\n"
+        self.close_connection = True
+        self._send(HTTPStatus.MISDIRECTED_REQUEST, body, "text/plain; charset=utf-8", head, {"Connection": "close"})
+
     # ------------------------------------------------------------------ routing
     def _serve(self, head: bool) -> None:
         okr: Server = self.server.okr
-        snap = okr.snapshot
-        prefix = snap.prefix if snap is not None else okr.prefix
+        hosts = self.headers.get_all("Host") or []
         target = self.path
         if target.startswith(("http://", "https://")):  # absolute-form request target
+            hosts.append(urlsplit(target).netloc)
             target = urlsplit(target).path or "/"
+        if not hosts or not all(host_allowed(h, okr.host) for h in hosts):
+            return self._misdirected(head)
+        snap = okr.snapshot
+        prefix = snap.prefix if snap is not None else okr.prefix
         raw_path, _, query = target.partition("?")
         raw_path = raw_path.partition("#")[0]
         decoded = _safe_path(raw_path)
@@ -1318,6 +1332,39 @@ class _Handler(BaseHTTPRequestHandler):
                     state = okr.state
             return self._send(HTTPStatus.OK, state.to_json(), "application/json; charset=utf-8", head)
         return self._not_found(head, okr.snapshot)
+
+
+def host_allowed(host: str, listening: str) -> bool:
+    """Whether a request's ``Host`` names this server, which listens on ``listening``
+    (``--host``): against DNS rebinding, where a page of another site reaches the preview
+    under the other site's name. Allowed: IP addresses (they cannot be rebound),
+    ``localhost`` and ``*.localhost`` (browsers resolve them to this machine themselves),
+    the name given to ``--host``, and, when listening on every interface, this machine's
+    name. The port is not compared: an SSH tunnel or a container's port mapping changes it."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        name, bracket, port = host[1:].partition("]")
+        if not bracket:
+            return False
+        port = port[1:] if port.startswith(":") else port if not port else "x"
+    else:
+        name, _, port = host.partition(":")
+    if port and not port.isdigit():
+        return False
+    name = name.rstrip(".")
+    if not name:
+        return False
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    if name == listening.strip("[]").lower().rstrip("."):
+        return True
+    machine = socket.gethostname().lower()
+    return listening in ALL_INTERFACES and name in (machine, machine.partition(".")[0], machine + ".local")
 
 
 def _safe_path(raw: str) -> str | None:

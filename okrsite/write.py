@@ -16,6 +16,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .output import MARKER, MARKER_BYTES, check, home, leftovers, remove
+
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -77,37 +79,44 @@ def output_lock(output: Path, on_wait=None):
         os.close(fd)  # closing releases the lock
 
 
-def remove_leftovers(output: Path) -> None:
-    """Temporary folders of builds that were killed before they finished. Only called
-    with the lock held, so no running build owns them."""
-    for pattern in (f".{output.name}.new-*", f".{output.name}.old-*"):
-        for leftover in output.parent.glob(pattern):
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
+def remove_leftovers(output: Path) -> list[tuple[Path, int]]:
+    """Remove the temporary folders of builds that were killed before they finished
+    (``output.leftovers``); each one removed and its size in bytes. Only called with the
+    lock held, so no running build owns them."""
+    return [(leftover, remove(leftover)) for leftover in leftovers(output)]
 
 
-def write_site(files: dict[str, bytes], output: Path, on_wait=None) -> None:
-    """Replace ``output`` by exactly ``files``; on any error, or if the process is killed
-    at any moment, the old output stays complete."""
-    write_site_with(lambda folder: write_tree(files, folder), output, on_wait)
+def write_site(files: dict[str, bytes], output: Path, on_wait=None) -> list[tuple[Path, int]]:
+    """Replace ``output`` by exactly ``files`` (and okrsite's marker); on any error, or if
+    the process is killed at any moment, the old output stays complete."""
+    return write_site_with(lambda folder: write_tree(files, folder), output, on_wait)
 
 
-def write_site_with(fill, output: Path, on_wait=None, after=None) -> None:
+def write_site_with(fill, output: Path, on_wait=None, after=None) -> list[tuple[Path, int]]:
     """Replace ``output`` by the folder that ``fill(folder)`` fills (a fresh temporary
-    folder beside it), atomically, with the output's lock held: on any error raised by
-    ``fill`` (which is re-raised), or if the process is killed at any moment, the old
-    output stays complete. ``after()`` runs once the new output is in place, still under
-    the lock (the build cache records the output there)."""
+    folder beside it, given okrsite's marker file), atomically, with the output's lock
+    held: on any error raised by ``fill`` (which is re-raised), or if the process is
+    killed at any moment, the old output stays complete. ``after()`` runs once the new
+    output is in place, still under the lock (the build cache records the output there).
+
+    An existing ``output`` is replaced only if it is empty or okrsite wrote it (its
+    marker), and never if it holds a ``.git``: checked here, under the lock, so that no
+    caller can skip it (``output.OutputRefused``). Returns the leftovers of killed
+    builds it removed, with their sizes."""
     output = output.absolute()
     output.parent.mkdir(parents=True, exist_ok=True)
     with output_lock(output, on_wait):
         if output.is_symlink() or (output.exists() and not output.is_dir()):
             # swapping would move the user's file (or link) aside under a hidden name
             raise NotADirectoryError(errno.ENOTDIR, "it exists and is not a folder", str(output))
-        remove_leftovers(output)
+        check(output.resolve(), home())
+        removed = remove_leftovers(output)
         tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
         try:
             fill(tmp)
+            marker = tmp / MARKER
+            if not marker.is_file() or marker.is_symlink():
+                marker.write_bytes(MARKER_BYTES)
             os.chmod(tmp, 0o755)
             if output.exists() and not output.is_symlink():
                 if exchange(tmp, output):
@@ -125,3 +134,4 @@ def write_site_with(fill, output: Path, on_wait=None, after=None) -> None:
             raise
         if after is not None:
             after()
+    return removed

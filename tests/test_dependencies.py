@@ -16,6 +16,7 @@ import pytest
 
 from okrsite import dependencies
 from okrsite.build import build, publish
+from okrsite.output import MARKER, MARKER_BYTES
 from okrsite.config import read_config
 
 from conftest import REAL_OKRS, REPO
@@ -35,6 +36,7 @@ def _check(config_path: Path, tmp: Path) -> int:
     fresh = build(config, config.as_of)
     assert fresh.errors == []
     got = read_tree(tmp / "public")
+    assert got.pop(MARKER) == MARKER_BYTES  # what the writer adds to the site's files
     assert sorted(got) == sorted(fresh.files)
     assert [p for p in fresh.files if got[p] != fresh.files[p]] == []
     return -1 if incremental.unchanged else incremental.reused

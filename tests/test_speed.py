@@ -17,6 +17,7 @@ import pytest
 from okrsite import cache as build_cache
 from okrsite.build import build, publish
 from okrsite.config import read_config
+from okrsite.output import MARKER, MARKER_BYTES
 from okrsite.parse import LineDict, LineList, parse
 from okrsite.progress import Progress
 
@@ -27,7 +28,9 @@ import generate  # noqa: E402  (bench/generate.py)
 
 
 def read_tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    """The site's files in an output folder (not the writer's marker: see tests/test_output_safety.py)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and p.relative_to(folder).as_posix() != MARKER}
 
 
 def copy_sample(dest: Path) -> Path:
@@ -624,6 +627,7 @@ def test_a_page_that_fails_reports_the_first_failing_page_and_writes_nothing(tmp
     out = tmp_path / "public"
     out.mkdir()
     (out / "old.html").write_bytes(b"the previous site")
+    (out / MARKER).write_bytes(MARKER_BYTES)  # which okrsite wrote
     messages = set()
     for jobs in (1, 2, 3):
         result = publish(config, config.as_of, out, search=False, jobs=jobs, use_cache=False)

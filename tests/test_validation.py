@@ -299,11 +299,12 @@ def test_build_with_errors_leaves_previous_site(broken_site, tmp_path):
     out = tmp_path / "public"
     out.mkdir()
     (out / "index.html").write_text("previous site")
+    (out / ".okrsite-output").write_text("okrsite wrote it")
     proc = subprocess.run([sys.executable, "-m", "okrsite", "build", "--config", str(site / "okrsite.yaml"), "--output", str(out)],
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert (out / "index.html").read_text() == "previous site"
-    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".okrsite-output", "index.html"]
     assert "left untouched" in proc.stderr
 
 

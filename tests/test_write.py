@@ -26,7 +26,7 @@ def test_write_replaces_the_whole_folder(tmp_path):
     out = tmp_path / "public"
     write_site({"index.html": b"one", "a/b.html": b"b"}, out)
     write_site({"index.html": b"two"}, out)
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["index.html"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [".okrsite-output", "index.html"]
     assert (out / "index.html").read_bytes() == b"two"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".public.lock", "public"]
 
@@ -48,10 +48,10 @@ def test_error_while_writing_leaves_the_old_site(tmp_path, monkeypatch):
 
 def test_leftovers_of_a_killed_build_are_cleaned_next_time(tmp_path):
     out = tmp_path / "public"
-    (tmp_path / ".public.new-abc123").mkdir()
-    (tmp_path / ".public.new-abc123" / "half.html").write_bytes(b"half")
+    (tmp_path / ".public.new-abc12345").mkdir()
+    (tmp_path / ".public.new-abc12345" / "half.html").write_bytes(b"half")
     write_site({"index.html": b"ok"}, out)
-    assert not (tmp_path / ".public.new-abc123").exists()
+    assert not (tmp_path / ".public.new-abc12345").exists()
 
 
 def test_a_second_writer_waits_for_the_first(tmp_path):
