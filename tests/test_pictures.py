@@ -96,7 +96,9 @@ def test_the_heat_map_is_a_table_of_teams_in_organisation_order(sample):
     assert names[:4] == ["Kestrel Analytics", "Engineering", "Data", "Mobile"]  # the organisation chart's order
     assert ("2", "Platform") in rows and ("3", "Site Reliability") in rows  # indented under Platform
     cells = re.findall(r'<a class="heat-link status status-(\w+)" href="([^"]+)">(.*?)</a>', table)
-    assert len(cells) == 32  # every Q4 objective, each a link
+    # every Q4 objective, and the company's 4 objectives for the year 2026, each a link
+    assert len(cells) == 36
+    assert sum(1 for _, href, _ in cells if href.startswith("../../../teams/company/2026/")) == 4
     for colour, href, inner in cells:
         text = re.sub(r"<[^>]+>", "", inner)
         assert re.match(r"(On track|Behind|At risk|No data) -?\d+%", text), text  # words, not colour alone
