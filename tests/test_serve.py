@@ -418,10 +418,10 @@ def test_invalid_content_keeps_the_last_good_build(server, site):
     state = server.rebuild([content_event(site, CHECKIN)])
     assert not state.ok and state.good == good.build
     assert server.snapshot is good
-    assert any(d.startswith(CHECKIN + ":5: error: ") for d in state.diagnostics), state.diagnostics
+    assert any(d.startswith(CHECKIN + ":4: error: ") for d in state.diagnostics), state.diagnostics  # the line of the open [
     assert "251" in page(server).text  # still the last good page
     out = server.out.getvalue()
-    assert CHECKIN + ":5: error: " in out
+    assert CHECKIN + ":4: error: " in out
     assert "build failed: 1 error; still serving the last good build" in out
     polled = json.loads(get(server, "/okrs/__okrsite/poll?build=2").body)
     assert polled["ok"] is False and polled["diagnostics"] == list(state.diagnostics)
