@@ -54,3 +54,12 @@ def test_readme_examples_are_valid_content(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout == ""
+
+
+def test_the_readmes_first_picture_is_the_home_page():
+    """Issue 25: a reader of the README first sees the home page, as on a laptop."""
+    readme = (REPO / "README.md").read_text()
+    first = re.search(r"!\[([^\]]*)\]\(([^)\s]+)\)", readme)
+    assert first and first.group(2) == "docs/images/home.png" and "home page" in first.group(1)
+    png = (REPO / first.group(2)).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 1280  # width
