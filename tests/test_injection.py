@@ -40,7 +40,7 @@ PAYLOADS = [
     "<svg><animate onbegin=\"alert('{tag}')\" attributeName=x dur=1s data-pwned=\"{tag}\"></svg>",
     "<math><mtext><table><mglyph><style><img src=x onerror=\"alert('{tag}')\" data-pwned=\"{tag}\"></style></mglyph></table></mtext></math>",
     "<a href=\"javascript:alert('{tag}')\" data-pwned=\"{tag}\">click {tag}</a>",
-    "[md link {tag}](javascript:alert('{tag}')) [b](JaVaScRiPt:alert(1)) [c](java&#x09;script:alert(1)) [d](&#106;avascript:alert(1))",
+    "[md link {tag}](javascript:alert('{tag}')) [b](JaVaScRiPt:alert(1)) [c](java&#x09;script:alert(1)) [d](&#106;avascript:alert(1)) [e](vbscript:msgbox(1)) <a href=\"VBScript:msgbox('{tag}')\" data-pwned=\"{tag}\">vb</a>",
     "[data {tag}](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) ![img](javascript:alert(1)) ![ext](https://evil.example/{tag}.png)",
     "</script><script>alert('{tag}')</script>",
     "</title><script>alert('{tag}')</script><title>",
