@@ -52,12 +52,16 @@ def site_files(links: list[str]) -> dict[str, str]:
             "content/teams/solo/2026-Q4/plan.md": objective(links)}
 
 
+def built(links: list[str]):
+    """The site, built in memory (pages rendered unless there are errors)."""
+    config, _ = parse_config(b"as_of: 2026-11-20\n")
+    sources = [SourceFile(rel, text.encode()) for rel, text in site_files(links).items() if rel.startswith("content/")]
+    return build(config, date(2026, 11, 20), sources=sources)
+
+
 def test_each_unsafe_link_is_one_error_at_its_line():
     unsafe = [link for link in UNSAFE if link and link.strip()]
-    config, _ = parse_config(b"as_of: 2026-11-20\n")
-    files = site_files(["/wiki/plan", *unsafe])
-    result = build(config, date(2026, 11, 20), sources=[SourceFile("content/teams/solo/2026-Q4/plan.md",
-                                                                   files["content/teams/solo/2026-Q4/plan.md"].encode())])
+    result = built(["/wiki/plan", *unsafe])
     errors = [d for d in result.diagnostics if d.severity == "error"]
     assert [d.line for d in errors] == [6 + 2 * i for i in range(1, len(unsafe) + 1)]  # each link's own line
     assert all(d.message.startswith("unsafe link ") for d in errors)
@@ -65,10 +69,7 @@ def test_each_unsafe_link_is_one_error_at_its_line():
 
 
 def test_pages_link_what_the_loader_keeps():
-    config, _ = parse_config(b"as_of: 2026-11-20\n")
-    files = site_files(SAFE)
-    result = build(config, date(2026, 11, 20), sources=[SourceFile("content/teams/solo/2026-Q4/plan.md",
-                                                                   files["content/teams/solo/2026-Q4/plan.md"].encode())])
+    result = built(SAFE)
     assert [d for d in result.diagnostics if d.severity == "error"] == []
     page = result.files[urls.objective("solo", "2026-Q4", "plan") + "index.html"].decode()
     for i, link in enumerate(SAFE):
