@@ -125,16 +125,6 @@ def _content_html(site: Site, ci: Checkin, krs: dict[str, tuple[str, str]]) -> s
     return "\n".join(parts)
 
 
-def _period_label(site: Site, period_id: str) -> str:
-    p = site.periods.get(period_id)
-    return (p.label or p.id) if p else period_id
-
-
-def _team_name(site: Site, team_id: str) -> str:
-    t = site.teams.get(team_id)
-    return t.name if t else team_id
-
-
 def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: str) -> bytes:
     """An Atom feed of ``checkins`` written at ``feed_path``, whose HTML page is ``page``."""
     krs: dict[str, tuple[str, str]] = {}
@@ -156,7 +146,7 @@ def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: 
     ]
     for ci in ordered[:MAX_ENTRIES]:
         target = urls.checkin(ci.team, ci.period, ci.name)
-        team = _team_name(site, ci.team)
+        team = site.team_name(ci.team)
         n = len(ci.key_results)
         summary = f"{n} key result{'s' if n != 1 else ''} updated"
         if ci.help:
@@ -165,7 +155,7 @@ def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: 
         out += [
             "  <entry>",
             f"    <id>{_x(item_id(site, target))}</id>",
-            f"    <title>{_x(f'{team}: check-in of {ci.date.isoformat()} ({_period_label(site, ci.period)})')}</title>",
+            f"    <title>{_x(f'{team}: check-in of {ci.date.isoformat()} ({site.period_label(ci.period)})')}</title>",
             f"    <updated>{when}</updated>",
             f"    <published>{when}</published>",
             f"    <author>\n      <name>{_x(ci.author or team)}</name>\n    </author>",
@@ -186,7 +176,7 @@ def site_feed(site: Site) -> bytes:
 
 def team_feed(site: Site, team_id: str, checkins: list[Checkin] | None = None) -> bytes:
     """A team's feed; ``checkins``: the team's, when already picked out."""
-    team = _team_name(site, team_id)
+    team = site.team_name(team_id)
     if checkins is None:
         checkins = [c for c in site.checkins if c.team == team_id]
     return atom(site, checkins, urls.team_feed(team_id), urls.team(team_id),

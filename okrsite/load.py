@@ -414,7 +414,7 @@ class Loader:
             title = i.text("title", required=True)
             status = i.choice("status", INITIATIVE_STATUSES, what="initiative status")
             link = i.text("link", default=None) or None
-            if link is not None and not safe_link(link):
+            if link is not None and safe_link(link) is None:
                 self.diags.error(path, i.line("link"), f"unsafe link {link!r}: only http, https, mailto and relative links are allowed")
                 link = None
             if title:

@@ -266,12 +266,17 @@ _CLEANER = nh3.Cleaner(
 )
 
 
-def safe_link(url: str) -> bool:
-    """Whether a link taken from front matter (an initiative's ``link``) may be an href:
-    http(s), mailto or a relative link; never javascript:, data: and the like."""
-    text = url.strip()
+def safe_link(url: str | None) -> str | None:
+    """The href a link taken from front matter (an initiative's ``link``) may have: the
+    link, trimmed, when it is http(s), mailto or relative (``/wiki/plan``, ``plan.html``);
+    None when it is empty or anything else (``javascript:``, ``data:``, ``vbscript:``,
+    control characters). The one rule for such links: the loader reports what it
+    refuses, and the pages link what it keeps."""
+    text = (url or "").strip()
+    if not text:
+        return None
     head = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     if ":" not in head:
-        return not any(ord(c) < 32 for c in text)
+        return None if any(ord(c) < 32 for c in text) else text
     scheme = head.split(":", 1)[0].lower()
-    return scheme in SAFE_SCHEMES
+    return text if scheme in SAFE_SCHEMES else None

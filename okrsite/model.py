@@ -360,3 +360,14 @@ class Site:
     def item(self, ref: str) -> Objective | KeyResult | None:
         """The objective or key result a full ref names."""
         return self.objectives.get(ref) or self.key_result(ref)
+
+    def team_name(self, team_id: str | None) -> str:
+        """A team's name as the site shows it: its id when no such team is known."""
+        t = self.teams.get(team_id) if team_id else None
+        return t.name if t else (team_id or "")
+
+    def period_label(self, period_id: str | None) -> str:
+        """A period's label as the site shows it (its id when it has none, or when no
+        such period is known)."""
+        p = self.periods.get(period_id) if period_id else None
+        return (p.label or p.id) if p else (period_id or "")

@@ -20,13 +20,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup, escape
 
 from . import status as rules
 from . import urls
+from .markdown import safe_link
 from .model import (
     COLOUR_ORDER,
     COLOURS,
@@ -98,7 +99,6 @@ GRADED_COUNT_WORDS = {
     "red": "Graded red",
     "grey": "Not scored",
 }
-SAFE_LINK_SCHEMES = ("http", "https", "mailto")
 # The home page shows at most this many requests for help and key results at risk, so
 # that its first screen holds them on a phone; "This week" lists every one.
 HOME_LIST_MAX = 3
@@ -362,20 +362,6 @@ def help_lists(ci: Checkin, v: "SiteView", level: int = 3) -> Markup:
             f'<li>{escape_text(h)} <span class="meta">({escape_text(v.help_age(ci, state))})</span></li>'
             for h, state in older) + "</ul></div>")
     return Markup("\n".join(out))
-
-
-def safe_link(href: str | None) -> str | None:
-    """An external link from content, or None when its scheme is not a safe one."""
-    if not href:
-        return None
-    href = href.strip()
-    try:
-        scheme = urlsplit(href).scheme.lower()
-    except ValueError:
-        return None
-    if scheme in SAFE_LINK_SCHEMES:
-        return href
-    return None
 
 
 # --------------------------------------------------------------------------- environment
@@ -745,15 +731,13 @@ class SiteView:
         return self.site.teams.get(team_id) if team_id else None
 
     def team_name(self, team_id: str | None) -> str:
-        t = self.team(team_id)
-        return t.name if t else (team_id or "")
+        return self.site.team_name(team_id)
 
     def period(self, period_id: str | None) -> Period | None:
         return self.site.periods.get(period_id) if period_id else None
 
     def period_label(self, period_id: str | None) -> str:
-        p = self.period(period_id)
-        return (p.label or p.id) if p else (period_id or "")
+        return self.site.period_label(period_id)
 
     def period_pos(self, period_id: str) -> int:
         return self._period_pos.get(period_id, len(self._period_pos))

@@ -286,14 +286,6 @@ def records(site: Site) -> list[Record]:
     people (by name). Pure: same Site, same records."""
     from .render import people  # the same people, slugs and URLs as the pages
 
-    def team_name(tid: str | None) -> str:
-        t = site.teams.get(tid) if tid else None
-        return t.name if t else (tid or "")
-
-    def period_label(pid: str | None) -> str:
-        p = site.periods.get(pid) if pid else None
-        return (p.label or p.id) if p else (pid or "")
-
     out: list[Record] = []
     team_periods: dict[str, set[str]] = {}
     for o in site.objectives.values():
@@ -327,7 +319,7 @@ def records(site: Site) -> list[Record]:
     # objectives and their key results
     for ref in sorted(site.objectives):
         o = site.objectives[ref]
-        tname, plabel = team_name(o.team), period_label(o.period)
+        tname, plabel = site.team_name(o.team), site.period_label(o.period)
         words, colour = _status_words(o)
         obj_url = urls.objective(o.team, o.period, o.id)
         base_filters = {"team": [o.team], "period": [o.period]}
@@ -368,14 +360,14 @@ def records(site: Site) -> list[Record]:
             for c in sorted(set(kr.contributors) - {o.team}):
                 out.append(Record(
                     url=urls.team(c) + "#" + urls.contribution_anchor(kr.ref),
-                    title=f"{kr.title}: {team_name(c)} contributes", own=None,
+                    title=f"{kr.title}: {site.team_name(c)} contributes", own=None,
                     parts=(replace(part, filters={**part.filters, "team": [c]}),), contributor=c,
                 ))
 
     # check-ins: one record per team and period
     groups: dict[tuple[str, str], list[Item]] = {}
     for ci in sorted(site.checkins, key=lambda c: (c.team, c.period, c.date, c.name)):
-        tname, plabel = team_name(ci.team), period_label(ci.period)
+        tname, plabel = site.team_name(ci.team), site.period_label(ci.period)
         notes = [u.note for _, u in sorted(ci.key_results.items()) if u.note]
         title = f"Check-in {ci.date.isoformat()}, {tname}"
         content = _join(
@@ -391,7 +383,7 @@ def records(site: Site) -> list[Record]:
             filters={"kind": ["checkin"], "team": [ci.team], "period": [ci.period]},
         ))
     for (tid, pid), cis in groups.items():
-        out.append(Record(url=urls.team_period(tid, pid), title=f"Check-ins, {team_name(tid)}, {period_label(pid)}",
+        out.append(Record(url=urls.team_period(tid, pid), title=f"Check-ins, {site.team_name(tid)}, {site.period_label(pid)}",
                           own=None, parts=tuple(cis)))
 
     # people
@@ -402,12 +394,12 @@ def records(site: Site) -> list[Record]:
         ]
         content = _join(
             p.name,
-            f"Leads {', '.join(team_name(t) for t in p.leads)}" if p.leads else "",
-            f"Member of {', '.join(team_name(t) for t in p.member_of)}" if p.member_of else "",
+            f"Leads {', '.join(site.team_name(t) for t in p.leads)}" if p.leads else "",
+            f"Member of {', '.join(site.team_name(t) for t in p.member_of)}" if p.member_of else "",
         )
         own = Item(
             url=p.url, kind="person", title=p.name, content=content,
-            team=", ".join(team_name(t) for t in teams),
+            team=", ".join(site.team_name(t) for t in teams),
             filters={"kind": ["person"], "team": sorted(teams), "period": sorted_periods(periods)},
         )
         out.append(Record(url=own.url, title=own.title, own=own))

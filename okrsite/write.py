@@ -10,14 +10,16 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
-import fcntl
 import os
 import shutil
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .output import MARKER, MARKER_BYTES, check, home, leftovers, remove
 
+_WINDOWS = sys.platform == "win32"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -61,6 +63,40 @@ def write_tree(files: dict[str, bytes], folder: Path) -> None:
             fh.write(data)
 
 
+def _try_lock(fd: int, wait: bool) -> bool:
+    """Take the exclusive lock of the open lock file ``fd``: ``flock`` where there is
+    one, ``msvcrt.locking`` of its first byte on Windows (imported here, so that the
+    module loads everywhere). False when ``wait`` is false and another process holds it."""
+    if _WINDOWS:
+        import msvcrt
+
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                return True
+            except OSError:  # held by another process; LK_LOCK would give up after 10 s
+                if not wait:
+                    return False
+                time.sleep(0.05)
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    """Release the lock on ``fd`` before it is closed (closing releases a ``flock``;
+    Windows asks for the byte to be unlocked first)."""
+    if _WINDOWS:
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
 @contextlib.contextmanager
 def output_lock(output: Path, on_wait=None):
     """Hold an exclusive lock on ``output`` while swapping it in: two builds started at
@@ -68,13 +104,14 @@ def output_lock(output: Path, on_wait=None):
     lock_path = output.parent / f".{output.name}.lock"
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(fd, wait=False):
             if on_wait is not None:
                 on_wait()
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+            _try_lock(fd, wait=True)
+        try:
+            yield
+        finally:
+            _unlock(fd)
     finally:
         os.close(fd)  # closing releases the lock
 

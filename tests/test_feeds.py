@@ -242,3 +242,29 @@ def test_outputs_made_from_the_export_data_of_okrs_json_are_the_same(sample):
     data = export_data(site)
     assert feeds.outputs(site, data) == feeds.outputs(site)
     assert export_json(site, data) == export_json(site)
+
+
+def test_team_names_and_period_labels_read_the_same_in_feeds_search_and_pages():
+    """One meaning (issue 27): a team's name, or its id when the team is unknown; a
+    period's label, or its id. The feeds, the search records and the pages ask the site."""
+    from okrsite import render, search
+
+    config, _ = parse_config(b"as_of: 2026-11-20\nperiods:\n"
+                             b"  - {id: 2026-Q4, start: 2026-10-01, end: 2026-12-31, label: Autumn 2026}\n")
+    files = {
+        "content/teams/solo/_index.md": "---\nname: Solo Team\n---\n",
+        "content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nowner: A\nkey_results:\n  - {id: a, title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
+        "content/teams/solo/2026-Q4/checkins/2026-11-13.md": "---\ndate: 2026-11-13\nkey_results:\n  one/a: 0.5\n---\n",
+    }
+    result = build(config, date(2026, 11, 20), sources=[SourceFile(p, t.encode()) for p, t in files.items()])
+    site = result.site
+    assert (site.team_name("solo"), site.team_name("ghost"), site.team_name(None)) == ("Solo Team", "ghost", "")
+    assert (site.period_label("2026-Q4"), site.period_label("2027-Q1"), site.period_label(None)) == ("Autumn 2026", "2027-Q1", "")
+    view = render.SiteView(site, render.people(site))
+    assert (view.team_name("ghost"), view.period_label("2026-Q4")) == ("ghost", "Autumn 2026")
+    entry = check_atom(feeds.team_feed(site, "solo")).find(f"{A}entry")
+    assert entry.findtext(f"{A}title") == "Solo Team: check-in of 2026-11-13 (Autumn 2026)"
+    titles = {r.title for r in search.records(site)}
+    assert "Check-ins, Solo Team, Autumn 2026" in titles
+    page = result.files[urls.checkin("solo", "2026-Q4", "2026-11-13") + "index.html"].decode()
+    assert "Solo Team" in page and "Autumn 2026" in page

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from okrsite import urls
+
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
 
@@ -38,7 +40,7 @@ PAYLOADS = [
     "<svg><animate onbegin=\"alert('{tag}')\" attributeName=x dur=1s data-pwned=\"{tag}\"></svg>",
     "<math><mtext><table><mglyph><style><img src=x onerror=\"alert('{tag}')\" data-pwned=\"{tag}\"></style></mglyph></table></mtext></math>",
     "<a href=\"javascript:alert('{tag}')\" data-pwned=\"{tag}\">click {tag}</a>",
-    "[md link {tag}](javascript:alert('{tag}')) [b](JaVaScRiPt:alert(1)) [c](java&#x09;script:alert(1)) [d](&#106;avascript:alert(1))",
+    "[md link {tag}](javascript:alert('{tag}')) [b](JaVaScRiPt:alert(1)) [c](java&#x09;script:alert(1)) [d](&#106;avascript:alert(1)) [e](vbscript:msgbox(1)) <a href=\"VBScript:msgbox('{tag}')\" data-pwned=\"{tag}\">vb</a>",
     "[data {tag}](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) ![img](javascript:alert(1)) ![ext](https://evil.example/{tag}.png)",
     "</script><script>alert('{tag}')</script>",
     "</title><script>alert('{tag}')</script><title>",
@@ -72,6 +74,13 @@ class Fields:
         tag = f"f{self.n}"
         return f"{prefix}{TOKEN} {tag} " + PAYLOADS[self.n % len(PAYLOADS)].format(tag=tag)
 
+    def person(self) -> str:
+        """A payload as a person's name, cut to what names a person's page (issue 24)."""
+        text = self()
+        while len(urls.slugify(text)) > urls.MAX_NAME_LENGTH:
+            text = text[:-1]
+        return text
+
     def body(self) -> str:
         parts = [f"# {self('')}", self(""), f"- {self('')}", f"> {self('')}", f"`{self('')}`",
                  f"| a | b |\n|---|---|\n| {self('').replace('|', ' ')} | x |"]
@@ -87,9 +96,9 @@ def injection_site(root: Path, allow_html: bool) -> Path:
     files = {
         "content/_index.md": front({"title": f(), "vision": f(), "mission": f(),
                                      "strategy": [{"id": "s1", "title": f(), "description": f()}]}, f.body()),
-        "content/teams/company/_index.md": front({"name": f("Company "), "lead": f(), "members": [f(), f()], "mission": f(),
+        "content/teams/company/_index.md": front({"name": f("Company "), "lead": f(), "members": [f.person(), f.person()], "mission": f(),
                                                    "kpis": [{"id": "uptime", "name": f(), "unit": f(), "healthy_above": 99}]}, f.body()),
-        "content/teams/t/_index.md": front({"name": f("Team "), "parent": "company", "lead": f(), "members": [f()], "mission": f()},
+        "content/teams/t/_index.md": front({"name": f("Team "), "parent": "company", "lead": f(), "members": [f.person()], "mission": f()},
                                             f.body()),
         "content/teams/t/backlog.md": front({"title": f()}, f.body()),
         "content/teams/company/2026-Q4/grow.md": front({
@@ -211,6 +220,9 @@ def test_raw_files_carry_no_live_payload(built, allow_html):
         assert "7777777" not in text and "#{49}" not in text, rel  # no template was evaluated
         shown_literally |= "{{ 7*7 }}" in text
     assert shown_literally  # template syntax is shown as written
+    grow = (out / "teams/company/2026-Q4/grow/index.html").read_text(encoding="utf-8")
+    # a relative initiative link is a link (issue 27), its quotes escaped inside the one attribute
+    assert '<a href="rel&#34; onmouseover=&#34;alert(&#39;rel&#39;)&#34; data-pwned=&#34;rel">' in grow
     for feed in out.rglob("*.xml"):
         ET.fromstring(feed.read_bytes())  # well-formed, whatever the text held
     for data in out.rglob("*.json"):

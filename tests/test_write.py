@@ -277,3 +277,53 @@ def test_an_output_that_is_not_a_folder_is_a_clear_error(tmp_path, small_built, 
     assert proc.stdout.startswith(f"{out}:1: error: cannot write the site: "), proc.stdout
     assert (tmp_path / "afile").read_text() == "not a folder"  # kept, not moved aside
     assert sorted(p.name for p in tmp_path.iterdir()) in (["afile"], [".afile.lock", "afile"])
+
+
+# --------------------------------------------------------------------------- issue 27: Windows
+
+def test_the_writer_and_the_command_line_load_without_fcntl(tmp_path):
+    """Windows has no ``fcntl``: the writer imports it only where it locks, so the module
+    loads and ``okrsite build --help`` runs with ``fcntl`` unimportable."""
+    code = ("import sys; sys.modules['fcntl'] = None\n"
+            "import okrsite.write\n"
+            "from okrsite.cli import main\n"
+            "main(['build', '--help'])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "--output" in proc.stdout and "Traceback" not in proc.stderr
+
+
+class _FakeMsvcrt:
+    """``msvcrt.locking`` as Windows does it for one byte: LK_NBLCK fails while another
+    handle holds the byte, LK_UNLCK frees it."""
+    LK_UNLCK, LK_NBLCK = 0, 2
+
+    def __init__(self, holder: Path):
+        self.holder = holder
+        self.held: set[str] = set()
+
+    def locking(self, fd, mode, nbytes):
+        assert nbytes == 1 and os.lseek(fd, 0, os.SEEK_CUR) == 0
+        key = os.readlink(f"/proc/self/fd/{fd}")
+        if mode == self.LK_UNLCK:
+            self.held.discard(key)
+        elif key in self.held or self.holder.exists():
+            raise OSError(36, "Resource deadlock avoided")
+        else:
+            self.held.add(key)
+
+
+def test_on_windows_the_lock_is_msvcrt_locking(tmp_path, monkeypatch):
+    """The Windows branch: a second writer waits (``on_wait``) while the byte is held
+    elsewhere, then locks it; the byte is unlocked before the file is closed."""
+    holder = tmp_path / "another-process-holds-it"
+    holder.touch()
+    fake = _FakeMsvcrt(holder)
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    monkeypatch.setattr("okrsite.write._WINDOWS", True)
+    out = tmp_path / "public"
+    waited = []
+    threading.Timer(0.3, holder.unlink).start()
+    with output_lock(out, on_wait=lambda: waited.append(True)):
+        assert waited == [True] and fake.held == {str(tmp_path / ".public.lock")}
+    assert fake.held == set()
