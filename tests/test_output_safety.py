@@ -231,6 +231,21 @@ def test_a_folder_okrsite_wrote_is_replaced_and_an_empty_one_filled(tmp_path, si
     assert link.is_symlink() and (out / MARKER).is_file()
 
 
+def test_a_build_cache_that_is_a_link_is_not_written_through(tmp_path, site, home):
+    """A checkout can bring .okrsite-cache as a symbolic link: the build then writes no
+    cache, rather than replace build.json and parsed.json wherever the link points."""
+    elsewhere = make(tmp_path / "elsewhere", {"build.json": "mine", "parsed.json": "mine too", "notes.txt": "x"})
+    (site / ".okrsite-cache").symlink_to(elsewhere, target_is_directory=True)
+    before = tree(elsewhere)
+    for _ in range(2):
+        proc = okrsite("build", cwd=site, home=home)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        assert (site / "public" / MARKER).is_file()
+    assert tree(elsewhere) == before
+    assert okrsite("clean", cwd=site, home=home).returncode == 0
+    assert tree(elsewhere) == before and (site / ".okrsite-cache").is_symlink()
+
+
 # --------------------------------------------------------------------------- leftovers and clean
 
 
