@@ -42,6 +42,7 @@ are replaced atomically (written beside, then renamed).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -411,6 +412,8 @@ def forget_build(config: Config) -> None:
 
 def _write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent.is_symlink():  # a checkout can bring the link: its files are not the cache's to replace
+        raise NotADirectoryError(errno.ENOTDIR, "the build cache is a symbolic link, not a folder", str(path.parent))
     ignore = path.parent / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# okrsite's build cache: safe to delete\n*\n", encoding="utf-8")

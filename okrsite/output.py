@@ -33,12 +33,13 @@ class Protected:
 
 
 def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
-            marked: bool = False) -> str | None:
+            marked: bool = False, file: Path | None = None) -> str | None:
     """Why a build may not replace the folder ``output`` (resolved), or None when it may.
 
     ``protected``: the home folder, the site's, content and theme folders (resolved);
     ``entries``: the names in ``output``, None when it does not exist; ``marked``: it has
-    okrsite's marker file. The reason says what to do, on one line."""
+    okrsite's marker file; ``file``: ``output`` itself or the folder above it that is a
+    file, not a folder. The reason says what to do, on one line."""
     if output == Path(output.anchor):
         return f"it is the root of the file system; {ELSEWHERE}"
     for p in protected:
@@ -48,6 +49,9 @@ def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collecti
             return f"it holds {p.label} ({p.path}); {ELSEWHERE}"
         if p.inside and p.path in output.parents:
             return f"it is inside {p.label} ({p.path}), which the build reads; {ELSEWHERE}"
+    if file is not None:
+        what = "it is" if file == output else f"{file} is"
+        return f"{what} a file, not a folder, and okrsite replaces no file; {ELSEWHERE}"
     if entries is None or not entries:
         return None
     if ".git" in entries:
@@ -60,11 +64,12 @@ def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collecti
 
 
 def look(output: Path) -> tuple[Collection[str] | None, bool]:
-    """(the names in ``output``, None when it is not a folder; whether it has the marker).
-    Raises OSError when the folder cannot be read."""
+    """(the names in ``output``, None when it does not exist; whether it has the marker).
+    Raises NotADirectoryError when it, or a folder above it, is a file, and OSError when
+    the folder cannot be read."""
     try:
         entries = os.listdir(output)
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return None, False
     return entries, MARKER in entries and (output / MARKER).is_file() and not (output / MARKER).is_symlink()
 
@@ -103,6 +108,9 @@ def check(output: Path, protected: Iterable[Protected] = (), verb: str = "write 
     """Raise :class:`OutputRefused` unless a build may replace ``output`` (resolved)."""
     try:
         entries, marked = look(output)
+    except NotADirectoryError:
+        file = next((p for p in (output, *output.parents) if p.exists() and not p.is_dir()), output)
+        raise OutputRefused(output, refusal(output, protected, file=file), verb) from None
     except OSError as exc:
         raise OutputRefused(output, f"cannot look inside it ({exc.strerror or exc}); {ELSEWHERE}", verb) from None
     reason = refusal(output, protected, entries, marked)
@@ -173,7 +181,11 @@ def clean(output: Path, cache: Path, on_wait=None) -> list[tuple[Path, int]]:
         lock = output.parent / f".{output.name}.lock"
         had_lock = lock.is_file()
         with output_lock(output, on_wait):
-            if look(output)[1]:
+            try:
+                mine = look(output)[1]
+            except OSError:  # it became a file since check looked at it: not okrsite's
+                mine = False
+            if mine:
                 removed.append((output, remove(output)))
             removed.extend(remove_leftovers(output))
             lock.unlink(missing_ok=True)  # a build waiting on it takes a fresh one

@@ -36,8 +36,8 @@ def _check(config_path: Path, tmp: Path) -> int:
     assert incremental.errors == [] and (incremental.written or incremental.unchanged), incremental.errors
     fresh = build(config, config.as_of)
     assert fresh.errors == []
-    assert (tmp / "public" / MARKER).read_bytes() == MARKER_BYTES  # what the writer adds to the site's files
-    got = read_tree(tmp / "public")  # without the marker
+    got = read_tree(tmp / "public")  # without the marker, which the writer adds to the site's files
+    assert (tmp / "public" / MARKER).read_bytes() == MARKER_BYTES
     assert sorted(got) == sorted(fresh.files)
     assert [p for p in fresh.files if got[p] != fresh.files[p]] == []
     return -1 if incremental.unchanged else incremental.reused

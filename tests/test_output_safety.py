@@ -156,6 +156,29 @@ def test_a_folder_okrsite_did_not_write_is_refused(tmp_path, site, home, old_okr
     assert tree(tmp_path) == before
 
 
+@pytest.mark.parametrize("output, words", [
+    ("notes.txt", ("it is a file, not a folder",)),
+    ("notes.txt/site", ("notes.txt is a file, not a folder",)),
+    ("file-link", ("it is a file, not a folder",)),  # a link to a file: resolved, the file
+])
+@pytest.mark.parametrize("how", ["--output", "output_dir"])
+def test_a_file_is_refused_before_anything_is_written(tmp_path, site, home, output, words, how):
+    """Before: the site was rendered, then the build failed with exit 1 and 'cannot
+    write the site: it exists and is not a folder', leaving a lock file beside it."""
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    (tmp_path / "file-link").symlink_to(tmp_path / "notes.txt")
+    args = ("--output", tmp_path / output) if how == "--output" else ()
+    if how == "output_dir":
+        (site / "okrsite.yaml").write_text(SITE["okrsite.yaml"] + f"output_dir: ../{output}\n")
+    before = tree(tmp_path)
+    proc = okrsite("build", *args, cwd=site, home=home)
+    assert_refused(proc, tmp_path / output, *words, "--output DIR")
+    assert tree(tmp_path) == before
+    proc = okrsite("clean", *args, cwd=site, home=home)
+    assert proc.returncode == 2 and "refusing to clean" in proc.stderr and words[0] in proc.stderr
+    assert tree(tmp_path) == before
+
+
 def test_the_writer_itself_refuses_a_folder_okrsite_did_not_write(tmp_path, home):
     """write_site_with checks again under the lock, so no caller can skip the check (and
     a folder filled between the command's check and the swap is not lost)."""
@@ -182,6 +205,7 @@ def test_the_rule(tmp_path):
     assert refusal(tmp_path / "out", protected, entries=[MARKER, "index.html"], marked=True) is None
     assert "did not write it" in refusal(tmp_path / "out", protected, entries=["index.html"])
     assert ".git" in refusal(tmp_path / "out", protected, entries=[".git", MARKER], marked=True)
+    assert refusal(tmp_path / "out", protected, file=tmp_path / "out").startswith("it is a file, not a folder")
 
 
 # --------------------------------------------------------------------------- replaced
@@ -205,6 +229,21 @@ def test_a_folder_okrsite_wrote_is_replaced_and_an_empty_one_filled(tmp_path, si
     proc = okrsite("build", "--output", link, "--no-cache", cwd=site, home=home)
     assert proc.returncode == 0, proc.stderr
     assert link.is_symlink() and (out / MARKER).is_file()
+
+
+def test_a_build_cache_that_is_a_link_is_not_written_through(tmp_path, site, home):
+    """A checkout can bring .okrsite-cache as a symbolic link: the build then writes no
+    cache, rather than replace build.json and parsed.json wherever the link points."""
+    elsewhere = make(tmp_path / "elsewhere", {"build.json": "mine", "parsed.json": "mine too", "notes.txt": "x"})
+    (site / ".okrsite-cache").symlink_to(elsewhere, target_is_directory=True)
+    before = tree(elsewhere)
+    for _ in range(2):
+        proc = okrsite("build", cwd=site, home=home)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        assert (site / "public" / MARKER).is_file()
+    assert tree(elsewhere) == before
+    assert okrsite("clean", cwd=site, home=home).returncode == 0
+    assert tree(elsewhere) == before and (site / ".okrsite-cache").is_symlink()
 
 
 # --------------------------------------------------------------------------- leftovers and clean
