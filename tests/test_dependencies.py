@@ -18,7 +18,7 @@ from okrsite import dependencies
 from okrsite.build import build, publish
 from okrsite.config import read_config
 
-from conftest import REAL_OKRS, REPO
+from conftest import REPO, real_okr_params
 from test_speed import copy_sample, generate, read_tree
 
 PAYMENTS_Q4 = Path("content/teams/payments/2026-Q4")
@@ -365,9 +365,8 @@ def test_people_whose_page_moves_are_a_change():
     assert dependencies.people_changed({"Ann": "ann"}, {"Ann": "ann-2"})
 
 
-@pytest.mark.parametrize("which", ["gitlab-fy20-q2", "sourcegraph"])
-def test_real_okr_sets_edited_give_the_same_bytes(which, tmp_path):
-    src = REAL_OKRS / which
+@pytest.mark.parametrize("src", real_okr_params())
+def test_real_okr_sets_edited_give_the_same_bytes(src, tmp_path):
     shutil.copytree(src, tmp_path / "site")
     config_path = tmp_path / "site" / "okrsite.yaml"
     _check(config_path, tmp_path)

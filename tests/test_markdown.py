@@ -20,7 +20,7 @@ import pytest
 from okrsite.markdown import Markdown, _parser, plain_html, sanitise
 from okrsite.parse import parse
 
-from conftest import REAL_OKRS, REPO
+from conftest import REPO, real_okr_params
 
 LONG = os.environ.get("OKRSITE_LONG_TESTS") == "1"
 ROUNDS = 100_000 if LONG else 10_000
@@ -80,10 +80,9 @@ def test_the_sample_sites_bodies_render_as_markdown_it_renders_them():
     assert check_all(found) >= len(found) * 2 // 3  # 138 of 180 in December 2026
 
 
-@pytest.mark.skipif(not REAL_OKRS.is_dir(), reason="the real OKR sets are not next to the repository")
-@pytest.mark.parametrize("name", ["gitlab-fy20-q2", "sourcegraph"])
-def test_the_real_okr_sets_bodies_render_as_markdown_it_renders_them(name):
-    found = bodies(REAL_OKRS / name)
+@pytest.mark.parametrize("folder", real_okr_params())
+def test_the_real_okr_sets_bodies_render_as_markdown_it_renders_them(folder):
+    found = bodies(folder)
     assert check_all(found) >= len(found) // 2  # 206 of 288 for both sets in December 2026
 
 
@@ -158,9 +157,10 @@ MUTATIONS = ["\n```\n", "\n```text\n", "```", "\n````\n", "\n~~~\n", "=>", "> ",
              "1. ", "[a](b)", "`c`", "    ", "\n- ", "\n\n- ", *"abc019 .,;:?!()'\"-#[]`/%$=+@^{}é\u00a0*_<>&~|\\\t\r"]
 
 
-def test_mutated_bodies_render_as_markdown_it_renders_them(synthetic):
+@pytest.mark.parametrize("folder", [pytest.param(REPO / "content", id="sample"), *real_okr_params()])
+def test_mutated_bodies_render_as_markdown_it_renders_them(synthetic, folder):
     rng = random.Random(11)
-    start = synthetic + bodies(REPO / "content") + (bodies(REAL_OKRS) if REAL_OKRS.is_dir() else [])
+    start = synthetic + bodies(folder)
     found = []
     for _ in range(ROUNDS):
         body = rng.choice(start)

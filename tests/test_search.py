@@ -271,9 +271,9 @@ def test_the_build_writes_the_index_search_page_and_header_box(sample_site):
     assert '<option value="red">' in page and '<option value="2026-Q4">Q4 2026</option>' in page
 
 
-def test_no_search_flag_and_config_turn_it_off(tmp_path):
+def test_no_search_flag_and_config_turn_it_off(tmp_path, sample_config):
     out = tmp_path / "flag"
-    run_okrsite("build", "--config", SAMPLE_CONFIG, "--output", out, "--no-search", check=True)
+    run_okrsite("build", "--config", sample_config, "--output", out, "--no-search", check=True)
     assert not (out / "pagefind").exists() and not (out / "search").exists()
     home = (out / "index.html").read_text()
     assert "site-search" not in home and "keys.js" not in home

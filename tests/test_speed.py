@@ -20,7 +20,7 @@ from okrsite.config import read_config
 from okrsite.parse import LineDict, LineList, parse
 from okrsite.progress import Progress
 
-from conftest import REPO, SAMPLE_CONFIG, run_okrsite
+from conftest import REPO, SAMPLE_CONFIG, copy_sample, run_okrsite
 
 sys.path.insert(0, str(REPO / "bench"))
 import generate  # noqa: E402  (bench/generate.py)
@@ -28,12 +28,6 @@ import generate  # noqa: E402  (bench/generate.py)
 
 def read_tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
-def copy_sample(dest: Path) -> Path:
-    shutil.copytree(REPO / "content", dest / "content")
-    shutil.copy(SAMPLE_CONFIG, dest / "okrsite.yaml")
-    return dest / "okrsite.yaml"
 
 
 @pytest.fixture(scope="module")
