@@ -195,6 +195,22 @@ def sample_config(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_model():
+    """The sample organisation loaded, resolved and computed (no pages), once per session.
+    Shared: a test must not change it (copy what it edits)."""
+    from okrsite.build import compute_site
+    from okrsite.config import read_config
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.gather import gather
+
+    config, _ = read_config(SAMPLE_CONFIG)
+    diags = Diagnostics()
+    site = compute_site(config, gather(config, diags), config.as_of, diags)
+    assert not diags.errors, diags.errors
+    return site
+
+
+@pytest.fixture(scope="session")
 def sample_site(tmp_path_factory, sample_config) -> Path:
     """The sample organisation in content/, built once per test session."""
     out = tmp_path_factory.mktemp("sample") / "public"

@@ -34,11 +34,9 @@ from pathlib import Path
 import pytest
 
 from okrsite import diff, render, search, urls, write
-from okrsite.build import build, compute_site
-from okrsite.config import parse_config, read_config
-from okrsite.diagnostics import Diagnostics
+from okrsite.build import build
+from okrsite.config import parse_config
 from okrsite.export import export_data
-from okrsite.gather import gather
 from okrsite.model import SourceFile
 from okrsite.patch import edit_checkins
 
@@ -48,11 +46,14 @@ from linkcheck import read_output
 # --------------------------------------------------------------------------- status thresholds
 
 
-def statuses(extra_config: str = "") -> dict[str, tuple]:
+def statuses(extra_config: str) -> dict[str, tuple]:
     """Every key result's and objective's (status, stale) in the sample, with
     ``extra_config`` appended to its okrsite.yaml."""
     config, _ = parse_config(SAMPLE_CONFIG.read_bytes() + b"\n" + extra_config.encode(), root=str(REPO))
-    site = build(config, config.as_of, render_pages=False).site
+    return statuses_of(build(config, config.as_of, render_pages=False).site)
+
+
+def statuses_of(site) -> dict[str, tuple]:
     out = {}
     for o in site.objectives.values():
         out[o.ref] = (o.status,)
@@ -61,8 +62,8 @@ def statuses(extra_config: str = "") -> dict[str, tuple]:
 
 
 @pytest.fixture(scope="module")
-def default_statuses():
-    return statuses()
+def default_statuses(sample_model):
+    return statuses_of(sample_model)
 
 
 @pytest.mark.parametrize("setting", [
@@ -104,15 +105,6 @@ def test_alignment_links_to_a_key_result_open_it_at_its_anchor(sample_site):
 
 
 # --------------------------------------------------------------------------- search records
-
-
-@pytest.fixture(scope="module")
-def sample_model():
-    config, _ = read_config(SAMPLE_CONFIG)
-    diags = Diagnostics()
-    site = compute_site(config, gather(config, diags), config.as_of, diags)
-    assert not diags.errors
-    return site
 
 
 def test_an_objectives_body_is_in_its_search_record(sample_model):
@@ -161,9 +153,8 @@ def test_a_kpi_edited_in_a_checkin_shows_as_a_full_build_shows_it():
 # --------------------------------------------------------------------------- diff: help requests
 
 
-def test_diff_reports_help_added_to_an_existing_checkin():
-    config, _ = read_config(SAMPLE_CONFIG)
-    base = export_data(build(config, date(2026, 11, 20), render_pages=False).site)
+def test_diff_reports_help_added_to_an_existing_checkin(sample_model):
+    base = export_data(sample_model)
     head = copy.deepcopy(base)
     ci = next(c for c in head["checkins"] if not c["help"])
     ci["help"] = ["Could someone from Data pair with us on the cache keys?"]

@@ -13,10 +13,8 @@ import pytest
 
 from conftest import SAMPLE_CONFIG, run_okrsite
 from okrsite import render, search, urls
-from okrsite.build import build, compute_site
+from okrsite.build import build
 from okrsite.config import read_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.gather import gather
 
 HELP_PHRASE = "Spark cluster order"  # only in the help of data's 2026-11-20 check-in
 KR_TITLE = "p99 dashboard load time falls from 2,400 ms to 800 ms"
@@ -27,12 +25,8 @@ KR_URL = "teams/platform/2026-Q4/fast-dashboards/#kr-p99-latency"
 
 
 @pytest.fixture(scope="module")
-def site():
-    config, _ = read_config(SAMPLE_CONFIG)
-    diags = Diagnostics()
-    s = compute_site(config, gather(config, diags), config.as_of, diags)
-    assert not diags.errors
-    return s
+def site(sample_model):
+    return sample_model
 
 
 @pytest.fixture(scope="module")
