@@ -50,7 +50,7 @@ export PIP_NO_INDEX=1
 status=0
 .venv/bin/python -m pytest -n "${OKRSITE_TEST_PROCESSES:-2}" --dist loadgroup --serial skip "$@" || status=$?
 serial=0
-.venv/bin/python -m pytest -p no:xdist --serial only "$@" || serial=$?
+.venv/bin/python -m pytest -n 0 --serial only "$@" || serial=$?
 # 5: no test selected, which is fine for one of the two runs
 if [ "$status" -eq 5 ] && [ "$serial" -ne 5 ]; then status=0; fi
 if [ "$serial" -eq 5 ]; then serial=0; fi

@@ -56,6 +56,15 @@ def missing_tool(what: str, how: str) -> None:
     pytest.skip(message)
 
 
+def require_pagefind() -> None:
+    """The Pagefind binary (the pagefind[bin] dependency, or PAGEFIND_BINARY_PATH), which
+    every build with search runs."""
+    import importlib.util
+
+    if not (importlib.util.find_spec("pagefind_bin") or os.environ.get("PAGEFIND_BINARY_PATH")):
+        missing_tool("the Pagefind binary", "pip install -e '.[test]' installs pagefind[bin]; test.sh does")
+
+
 # Hypothesis: the same examples on every run in CI and by default ("ci"); a long random
 # search on demand (OKRSITE_LONG_TESTS=1, the variable the slow loops already use).
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True,
@@ -213,6 +222,7 @@ def sample_model():
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory, sample_config) -> Path:
     """The sample organisation in content/, built once per test session."""
+    require_pagefind()
     out = tmp_path_factory.mktemp("sample") / "public"
     run_okrsite("build", "--config", sample_config, "--output", out, check=True)
     return out

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import SAMPLE_CONFIG, run_okrsite
+from conftest import SAMPLE_CONFIG, require_pagefind, run_okrsite
 from okrsite import render, search, urls
 from okrsite.build import build
 from okrsite.config import read_config
@@ -176,6 +176,7 @@ def test_records_are_deterministic(site, recs):
 
 @pytest.fixture(scope="module")
 def bundle(recs):
+    require_pagefind()
     return search.build_index(recs)
 
 
@@ -199,6 +200,7 @@ def test_index_bundle_has_only_what_the_search_page_needs(bundle):
 @pytest.fixture(scope="module")
 def split_bundle(recs):
     """The sample's index in three Pagefind runs, as a large site's (RUN_RECORDS)."""
+    require_pagefind()
     return search.build_index(recs, run_records=50)
 
 

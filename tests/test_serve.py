@@ -764,6 +764,7 @@ def test_debounce_close():
 # --------------------------------------------------------------------------- watching
 
 
+@pytest.mark.serial  # a burst of saves must fall within one quiet period
 @pytest.mark.parametrize("poll", [False, True], ids=["events", "polling"])
 def test_watcher_rebuilds_once_per_burst(tmp_path, poll):
     config = make_site(tmp_path / "s")
