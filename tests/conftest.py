@@ -87,8 +87,6 @@ def pytest_configure(config):
     # in the current folder by default: send them where the screenshots go.
     if getattr(config.option, "output", None) == "test-results":
         config.option.output = str(RESULTS_DIR / "playwright")
-    config.addinivalue_line("markers", "serial: timing-sensitive: test.sh runs these alone, after the rest "
-                                       "(--serial only), and under xdist they share one group")
 
 
 def pytest_addoption(parser):
