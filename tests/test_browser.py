@@ -44,11 +44,11 @@ def test_home_to_team_to_objective_to_checkin(watched: Page, sample_site, static
     assert page.problems == []
 
 
-def test_unknown_url_shows_the_404_page_with_working_links(watched: Page, tmp_path, static_server):
+def test_unknown_url_shows_the_404_page_with_working_links(watched: Page, tmp_path, static_server, sample_config):
     """404.html is served at any depth, so its links are absolute: built for /okrs/."""
-    from conftest import SAMPLE_CONFIG, run_okrsite
+    from conftest import run_okrsite
     out = tmp_path / "public"
-    run_okrsite("build", "--config", SAMPLE_CONFIG, "--output", out, "--base-url", "/okrs/", check=True)
+    run_okrsite("build", "--config", sample_config, "--output", out, "--base-url", "/okrs/", check=True)
     base = static_server(out, "/okrs/")
     page = watched
     response = page.goto(base + "teams/no-such-team/deep/page/")

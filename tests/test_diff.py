@@ -6,6 +6,7 @@ turns a key result red and one with a YAML error; `diff` names the status change
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import subprocess
 import sys
@@ -20,8 +21,13 @@ from okrsite.config import read_config
 from okrsite.export import export_data
 from okrsite.model import Diagnostic
 
+from conftest import missing_tool
+
 REPO = Path(__file__).resolve().parent.parent
-ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": "/nonexistent", "GIT_CONFIG_NOSYSTEM": "1"}
+GIT = shutil.which("git")
+# git from wherever it is installed, and nothing else of the caller's environment
+ENV = {"PATH": os.pathsep.join(dict.fromkeys([os.path.dirname(GIT or "/usr/bin/git"), "/usr/bin", "/bin"])),
+       "PYTHONPATH": str(REPO), "HOME": "/nonexistent", "GIT_CONFIG_NOSYSTEM": "1"}
 
 # Turns the cache hit rate red: 20% is far behind the pace for 61% -> 85%.
 RED_CHECKIN = """\
@@ -50,7 +56,9 @@ author: "Jonas Lindqvist"
 
 
 def git(*args, cwd):
-    proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main",
+    if GIT is None:
+        missing_tool("git", "the pull-request scenario commits to a temporary repository")
+    proc = subprocess.run([GIT, "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main",
                            "-c", "commit.gpgsign=false", *args], cwd=cwd, capture_output=True, text=True, env=ENV)
     assert proc.returncode == 0, proc.stderr
     return proc

@@ -20,8 +20,7 @@ import pytest
 from okrsite.markdown import Markdown, _parser, plain_html, sanitise
 from okrsite.parse import parse
 
-from conftest import REPO
-from real_okrs import present, real_okr_sets
+from conftest import REPO, real_okr_params
 
 LONG = os.environ.get("OKRSITE_LONG_TESTS") == "1"
 ROUNDS = 100_000 if LONG else 10_000
@@ -72,7 +71,7 @@ def check_all(found: list[str]) -> int:
 
 
 def test_every_synthetic_body_is_plain_and_rendered_as_markdown_it_renders_it(synthetic):
-    # the benchmark's organisations: every body takes the plain subset
+    # the benchmark's organisations (bench/README.md says so, with the shares below)
     assert check_all(synthetic) == len(synthetic) > 500
 
 
@@ -81,7 +80,7 @@ def test_the_sample_sites_bodies_render_as_markdown_it_renders_them():
     assert check_all(found) >= len(found) * 2 // 3  # 138 of 180 in December 2026
 
 
-@pytest.mark.parametrize("folder", real_okr_sets())
+@pytest.mark.parametrize("folder", real_okr_params())
 def test_the_real_okr_sets_bodies_render_as_markdown_it_renders_them(folder):
     found = bodies(folder)
     assert check_all(found) >= len(found) // 2  # 206 of 288 for both sets in December 2026
@@ -158,9 +157,10 @@ MUTATIONS = ["\n```\n", "\n```text\n", "```", "\n````\n", "\n~~~\n", "=>", "> ",
              "1. ", "[a](b)", "`c`", "    ", "\n- ", "\n\n- ", *"abc019 .,;:?!()'\"-#[]`/%$=+@^{}é\u00a0*_<>&~|\\\t\r"]
 
 
-def test_mutated_bodies_render_as_markdown_it_renders_them(synthetic):
+@pytest.mark.parametrize("folder", [pytest.param(REPO / "content", id="sample"), *real_okr_params()])
+def test_mutated_bodies_render_as_markdown_it_renders_them(synthetic, folder):
     rng = random.Random(11)
-    start = synthetic + bodies(REPO / "content") + [b for folder in present() for b in bodies(folder)]
+    start = synthetic + bodies(folder)
     found = []
     for _ in range(ROUNDS):
         body = rng.choice(start)

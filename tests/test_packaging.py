@@ -1,8 +1,13 @@
 """A plain `pip install .` ships the built-in theme inside the package, so a site in
-any other folder builds."""
+any other folder builds.
+
+The wheel is built from a copy of the checkout's tracked files in a temporary folder (so
+setuptools' build/ and egg-info never land in the checkout), without build isolation and
+without an index: the virtualenv's own setuptools builds it, and nothing is downloaded."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,12 +16,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
+def source_copy(dest: Path) -> Path:
+    """The package's sources as a clean checkout holds them (no build/, no egg-info)."""
+    dest.mkdir()
+    keep = ("pyproject.toml", "README.md", "okrsite", "themes")
+    for name in keep:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy(src, dest / name)
+    return dest
+
+
 def test_wheel_ships_the_theme_and_builds_a_site_elsewhere(tmp_path):
-    import shutil
-    shutil.rmtree(REPO / "build", ignore_errors=True)  # setuptools' leftovers from earlier layouts
+    src = source_copy(tmp_path / "src")
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
-                   check=True, capture_output=True, cwd=tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                           "-q", "-w", str(wheels), str(src)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     wheel = next(wheels.glob("okrsite-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "okrsite/builtin/default/templates/base.html" in names
@@ -24,7 +42,7 @@ def test_wheel_ships_the_theme_and_builds_a_site_elsewhere(tmp_path):
     assert not any(n.startswith("themes/") for n in names)
 
     target = tmp_path / "site-packages"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, cwd=tmp_path)
     site = tmp_path / "org"
     (site / "content" / "teams" / "web" / "2026-Q4").mkdir(parents=True)

@@ -11,12 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import SAMPLE_CONFIG, run_okrsite
+from conftest import SAMPLE_CONFIG, require_pagefind, run_okrsite
 from okrsite import render, search, urls
-from okrsite.build import build, compute_site
+from okrsite.build import build
 from okrsite.config import read_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.gather import gather
 
 HELP_PHRASE = "Spark cluster order"  # only in the help of data's 2026-11-20 check-in
 KR_TITLE = "p99 dashboard load time falls from 2,400 ms to 800 ms"
@@ -27,12 +25,8 @@ KR_URL = "teams/platform/2026-Q4/fast-dashboards/#kr-p99-latency"
 
 
 @pytest.fixture(scope="module")
-def site():
-    config, _ = read_config(SAMPLE_CONFIG)
-    diags = Diagnostics()
-    s = compute_site(config, gather(config, diags), config.as_of, diags)
-    assert not diags.errors
-    return s
+def site(sample_model):
+    return sample_model
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +179,7 @@ def test_records_are_deterministic(site, recs):
 
 @pytest.fixture(scope="module")
 def bundle(recs):
+    require_pagefind()
     return search.build_index(recs)
 
 
@@ -208,6 +203,7 @@ def test_index_bundle_has_only_what_the_search_page_needs(bundle):
 @pytest.fixture(scope="module")
 def split_bundle(recs):
     """The sample's index in three Pagefind runs, as a large site's (RUN_RECORDS)."""
+    require_pagefind()
     return search.build_index(recs, run_records=60)
 
 
@@ -274,9 +270,9 @@ def test_the_build_writes_the_index_search_page_and_header_box(sample_site):
     assert '<option value="red">' in page and '<option value="2026-Q4">Q4 2026</option>' in page
 
 
-def test_no_search_flag_and_config_turn_it_off(tmp_path):
+def test_no_search_flag_and_config_turn_it_off(tmp_path, sample_config):
     out = tmp_path / "flag"
-    run_okrsite("build", "--config", SAMPLE_CONFIG, "--output", out, "--no-search", check=True)
+    run_okrsite("build", "--config", sample_config, "--output", out, "--no-search", check=True)
     assert not (out / "pagefind").exists() and not (out / "search").exists()
     home = (out / "index.html").read_text()
     assert "site-search" not in home and "keys.js" not in home

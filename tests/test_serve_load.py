@@ -24,6 +24,10 @@ from okrsite.serve import Server
 
 from test_serve import CHECKIN, OBJECTIVE_URL, checkin_text, make_site
 
+import pytest
+
+pytestmark = pytest.mark.serial  # many clients for seconds: alone, not beside other tests
+
 LONG = os.environ.get("OKRSITE_LONG_TESTS") == "1"
 CLIENTS = int(os.environ.get("OKRSITE_LOAD_CLIENTS") or (50 if LONG else 20))
 SECONDS = float(os.environ.get("OKRSITE_LOAD_SECONDS") or (20 if LONG else 5))

@@ -21,7 +21,7 @@ from okrsite.output import MARKER, MARKER_BYTES
 from okrsite.parse import LineDict, LineList, parse
 from okrsite.progress import Progress
 
-from conftest import REPO, SAMPLE_CONFIG, run_okrsite
+from conftest import REPO, SAMPLE_CONFIG, copy_sample, run_okrsite
 
 sys.path.insert(0, str(REPO / "bench"))
 import generate  # noqa: E402  (bench/generate.py)
@@ -31,12 +31,6 @@ def read_tree(folder: Path) -> dict[str, bytes]:
     """The site's files in an output folder (not the writer's marker: see tests/test_output_safety.py)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
             if p.is_file() and p.relative_to(folder).as_posix() != MARKER}
-
-
-def copy_sample(dest: Path) -> Path:
-    shutil.copytree(REPO / "content", dest / "content")
-    shutil.copy(SAMPLE_CONFIG, dest / "okrsite.yaml")
-    return dest / "okrsite.yaml"
 
 
 @pytest.fixture(scope="module")
