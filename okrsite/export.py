@@ -118,9 +118,22 @@ def export_json(site: Site, data: dict | None = None) -> bytes:
 
 _ORJSON = (orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME
            | orjson.OPT_PASSTHROUGH_DATACLASS)
-# orjson writes a float below 1e-4 its own way (5.2e-05 as 0.000052, 1e-07 as 1e-7); a
-# text with such a number, or with those characters inside a string, is json's instead
-_ORJSON_OWN = re.compile(rb"0\.0000|e-\d(?!\d)")
+# orjson writes a float below 1e-4 its own way (5.2e-05 as 0.000052, 1e-07 as 1e-7).
+# Where its text may hold one, the lines there are checked: is the value a number?
+_MAYBE_OWN = (re.compile(rb"e-\d"), re.compile(rb"0\.0000"))  # literal searches: quick
+_OWN_LINE = re.compile(rb' *(?:"(?:[^"\\]|\\.)*": )?-?(?:0\.0000\d*|\d+(?:\.\d+)?e-\d+),?')
+
+
+def _orjson_own(text: bytes) -> bool:
+    """Whether orjson's indented ``text`` holds a float written otherwise than json
+    writes it (one value a line, and no string holds a newline)."""
+    for pattern in _MAYBE_OWN:
+        for m in pattern.finditer(text):
+            start = text.rfind(b"\n", 0, m.start()) + 1
+            end = text.find(b"\n", m.end())
+            if _OWN_LINE.fullmatch(text, start, end if end >= 0 else len(text)):
+                return True
+    return False
 
 
 def dumps(data) -> bytes:
@@ -134,6 +147,6 @@ def dumps(data) -> bytes:
         text = orjson.dumps(data, option=_ORJSON)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         text = None
-    if text is None or _ORJSON_OWN.search(text):
+    if text is None or _orjson_own(text):
         text = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return text
