@@ -106,11 +106,22 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
         put(path, data, "a page")
     exported = export.export_data(site)  # for okrs.json and the CSV files
     put("okrs.json", export.export_json(site, exported), "the JSON export")
-    from . import feeds  # Atom feeds of check-ins, per-period CSV
-
-    for path, data in feeds.outputs(site, exported).items():
+    for path, data in _feeds(site, exported, env, diags).items():
         put(path, data, "the feeds and CSV exports")
     return files
+
+
+def _feeds(site: Site, exported: dict, env, diags: Diagnostics) -> dict[str, bytes]:
+    """The feeds and CSV exports (``feeds.outputs``), or {} with a broken ``feed.xml``
+    template reported where it broke."""
+    from . import feeds, render
+
+    try:
+        return feeds.outputs(site, exported, env)
+    except render.RenderError as exc:
+        path, line = template_location(exc, Path(site.config.root)) or (site.config.path, 1)
+        diags.error(path, line, f"cannot write the feeds: {exc}")
+        return {}
 
 
 def search_index(site: Site, diags: Diagnostics) -> dict[str, bytes]:
@@ -365,7 +376,7 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     change can have altered, the others linked from the last build's output), swap it in
     and record the build."""
     from . import cache as build_cache
-    from . import dependencies, feeds, render
+    from . import dependencies, render
     from .output import MARKER, MARKER_BYTES
     from .parallel import link_file, render_to_folder, write_file
     from .write import write_site_with
@@ -411,7 +422,7 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
             claim(page.path, "a page")
     exported = export.export_data(site)  # for okrs.json and the CSV files
     put("okrs.json", export.export_json(site, exported), "the JSON export")
-    for path, data in feeds.outputs(site, exported).items():
+    for path, data in _feeds(site, exported, env, diags).items():
         put(path, data, "the feeds and CSV exports")
     del exported  # before the rendering processes fork
     if diags.errors:

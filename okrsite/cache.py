@@ -65,7 +65,7 @@ PARSED_FILE = "parsed.json"
 FORMAT = 3  # 2: parsed files stored as JSON text (PackedEntries); 3: pages' dependencies
 RACY_NS = 3_000_000_000  # files changed this close to their recording are always re-read
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "nh3", "pyyaml", "pagefind", "pagefind_bin",
-             "python-slugify", "text-unidecode")
+             "python-slugify", "text-unidecode", "orjson", "cbor2")
 
 __all__ = [
     "CACHE_DIR", "BuildRecord", "Inputs", "LazyEntries", "PackedEntries", "pack_parsed", "unpack_parsed",

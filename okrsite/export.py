@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring
+import re
+
+import orjson
 
 from . import urls
 from .model import KeyResult, Objective, Site
@@ -111,105 +113,40 @@ def export_data(site: Site) -> dict:
 
 def export_json(site: Site, data: dict | None = None) -> bytes:
     """``okrs.json``; ``data``: ``export_data(site)`` when already made."""
-    return (dumps(data if data is not None else export_data(site)) + "\n").encode("utf-8")
+    return dumps(data if data is not None else export_data(site))
 
 
-def _float(value: float) -> str:
-    if value != value:
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
-    return float.__repr__(value)
+_ORJSON = (orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME
+           | orjson.OPT_PASSTHROUGH_DATACLASS)
+# orjson writes a float below 1e-4 its own way (5.2e-05 as 0.000052, 1e-07 as 1e-7).
+# Where its text may hold one, the lines there are checked: is the value a number?
+_MAYBE_OWN = (re.compile(rb"e-\d"), re.compile(rb"0\.0000"))  # literal searches: quick
+_OWN_LINE = re.compile(rb' *(?:"(?:[^"\\]|\\.)*": )?-?(?:0\.0000\d*|\d+(?:\.\d+)?e-\d+),?')
 
 
-_CONSTANTS = {True: "true", False: "false", None: "null"}
+def _orjson_own(text: bytes) -> bool:
+    """Whether orjson's indented ``text`` holds a float written otherwise than json
+    writes it (one value a line, and no string holds a newline)."""
+    for pattern in _MAYBE_OWN:
+        for m in pattern.finditer(text):
+            start = text.rfind(b"\n", 0, m.start()) + 1
+            end = text.find(b"\n", m.end())
+            if _OWN_LINE.fullmatch(text, start, end if end >= 0 else len(text)):
+                return True
+    return False
 
 
-def _key(key) -> str:
-    if isinstance(key, str):
-        return key
-    if key is True or key is False or key is None:
-        return _CONSTANTS[key]
-    if isinstance(key, float):
-        return _float(key)
-    if isinstance(key, int):
-        return int.__repr__(key)
-    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
-
-
-_SCALARS = {str: encode_basestring, int: int.__repr__, float: _float,
-            bool: _CONSTANTS.__getitem__, type(None): _CONSTANTS.__getitem__}
-# Parts joined into one piece at a time: millions of small strings alive at once (the
-# whole of okrs.json in parts) raise the peak memory of a large build, likely from the
-# holes they leave in the main process's memory, which every rendering process forked
-# from it carries. Pieces of 10,000 parts are a few hundred kB each.
-_FLUSH = 10_000
-
-
-def dumps(data) -> str:
-    """``json.dumps(data, indent=2, ensure_ascii=False)``, the same characters, in a
-    fraction of the time: with ``indent``, CPython encodes in pure Python through nested
-    generators, and ``okrs.json`` of a large organisation is tens of megabytes of it.
-    Here each scalar costs one lookup of its type, and
-    strings go through the C ``encode_basestring`` that ``json`` itself uses. Anything
-    but plain dicts, lists, tuples, strings, numbers, booleans and None (subclasses
-    included) is handed to ``json.dumps`` itself, which raises TypeError for what it
-    cannot encode."""
-    pieces: list[str] = []  # the text so far, in pieces of about FLUSH parts
-    parts: list[str] = []
-    scalars = _SCALARS
-
-    def put(part: str) -> None:
-        parts.append(part)
-        if len(parts) >= _FLUSH:
-            pieces.append("".join(parts))
-            parts.clear()
-
-    text = encode_basestring
-    names: dict[str, str] = {}  # key -> its text and ": " (records repeat the same few keys)
-
-    def encode(o, level: int) -> None:
-        enc = scalars.get(type(o))
-        if enc is not None:
-            put(enc(o))
-            return
-        kind = type(o)
-        if kind is not dict and kind is not list and kind is not tuple:
-            # json's own rules, at this depth (its output has no newline inside strings)
-            put(json.dumps(o, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level))
-            return
-        if not o:
-            put("{}" if kind is dict else "[]")
-            return
-        inner = "\n" + "  " * (level + 1)
-        sep = "," + inner
-        if kind is dict:
-            head = "{" + inner
-            for k, v in o.items():
-                if type(k) is str:  # only these: 1, 1.0 and True are one key to a dict
-                    name = names.get(k) or names.setdefault(k, text(k) + ": ")
-                else:
-                    name = text(_key(k)) + ": "
-                enc = scalars.get(type(v))
-                if enc is not None:
-                    put(head + name + enc(v))
-                else:
-                    put(head + name)
-                    encode(v, level + 1)
-                head = sep
-            put("\n" + "  " * level + "}")
-        else:
-            head = "[" + inner
-            for v in o:
-                enc = scalars.get(type(v))
-                if enc is not None:
-                    put(head + enc(v))
-                else:
-                    put(head)
-                    encode(v, level + 1)
-                head = sep
-            put("\n" + "  " * level + "]")
-
-    encode(data, 0)
-    pieces.append("".join(parts))
-    return "".join(pieces)
+def dumps(data) -> bytes:
+    """``json.dumps(data, indent=2, ensure_ascii=False)`` and a newline, in UTF-8: written
+    by orjson (json's pure-Python indenting encoder takes many times longer), by json
+    where orjson cannot write json's characters (a small float, an integer beyond 64
+    bits, a key that is not a string, a lone surrogate). Floats must be finite, as in
+    JSON itself (``fields.is_number`` keeps content so): orjson writes NaN as null.
+    Dates, dataclasses, sets and other objects raise TypeError, as with json."""
+    try:
+        text = orjson.dumps(data, option=_ORJSON)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        text = None
+    if text is None or _orjson_own(text):
+        text = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return text

@@ -7,7 +7,8 @@
   Ids are the pages' absolute URLs when ``site_url`` is configured, otherwise
   ``urn:uuid:`` names derived from the site's title and the page's path (stable across
   builds; a site with no public address has no domain to mint ``tag:`` URIs under).
-  Links are absolute with ``site_url``, otherwise relative to the feed file.
+  Links are absolute with ``site_url``, otherwise relative to the feed file. The
+  themes' ``feed.xml`` template writes them, each value escaped for XML.
 * ``periods/<period>/okrs.csv``: one row per objective followed by one per key result,
   with their computed progress, status, colour and score, as in ``okrs.json``.
 """
@@ -20,14 +21,20 @@ import io
 import re
 import uuid
 from datetime import date
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 from . import urls
 from .export import export_data
 from .model import Checkin, Site, Update
-from .render import fmt_percent, fmt_quantity
+from .render import RenderError, fmt_percent, fmt_quantity
+from .themes import theme_dirs
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 20
+FEED_TEMPLATE = "feed.xml"  # in a theme's templates/
 
 CSV_COLUMNS = (
     "ref", "kind", "team", "period", "objective", "id", "title", "owner", "commitment", "type",
@@ -125,25 +132,52 @@ def _content_html(site: Site, ci: Checkin, krs: dict[str, tuple[str, str]]) -> s
     return "\n".join(parts)
 
 
-def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: str) -> bytes:
-    """An Atom feed of ``checkins`` written at ``feed_path``, whose HTML page is ``page``."""
+def xml_text(value: Any) -> Markup:
+    """How an XML template writes ``{{ value }}``: escaped (a ``Markup`` value as it
+    is), without the characters XML forbids."""
+    if isinstance(value, Markup):
+        return Markup(_NOT_XML.sub("", value))
+    return Markup(_x(value))
+
+
+def xml_environment(loader: jinja2.BaseLoader | None) -> jinja2.Environment:
+    """Jinja for XML templates (``feed.xml``) found by ``loader``: every expression
+    goes through ``xml_text``, undefined names fail."""
+    return jinja2.Environment(loader=loader, autoescape=True, finalize=xml_text, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def feed_template(site: Site, env: jinja2.Environment | None = None) -> jinja2.Template:
+    """The themes' ``feed.xml`` (first theme wins, as for pages): found by the page
+    environment ``env``'s loader, else in the site's themes. A broken one is a
+    ``RenderError`` saying where."""
+    loader = env.loader if env is not None else jinja2.FileSystemLoader(
+        [str(d / "templates") for d in theme_dirs(site.config)])
+    try:
+        return xml_environment(loader).get_template(FEED_TEMPLATE)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{FEED_TEMPLATE}: {exc}") from exc
+
+
+def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: str,
+         template: jinja2.Template | None = None) -> bytes:
+    """An Atom feed of ``checkins`` written at ``feed_path``, whose HTML page is ``page``,
+    by ``template`` (``feed_template``)."""
     krs: dict[str, tuple[str, str]] = {}
     ordered = sorted(checkins, key=lambda c: (c.date, c.team, c.period, c.name), reverse=True)
     if ordered:
         updated = ordered[0].date
     else:  # no check-ins yet: the start of the earliest period, else the epoch
         updated = min((p.start for p in site.periods.values()), default=date(1970, 1, 1))
-    out = [
-        "<?xml version='1.0' encoding='utf-8'?>",
-        f'<feed xmlns="{ATOM_NS}">',
-        f"  <id>{_x(item_id(site, feed_path))}</id>",
-        f"  <title>{_x(title)}</title>",
-        f"  <updated>{_timestamp(updated)}</updated>",
-        f'  <link rel="self" type="application/atom+xml" href="{_x(absolute(site, feed_path, feed_path))}" />',
-        f'  <link rel="alternate" type="text/html" href="{_x(absolute(site, page, feed_path))}" />',
-        f"  <author>\n    <name>{_x(site.org.title or site.config.title or 'OKRs')}</name>\n  </author>",
-        "  <generator>okrsite</generator>",
-    ]
+    feed = {
+        "id": item_id(site, feed_path),
+        "title": title,
+        "updated": _timestamp(updated),
+        "self": absolute(site, feed_path, feed_path),
+        "page": absolute(site, page, feed_path),
+        "author": site.org.title or site.config.title or "OKRs",
+    }
+    entries = []
     for ci in ordered[:MAX_ENTRIES]:
         target = urls.checkin(ci.team, ci.period, ci.name)
         team = site.team_name(ci.team)
@@ -151,36 +185,39 @@ def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: 
         summary = f"{n} key result{'s' if n != 1 else ''} updated"
         if ci.help:
             summary += f"; {len(ci.help)} request{'s' if len(ci.help) != 1 else ''} for help"
-        when = _timestamp(ci.date)
-        out += [
-            "  <entry>",
-            f"    <id>{_x(item_id(site, target))}</id>",
-            f"    <title>{_x(f'{team}: check-in of {ci.date.isoformat()} ({site.period_label(ci.period)})')}</title>",
-            f"    <updated>{when}</updated>",
-            f"    <published>{when}</published>",
-            f"    <author>\n      <name>{_x(ci.author or team)}</name>\n    </author>",
-            f'    <link rel="alternate" type="text/html" href="{_x(absolute(site, target, feed_path))}" />',
-            f'    <category term="{_x(ci.team)}" label="{_x(team)}" />',
-            f'    <summary type="text">{_x(summary)}.</summary>',
-            f'    <content type="html">{_x(_content_html(site, ci, krs))}</content>',
-            "  </entry>",
-        ]
-    out.append("</feed>\n")
-    return "\n".join(out).encode("utf-8")
+        entries.append({
+            "id": item_id(site, target),
+            "title": f"{team}: check-in of {ci.date.isoformat()} ({site.period_label(ci.period)})",
+            "updated": _timestamp(ci.date),
+            "author": ci.author or team,
+            "url": absolute(site, target, feed_path),
+            "team": ci.team,
+            "team_name": team,
+            "summary": summary,
+            "content": _content_html(site, ci, krs),
+            "checkin": ci,
+        })
+    if template is None:
+        template = feed_template(site)
+    try:
+        return template.render(feed=feed, entries=entries, site=site).encode("utf-8")
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{FEED_TEMPLATE}: {exc}") from exc
 
 
-def site_feed(site: Site) -> bytes:
+def site_feed(site: Site, template: jinja2.Template | None = None) -> bytes:
     title = f"{site.org.title or site.config.title}: check-ins"
-    return atom(site, site.checkins, urls.FEED_FILE, urls.HOME, title)
+    return atom(site, site.checkins, urls.FEED_FILE, urls.HOME, title, template)
 
 
-def team_feed(site: Site, team_id: str, checkins: list[Checkin] | None = None) -> bytes:
+def team_feed(site: Site, team_id: str, checkins: list[Checkin] | None = None,
+              template: jinja2.Template | None = None) -> bytes:
     """A team's feed; ``checkins``: the team's, when already picked out."""
     team = site.team_name(team_id)
     if checkins is None:
         checkins = [c for c in site.checkins if c.team == team_id]
     return atom(site, checkins, urls.team_feed(team_id), urls.team(team_id),
-                f"{team}: check-ins · {site.org.title or site.config.title}")
+                f"{team}: check-ins · {site.org.title or site.config.title}", template)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -257,15 +294,18 @@ def output_paths(site: Site) -> list[str]:
             + [urls.period_csv(p) for p in site.periods])
 
 
-def outputs(site: Site, data: dict | None = None) -> dict[str, bytes]:
+def outputs(site: Site, data: dict | None = None, env: jinja2.Environment | None = None) -> dict[str, bytes]:
     """Every feed and CSV file of the site: {output path: bytes}; ``data``:
-    ``export_data(site)`` when already made (for ``okrs.json``)."""
-    files = {urls.FEED_FILE: site_feed(site)}
+    ``export_data(site)`` when already made (for ``okrs.json``); ``env``: the pages'
+    Jinja environment, whose themes' ``feed.xml`` writes the feeds (``feed_template``).
+    A broken ``feed.xml`` raises ``render.RenderError``."""
+    template = feed_template(site, env)
+    files = {urls.FEED_FILE: site_feed(site, template)}
     by_team: dict[str, list[Checkin]] = {}
     for ci in site.checkins:
         by_team.setdefault(ci.team, []).append(ci)
     for team_id in site.teams:
-        files[urls.team_feed(team_id)] = team_feed(site, team_id, by_team.get(team_id, []))
+        files[urls.team_feed(team_id)] = team_feed(site, team_id, by_team.get(team_id, []), template)
     if data is None:
         data = export_data(site)
     for period_id in site.periods:

@@ -36,6 +36,8 @@ from html.parser import HTMLParser
 from typing import Iterable
 from urllib.parse import quote
 
+import cbor2
+
 from . import urls
 from .model import COLOURS, STATUS_WORDS, Site
 
@@ -596,7 +598,9 @@ def _hash(data: bytes) -> str:
 
 
 def _decode_dcd(data: bytes):
-    """A gzipped Pagefind data file: the signature, then one CBOR value."""
+    """A gzipped Pagefind data file: the signature, then one CBOR value (cbor2), or None
+    when it is not one that cbor2 writes back byte for byte (then the file is left as
+    Pagefind wrote it)."""
     try:
         raw = gzip.decompress(data)
     except OSError:
@@ -604,70 +608,15 @@ def _decode_dcd(data: bytes):
     if not raw.startswith(_SIGNATURE):
         return None
     try:
-        value, end = _cbor_decode(raw, len(_SIGNATURE))
-        if end != len(raw) or _SIGNATURE + _cbor_encode(value) != raw:
-            return None  # not the subset of CBOR understood here: leave the file as it is
-    except (ValueError, IndexError, UnicodeDecodeError):
+        value = cbor2.loads(raw[len(_SIGNATURE):])
+        if _SIGNATURE + cbor2.dumps(value) != raw:  # also: anything after the value
+            return None
+    except (cbor2.CBORError, ValueError, TypeError):
         return None
     return value
 
 
 def _encode_dcd(value) -> bytes:
-    return gzip.compress(_SIGNATURE + _cbor_encode(value), compresslevel=6, mtime=0)
-
-
-def _cbor_head(major: int, n: int) -> bytes:
-    if n < 24:
-        return bytes([major << 5 | n])
-    for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if n < 1 << (8 * size):
-            return bytes([major << 5 | extra]) + n.to_bytes(size, "big")
-    raise ValueError("integer too large for CBOR")
-
-
-def _cbor_encode(value) -> bytes:
-    """Definite-length CBOR of ints >= 0, text, byte strings and lists (all Pagefind's
-    filter and metadata files use), in the shortest form, as Pagefind writes it."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError("unsupported CBOR value")
-    if isinstance(value, int):
-        if value < 0:
-            return _cbor_head(1, -1 - value)
-        return _cbor_head(0, value)
-    if isinstance(value, str):
-        b = value.encode("utf-8")
-        return _cbor_head(3, len(b)) + b
-    if isinstance(value, bytes):
-        return _cbor_head(2, len(value)) + value
-    if isinstance(value, list):
-        return _cbor_head(4, len(value)) + b"".join(_cbor_encode(v) for v in value)
-    raise ValueError(f"unsupported CBOR value {type(value).__name__}")
-
-
-def _cbor_decode(buf: bytes, pos: int):
-    initial = buf[pos]
-    major, info = initial >> 5, initial & 31
-    pos += 1
-    if info < 24:
-        n = info
-    elif info in (24, 25, 26, 27):
-        size = 1 << (info - 24)
-        n = int.from_bytes(buf[pos:pos + size], "big")
-        pos += size
-    else:
-        raise ValueError("indefinite or reserved CBOR length")
-    if major == 0:
-        return n, pos
-    if major == 1:
-        return -1 - n, pos
-    if major == 2:
-        return bytes(buf[pos:pos + n]), pos + n
-    if major == 3:
-        return buf[pos:pos + n].decode("utf-8"), pos + n
-    if major == 4:
-        items = []
-        for _ in range(n):
-            item, pos = _cbor_decode(buf, pos)
-            items.append(item)
-        return items, pos
-    raise ValueError(f"unsupported CBOR major type {major}")
+    """The signature and ``value`` in CBOR: definite lengths and the shortest heads, as
+    Pagefind writes its filter and metadata files (lists, text, byte strings, integers)."""
+    return gzip.compress(_SIGNATURE + cbor2.dumps(value), compresslevel=6, mtime=0)

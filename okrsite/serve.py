@@ -437,7 +437,7 @@ class SiteFiles:
             if self._feeds is None:
                 from .feeds import outputs
 
-                self._feeds = outputs(self.site)
+                self._feeds = outputs(self.site, env=self.env)
             data = self._feeds[path]
         elif path in self.pages:
             try:

@@ -3,6 +3,8 @@ off, and in Chromium the search box and page of the sample site served under /ok
 
 from __future__ import annotations
 
+import gzip
+
 import html
 import re
 import shutil
@@ -237,10 +239,16 @@ def test_canonical_filters_keep_a_working_metadata(bundle):
         assert values == sorted(values)
 
 
-def test_cbor_round_trip():
+def test_a_data_file_round_trips_and_one_cbor2_cannot_rewrite_is_left_alone():
     value = ["x", [0, 23, 24, 255, 256, 65536, 2**32, -1, -25], ["é", b"\x00"], []]
-    encoded = search._cbor_encode(value)
-    assert search._cbor_decode(encoded, 0) == (value, len(encoded))
+    encoded = search._encode_dcd(value)
+    assert search._decode_dcd(encoded) == value
+    raw = gzip.decompress(encoded)
+    assert search._decode_dcd(raw + b"\x00") is None  # something after the value
+    assert search._decode_dcd(b"pagefind_dcd\x9f\x01\xff") is None  # indefinite length
+    assert search._decode_dcd(b"pagefind_dcd\x18\x05") is None  # 5 not in its shortest form
+    assert search._decode_dcd(b"pagefind_dcd\x62\xff\xfe") is None  # not UTF-8
+    assert search._decode_dcd(b"not pagefind") is None
 
 
 def test_a_broken_pagefind_is_a_build_error(site, monkeypatch):
