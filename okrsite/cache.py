@@ -507,15 +507,23 @@ def trusted_output(config: Config, output: Path, record: BuildRecord) -> dict[st
     cache were *restored*, as a CI cache step restores them (new inodes, maybe new
     mtimes): then neither may hold a file git tracks (a checkout brings only tracked
     files, so a pull request that commits a cache and an output never gets here), and
-    every file's digest must be the manifest's, read file by file."""
+    every file's digest must be the manifest's, read file by file. The site itself must
+    be in a git work tree: without git to ask, nothing restored is trusted."""
     if record.output != output_key(config, output) or output.is_symlink() or not output.is_dir():
         return None
     if record.output_id and record.output_id == output_identity(output):
         return record.manifest if output_matches(output, record.manifest) else None
-    if from_checkout(cache_dir(config)) or from_checkout(output):
-        return None
+    if work_tree(Path(config.root)) is None or from_checkout(cache_dir(config)) or from_checkout(output):
+        return None  # outside a git checkout, a committed folder cannot be told from a restored one
     seen: dict[str, list] = {}
     return seen if output_matches(output, record.manifest, verify=True, seen=seen) else None
+
+
+def work_tree(folder: Path) -> Path | None:
+    """The nearest folder from ``folder`` up that holds a ``.git`` (a work tree's top),
+    or None."""
+    folder = Path(folder).absolute()
+    return next((d for d in (folder, *folder.parents) if os.path.lexists(d / ".git")), None)
 
 
 def from_checkout(folder: Path) -> bool:
@@ -524,7 +532,7 @@ def from_checkout(folder: Path) -> bool:
     answer. A folder outside any work tree, or one whose files git does not track (a
     cache step's restore, a build's output), is not."""
     folder = Path(folder).absolute()
-    top = next((d for d in (folder, *folder.parents) if os.path.lexists(d / ".git")), None)
+    top = work_tree(folder)
     if top is None:
         return False
     try:
