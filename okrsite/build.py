@@ -244,7 +244,8 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
                                          skip={str(cache_root), str(output)})
         if record is not None:
             fingerprint = build_cache.fingerprint(inputs, config, as_of, options)
-            if fingerprint == record.fingerprint and record.output == build_cache.output_key(config, output):
+            if (fingerprint == record.fingerprint and record.output == build_cache.output_key(config, output)
+                    and output.is_dir()):
                 with output_lock(output, on_wait):
                     removed = remove_leftovers(output)  # of builds killed since (see write.py)
                     manifest = build_cache.trusted_output(config, output, record)
