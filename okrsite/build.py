@@ -203,9 +203,11 @@ def input_roots(config: Config, dirs: list[Path]) -> list[tuple[str, Path, bool]
     content = root / config.content_dir
     roots = [(Path(os.path.relpath(content, root)).as_posix(), content, True),
              (config.path, root / config.path, False)]
-    for d in dirs:
-        roots.append((f"<theme {d}>/templates", d / "templates", False))
-        roots.append((f"<theme {d}>/static", d / "static", False))
+    # themes by their place in the search order, not their path: a checkout (or okrsite)
+    # installed elsewhere with the same files is the same input
+    for i, d in enumerate(dirs):
+        roots.append((f"<theme {i}>/templates", d / "templates", False))
+        roots.append((f"<theme {i}>/static", d / "static", False))
     roots.extend((location, root / location, False) for location in LOCATIONS)
     return roots
 
@@ -253,12 +255,19 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
                                          skip={str(cache_root), str(output)})
         if record is not None:
             fingerprint = build_cache.fingerprint(inputs, config, as_of, options)
-            if (fingerprint == record.fingerprint and record.output == str(output) and output.is_dir()
-                    and record.output_id and record.output_id == build_cache.output_identity(output)):
+            if (fingerprint == record.fingerprint and record.output == build_cache.output_key(config, output)
+                    and output.is_dir()):
                 with output_lock(output, on_wait):
                     removed = remove_leftovers(output)  # of builds killed since (see write.py)
-                    same = build_cache.output_matches(output, record.manifest)
-                if same:
+                    manifest = build_cache.trusted_output(config, output, record)
+                    if manifest is not None and manifest is not record.manifest:
+                        # a restored output, verified: the record now names this folder
+                        record.manifest, record.output_id = manifest, build_cache.output_identity(output)
+                        try:
+                            build_cache.write_build(config, record)
+                        except OSError:
+                            pass
+                if manifest is not None:
                     progress.finish()
                     return BuildResult(None, {}, record.diagnostics, files_read=record.files_read,
                                        seconds=time.perf_counter() - started, pages=record.pages, unchanged=True,
@@ -433,7 +442,8 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     if cached is not None and plan is not None:
         teams = dependencies.page_teams(plan)
         view, people = dependencies.view_digest(plan), dependencies.people_slugs(plan)
-        if (last is not None and last.base == cached.base and last.view == view and last.output == str(output)
+        if (last is not None and last.base == cached.base and last.view == view
+                and last.output == build_cache.output_key(config, output)
                 and not cached.own_templates and not dependencies.people_changed(last.people, people)):
             changed = dependencies.changed_teams(last.inputs, cached.inputs.files, cached.content_label)
             if changed is not None:
@@ -453,14 +463,14 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         todo = plan
         if reuse is not None:
             progress.stage("taking unchanged pages")
-            if (last.output_id == build_cache.output_identity(output)
-                    and build_cache.output_matches(output, last.manifest)):
+            known = build_cache.trusted_output(config, output, last)
+            if known is not None:
                 pages = []
                 for page, render_it in zip(plan.pages, reuse):
                     if render_it or not link_file(str(output), str(folder), page.path, made):
                         pages.append(page)
                     else:
-                        manifest[page.path] = last.manifest[page.path]
+                        manifest[page.path] = known[page.path]
                 todo = render.SitePlan(plan.view, plan.common, pages)
         rendered = render_to_folder(todo, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
         if rendered.failure is not None:
@@ -476,7 +486,8 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         inputs = cached.inputs
         try:
             build_cache.write_build(config, build_cache.BuildRecord(
-                fingerprint=cached.fingerprint, output=str(output), output_id=build_cache.output_identity(output),
+                fingerprint=cached.fingerprint, output=build_cache.output_key(config, output),
+                output_id=build_cache.output_identity(output),
                 inputs=inputs.files, inputs_ns=inputs.started_ns, parsed_id=cached.parsed_id,
                 manifest=manifest, diagnostics=diags.sorted(), files_read=result.files_read,
                 pages=sum(1 for p in manifest if p.endswith(".html")),

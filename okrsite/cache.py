@@ -47,9 +47,10 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -70,7 +71,8 @@ LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "nh3",
 __all__ = [
     "CACHE_DIR", "BuildRecord", "Inputs", "LazyEntries", "PackedEntries", "pack_parsed", "unpack_parsed",
     "code_digest", "digest", "scan_inputs",
-    "fingerprint", "read_build", "write_build", "output_matches", "manifest_entry",
+    "fingerprint", "read_build", "write_build", "output_matches", "manifest_entry", "output_key",
+    "trusted_output", "from_checkout",
     "load_parse_cache", "save_parse_cache", "encode_parsed", "decode_parsed",
 ]
 
@@ -287,7 +289,9 @@ def fingerprint(inputs: Inputs, config: Config, as_of: date, options: dict[str, 
     which ``leave_out(path)`` is true, if given."""
     h = hashlib.blake2b(digest_size=20)
     h.update(f"code {code_digest()}\nas_of {as_of.isoformat()}\n".encode())
-    h.update(f"config {config!r}\n".encode())
+    # the configuration but the site's folder, which is in no output: the same site
+    # checked out elsewhere (a CI runner's workspace) is the same build
+    h.update(f"config {replace(config, root='')!r}\n".encode())
     h.update(("options " + json.dumps(options, sort_keys=True, default=str) + "\n").encode())
     for path, d in inputs.digests():
         if leave_out is None or not leave_out(path):
@@ -434,9 +438,24 @@ def manifest_entry(st: os.stat_result, file_digest: str) -> list:
     return [st.st_size, st.st_mtime_ns, file_digest]
 
 
-def output_matches(output: Path, manifest: dict[str, list]) -> bool:
+def output_key(config: Config, output: Path) -> str:
+    """The output folder as the build record names it: relative to the site root when it
+    is inside it, so that a checkout in another place (a CI runner's workspace) still
+    finds the record its cache restored."""
+    root = Path(config.root).absolute()
+    output = Path(output).absolute()
+    try:
+        return output.relative_to(root).as_posix()
+    except ValueError:
+        return str(output)
+
+
+def output_matches(output: Path, manifest: dict[str, list], *, verify: bool = False,
+                   seen: dict[str, list] | None = None) -> bool:
     """Whether the output folder holds exactly the files of the manifest, unchanged: by
-    size and mtime, and by digest when the mtime differs (a copy, a touch)."""
+    size and mtime, and by digest when the mtime differs (a copy, a touch), or for every
+    file with ``verify``. ``seen`` receives each file's entry as the folder holds it now
+    (its current mtime)."""
     count = 0
 
     def walk(prefix: str, folder: str) -> bool:
@@ -461,19 +480,68 @@ def output_matches(output: Path, manifest: dict[str, list]) -> bool:
                     return False
                 if not stat.S_ISREG(st.st_mode) or st.st_size != entry[0]:
                     return False
-                if st.st_mtime_ns != entry[1]:
+                if verify or st.st_mtime_ns != entry[1]:
                     try:
                         with open(e.path, "rb") as fh:
                             if digest(fh.read()) != entry[2]:
                                 return False
                     except OSError:
                         return False
+                if seen is not None:
+                    seen[key] = manifest_entry(st, entry[2])
                 count += 1
         return True
 
     if output.is_symlink() or not output.is_dir():
         return False
     return walk("", str(output)) and count == len(manifest)
+
+
+def trusted_output(config: Config, output: Path, record: BuildRecord) -> dict[str, list] | None:
+    """The last build's manifest, as it describes the output folder now, when the build
+    may take that folder for the last build's output (to have nothing to do, or to take
+    the pages a change cannot alter from it); None when it may not.
+
+    Either the folder is the very one the last build on this machine made (its identity,
+    ``output_id``) and its files are as that build wrote them; or the folder and the
+    cache were *restored*, as a CI cache step restores them (new inodes, maybe new
+    mtimes): then neither may hold a file git tracks (a checkout brings only tracked
+    files, so a pull request that commits a cache and an output never gets here), and
+    every file's digest must be the manifest's, read file by file. The site itself must
+    be in a git work tree: without git to ask, nothing restored is trusted."""
+    if record.output != output_key(config, output) or output.is_symlink() or not output.is_dir():
+        return None
+    if record.output_id and record.output_id == output_identity(output):
+        return record.manifest if output_matches(output, record.manifest) else None
+    if work_tree(Path(config.root)) is None or from_checkout(cache_dir(config)) or from_checkout(output):
+        return None  # outside a git checkout, a committed folder cannot be told from a restored one
+    seen: dict[str, list] = {}
+    return seen if output_matches(output, record.manifest, verify=True, seen=seen) else None
+
+
+def work_tree(folder: Path) -> Path | None:
+    """The nearest folder from ``folder`` up that holds a ``.git`` (a work tree's top),
+    or None."""
+    folder = Path(folder).absolute()
+    return next((d for d in (folder, *folder.parents) if os.path.lexists(d / ".git")), None)
+
+
+def from_checkout(folder: Path) -> bool:
+    """Whether ``folder`` may hold files a git checkout brought (or it cannot be told):
+    it is inside a git work tree, or is one, and git tracks a file in it, or git cannot
+    answer. A folder outside any work tree, or one whose files git does not track (a
+    cache step's restore, a build's output), is not."""
+    folder = Path(folder).absolute()
+    top = work_tree(folder)
+    if top is None:
+        return False
+    try:
+        proc = subprocess.run(["git", "-C", str(top), "ls-files", "-z", "--cached", "--",
+                               folder.relative_to(top).as_posix() if folder != top else "."],
+                              capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return True  # no git to ask: a committed folder cannot be told from a restored one
+    return proc.returncode != 0 or bool(proc.stdout)
 
 
 # --------------------------------------------------------------------------- parse cache

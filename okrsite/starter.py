@@ -258,8 +258,32 @@ jobs:
           BASE_SHA: ${{ github.event.pull_request.base.sha }}
         run: @@okrsite@@ diff --format markdown "$BASE_SHA" >> "$GITHUB_STEP_SUMMARY"
 
+      # The build cache and the last site, so that a build after a change renders only the
+      # pages the change can alter (docs/hosting.md). Saved only by builds of a branch, never
+      # of a pull request, and keyed by the ref: a pull request restores main's cache and
+      # never writes one main would restore.
+      - name: Restore the build cache
+        uses: actions/cache/restore@v4
+        with:
+          path: |
+            .okrsite-cache
+            public
+          key: okrsite-${{ runner.os }}-${{ github.ref }}-${{ github.run_id }}
+          restore-keys: |
+            okrsite-${{ runner.os }}-${{ github.ref }}-
+            okrsite-${{ runner.os }}-refs/heads/${{ github.event.repository.default_branch }}-
+
       - name: Build the site
         run: @@okrsite@@ build
+
+      - name: Save the build cache
+        if: github.event_name != 'pull_request'
+        uses: actions/cache/save@v4
+        with:
+          path: |
+            .okrsite-cache
+            public
+          key: okrsite-${{ runner.os }}-${{ github.ref }}-${{ github.run_id }}-${{ github.run_attempt }}
 
       - name: Keep the built site
         uses: actions/upload-artifact@v4
