@@ -205,8 +205,8 @@ def alignment_context(period_id: str, team_id: str | None, v: Any, whole: dict[s
     on cut to the teams shown."""
     if not alignment_cut(v, period_id):
         return whole
-    if team_id is None:
-        trees, others = cut_trees(whole["trees"]), cut_trees(whole["other_trees"])
+    if team_id is None:  # other chains: their first objectives only, and at most LIST_MAX
+        trees, others = cut_trees(whole["trees"]), cut_trees(whole["other_trees"][:LIST_MAX], 0)
     else:
         trees, others = cut_below(whole["trees"], team_id), cut_below(whole["other_trees"], team_id)
     from .render import tree_teams
@@ -215,7 +215,8 @@ def alignment_context(period_id: str, team_id: str | None, v: Any, whole: dict[s
     shown = tree_teams(trees + others) | {o.team for o in alone[:LIST_MAX]}
     if team_id is not None:
         shown.add(team_id)
-    return dict(whole, trees=trees, other_trees=others, alone=alone[:LIST_MAX], alone_total=len(alone),
+    return dict(whole, trees=trees, other_trees=others, others_total=len(whole["other_trees"]),
+                alone=alone[:LIST_MAX], alone_total=len(alone),
                 focus_teams=v.shown_focus_teams(period_id, shown), cut=True)
 
 
