@@ -188,3 +188,20 @@ def test_any_key_result_is_three_clicks_from_home(browser, served, files):
     finally:
         tab.close()
     assert "groups" in period_page
+
+
+def test_a_one_change_build_gives_the_bytes_of_a_cold_build_with_group_pages(tmp_path):
+    """Group pages depend on their group's teams: after one changed check-in, a build
+    over the last one writes the bytes of a build from nothing."""
+    from test_dependencies import _check
+
+    generate.generate(summary.PERIOD_TEAMS_MAX + 10, str(tmp_path))
+    config_path = tmp_path / "okrsite.yaml"
+    assert _check(config_path, tmp_path) == 0
+    checkin = sorted((tmp_path / "content" / "teams").glob(f"*/{PERIOD}/checkins/*.md"))[-1]
+    text = checkin.read_text(encoding="utf-8")
+    value = re.search(r"^  [\w-]+/[\w-]+: (-?[\d.]+)$", text, re.M)
+    assert value, text[:400]
+    checkin.write_text(text.replace(value.group(0), value.group(0)[:-len(value.group(1))] + "1", 1), encoding="utf-8")
+    assert _check(config_path, tmp_path) > 0
+    assert any("/groups/" in str(p) for p in (tmp_path / "public" / "periods").rglob("index.html"))
