@@ -165,14 +165,18 @@ def alignment_cut(v: Any, period_id: str) -> bool:
     return len(v.focus_teams(period_id)) > ALIGNMENT_TEAMS_MAX
 
 
+def _bare(node: TreeNode) -> TreeNode:
+    """The node without what is under it."""
+    return TreeNode(ref=node.ref, kind=node.kind, info=node.info, item=node.item, own=node.own, repeat=node.repeat)
+
+
 def cut_trees(nodes: list[TreeNode], levels: int = ALIGNMENT_LEVELS) -> list[TreeNode]:
     """The trees down to ``levels`` levels of aligned work (a key result under its own
     objective is the same level); below, a node keeps only how many items align to it
     (``TreeNode.more``)."""
     out = []
     for node in nodes:
-        cut = TreeNode(ref=node.ref, kind=node.kind, info=node.info, item=node.item, own=node.own,
-                       repeat=node.repeat)
+        cut = _bare(node)
         cut.own_krs = cut_trees(node.own_krs, levels)
         if levels > 0:
             cut.aligned = cut_trees(node.aligned, levels - 1)
@@ -191,8 +195,7 @@ def cut_below(nodes: list[TreeNode], team_id: str, levels: int = ALIGNMENT_LEVEL
         if node.info.objective and node.info.objective.team == team_id:
             out.extend(cut_trees([node], levels))
             continue
-        cut = TreeNode(ref=node.ref, kind=node.kind, info=node.info, item=node.item, own=node.own,
-                       repeat=node.repeat)
+        cut = _bare(node)
         cut.own_krs = cut_below(node.own_krs, team_id, levels)
         cut.aligned = cut_below(node.aligned, team_id, levels)
         out.append(cut)
