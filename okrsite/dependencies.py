@@ -11,6 +11,7 @@ section 8). A page depends on the teams whose content it shows (:func:`page_team
 - an objective page: its team, and the teams of every objective and key result linked
   from it, in either direction (aligns to, aligned from, depends on, depended on by);
 - a person's page: the teams of what they own, partner on and wrote;
+- a group's page of a period (``okrsite.summary``): every team of the group;
 - an alignment page focused on a team: the teams of the chains it shows (the whole of
   each chain other than the root teams', which is shown or not as a whole), and the
   teams aligning to the team's objectives from any period (which decide whether one
@@ -109,6 +110,8 @@ def page_teams(plan: SitePlan) -> list[tuple[str, ...] | None]:
             teams = {subject[1]} | {_team(kr.ref) for kr in v.contributions.get(subject[1], ())}
         elif kind == "objective":
             teams = _objective_teams(site, subject[1])
+        elif kind == "teams":  # a group's page of a period: the teams of the group
+            teams = set(subject[1])
         elif kind == "person":
             p = subject[1]
             teams = {_team(r) for r in (*p.objectives, *p.key_results, *p.partner_on, *p.checkins)}

@@ -455,6 +455,9 @@ def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
         checkin_updates_table=checkin_updates_table,
         help_lists=help_lists,
     )
+    from .summary import template_globals
+
+    env.globals.update(template_globals())
     return env
 
 
@@ -587,6 +590,7 @@ class TreeNode:
     aligned: list["TreeNode"] = field(default_factory=list)  # items aligned to this one
     own: bool = False  # a key result shown under its own objective
     repeat: bool = False  # already shown above in this branch (guard against loops)
+    more: int = 0  # items aligned to it left out of a cut tree (okrsite.summary.cut_trees)
 
 
 class SiteView:
@@ -1440,6 +1444,10 @@ def _link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[
         kind = '<span class="kind">KR</span> ' if node.kind == "key result" else ""
         meta = f' <span class="meta">{" · ".join(parts)}</span>' if parts else ""
         repeat = ' <span class="muted">(shown above)</span>' if node.repeat else ""
+        if node.more:
+            team = info.objective.team
+            repeat += (f' <a class="tree-more" href="{escape_text(url(urls.alignment_team(period_id, team)))}">'
+                       f'{node.more} more aligned: focus on {escape_text(info.team_name)}</a>')
         return (f'{html_status(it)} {kind}<a href="{escape_text(url(info.url))}">{escape_text(info.title)}</a>'
                 f"{meta}{repeat}")
 
@@ -1474,14 +1482,18 @@ class _Page:
 def _alignment_context(period_id: str, team_id: str | None, v: SiteView) -> dict[str, Any]:
     p = v.period(period_id)
     roots, others, alone, _teams_of = v.alignment_of(period_id)
+    from . import summary
+
     if team_id is None:
-        return {"period": p, "trees": roots, "other_trees": others, "alone": alone,
-                "focus_team": None, "focus_teams": v.focus_teams(period_id)}
-    trees, other_trees, shown = v.focus(period_id, team_id)
-    return {"period": p, "trees": trees, "other_trees": other_trees,
-            "alone": v.alone(period_id, team_id),
-            "focus_team": v.site.teams[team_id],
-            "focus_teams": v.shown_focus_teams(period_id, shown)}
+        whole = {"period": p, "trees": roots, "other_trees": others, "alone": alone,
+                 "focus_team": None, "focus_teams": v.focus_teams(period_id)}
+    else:
+        trees, other_trees, shown = v.focus(period_id, team_id)
+        whole = {"period": p, "trees": trees, "other_trees": other_trees,
+                 "alone": v.alone(period_id, team_id),
+                 "focus_team": v.site.teams[team_id],
+                 "focus_teams": v.shown_focus_teams(period_id, shown)}
+    return summary.alignment_context(period_id, team_id, v, whole)
 
 
 def _team_context(team_id: str, v: SiteView) -> dict[str, Any]:
@@ -1521,15 +1533,25 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
     makes it when the page is rendered: pages that show computed state (status,
     check-ins) look it up in the view they are rendered with, so ``okrsite serve`` can
     render an unchanged plan against a view patched after an edit (``SitePlan.rebind``)."""
+    from . import summary
+
     pages: list[_Page] = []
     add = pages.append
     org_title = site.org.title or site.config.title
     add(_Page(urls.HOME, "home.html", "home", org_title, {}, wide=True))
     add(_Page(PERIODS_URL, "periods.html", "periods", "Periods", {}, wide=True))
     for p in v.periods:
-        add(_Page(urls.period(p.id), "period.html", "periods", p.label or p.id, {"period": p}, wide=True))
-        add(_Page(urls.glance(p.id), "glance.html", "periods", f"At a glance, {p.label or p.id}", {"period": p},
-                  wide=True))
+        add(_Page(urls.period(p.id), "period.html", "periods", p.label or p.id,
+                  partial(summary.period_context, p.id), wide=True))
+        add(_Page(urls.glance(p.id), "glance.html", "periods", f"At a glance, {p.label or p.id}",
+                  partial(summary.period_context, p.id), wide=True))
+        if summary.period_summarised(v, p.id):
+            for g in summary.top_groups(v):
+                group_teams = tuple(summary.subtree(v, g))
+                for n, _teams in enumerate(summary.group_pages(v, p.id, g), 1):
+                    add(_Page(summary.paged(urls.group(p.id, g), n), "group.html", "periods",
+                              f"{v.team_name(g)}, {p.label or p.id}" + (f", page {n}" if n > 1 else ""),
+                              partial(summary.group_context, p.id, g, n), subject=("teams", group_teams)))
         focus = v.focus_teams(p.id)
         add(_Page(urls.alignment(p.id), "alignment.html", "periods", f"Alignment, {p.label or p.id}",
                   partial(_alignment_context, p.id, None), wide=True))
@@ -1555,7 +1577,13 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
                       f"Check-in {ci.date.isoformat()}, {v.team_name(ci.team)}",
                       partial(_checkin_context, tid, pid, i), subject=("own", tid)))
     add(_Page(urls.THIS_WEEK, "this_week.html", "this-week", "This week", {}, wide=True))
-    add(_Page(urls.PEOPLE, "people.html", "people", "People", {}, wide=True))
+    for name, n in summary.list_pages(v):
+        kind = summary.LISTS[name]
+        add(_Page(summary.paged(summary.list_url(name), n), "list.html", "this-week",
+                  kind.title + (f", page {n}" if n > 1 else ""), partial(summary.list_context, name, n), wide=True))
+    for n, _people in enumerate(summary.people_pages(v), 1):
+        add(_Page(summary.paged(urls.PEOPLE, n), "people.html", "people", "People" + (f", page {n}" if n > 1 else ""),
+                  partial(summary.people_context, n), wide=True))
     for person in v.people:
         add(_Page(person.url, "person.html", "people", person.name, {"person": person}, subject=("person", person)))
     if site.config.search:

@@ -75,6 +75,12 @@ def alignment_team(period_id: str, team_id: str) -> str:
     return f"periods/{period_id}/alignment/{team_id}/"
 
 
+def group(period_id: str, team_id: str) -> str:
+    """A top-level group's objectives in a period (a big organisation's period page
+    summarises by group: okrsite.summary)."""
+    return f"periods/{period_id}/groups/{team_id}/"
+
+
 def glance(period_id: str) -> str:
     """The period at a glance: a heat map of every team's objectives."""
     return f"periods/{period_id}/glance/"
