@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Page weight and load time of a built site, by page type (issue 28).
 
-    python bench/pages.py --teams 1000 [--work DIR] [--search] [--repeat 3] [--no-browser]
+    python bench/pages.py --teams 1000 [--work DIR] [--search] [--repeat 3] [--no-browser] [--keep]
     python bench/pages.py --site OUTPUT_DIR [--config okrsite.yaml] [--search]
 
 1. Unless ``--site`` names a built output folder: generates the organisation
@@ -33,6 +33,7 @@ import argparse
 import os
 import platform
 import re
+import shutil
 import statistics
 import sys
 import time
@@ -207,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--query", action="append", help="with --search: a query after search/? (repeatable)")
     ap.add_argument("--repeat", type=int, default=3, help="loads of each page; the median is shown")
     ap.add_argument("--no-browser", action="store_true", help="sizes only: no Chromium")
+    ap.add_argument("--keep", action="store_true", help="with --teams: keep the built output (default: removed)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--year", type=int, default=2026)
     a = ap.parse_args(argv)
@@ -244,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             queries = a.query or (search.default_queries(config) if config else ["q=onboarding"])
             searches = search.query_bytes(out, queries)
     print(table(by_type, total, files, loads, searches))
+    if a.teams and not a.keep:
+        shutil.rmtree(out)
     return 0
 
 
