@@ -86,7 +86,7 @@ def steps(r: run.Run) -> str:
     """The build's own account: its steps and its summary line."""
     with open(r.log, encoding="utf-8", errors="replace") as f:
         lines = [line.strip() for line in f if line.strip()]
-    return " / ".join(line for line in lines if line.startswith("okrsite: ") or "pages" in line)[-600:]
+    return " / ".join(line for line in lines if line.startswith("okrsite: steps:") or " files read, " in line)
 
 
 def differences(a: str, b: str) -> list[str]:
