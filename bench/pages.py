@@ -7,7 +7,8 @@
 1. Unless ``--site`` names a built output folder: generates the organisation
    (bench/generate.py, reused while its stamp matches) into WORK and builds it cold in a
    child process (``--no-search`` unless ``--search``), with the build's wall time and
-   peak memory (the summed PSS of its process tree, bench/peers.py).
+   peak memory (the summed PSS of its process tree, bench/peers.py). The output is
+   removed at the end unless ``--keep``.
 2. Sorts every HTML page of the output into a page type by its URL (``page_type``):
    home, this-week, period, glance, alignment, focused alignment, team, team-period,
    objective, check-in, person, people index, ...; a URL no rule knows becomes a type
