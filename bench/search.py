@@ -21,6 +21,7 @@ Prints one Markdown table per step (paste them into bench/README.md) and the mac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import json
@@ -180,46 +181,78 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         return super().translate_path("/" + path[len(self.prefix):])
 
 
-def query_bytes(site_dir: str, queries: list[str]) -> list[dict]:
-    from playwright.sync_api import sync_playwright
-
+@contextlib.contextmanager
+def static_server(site_dir: str):
+    """Serve a built site under /okrs/ from a plain local static server on 127.0.0.1
+    (no compression, no caching headers: what a simple intranet host does); yields the
+    base URL."""
     handler = functools.partial(_Handler, directory=site_dir)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/okrs/"
-    rows = []
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-            for q in queries:
-                context = browser.new_context()  # empty cache
-                page = context.new_page()
-                sizes: dict[str, int] = {}
-                page.on("response", lambda r: sizes.__setitem__(r.url[len(base):], len(r.body()) if r.ok else 0))
-                t0 = time.perf_counter()
-                page.goto(base + "search/?" + q)
-                page.wait_for_function(
-                    "() => /results?\\b|No results|not available/.test(document.getElementById('search-message').textContent)",
-                    timeout=120_000)
-                page.wait_for_load_state("networkidle")
-                seconds = time.perf_counter() - t0
-                message = page.locator("#search-message").inner_text()
-                total = sum(sizes.values())
-                search_only = sum(n for u, n in sizes.items() if u.startswith("pagefind/"))
-                by_kind: dict[str, int] = {}
-                for u, n in sizes.items():
-                    key = u.split("?")[0]
-                    key = key.split("/")[1] if key.startswith("pagefind/") and key.count("/") > 1 else key
-                    by_kind[key] = by_kind.get(key, 0) + n
-                rows.append({"query": q, "message": message, "kB total": total / 1e3,
-                             "kB pagefind/": search_only / 1e3, "requests": len(sizes), "s": seconds,
-                             "by file": {k: round(v / 1e3, 1) for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])}})
-                context.close()
-            browser.close()
+        yield f"http://127.0.0.1:{httpd.server_address[1]}{_Handler.prefix}"
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextlib.contextmanager
+def chromium():
+    """The system Chromium, headless, through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def query_bytes(site_dir: str, queries: list[str]) -> list[dict]:
+    """Open search/?QUERY in Chromium with an empty cache for each query, wait for the
+    results and for the network to go idle, and add up the bytes of every response:
+    the page, its assets, Pagefind's code, the index chunks, filters and the result
+    fragments it fetched."""
+    rows = []
+    with static_server(site_dir) as base, chromium() as browser:
+        for q in queries:
+            context = browser.new_context(viewport=VIEWPORT)  # empty cache
+            page = context.new_page()
+            sizes: dict[str, int] = {}
+            page.on("response", lambda r: sizes.__setitem__(r.url[len(base):], len(r.body()) if r.ok else 0))
+            t0 = time.perf_counter()
+            page.goto(base + "search/?" + q)
+            page.wait_for_function(
+                "() => /results?\\b|No results|not available/.test(document.getElementById('search-message').textContent)",
+                timeout=120_000)
+            page.wait_for_load_state("networkidle")
+            seconds = time.perf_counter() - t0
+            message = page.locator("#search-message").inner_text()
+            total = sum(sizes.values())
+            search_only = sum(n for u, n in sizes.items() if u.startswith("pagefind/"))
+            by_kind: dict[str, int] = {}
+            for u, n in sizes.items():
+                key = u.split("?")[0]
+                key = key.split("/")[1] if key.startswith("pagefind/") and key.count("/") > 1 else key
+                by_kind[key] = by_kind.get(key, 0) + n
+            rows.append({"query": q, "message": message, "kB total": total / 1e3,
+                         "kB pagefind/": search_only / 1e3, "requests": len(sizes), "s": seconds,
+                         "by file": {k: round(v / 1e3, 1) for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])}})
+            context.close()
     return rows
+
+
+def default_queries(config_path: str) -> list[str]:
+    """A word, a team's name, and a filter with no words (which loads the most index)."""
+    from okrsite.config import read_config
+
+    cfg, _ = read_config(config_path)
+    last_q = max(p.id for p in cfg.periods) if cfg.periods else f"{(cfg.as_of or date.today()).year}-Q4"
+    return ["q=onboarding", "q=Payments+1", f"status=red&period={last_q}"]
 
 
 # --------------------------------------------------------------------------- main
@@ -275,15 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     if "query" in steps:
         if not os.path.isdir(os.path.join(out, "pagefind")):
             sys.exit(f"no built site with a search index in {out}: run the build step first")
-        queries = a.query
-        if not queries:
-            from okrsite.config import read_config
-
-            cfg, _ = read_config(config)
-            last_q = max(p.id for p in cfg.periods) if cfg.periods else f"{(cfg.as_of or date.today()).year}-Q4"
-            team = "Payments 1"
-            queries = ["q=onboarding", f"q={team.replace(' ', '+')}", f"status=red&period={last_q}"]
-        rows = query_bytes(out, queries)
+        rows = query_bytes(out, a.query or default_queries(config))
         print("\n| query | result | kB downloaded (all) | of which pagefind/ | requests | s |")
         print("|---|---|---:|---:|---:|---:|")
         for r in rows:
