@@ -39,6 +39,7 @@ from okrsite.config import parse_config
 from okrsite.export import export_data
 from okrsite.model import SourceFile
 from okrsite.patch import edit_checkins
+from okrsite.output import MARKER
 
 from conftest import REPO, SAMPLE_CONFIG
 from linkcheck import read_output
@@ -180,6 +181,7 @@ def whole_site(output: Path) -> int | None:
     """The generation the output folder holds, or None: missing, or a mix of two."""
     try:
         names = sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file())
+        names.remove(MARKER)  # okrsite's own marker (okrsite/output.py), in every output it writes
         marker = (output / "marker.txt").read_bytes()
         generation = int(marker)
         files = {n: (output / n).read_bytes() for n in names}

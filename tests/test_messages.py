@@ -95,12 +95,19 @@ ROWS = [
       "themes/mine/templates/home.html": '{% extends "base.html" %}{% block content %}\n{{ nope.nothing }}{% endblock %}'},
      "themes/mine/templates/home.html:2: error: cannot render the site: rendering index.html with template home.html: "
      "'nope' is undefined"),
+    # a link to a folder reads the same wherever it points (issue 24)
     ("symbolic link to a folder",
      {"content/teams/t/2026-Q4/linked": "->../../u"},
-     "content/teams/t/2026-Q4/linked:1: warning: symbolic link to a folder: ignored (link files, not folders)"),
+     "content/teams/t/2026-Q4/linked:1: warning: symbolic link to a folder, or to nothing: ignored "
+     "(okrsite follows links to Markdown files only)"),
     ("symbolic link to a folder outside",
      {"content/teams/t/2026-Q4/outside": "->../../../.."},
-     "content/teams/t/2026-Q4/outside:1: warning: symbolic link to a folder outside the content folder: ignored"),
+     "content/teams/t/2026-Q4/outside:1: warning: symbolic link to a folder, or to nothing: ignored "
+     "(okrsite follows links to Markdown files only)"),
+    ("an id too long to be a folder",
+     {"content/teams/t/2026-Q4/" + "o" * 101 + ".md": OBJECTIVE},
+     "content/teams/t/2026-Q4/" + "o" * 101 + ".md:1: error: objective id 'oooooooooooooooooooo...' is 101"
+     + " characters long: ids are at most 100 (they name folders and pages of the site)"),
     ("symbolic link to a file outside",
      {"content/teams/t/2026-Q4/x.md": "->../../../../okrsite.yaml"},
      "content/teams/t/2026-Q4/x.md:1: warning: symbolic link to a file outside the content folder: ignored"),
