@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import math
-import types
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,6 +26,7 @@ from markupsafe import Markup, escape
 
 from . import status as rules
 from . import urls
+from .jinja_compat import escape_text, new_environment
 from .markdown import safe_link
 from .model import (
     COLOUR_ORDER,
@@ -172,25 +172,6 @@ def status_words(status: str | None) -> str:
 
 def status_colour(status: str | None) -> str:
     return COLOURS.get(status or "no-data", "grey")
-
-
-try:  # the function markupsafe.escape itself calls on text (in C when compiled)
-    from markupsafe import _escape_inner
-except ImportError:  # pragma: no cover - another markupsafe: its replacements, in its order
-    def _escape_inner(text: str) -> str:
-        return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-                .replace("'", "&#39;").replace('"', "&#34;"))
-
-
-def escape_text(value: Any) -> str:
-    """The text of ``markupsafe.escape(value)``, for HTML being put together: a str
-    comes back as a plain str (no ``Markup`` object made: a sixth of the time), a
-    ``Markup`` as it is; anything else goes through ``escape``."""
-    if type(value) is str:
-        return _escape_inner(value)
-    if type(value) is Markup:
-        return value
-    return escape(value)
 
 
 def html_status(item: Any) -> Markup:
@@ -367,58 +348,11 @@ def help_lists(ci: Checkin, v: "SiteView", level: int = 3) -> Markup:
 # --------------------------------------------------------------------------- environment
 
 
-# callables whose pass-context decorations Jinja reads from the object alone
-_PLAIN_CALLABLES = frozenset({types.FunctionType, types.MethodType, types.BuiltinFunctionType, jinja2.runtime.Macro})
-
-
-class _Context(jinja2.runtime.Context):
-    """Jinja's template context with a quicker ``call`` for plain functions, methods
-    and macros (about 90 calls a page): the same result as ``Context.call``, which for
-    these finds no ``jinja_pass_arg`` after four attribute lookups."""
-
-    @jinja2.utils.internalcode
-    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
-        if type(__obj) not in _PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg"):
-            return super().call(__obj, *args, **kwargs)
-        if kwargs:
-            kwargs.pop("_block_vars", None)
-            kwargs.pop("_loop_vars", None)
-        try:
-            return __obj(*args, **kwargs)
-        except StopIteration:
-            return __self.environment.undefined(
-                "value was undefined because a callable raised a StopIteration exception")
-
-
-class _Template(jinja2.Template):
-    """Jinja's template whose output escaping is ``escape_text``. Jinja's generated
-    code escapes each ``{{ expression }}`` with ``escape`` (about 130 a page) and only
-    ever joins the result into the output, so the same text as a plain str serves."""
-
-    @classmethod
-    def from_code(cls, environment, code, globals, uptodate=None):
-        template = super().from_code(environment, code, globals, uptodate)
-        namespace = template.root_render_func.__globals__  # the compiled module's
-        if namespace.get("escape") is escape:
-            namespace["escape"] = escape_text
-        return template
-
-
-class _Environment(jinja2.Environment):
-    """Jinja's environment whose templates' globals are one flat dict, not a ChainMap
-    over the environment's: every page copies them into its context, and twice more
-    into sets of names, which over a ChainMap costs a lookup in each map per name. The
-    globals are all set in :func:`make_environment`, before any template is loaded."""
-
-    def make_globals(self, d):
-        return {**self.globals, **(d or {})}
-
-
 def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
     """A Jinja environment over each theme's ``templates/`` (first wins), autoescaping
     everything, failing on undefined names."""
     searchpath = [str(Path(d) / "templates") for d in theme_dirs]
-    env = _Environment(
+    env = new_environment(
         loader=jinja2.FileSystemLoader(searchpath),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -426,8 +360,6 @@ def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.context_class = _Context
-    env.template_class = _Template
     env.filters.update(
         num=fmt_number,
         qty=fmt_quantity,
