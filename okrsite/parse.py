@@ -75,6 +75,7 @@ def _plain_tag(value: str) -> str:
 
 
 _PLAIN_RESOLVER = Resolver()  # PyYAML's own: the memo's answers are its answers
+_STR_TAG, _SEQ_TAG, _MAP_TAG = Resolver.DEFAULT_SCALAR_TAG, Resolver.DEFAULT_SEQUENCE_TAG, Resolver.DEFAULT_MAPPING_TAG
 
 
 def _implicit_tag(value: str) -> str:
@@ -83,10 +84,13 @@ def _implicit_tag(value: str) -> str:
 
 
 class _MemoResolver(Resolver):
+    """PyYAML's resolver without path resolvers (SafeLoader has none): plain scalars
+    through the memo, the rest straight to their default tags."""
+
     def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and implicit[0]:  # the tag of a plain scalar (no path resolvers)
-            return _implicit_tag(value)
-        return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            return _implicit_tag(value) if implicit[0] else _STR_TAG
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
 
 try:  # the C parser (events) is several times faster; line numbers are the same
@@ -178,7 +182,6 @@ class Parsed:
     problems: list[tuple[int, str, str]]  # (line, severity, message)
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _TEXT_TAGS = (_STR_TAG, _TIMESTAMP_TAG, _MERGE_TAG, "tag:yaml.org,2002:value")
@@ -207,41 +210,57 @@ class _Converter:
     def convert(self, node, depth: int = 0):
         self.nodes += 1
         if self.nodes > self.max_nodes:
-            raise YamlProblem(self.line(node), f"front matter too large: more than {self.max_nodes:,} values, aliases "
-                              "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)",
-                              "max_yaml_nodes", self.max_nodes)
+            raise self.too_large(node)
         if depth > self.max_depth:
             raise _too_deep(self.line(node), self.max_depth)
-        if isinstance(node, yaml.ScalarNode):
+        kind = type(node)
+        if kind is _ScalarNode:
             return self.scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            out = LineList(self.line(node))
+        offset, depth = self.offset + 1, depth + 1
+        if kind is _SequenceNode:
+            seq = LineList(node.start_mark.line + offset)
+            lines = seq.item_lines
             for item in node.value:
-                out.append(self.convert(item, depth + 1))
-                out.item_lines.append(self.line(item))
-            return out
-        if isinstance(node, yaml.MappingNode):
-            out = LineDict(self.line(node))
-            merges = []
-            for key_node, value_node in node.value:
-                if key_node.tag == _MERGE_TAG and isinstance(key_node, yaml.ScalarNode):
+                seq.append(self.convert(item, depth))
+                lines.append(item.start_mark.line + offset)
+            return seq
+        if kind is not _MappingNode:
+            raise YamlProblem(self.line(node), "unsupported YAML node")  # pragma: no cover
+        out = LineDict(node.start_mark.line + offset)
+        key_lines, value_lines = out.key_lines, out.value_lines
+        merges = []
+        for key_node, value_node in node.value:
+            if type(key_node) is _ScalarNode:  # a key is nearly always a scalar: converted here
+                if key_node.tag == _MERGE_TAG:
                     merges.append(value_node)
                     continue
-                key = self.convert(key_node, depth + 1)
+                self.nodes += 1
+                if self.nodes > self.max_nodes:
+                    raise self.too_large(key_node)
+                if depth > self.max_depth:
+                    raise _too_deep(self.line(key_node), self.max_depth)
+                key = self.scalar(key_node)
+            else:
+                key = self.convert(key_node, depth)
                 if isinstance(key, (dict, list)):
                     raise YamlProblem(self.line(key_node), "a mapping key must be a plain value")
-                try:
-                    if key in out:
-                        self.duplicates.append((self.line(key_node), f"duplicate key '{key}' (first at line {out.key_lines[key]}); the last one is used"))
-                except TypeError:  # an unhashable key cannot get here; be safe anyway
-                    raise YamlProblem(self.line(key_node), "a mapping key must be a plain value") from None
-                out[key] = self.convert(value_node, depth + 1)
-                out.key_lines[key] = self.line(key_node)
-                out.value_lines[key] = self.line(value_node)
-            if merges:
-                out = self.merge(node, out, merges, depth)
-            return out
-        raise YamlProblem(self.line(node), "unsupported YAML node")  # pragma: no cover
+            key_line = key_node.start_mark.line + offset
+            try:
+                if key in out:
+                    self.duplicates.append((key_line, f"duplicate key '{key}' (first at line {key_lines[key]}); the last one is used"))
+            except TypeError:  # an unhashable key cannot get here; be safe anyway
+                raise YamlProblem(key_line, "a mapping key must be a plain value") from None
+            out[key] = self.convert(value_node, depth)
+            key_lines[key] = key_line
+            value_lines[key] = value_node.start_mark.line + offset
+        if merges:
+            out = self.merge(node, out, merges, depth - 1)
+        return out
+
+    def too_large(self, node) -> YamlProblem:
+        return YamlProblem(self.line(node), f"front matter too large: more than {self.max_nodes:,} values, aliases "
+                           "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)",
+                           "max_yaml_nodes", self.max_nodes)
 
     def merge(self, node, own: LineDict, merges: list, depth: int) -> LineDict:
         """YAML merge keys (``<<: *defaults`` or ``<<: [*a, *b]``): the mapping's own keys
@@ -267,10 +286,16 @@ class _Converter:
         return out
 
     def scalar(self, node):
+        tag, text = node.tag, node.value
+        if tag == _STR_TAG:
+            return text
         try:
-            return _scalar_value(node.tag, node.value, node)
+            return _scalar_value(tag, text) if len(text) > 100 else _short_scalar(tag, text)
         except _BadScalar as exc:
             raise YamlProblem(self.line(node), str(exc)) from None
+
+
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
 
 class _BadScalar(Exception):
@@ -293,6 +318,11 @@ def _scalar_value(tag: str, text: str, node=None):
         # beyond any float: no arithmetic on it could work (quote it if it is text)
         raise _BadScalar(f"number too large: {_short(text)} (quote it if it is text)")
     return value
+
+
+@functools.lru_cache(maxsize=8192)  # numbers, booleans and dates recur from file to file
+def _short_scalar(tag: str, text: str):
+    return _scalar_value(tag, text)
 
 
 def _short(text: str, limit: int = 40) -> str:
