@@ -1,25 +1,21 @@
 """Parse step: bytes of a content file -> front matter (plain data with line numbers)
 and a Markdown body. Pure: no I/O.
 
-YAML in the plain subset that most front matter is written in is read line by line
-(``plain_yaml``); any other is parsed by libyaml (the C parser) when available, composed
-into nodes (by its C composer when libyaml bounds the nesting itself, else in Python
-with a bound), and converted here. Either way every mapping remembers the line of each
-key and value (``LineDict``) and every list the line of each item (``LineList``). Dates
-stay strings: the validator parses them, so that an impossible date is reported at its
+YAML is parsed by libyaml (the C parser) when available, composed into nodes (by its
+C composer when libyaml bounds the nesting itself, else in Python with a bound), and
+converted here. Every mapping remembers the line of each key and value (``LineDict``)
+and every list the line of each item (``LineList``). Dates stay strings: the validator parses them, so that an impossible date is reported at its
 own line rather than crashing the parser.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.reader import Reader
 from yaml.resolver import Resolver
 
 # Defaults of ``limits.max_yaml_depth`` and ``limits.max_yaml_nodes`` (okrsite.yaml)
@@ -75,6 +71,7 @@ def _plain_tag(value: str) -> str:
 
 
 _PLAIN_RESOLVER = Resolver()  # PyYAML's own: the memo's answers are its answers
+_STR_TAG, _SEQ_TAG, _MAP_TAG = Resolver.DEFAULT_SCALAR_TAG, Resolver.DEFAULT_SEQUENCE_TAG, Resolver.DEFAULT_MAPPING_TAG
 
 
 def _implicit_tag(value: str) -> str:
@@ -83,10 +80,13 @@ def _implicit_tag(value: str) -> str:
 
 
 class _MemoResolver(Resolver):
+    """PyYAML's resolver without path resolvers (SafeLoader has none): plain scalars
+    through the memo, the rest straight to their default tags."""
+
     def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and implicit[0]:  # the tag of a plain scalar (no path resolvers)
-            return _implicit_tag(value)
-        return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            return _implicit_tag(value) if implicit[0] else _STR_TAG
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
 
 try:  # the C parser (events) is several times faster; line numbers are the same
@@ -178,7 +178,6 @@ class Parsed:
     problems: list[tuple[int, str, str]]  # (line, severity, message)
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _TEXT_TAGS = (_STR_TAG, _TIMESTAMP_TAG, _MERGE_TAG, "tag:yaml.org,2002:value")
@@ -207,41 +206,57 @@ class _Converter:
     def convert(self, node, depth: int = 0):
         self.nodes += 1
         if self.nodes > self.max_nodes:
-            raise YamlProblem(self.line(node), f"front matter too large: more than {self.max_nodes:,} values, aliases "
-                              "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)",
-                              "max_yaml_nodes", self.max_nodes)
+            raise self.too_large(node)
         if depth > self.max_depth:
             raise _too_deep(self.line(node), self.max_depth)
-        if isinstance(node, yaml.ScalarNode):
+        kind = type(node)
+        if kind is _ScalarNode:
             return self.scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            out = LineList(self.line(node))
+        offset, depth = self.offset + 1, depth + 1
+        if kind is _SequenceNode:
+            seq = LineList(node.start_mark.line + offset)
+            lines = seq.item_lines
             for item in node.value:
-                out.append(self.convert(item, depth + 1))
-                out.item_lines.append(self.line(item))
-            return out
-        if isinstance(node, yaml.MappingNode):
-            out = LineDict(self.line(node))
-            merges = []
-            for key_node, value_node in node.value:
-                if key_node.tag == _MERGE_TAG and isinstance(key_node, yaml.ScalarNode):
+                seq.append(self.convert(item, depth))
+                lines.append(item.start_mark.line + offset)
+            return seq
+        if kind is not _MappingNode:
+            raise YamlProblem(self.line(node), "unsupported YAML node")  # pragma: no cover
+        out = LineDict(node.start_mark.line + offset)
+        key_lines, value_lines = out.key_lines, out.value_lines
+        merges = []
+        for key_node, value_node in node.value:
+            if type(key_node) is _ScalarNode:  # a key is nearly always a scalar: converted here
+                if key_node.tag == _MERGE_TAG:
                     merges.append(value_node)
                     continue
-                key = self.convert(key_node, depth + 1)
+                self.nodes += 1
+                if self.nodes > self.max_nodes:
+                    raise self.too_large(key_node)
+                if depth > self.max_depth:
+                    raise _too_deep(self.line(key_node), self.max_depth)
+                key = self.scalar(key_node)
+            else:
+                key = self.convert(key_node, depth)
                 if isinstance(key, (dict, list)):
                     raise YamlProblem(self.line(key_node), "a mapping key must be a plain value")
-                try:
-                    if key in out:
-                        self.duplicates.append((self.line(key_node), f"duplicate key '{key}' (first at line {out.key_lines[key]}); the last one is used"))
-                except TypeError:  # an unhashable key cannot get here; be safe anyway
-                    raise YamlProblem(self.line(key_node), "a mapping key must be a plain value") from None
-                out[key] = self.convert(value_node, depth + 1)
-                out.key_lines[key] = self.line(key_node)
-                out.value_lines[key] = self.line(value_node)
-            if merges:
-                out = self.merge(node, out, merges, depth)
-            return out
-        raise YamlProblem(self.line(node), "unsupported YAML node")  # pragma: no cover
+            key_line = key_node.start_mark.line + offset
+            try:
+                if key in out:
+                    self.duplicates.append((key_line, f"duplicate key '{key}' (first at line {key_lines[key]}); the last one is used"))
+            except TypeError:  # an unhashable key cannot get here; be safe anyway
+                raise YamlProblem(key_line, "a mapping key must be a plain value") from None
+            out[key] = self.convert(value_node, depth)
+            key_lines[key] = key_line
+            value_lines[key] = value_node.start_mark.line + offset
+        if merges:
+            out = self.merge(node, out, merges, depth - 1)
+        return out
+
+    def too_large(self, node) -> YamlProblem:
+        return YamlProblem(self.line(node), f"front matter too large: more than {self.max_nodes:,} values, aliases "
+                           "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)",
+                           "max_yaml_nodes", self.max_nodes)
 
     def merge(self, node, own: LineDict, merges: list, depth: int) -> LineDict:
         """YAML merge keys (``<<: *defaults`` or ``<<: [*a, *b]``): the mapping's own keys
@@ -267,10 +282,16 @@ class _Converter:
         return out
 
     def scalar(self, node):
+        tag, text = node.tag, node.value
+        if tag == _STR_TAG:
+            return text
         try:
-            return _scalar_value(node.tag, node.value, node)
+            return _scalar_value(tag, text) if len(text) > 100 else _short_scalar(tag, text)
         except _BadScalar as exc:
             raise YamlProblem(self.line(node), str(exc)) from None
+
+
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
 
 class _BadScalar(Exception):
@@ -293,6 +314,11 @@ def _scalar_value(tag: str, text: str, node=None):
         # beyond any float: no arithmetic on it could work (quote it if it is text)
         raise _BadScalar(f"number too large: {_short(text)} (quote it if it is text)")
     return value
+
+
+@functools.lru_cache(maxsize=8192)  # numbers, booleans and dates recur from file to file
+def _short_scalar(tag: str, text: str):
+    return _scalar_value(tag, text)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -411,257 +437,19 @@ def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
     More than ``max_depth`` levels of nesting or ``max_nodes`` values (aliases counted
     each time they are used) is a YamlProblem, found in time and memory bounded by them.
 
-    A document in the plain subset (``plain_yaml``: no problem, no duplicate) is read
-    line by line. Any other is composed in C when that is safe (``_CLoader``), and in
-    Python (``_Loader``, whose composer stops at the first level too deep) otherwise
-    and again for a document with a problem, so that the problem reported is the same
-    either way: the C composer would go on to a later one, or count too many values
-    first. The converter finds every level too deep that the Python composer finds,
-    except inside a list of merged mappings (``<<: [{...}]``: the converter takes the
-    mappings one level up), so a document with a merge key is composed in Python."""
-    plain = plain_yaml(text, offset, max_depth, max_nodes)
-    if plain is not None:
-        return plain, []
+    A document is composed in C when that is safe (``_CLoader``), and in Python
+    (``_Loader``, whose composer stops at the first level too deep) otherwise and again
+    for a document with a problem, so that the problem reported is the same either way:
+    the C composer would go on to a later one, or count too many values first. The
+    converter finds every level too deep that the Python composer finds, except inside
+    a list of merged mappings (``<<: [{...}]``: the converter takes the mappings one
+    level up), so a document with a merge key is composed in Python."""
     if _CLoader is not _Loader and "<<" not in text:
         try:
             return _load_yaml(_CLoader, text, offset, max_depth, max_nodes)
         except YamlProblem:
             pass
     return _load_yaml(_Loader, text, offset, max_depth, max_nodes)
-
-
-# --------------------------------------------------------------------------- the plain subset
-#
-# Front matter is mostly keys, plain or quoted one-line values, nested mappings and lists
-# of them, and the odd flow mapping ``{progress: 0}``. Composing it goes through libyaml,
-# which builds a Python node and two position marks for every value: with Markdown
-# written by plain_html, that was most of parsing. ``plain_yaml`` reads that subset line
-# by line instead, resolving and constructing every value with PyYAML's own resolver and
-# constructors, and gives up (None) on anything else (anchors, tags, block and multi-line
-# scalars, escapes, duplicate keys, what the limits refuse...), which load_yaml then
-# composes as before. tests/test_parse.py compares both, values, types and lines, on
-# every document it takes: the sample, both real OKR sets, synthetic organisations,
-# random and mutated documents.
-
-_YAML_REFUSED = re.compile("[\t\r\x85\u2028\u2029\ufeff]|" + Reader.NON_PRINTABLE.pattern)
-_ASCII_REFUSED = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # the same, for ASCII text (quicker)
-_KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_./-]*):(?: +|\Z)")
-_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_NOT_PLAIN = re.compile(r": |:\Z|[\[\]{}]")  # in a plain value: a key, or a flow collection
-_FLOW_PLAIN = re.compile(r"[^\s,\[\]{}#:'\"&*!|>%@`?-][^,\[\]{}#:'\"]*\Z")
-_BLOCK = object()  # a key's value is the block on the lines below
-
-
-class _NotPlain(Exception):
-    """The document is not in the plain subset: load_yaml composes it."""
-
-
-@functools.lru_cache(maxsize=8192)
-def _plain_value(text: str, plain: bool):
-    """A scalar's value, as the converter makes it; _NotPlain for what it would refuse
-    (so that load_yaml reports it)."""
-    try:
-        return _scalar_value(_implicit_tag(text) if plain else _STR_TAG, text)
-    except _BadScalar:
-        raise _NotPlain from None
-
-
-def _only_comment(rest: str) -> bool:
-    """Whether what follows a value on its line is nothing, or only a comment."""
-    return not rest or (rest[0] == " " and rest.lstrip(" ")[0] == "#")
-
-
-@functools.lru_cache(maxsize=16384)  # the same values recur from file to file
-def _inline_value(text: str):
-    """The value written after ``key: `` or ``- `` on one line (a comment may follow)."""
-    c = text[0]
-    if c == '"' or c == "'":
-        end = text.find(c, 1)
-        if end < 0 or (c == '"' and "\\" in text[1:end]):
-            raise _NotPlain  # escapes, or a string going on over lines
-        if not _only_comment(text[end + 1:]):
-            raise _NotPlain  # '' inside a single-quoted string, or text after the quote
-        return _plain_value(text[1:end], False)
-    if c in _PLAIN_START and not (c == "-" and text[1:2] not in ("", " ") and text[1] not in _PLAIN_START):
-        raise _NotPlain  # an indicator: anchors, tags, block scalars, flow collections...
-    cut = text.find(" #")
-    if cut >= 0:
-        text = text[:cut].rstrip(" ")
-    if _NOT_PLAIN.search(text):
-        raise _NotPlain
-    return _plain_value(text, True)
-
-
-@functools.lru_cache(maxsize=16384)  # lines such as "    confidence: 0.9" recur too
-def _key_line(content: str) -> tuple:
-    """(key, value or _BLOCK) of a line ``key: value`` or ``key:``."""
-    m = _KEY.match(content)
-    if m is None:
-        raise _NotPlain
-    key = _plain_value(m.group(1), True)
-    if type(key) is not str:
-        raise _NotPlain
-    rest = content[m.end():]
-    if not rest or rest[0] == "#":
-        return key, _BLOCK
-    if rest[0] == "{" or rest[0] == "[":
-        return key, rest  # counted and made anew for each use (mutable)
-    return key, _Scalar(_inline_value(rest))
-
-
-class _Scalar:
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-
-_CONTENT_LINE = re.compile(r"^( *)([^ #\n](?:[^\n]*[^ \n])?) *$", re.M)  # not blank, not a comment
-
-
-class _PlainReader:
-    def __init__(self, text: str, offset: int, max_depth: int):
-        self.lines = lines = []  # (indent, content, line number)
-        number, last = 1 + offset, 0
-        for m in _CONTENT_LINE.finditer(text):
-            start = m.start()
-            number += text.count("\n", last, start)
-            last = start
-            lines.append((len(m.group(1)), m.group(2), number))
-        self.i = 0
-        self.max_depth = max_depth
-        self.nodes = 1  # the root; each collection counts its keys and values (as the converter does)
-
-    def block(self, indent: int, depth: int):
-        """The block node under a mapping's key at ``indent``: on the next lines, more
-        indented, or a list at ``indent`` itself."""
-        if self.i >= len(self.lines):
-            raise _NotPlain  # an empty value: null, at a position PyYAML decides
-        at, content, _ = self.lines[self.i]
-        if content == "-" or content[:2] == "- ":
-            if at < indent:
-                raise _NotPlain
-            return self.sequence(at, depth)
-        if at <= indent:
-            raise _NotPlain
-        return self.mapping(at, depth)
-
-    def mapping(self, indent: int, depth: int, first: tuple | None = None) -> LineDict:
-        """A block mapping whose keys are at ``indent``; ``first``: its first line when
-        it starts after a list's ``- ``."""
-        if depth >= self.max_depth:
-            raise _NotPlain  # its keys would be too deep: load_yaml says where
-        lines = self.lines
-        n, i = len(lines), self.i
-        line = first or lines[i]
-        out = LineDict(line[2])
-        key_lines, value_lines = out.key_lines, out.value_lines
-        while True:
-            key, value = _key_line(line[1])
-            if key in out:
-                raise _NotPlain  # duplicates: load_yaml warns about them
-            number = line[2]
-            i += 1
-            if type(value) is _Scalar:
-                out[key] = value.value
-                value_lines[key] = number
-            elif value is _BLOCK:
-                value_lines[key] = lines[i][2] if i < n else number
-                self.i = i
-                out[key] = self.block(indent, depth + 1)
-                i = self.i
-            else:
-                value_lines[key] = number
-                out[key] = self.flow(value, number, depth + 1)
-            key_lines[key] = number
-            if i >= n:
-                break
-            line = lines[i]
-            if line[0] != indent:
-                if line[0] > indent:
-                    raise _NotPlain  # a value going on over lines, or a misplaced key
-                break
-        self.i = i
-        self.nodes += 2 * len(out)
-        return out
-
-    def sequence(self, indent: int, depth: int) -> LineList:
-        if depth >= self.max_depth:
-            raise _NotPlain
-        lines, n = self.lines, len(self.lines)
-        out = LineList(lines[self.i][2])
-        while self.i < n:
-            at, content, number = lines[self.i]
-            if at != indent or content[:2] != "- ":
-                if at > indent or content == "-":
-                    raise _NotPlain
-                break
-            item = content[2:].lstrip(" ")
-            if _KEY.match(item):
-                column = indent + len(content) - len(item)
-                out.append(self.mapping(column, depth + 1, (column, item, number)))
-            else:
-                self.i += 1
-                out.append(self.flow(item, number, depth + 1))
-            out.item_lines.append(number)
-        self.nodes += len(out)
-        return out
-
-    def flow(self, text: str, number: int, depth: int):
-        """A value on one line: a scalar, or a flow mapping or list of plain keys and
-        values."""
-        opening = text[0]
-        if opening != "{" and opening != "[":
-            return _inline_value(text)
-        end = text.find("}" if opening == "{" else "]")
-        if end < 0 or not _only_comment(text[end + 1:]):
-            raise _NotPlain
-        inner = text[1:end].strip(" ")
-        if not inner:
-            return LineList(number) if opening == "[" else LineDict(number)
-        if depth >= self.max_depth:
-            raise _NotPlain
-        items = [item.strip(" ") for item in inner.split(",")]
-        if opening == "[":
-            seq = LineList(number)
-            for item in items:
-                if not _FLOW_PLAIN.match(item):
-                    raise _NotPlain
-                seq.append(_plain_value(item, True))
-                seq.item_lines.append(number)
-            self.nodes += len(seq)
-            return seq
-        out = LineDict(number)
-        for item in items:
-            key, sep, value = item.partition(": ")
-            value = value.strip(" ")
-            if not sep or not _KEY.match(key + ": ") or not _FLOW_PLAIN.match(value):
-                raise _NotPlain
-            key = _plain_value(key, True)
-            if type(key) is not str or key in out:
-                raise _NotPlain
-            out[key] = _plain_value(value, True)
-            out.key_lines[key] = out.value_lines[key] = number
-        self.nodes += 2 * len(out)
-        return out
-
-
-def plain_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
-               max_nodes: int = MAX_NODES) -> LineDict | None:
-    """``load_yaml(text, ...)[0]`` for a document in the plain subset (whose
-    duplicate-key warnings are then none); None for any other."""
-    if (_ASCII_REFUSED if text.isascii() else _YAML_REFUSED).search(text):
-        return None
-    reader = _PlainReader(text, offset, max_depth)
-    if not reader.lines or reader.lines[0][0] != 0:
-        return None
-    try:
-        data = reader.mapping(0, 0)
-    except (_NotPlain, RecursionError):
-        return None
-    if reader.i != len(reader.lines) or reader.nodes > max_nodes:
-        return None  # more after the mapping; or too many values: load_yaml says where
-    return data
 
 
 def _load_yaml(loader_class, text: str, offset: int, max_depth: int, max_nodes: int) -> tuple[object, list[tuple[int, str]]]:
