@@ -22,7 +22,7 @@ import pytest
 
 from conftest import RESULTS_DIR, StaticServer, missing_tool
 from linkcheck import read_output
-from test_sample_site import page_kinds
+from pagekinds import page_kinds
 
 # page type -> a page of that type in the sample (a path under the site's root)
 PAGES = {
