@@ -1482,7 +1482,7 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
                 group_teams = tuple(summary.subtree(v, g))
                 for n, _teams in enumerate(summary.group_pages(v, p.id, g), 1):
                     add(_Page(summary.paged(urls.group(p.id, g), n), "group.html", "periods",
-                              f"{v.team_name(g)}, {p.label or p.id}" + (f", page {n}" if n > 1 else ""),
+                              summary.paged_title(f"{v.team_name(g)}, {p.label or p.id}", n),
                               partial(summary.group_context, p.id, g, n), subject=("teams", group_teams)))
         focus = v.focus_teams(p.id)
         add(_Page(urls.alignment(p.id), "alignment.html", "periods", f"Alignment, {p.label or p.id}",
@@ -1491,6 +1491,10 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
             add(_Page(urls.alignment_team(p.id, tid), "alignment.html", "periods",
                       f"Alignment, {p.label or p.id}: {v.team_name(tid)}", partial(_alignment_context, p.id, tid),
                       subject=("alignment", p.id, tid)))
+        for n, _teams in enumerate(summary.alignment_teams_pages(v, p.id), 1):
+            add(_Page(summary.paged(urls.alignment_teams(p.id), n), "alignment_teams.html", "periods",
+                      summary.paged_title(f"Teams in the alignment, {p.label or p.id}", n),
+                      partial(summary.alignment_teams_context, p.id, n), wide=True))
     add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}, wide=True))
     for tid in v.team_order:
         team = site.teams[tid]
@@ -1512,9 +1516,9 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
     for name, n in summary.list_pages(v):
         kind = summary.LISTS[name]
         add(_Page(summary.paged(summary.list_url(name), n), "list.html", "this-week",
-                  kind.title + (f", page {n}" if n > 1 else ""), partial(summary.list_context, name, n), wide=True))
+                  summary.paged_title(kind.title, n), partial(summary.list_context, name, n), wide=True))
     for n, _people in enumerate(summary.people_pages(v), 1):
-        add(_Page(summary.paged(urls.PEOPLE, n), "people.html", "people", "People" + (f", page {n}" if n > 1 else ""),
+        add(_Page(summary.paged(urls.PEOPLE, n), "people.html", "people", summary.paged_title("People", n),
                   partial(summary.people_context, n), wide=True))
     for person in v.people:
         add(_Page(person.url, "person.html", "people", person.name, {"person": person}, subject=("person", person)))

@@ -17,6 +17,9 @@ the pages are what they always were.
 - The lists of "This week" and the home page's "Waiting for a check-in": the first
   ``LIST_MAX`` items, and a link to the complete list, ``LIST_PAGE_SIZE`` a page.
 - The people index: ``PEOPLE_PAGE_SIZE`` people a page.
+- A cut alignment's summary links an index of every team with a focused tree
+  (``urls.alignment_teams``), ``ALIGNMENT_TEAMS_PAGE_SIZE`` teams a page, so a team found
+  only in the chains or objectives the summary leaves out is two clicks away.
 
 Pure: functions over a ``SiteView``, no I/O.
 """
@@ -36,11 +39,17 @@ ALIGNMENT_LEVELS = 1  # levels of aligned work shown below a cut tree's top
 LIST_MAX = 20  # items of a list on "This week" or the home page before "All N ..."
 LIST_PAGE_SIZE = 50  # items on one page of a complete list
 PEOPLE_PAGE_SIZE = 500  # people on one page of the people index
+ALIGNMENT_TEAMS_PAGE_SIZE = 500  # teams on one page of a cut alignment's index of teams
 
 
 def paged(url: str, n: int) -> str:
     """The URL of page ``n`` (from 1) of a list whose first page is ``url``."""
     return url if n == 1 else f"{url}page/{n}/"
+
+
+def paged_title(title: str, n: int) -> str:
+    """The title of page ``n`` (from 1) of a list titled ``title``."""
+    return title if n == 1 else f"{title}, page {n}"
 
 
 def chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
@@ -218,9 +227,24 @@ def alignment_context(period_id: str, team_id: str | None, v: Any, whole: dict[s
     shown = tree_teams(trees + others) | {o.team for o in alone[:LIST_MAX]}
     if team_id is not None:
         shown.add(team_id)
+    focus_teams = v.shown_focus_teams(period_id, shown)
     return dict(whole, trees=trees, other_trees=others, others_total=len(whole["other_trees"]),
-                alone=alone[:LIST_MAX], alone_total=len(alone),
-                focus_teams=v.shown_focus_teams(period_id, shown), cut=True)
+                alone=alone[:LIST_MAX], alone_total=len(alone), focus_teams=focus_teams,
+                all_teams=len(v.focus_teams(period_id)), cut=True)
+
+
+def alignment_teams_pages(v: Any, period_id: str) -> list[list[str]]:
+    """The pages of the index of the period's alignment teams: none unless the
+    alignment is cut (below the size its summary lists every team)."""
+    return chunks(v.focus_teams(period_id), ALIGNMENT_TEAMS_PAGE_SIZE) if alignment_cut(v, period_id) else []
+
+
+def alignment_teams_context(period_id: str, number: int, v: Any) -> dict[str, Any]:
+    pages = alignment_teams_pages(v, period_id)
+    base = urls.alignment_teams(period_id)
+    pager = Pager(number, [(paged(base, i), _range_label(v, teams)) for i, teams in enumerate(pages, 1)])
+    return {"period": v.period(period_id), "teams": pages[number - 1] if number <= len(pages) else [],
+            "total": len(v.focus_teams(period_id)), "pager": pager}
 
 
 # --------------------------------------------------------------------------- lists

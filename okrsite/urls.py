@@ -75,6 +75,12 @@ def alignment_team(period_id: str, team_id: str) -> str:
     return f"periods/{period_id}/alignment/{team_id}/"
 
 
+def alignment_teams(period_id: str) -> str:
+    """Every team with a focused alignment page in a period, when the alignment is too
+    large to list them on its own page (okrsite.summary)."""
+    return f"periods/{period_id}/alignment-teams/"
+
+
 def group(period_id: str, team_id: str) -> str:
     """A top-level group's objectives in a period (a big organisation's period page
     summarises by group: okrsite.summary)."""

@@ -172,18 +172,42 @@ def run_okrsite(*args, cwd=REPO, check=False):
     return proc
 
 
+def generate_org(folder: Path, teams: int) -> Path:
+    """bench/generate.py's synthetic organisation of ``teams`` teams in ``folder``;
+    returns its okrsite.yaml."""
+    if str(REPO / "bench") not in sys.path:
+        sys.path.insert(0, str(REPO / "bench"))
+    import generate
+
+    generate.generate(teams, str(folder))
+    return folder / "okrsite.yaml"
+
+
 @pytest.fixture(scope="session")
 def synthetic_content(tmp_path_factory) -> Path:
     """The content folder of an 8-team synthetic organisation (bench/generate.py),
     generated once per test session: what the benchmark's organisations look like."""
-    import sys
+    return generate_org(tmp_path_factory.mktemp("synthetic"), 8).parent / "content"
 
-    sys.path.insert(0, str(REPO / "bench"))
-    import generate
 
-    root = tmp_path_factory.mktemp("synthetic")
-    generate.generate(8, str(root))
-    return root / "content"
+# The smallest size of bench/generate.py's organisation that crosses every size of
+# okrsite.summary: its wide pages are summaries, paginated lists and cut trees.
+LARGE_TEAMS = 80
+
+
+@pytest.fixture(scope="session")
+def large_site(tmp_path_factory) -> Path:
+    """The synthetic organisation of LARGE_TEAMS teams, built (without search) once per
+    session: the wide pages of a large organisation (tests/test_wide_pages.py,
+    tests/test_accessibility.py)."""
+    from okrsite.build import publish
+    from okrsite.config import read_config
+
+    config, _ = read_config(generate_org(tmp_path_factory.mktemp(f"org{LARGE_TEAMS}"), LARGE_TEAMS))
+    out = tmp_path_factory.mktemp("large") / "public"
+    result = publish(config, config.as_of, out, search=False, jobs=1)
+    assert result.errors == []
+    return out
 
 
 def copy_sample(folder: Path) -> Path:

