@@ -106,6 +106,8 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
         put(path, data, "a page")
     exported = export.export_data(site)  # for okrs.json and the CSV files
     put("okrs.json", export.export_json(site, exported), "the JSON export")
+    for path, data in export.shards(site, exported).items():
+        put(path, data, "the JSON export's shards")
     for path, data in _feeds(site, exported, env, diags).items():
         put(path, data, "the feeds and CSV exports")
     return files
@@ -431,6 +433,8 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
             claim(page.path, "a page")
     exported = export.export_data(site)  # for okrs.json and the CSV files
     put("okrs.json", export.export_json(site, exported), "the JSON export")
+    for path, data in export.shards(site, exported).items():
+        put(path, data, "the JSON export's shards")
     for path, data in _feeds(site, exported, env, diags).items():
         put(path, data, "the feeds and CSV exports")
     del exported  # before the rendering processes fork

@@ -111,6 +111,52 @@ def export_data(site: Site) -> dict:
     }
 
 
+def team_json(team_id: str) -> str:
+    """The team's shard of the JSON export (next to its feed, ``teams/<team>/feed.xml``)."""
+    return f"teams/{team_id}/{urls.JSON_FILE}"
+
+
+def period_json(period_id: str) -> str:
+    """The period's shard of the JSON export (next to its CSV file)."""
+    return f"periods/{period_id}/{urls.JSON_FILE}"
+
+
+def shard_paths(site: Site) -> list[str]:
+    """The output path of every shard :func:`shards` writes."""
+    return [team_json(t) for t in site.teams] + [period_json(p) for p in site.periods]
+
+
+def shard_data(data: dict) -> dict[str, dict]:
+    """Every shard of the export ``data`` (``export_data``): {output path: shard}, one
+    per team and one per period, each shaped like the full export and restricted to its
+    team or period: its own entry in ``teams`` or ``periods`` (the other list stays
+    whole, to name the teams and periods of its objectives), its objectives and its
+    check-ins, in the full export's order."""
+    out: dict[str, dict] = {}
+    for key, own, path in (("team", "teams", team_json), ("period", "periods", period_json)):
+        groups = {entry["id"]: {"objectives": [], "checkins": []} for entry in data[own]}
+        for field in ("objectives", "checkins"):
+            for item in data[field]:
+                group = groups.get(item[key])
+                if group is not None:
+                    group[field].append(item)
+        for entry in data[own]:
+            out[path(entry["id"])] = {
+                "as_of": data["as_of"],
+                "current_period": data["current_period"],
+                "periods": [entry] if own == "periods" else data["periods"],
+                "teams": [entry] if own == "teams" else data["teams"],
+                **groups[entry["id"]],
+            }
+    return out
+
+
+def shards(site: Site, data: dict | None = None) -> dict[str, bytes]:
+    """The shards of ``okrs.json``: {output path: bytes} (``data``: ``export_data(site)``
+    when already made)."""
+    return {path: dumps(shard) for path, shard in shard_data(data if data is not None else export_data(site)).items()}
+
+
 def export_json(site: Site, data: dict | None = None) -> bytes:
     """``okrs.json``; ``data``: ``export_data(site)`` when already made."""
     return dumps(data if data is not None else export_data(site))

@@ -57,7 +57,7 @@ from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 from .build import compute_site, render_output
 from .config import ConfigError, read_config
 from .diagnostics import Diagnostics
-from .export import export_json
+from .export import export_json, shard_paths, shards
 from .gather import gather, read_source
 from .load import ParseCache
 from .model import Config, Diagnostic, Site, SourceFile
@@ -381,7 +381,7 @@ class SiteFiles:
     """The files of one successful build, rendered on first request and kept.
 
     ``pages`` maps each page's output path to its :class:`~okrsite.render.PagePlan` in
-    ``plan`` (``render.plan_pages``); ``static`` holds the themes' static files; ``okrs.json``, the feeds and the CSV exports are
+    ``plan`` (``render.plan_pages``); ``static`` holds the themes' static files; ``okrs.json``, its shards, the feeds and the CSV exports are
     made on first request. Together: the files ``render_output`` gives (without the
     search index, which the server builds in the background)."""
 
@@ -395,6 +395,7 @@ class SiteFiles:
         self.listing = listing or self.list_files(site, static, self.pages)
         self._keys, self._feed_paths, self.page_count = self.listing
         self._feeds: dict[str, bytes] | None = None
+        self._shards: dict[str, bytes] | None = None  # every shard of okrs.json, made together
 
     @staticmethod
     def list_files(site: Site, static: dict[str, bytes], pages: dict) -> tuple[frozenset, frozenset, int]:
@@ -406,7 +407,7 @@ class SiteFiles:
         from .feeds import output_paths
 
         feed_paths = frozenset(output_paths(site)).difference(pages, static)
-        keys = frozenset(static).union(pages, ("okrs.json",), feed_paths)
+        keys = frozenset(static).union(pages, ("okrs.json",), feed_paths, shard_paths(site))
         return keys, feed_paths, sum(1 for p in pages if p.endswith(".html"))
 
     def __contains__(self, path: str) -> bool:
@@ -446,6 +447,10 @@ class SiteFiles:
                 if self.on_error is not None:
                     self.on_error(path, exc)
                 raise
+        elif path in self._keys:  # the rest: the shards of okrs.json
+            if self._shards is None:
+                self._shards = shards(self.site)
+            data = self._shards[path]
         else:
             return None
         self._done[path] = data
@@ -989,6 +994,10 @@ class Server:
         if "okrs.json" in owners:
             diags.error(self.config.path, 1, f"two outputs write okrs.json: {owners['okrs.json']} and the JSON export")
         owners["okrs.json"] = "the JSON export"
+        for path in shard_paths(site):
+            if path in owners:
+                diags.error(self.config.path, 1, f"two outputs write {path}: {owners[path]} and the JSON export's shards")
+            owners[path] = "the JSON export's shards"
         from .feeds import output_paths
 
         for path in output_paths(site):  # as render_output reports them
