@@ -29,6 +29,11 @@ or a change to any input outside the teams' period folders, renders every page
 (:func:`view_digest`, :func:`changed_teams`). The rules hold for the built-in templates;
 a theme with templates of its own renders every page (the build checks).
 
+Only pages are taken from the last build. The exports (``okrs.json`` and its shards,
+``export.shards``; the feeds and CSV files) are made from the computed site on every
+build: a team's shard shows that team only, but a period's shows every team's counts,
+so it depends on every team, and each is a slice of data the build makes anyway.
+
 Pure: functions over the plan and plain data, no I/O.
 """
 
