@@ -1,0 +1,216 @@
+"""Loading and typed fields (contract sections 3 to 5 and 9), in-process.
+
+test_validation.py runs ``okrsite check`` on a content tree with one mistake of each kind;
+here the same tree goes through the same step (``build`` without rendering) in this
+process, so that a change to the loader or to the field readers fails a test the mutation
+run can see (bench/mutation.py). Then the field readers' own rules, value by value."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from okrsite import fields
+from okrsite.build import build
+from okrsite.config import read_config
+from okrsite.diagnostics import Diagnostics
+from okrsite.parse import parse, type_name
+from test_validation import assert_marked_diagnostics, broken_site  # noqa: F401  (a fixture)
+
+
+def test_every_mistake_of_the_broken_site_in_process(broken_site):  # noqa: F811
+    site, files = broken_site
+    config, warnings = read_config(site / "okrsite.yaml")
+    result = build(config, config.as_of, render_pages=False)
+    assert_marked_diagnostics([str(d) for d in [*warnings, *result.diagnostics]], files)
+    assert result.files == {}
+
+
+# --------------------------------------------------------------------------- field readers
+
+
+BOOL = type_name(True)  # its wording belongs to the parser
+
+
+def reader(yaml_text: str, known=("a", "b", "c"), what=""):
+    parsed = parse(f"---\n{yaml_text}---\n".encode())
+    diags = Diagnostics()
+    return fields.Reader(diags, "f.md", parsed.meta, known, what), diags
+
+
+def messages(diags) -> list[str]:
+    return [f"{d.line}: {d.severity}: {d.message}" for d in diags.sorted()]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-11-20", date(2026, 11, 20)),
+    (" 2026-11-20 ", date(2026, 11, 20)),
+    (date(1900, 1, 1), date(1900, 1, 1)),
+    (date(2999, 12, 31), date(2999, 12, 31)),
+    (date(1899, 12, 31), "date 1899-12-31 out of range (years 1900 to 2999)"),
+    (date(3000, 1, 1), "date 3000-01-01 out of range (years 1900 to 2999)"),
+    ("1899-12-31", "date 1899-12-31 out of range (years 1900 to 2999)"),
+    ("3000-01-01", "date 3000-01-01 out of range (years 1900 to 2999)"),
+    ("2026-02-30", "impossible date '2026-02-30'"),
+    ("2026-11-20\n", date(2026, 11, 20)),
+    ("2026-1-20", None), ("20261120", None), ("2026-11-20x", None), (20261120, None), (None, None),
+])
+def test_parse_date(value, expected):
+    assert fields.parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (0.7, 0.7), (1, 1.0), (0, 0.0), ("70%", 0.7), (" 70 % ", 0.7), ("0%", 0.0), ("150%", 1.5),
+    (True, None), (False, None), ("70", None), ("x%", None), ("inf%", None), ("nan%", None),
+    (float("inf"), None), (10**16, None), (None, None), ([70], None),
+])
+def test_parse_fraction(value, expected):
+    assert fields.parse_fraction(value) == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_numbers_content_may_use():
+    limit = fields.MAX_MAGNITUDE
+    for ok in (0, -1, 2.5, limit, -limit, float(limit)):
+        assert fields.is_number(ok) and fields.number_problem(ok) == ""
+    for bad in (True, False, None, "1", float("nan"), float("inf"), limit + 1, -limit - 1, 1e16):
+        assert not fields.is_number(bad)
+    assert fields.number_problem(float("inf")) == "a finite number, not inf"
+    assert fields.number_problem(float("-inf")) == "a finite number, not -inf"
+    assert fields.number_problem(10**16) == "at most 10^15 in size (use a larger unit), not 1e+16"
+    assert fields.number_problem(-2.5e20) == "at most 10^15 in size (use a larger unit), not -2.5e+20"
+    assert fields.number_problem("1") == fields.number_problem(True) == ""
+
+
+def test_unknown_keys_are_warned_about_with_a_suggestion_and_where():
+    _, diags = reader("a: 1\nbb: 2\nzzz: 3\n", what="a key result")
+    assert messages(diags) == ["3: warning: unknown key 'bb' (did you mean 'b'?) in a key result",
+                               "4: warning: unknown key 'zzz' in a key result"]
+    _, diags = reader("zzz: 3\n")
+    assert messages(diags) == ["2: warning: unknown key 'zzz'"]
+
+
+def test_text():
+    r, diags = reader("a: ' hello '\nb: 42\nc: [x]\n")
+    assert r.text("a") == "hello"
+    assert r.text("b") == "42"
+    assert r.text("c", default="d") == "d"
+    assert r.text("missing", default="d") == "d"
+    assert r.text("missing", required=True) is None
+    assert messages(diags) == ["1: error: missing required key 'missing'", "4: error: 'c' must be text, not a list"]
+    r, diags = reader("a: '  '\nb: true\n", what="x")
+    assert r.text("a", required=True) is None
+    assert r.text("b", required=True) is None
+    assert r.text("a") == ""
+    assert r.text("zz", required=True) is None
+    assert messages(diags) == ["1: error: missing required key 'zz' in x", "2: error: 'a' must not be empty",
+                               f"3: error: 'b' must be text, not {BOOL}"]
+
+
+def test_number():
+    r, diags = reader("a: 3\nb: 0\nc: .inf\n", known=("a", "b", "c", "d"))
+    assert r.number("a", positive=True) == 3
+    assert r.number("b", positive=True, default=-1) == -1
+    assert r.number("b") == 0
+    assert r.number("c", default=7) == 7
+    assert r.number("d", default=8) == 8
+    assert r.number("d", required=True, default=9) == 9
+    r2, diags2 = reader("a: '3'\nb: -2\n")
+    assert r2.number("a") is None
+    assert r2.number("b", positive=True) is None
+    assert messages(diags) == ["1: error: missing required key 'd'",
+                               "3: error: 'b' must be greater than 0, not 0",
+                               "4: error: 'c' must be a finite number, not inf"]
+    assert messages(diags2) == ["2: error: 'a' must be a number, not text",
+                                "3: error: 'b' must be greater than 0, not -2"]
+
+
+def test_integer():
+    r, diags = reader("a: 5\nb: 2.5\nc: -1\n", known=("a", "b", "c", "d", "e"))
+    assert r.integer("a", 1) == 5
+    assert r.integer("a", 1, minimum=5, maximum=5) == 5
+    assert r.integer("a", 1, maximum=4) == 1
+    assert r.integer("b", 1) == 1
+    assert r.integer("c", 1) == 1
+    assert r.integer("c", 1, minimum=-1) == -1
+    assert r.integer("missing", 9) == 9
+    assert messages(diags) == ["2: error: 'a' must be at most 4, not 5",
+                               "3: error: 'b' must be a whole number, not a number",
+                               "4: error: 'c' must be at least 0, not -1"]
+    r, diags = reader("a: 12345\nb: 100000000000000000000000000000000\nc: true\n")
+    assert r.integer("a", 0, maximum=1000) == 0
+    assert r.integer("b", 0, maximum=1000) == 0
+    assert r.integer("c", 0) == 0
+    assert messages(diags) == ["2: error: 'a' must be at most 1,000, not 12,345",
+                               "3: error: 'b' must be at most 1,000, not a number that large",
+                               f"4: error: 'c' must be a whole number, not {BOOL}"]
+
+
+def test_fraction_boolean_date_choice():
+    r, diags = reader("a: 70%\nb: 1.5\nc: x\n")
+    assert r.fraction("a") == pytest.approx(0.7)
+    assert r.fraction("b", default=0.1) == 0.1
+    assert r.fraction("c") is None
+    assert r.fraction("missing", default=0.2) == 0.2
+    assert messages(diags) == [
+        "3: error: 'b' must be between 0 and 1 (0% and 100%), not 1.5",
+        "4: error: 'c' must be a number from 0 to 1 or a percentage like \"70%\", not 'x'"]
+    r, diags = reader("a: true\nb: yes please\nc: 2026-11-31\n")
+    assert r.boolean("a") is True
+    assert r.boolean("b", default=False) is False
+    assert r.boolean("missing", default=None) is None
+    assert r.date("c") is None
+    assert r.date("b") is None
+    assert r.date("missing", required=True) is None
+    assert messages(diags) == ["1: error: missing required key 'missing'",
+                               "3: error: 'b' must be true or false, not text",
+                               "3: error: 'b' must be a date like 2026-11-20, not 'yes please'",
+                               "4: error: impossible date '2026-11-31'"]
+    r, diags = reader("a: metric\nb: 3\nc: Metric\n")
+    assert r.choice("a", ("metric", "milestone")) == "metric"
+    assert r.choice("b", ("metric",), default="d") == "d"
+    assert r.choice("c", ("metric", "milestone"), what="type") is None
+    assert r.choice("missing", ("metric",), default="m") == "m"
+    assert messages(diags) == ["3: error: unknown value 3 for 'b': use one of metric",
+                               "4: error: unknown type 'Metric' for 'c': use one of metric, milestone"]
+
+
+def test_lists_and_mappings():
+    r, diags = reader("a: [x, ' ', 3, true, [y], null]\nb: one\nc: {k: v}\n")
+    assert r.text_list("a") == [("x", 2), ("3", 2)]
+    assert r.text_list("b", one_allowed=True) == [("one", 3)]
+    assert r.text_list("b") == []
+    assert r.text_list("missing") == []
+    assert r.mapping("c") == {"k": "v"}
+    assert r.mapping("b") is None
+    assert r.mapping("missing") is None
+    assert messages(diags) == [
+        f"2: error: each item of 'a' must be text, not {BOOL}",
+        "2: error: each item of 'a' must be text, not a list",
+        f"2: error: each item of 'a' must be text, not {type_name(None)}",
+        "3: error: 'b' must be a list, not text",
+        "3: error: 'b' must be a mapping of keys to values, not text"]
+    r, diags = reader("a:\n  - {k: 1}\n  - 2\nb: x\nc: ''\n")
+    assert r.mapping_list("a") == [{"k": 1}]
+    assert r.mapping_list("b") == []
+    assert r.mapping_list("missing", required=True) == []
+    assert r.text_list("c", one_allowed=True) == []
+    assert r.text_list("b", one_allowed=False) == []
+    assert messages(diags) == ["1: error: missing required key 'missing'",
+                               "4: error: each item of 'a' must be a mapping of keys to values, not a number",
+                               "5: error: 'b' must be a list, not text"]  # asked twice, said once
+
+
+def test_ids():
+    diags = Diagnostics()
+    assert fields.check_id(diags, "f.md", 3, "web-2", "team")
+    assert not fields.check_id(diags, "f.md", 3, "Web", "team")
+    assert not fields.check_id(diags, "f.md", 4, "-web", "team")
+    assert not fields.check_id(diags, "f.md", 5, "web\n", "team")
+    assert not fields.check_id(diags, "f.md", 6, 7, "team")
+    assert fields.check_id(diags, "f.md", 7, "FY27-Q1", "period", fields.PERIOD_ID_RE)
+    assert not fields.check_id(diags, "f.md", 8, "FY 27", "period", fields.PERIOD_ID_RE)
+    hint = "use lower-case letters, digits and '-', starting with a letter or digit"
+    assert messages(diags) == [f"3: error: invalid team id 'Web': {hint}", f"4: error: invalid team id '-web': {hint}",
+                               f"5: error: invalid team id 'web\\n': {hint}", f"6: error: invalid team id 7: {hint}",
+                               "8: error: invalid period id 'FY 27': use letters, digits and '-'"]
