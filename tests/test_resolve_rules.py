@@ -300,3 +300,90 @@ def test_strongly_connected_components_of_a_deep_chain_need_no_recursion():
     assert len(component) == n + 1
     chain = {f"n{i}": [(f"n{i + 1}", None)] for i in range(3)}
     assert sorted(map(sorted, strongly_connected(chain))) == [["n0"], ["n1"], ["n2"], ["n3"]]
+
+
+def test_every_wrong_key_of_a_checkin_is_reported_and_milestones_take_progress():
+    site, diags = site_of({
+        "teams/web/2026-Q4/growth.md": objective(extra="  - {id: m, title: Ship, type: milestone}"),
+        "teams/web/2026-Q4/checkins/2026-11-13.md": checkin(
+            "key_results:\n  growth/k11: 1\n  growth/k4: 2\n  growth/m: {progress: 0.5}\n"),
+    })
+    path = "content/teams/web/2026-Q4/checkins/2026-11-13.md"
+    assert diags == [f"{path}:4: error: unknown key result 'k11' in objective 'growth' (did you mean 'k1'?)",
+                     f"{path}:5: error: unknown key result 'k4' in objective 'growth'"]
+    assert site.objectives["web/2026-Q4/growth"].key_results[2].progress == 0.5
+
+
+def test_a_checkin_in_a_period_where_its_team_has_no_objectives():
+    _, diags = site_of({
+        "teams/api/2026-Q3/x.md": objective(),
+        "teams/web/2026-Q4/growth.md": objective(),
+        "teams/web/2026-Q3/checkins/2026-08-14.md": "---\ndate: 2026-08-14\nkey_results:\n  growth/k1: 1\nobjectives:\n  growth: behind\n---\n",
+    })
+    path = "content/teams/web/2026-Q3/checkins/2026-08-14.md"
+    assert diags == [f"{path}:4: error: unknown objective 'growth' of team 'web' in 2026-Q3",
+                     f"{path}:6: error: unknown objective 'growth' of team 'web' in 2026-Q3"]
+
+
+def test_team_objective_kr_refs_to_an_unknown_kr_and_into_an_empty_period():
+    site, diags = site_of({
+        "teams/api/2026-Q3/x.md": objective(),
+        "teams/company/2026-Q4/trust.md": objective(),
+        "teams/web/2026-Q4/a.md": objective(aligns_to="company/trust/k11"),
+        "teams/web/2026-Q4/b.md": objective(aligns_to="company/2026-Q3/trust"),
+    })
+    assert diags == [
+        "content/teams/web/2026-Q4/a.md:4: error: unknown key result 'k11' in company/2026-Q4/trust (did you mean 'k1'?)",
+        "content/teams/web/2026-Q4/b.md:4: error: unknown objective 'trust' of team 'company' in 2026-Q3",
+    ]
+    assert site.objectives["web/2026-Q4/a"].aligns_to[0].target is None
+    assert site.aligned_from == {}
+
+
+def test_a_ref_to_a_kr_of_an_objective_that_did_not_load_is_dropped_quietly():
+    site, diags = site_of({
+        "teams/company/2026-Q4/trust.md": "no front matter\n",
+        "teams/web/2026-Q4/a.md": objective(aligns_to="company/trust/k1"),
+    })
+    assert diags == ["content/teams/company/2026-Q4/trust.md:1: error: front matter missing: an objective starts "
+                     "with '---', its title and key_results, then '---'"]
+    assert site.objectives["web/2026-Q4/a"].aligns_to[0].target is None
+    assert site.aligned_from == {}
+
+
+def test_a_later_period_is_one_that_starts_after_the_end():
+    periods = ("periods:\n  - {id: Q4, start: 2026-10-01, end: 2026-12-31}\n"
+               "  - {id: LAST, start: 2026-12-31, end: 2027-01-31}\n  - {id: NEXT, start: 2027-01-01, end: 2027-03-31}\n")
+    _, diags = site_of({
+        "teams/company/LAST/a.md": objective(), "teams/company/NEXT/b.md": objective(),
+        "teams/web/Q4/x.md": objective(aligns_to="[company/LAST/a, company/NEXT/b]"),
+    }, config="as_of: 2026-11-20\n" + periods)
+    assert diags == ["content/teams/web/Q4/x.md:4: warning: 'company/NEXT/b' is in NEXT, which starts after Q4 ends: "
+                     "aligning to a later period"]
+
+
+def test_a_cycle_is_found_whatever_comes_before_it():
+    _, diags = site_of({
+        "teams/a/2026-Q4/x.md": objective(aligns_to="z/w"),  # leads out of nothing
+        "teams/z/2026-Q4/w.md": objective(),
+        "teams/b/2026-Q4/y.md": objective(aligns_to="[a/x, c/z]"),  # a/x sorts first, outside the cycle
+        "teams/c/2026-Q4/z.md": objective(aligns_to="b/y"),
+    })
+    assert diags == ["content/teams/b/2026-Q4/y.md:4: error: 'aligns_to' forms a cycle: b/2026-Q4/y -> c/2026-Q4/z -> b/2026-Q4/y"]
+
+
+def test_strongly_connected_components_of_small_graphs():
+    from okrsite.resolve import strongly_connected
+
+    def components(edges):
+        graph = {node: [(t, None) for t in targets] for node, targets in edges.items()}
+        return sorted(sorted(c) for c in strongly_connected(graph))
+
+    # a cycle below the root
+    assert components({"r": ["a"], "a": ["b"], "b": ["a"]}) == [["a", "b"], ["r"]]
+    # two roots reaching one finished component: no false cycle
+    assert components({"a": ["b"], "c": ["b"]}) == [["a"], ["b"], ["c"]]
+    # a root already visited, then a cycle of its own
+    assert components({"a": ["b"], "b": [], "c": ["d"], "d": ["c"]}) == [["a"], ["b"], ["c", "d"]]
+    # two cycles joined by one edge stay two
+    assert components({"a": ["b"], "b": ["a", "c"], "c": ["d"], "d": ["c"]}) == [["a", "b"], ["c", "d"]]
