@@ -143,3 +143,12 @@ def test_one_day_after_the_start_is_stale_only_past_the_limit():
     assert status.kr_stale([], p, day(0), 0) is False
     assert status.kr_stale([], p, day(1), 0) is True
     assert status.kr_stale([], p, day(0) - timedelta(days=1), 0) is False
+
+
+def test_compute_orders_a_teams_counts_by_the_sites_periods_not_by_id():
+    first = Period("Z-first", day(0), day(100), "first")
+    second = Period("A-second", day(101), day(200), "second")
+    objectives = [make_obj([make_kr()], id="o", period="A-second"), make_obj([make_kr()], id="p", period="Z-first")]
+    site = make_site(day(150), objectives, periods=(first, second))
+    status.compute(site)
+    assert list(site.teams["t"].counts) == ["Z-first", "A-second"]
