@@ -128,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     if REPO == root or REPO in root.parents:
         ap.error("the work folder must be outside the checkout")
 
+    # the commit tested: the copies are made from the checkout as it is now
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True,
+                           text=True).stdout.strip()
     status: dict[str, str] = {}
     workdirs: dict[str, Path] = {}
     for module in modules:
@@ -144,10 +149,6 @@ def main(argv: list[str] | None = None) -> int:
             if name and module_of(name) == module:
                 status[name] = state
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True,
-                           text=True).stdout.strip()
     print(f"\nMutation testing, {date.today().isoformat()}, commit {commit}{' (with changes)' if dirty else ''}\n")
     print("| module | mutants | killed | survived | no tests | timeouts | killed share |")
     print("|---|---:|---:|---:|---:|---:|---:|")
