@@ -233,3 +233,53 @@ def test_markdown_of_no_change_and_free_text_on_one_line():
     head = side([obj("w/P/o", "two\nlines  and\\ ~strike~ [link](x) _u_ |")])
     assert "- objective `w/P/o`: two lines and\\\\ \\~strike\\~ \\[link\\](x) \\_u\\_ \\| (0 key results)" in \
         diff.markdown(diff.compare(diff.EMPTY, head))
+
+
+def test_a_value_appearing_and_details_of_added_key_results():
+    before = side([obj("w/P/o", krs=[kr("w/P/o/k", current=None)])])
+    after = side([obj("w/P/o", krs=[kr("w/P/o/k", current=3, unit="%"), kr("w/P/o/new", "New")])])
+    changes = diff.compare(before, after)
+    assert [c.words() for c in changes.status] == ["on-track, 50% (— -> 3%)"]
+    assert [(i.kind, i.ref, i.title, i.detail) for i in changes.added] == [("key result", "w/P/o/new", "New", "")]
+
+
+def test_sides_with_missing_keys_still_compare():
+    head = {"objectives": [{"ref": "w/P/o"}, {"ref": "w/P/p", "key_results": [{"ref": "w/P/p/k"}]}]}
+    changes = diff.compare({}, head)
+    assert [(i.kind, i.ref, i.title, i.detail) for i in changes.added] == [
+        ("objective", "w/P/o", "", "0 key results"), ("objective", "w/P/p", "", "1 key result")]
+    assert diff.compare(head, {}).removed[0].title == ""
+
+
+def test_team_names_come_from_the_head_then_the_base():
+    base = side(teams=[{"id": "web", "name": "Old name"}, {"id": "gone", "name": "Gone team"}])
+    head = side(checkins=[checkin("2026-11-13"), checkin("2026-11-13", team="gone")],
+                teams=[{"id": "web", "name": "New name"}])
+    changes = diff.compare(base, head)
+    assert changes.team_names == {"web": "New name", "gone": "Gone team"}
+    assert diff.text(changes).splitlines()[-2:] == ["  Gone team, 2026-Q4: 2026-11-13", "  New name, 2026-Q4: 2026-11-13"]
+
+
+def test_new_checkins_are_listed_by_team_period_date_then_address():
+    head = side(checkins=[
+        {**checkin("2026-11-13", team="web"), "url": "teams/web/2026-Q4/checkins/2026-11-13-b/"},
+        {**checkin("2026-11-13", team="web"), "url": "teams/web/2026-Q4/checkins/2026-11-13-a/"},
+        checkin("2026-11-06", team="web-2"),
+        checkin("2026-11-06", team="web", period="2026-Q3"),
+    ])
+    assert [(c.team, c.period, c.url.rsplit("/", 2)[-2]) for c in diff.compare(diff.EMPTY, head).checkins] == [
+        ("web", "2026-Q3", "2026-11-06"), ("web", "2026-Q4", "2026-11-13-a"), ("web", "2026-Q4", "2026-11-13-b"),
+        ("web-2", "2026-Q4", "2026-11-06")]
+
+
+def test_a_diagnostic_present_twice_on_both_sides_is_not_new():
+    twice = [Diagnostic("a.md", 1, "error", "bad"), Diagnostic("a.md", 8, "error", "bad")]
+    changes = diff.compare(diff.EMPTY, diff.EMPTY, twice, list(reversed(twice)))
+    assert changes.errors == [] and changes.fixed_errors == 0 and changes.empty
+
+
+def test_markdown_escapes_only_what_markdown_needs():
+    head = side([obj("w/P/o", "X-ray XXL")])
+    md = diff.markdown(diff.compare(diff.EMPTY, head, [], [Diagnostic("tick`", 2, "warning", "fix X")]))
+    assert "- objective `w/P/o`: X-ray XXL (0 key results)" in md
+    assert md.endswith("- ``tick`:2``: fix X\n")
