@@ -214,3 +214,143 @@ def test_ids():
     assert messages(diags) == [f"3: error: invalid team id 'Web': {hint}", f"4: error: invalid team id '-web': {hint}",
                                f"5: error: invalid team id 'web\\n': {hint}", f"6: error: invalid team id 7: {hint}",
                                "8: error: invalid period id 'FY 27': use letters, digits and '-'"]
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def load_files(files: dict[str, str], config: str = "as_of: 2026-11-20\n"):
+    from okrsite.config import parse_config
+    from okrsite.load import load
+    from okrsite.model import SourceFile
+
+    cfg, _ = parse_config(config.encode())
+    diags = Diagnostics()
+    site = load([SourceFile(f"content/{p}", t.encode()) for p, t in files.items()], cfg, date(2026, 11, 20), diags,
+                bodies=False)
+    return site, [str(d) for d in diags.sorted()]
+
+
+EVERYTHING = {
+    "_index.md": """---
+title: Acme
+vision: Everyone knows
+mission: Publish OKRs
+strategy:
+  - {id: growth, title: Grow, description: More teams}
+  - {id: trust}
+---
+""",
+    "teams/web-platform/_index.md": """---
+name: Web
+parent: company
+lead: Ana
+members: [Bo, ' Cy ']
+maintainers: [Ana]
+mission: Fast pages
+kpis:
+  - {id: uptime, name: Uptime, unit: '%', healthy_above: 99.5}
+  - {id: p99, name: p99, healthy_below: 300}
+---
+""",
+    "teams/web-platform/backlog.md": "---\ntitle: Later\n---\nIdeas\n",
+    "teams/web-platform/2026-Q4/retro.md": "What went well\n",
+    "teams/web-platform/2026-Q4/fast.md": """---
+title: Fast pages
+owner: Ana
+commitment: committed
+aligns_to: company/growth
+depends_on: [api/solid, api/other]
+theme: growth
+tags: [speed, ux]
+initiatives:
+  - {title: CDN, status: in-progress, link: 'https://example.com/cdn'}
+  - {title: Cache}
+key_results:
+  - id: p99
+    title: p99 latency
+    start: 900
+    target: 300
+    unit: ms
+    owner: Bo
+    partner: Cy
+    weight: 2
+    contributors: [api]
+    aligns_to: company/growth/k1
+    initiatives: [{title: Profiling, status: done}]
+  - title: Launch
+    type: milestone
+    commitment: aspirational
+  - {id: avail, title: Availability, type: stay_above, target: 99.9}
+  - {id: implicit, title: Users, start: 0, target: 5}
+---
+""",
+    "teams/web-platform/2026-Q4/checkins/2026-11-13.md": """---
+date: 2026-11-13
+author: Ana
+key_results:
+  fast/p99: 610
+  fast/kr2: {progress: 40%, note: half way}
+  fast/avail: {value: 99.95, confidence: 0.8, status: on-track, score: 0.9}
+  fast/implicit: {done: false}
+objectives:
+  fast: {status: behind}
+kpis:
+  uptime: 99.7
+help: [a reviewer]
+---
+Body
+""",
+    "teams/web-platform/2026-Q4/checkins/2026-11-27.md": "---\ndate: 2026-11-27\nhelp: later\n---\n",
+}
+
+
+def test_everything_a_team_can_write_is_loaded():
+    site, diags = load_files(EVERYTHING)
+    assert diags == ["content/_index.md:7: error: missing required key 'title' in a strategic choice",
+                     "content/teams/web-platform/2026-Q4/checkins/2026-11-27.md:2: warning: check-in dated 2026-11-27, "
+                     "after the as-of date 2026-11-20: ignored for status until then"]
+    org = site.org
+    assert (org.title, org.vision, org.mission, org.path) == ("Acme", "Everyone knows", "Publish OKRs", "content/_index.md")
+    assert [(s.id, s.title, s.description, s.line) for s in org.strategy] == [
+        ("growth", "Grow", "More teams", 6), ("trust", "trust", "", 7)]
+    assert list(site.teams) == ["web-platform"]  # a parent named but never written is resolve's to report
+    web = site.teams["web-platform"]
+    assert (web.name, web.parent, web.parent_line, web.lead, web.members, web.maintainers, web.mission) == (
+        "Web", "company", 3, "Ana", ["Bo", "Cy"], ["Ana"], "Fast pages")
+    assert [(k.id, k.name, k.unit, k.healthy_above, k.healthy_below, k.line) for k in web.kpis] == [
+        ("uptime", "Uptime", "%", 99.5, None, 9), ("p99", "p99", "", None, 300, 10)]
+    assert site.retros[("web-platform", "2026-Q4")].path == "content/teams/web-platform/2026-Q4/retro.md"
+    assert list(site.periods) == ["2026-Q4"] and site.current_period == "2026-Q4"
+
+    obj = site.objectives["web-platform/2026-Q4/fast"]
+    assert (obj.title, obj.owner, obj.commitment, obj.theme, obj.tags, obj.incomplete, obj.key_results_written) == (
+        "Fast pages", "Ana", "committed", "growth", ["speed", "ux"], False, 4)
+    assert [(r.raw, r.line) for r in obj.aligns_to] == [("company/growth", 5)]
+    assert [(r.raw, r.line) for r in obj.depends_on] == [("api/solid", 6), ("api/other", 6)]
+    assert [(i.title, i.status, i.link) for i in obj.initiatives] == [
+        ("CDN", "in-progress", "https://example.com/cdn"), ("Cache", None, None)]
+    assert obj.lines["theme"] == 7
+    p99, launch, avail, implicit = obj.key_results
+    assert (p99.ref, p99.title, p99.type, p99.start, p99.target, p99.unit, p99.owner, p99.partner, p99.commitment,
+            p99.weight, p99.contributors, p99.contributor_lines, p99.line) == (
+        "web-platform/2026-Q4/fast/p99", "p99 latency", "metric", 900, 300, "ms", "Bo", "Cy", "committed",
+        2.0, ["api"], [21], 13)
+    assert [(r.raw, r.line) for r in p99.aligns_to] == [("company/growth/k1", 22)]
+    assert [(i.title, i.status) for i in p99.initiatives] == [("Profiling", "done")]
+    assert (launch.id, launch.type, launch.commitment, launch.weight) == ("kr2", "milestone", "aspirational", 1.0)
+    assert (avail.type, avail.target, avail.start) == ("stay_above", 99.9, None)
+    assert implicit.type == "metric"
+
+    first, later = site.checkins
+    assert (first.key, first.author, first.counted, first.help, first.objectives, first.kpis) == (
+        "web-platform/2026-Q4/2026-11-13", "Ana", True, ["a reviewer"], {"fast": "behind"}, {"uptime": 99.7})
+    u = first.key_results
+    assert (u["fast/p99"].value, u["fast/p99"].line, u["fast/p99"].date) == (610, 5, date(2026, 11, 13))
+    assert (u["fast/kr2"].progress, u["fast/kr2"].note, u["fast/kr2"].value) == (0.4, "half way", None)
+    assert (u["fast/avail"].value, u["fast/avail"].confidence, u["fast/avail"].status, u["fast/avail"].score) == (
+        99.95, 0.8, "on-track", 0.9)
+    assert u["fast/implicit"].done is False
+    assert first.lines == {("kr", "fast/p99"): 5, ("kr", "fast/kr2"): 6, ("kr", "fast/avail"): 7,
+                           ("kr", "fast/implicit"): 8, ("objective", "fast"): 10, ("kpi", "uptime"): 12}
+    assert (later.counted, later.help, later.author) == (False, ["later"], "")
