@@ -152,3 +152,6 @@ def test_compute_orders_a_teams_counts_by_the_sites_periods_not_by_id():
     site = make_site(day(150), objectives, periods=(first, second))
     status.compute(site)
     assert list(site.teams["t"].counts) == ["Z-first", "A-second"]
+    site.teams["t"].counts = {}
+    status.compute_team(site, "t", ["A-second"])  # as serve recomputes one team
+    assert list(site.teams["t"].counts) == ["Z-first", "A-second"]
