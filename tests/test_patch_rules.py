@@ -85,3 +85,23 @@ def test_edits_left_to_a_full_rebuild():
     fine = SourceFile(API, FILES[API].replace("5", "6").encode())
     assert edit_checkins(site, diagnostics, [fine, outside]) is None
     assert edit_checkins(site, diagnostics, [fine]) is not None
+
+
+def test_the_callers_renderer_and_parse_cache_are_used():
+    """serve passes its Markdown renderer (the site's settings) and its parse cache, which
+    the next full rebuild reads: the edited file's parse must be in it."""
+    from okrsite.load import ParseCache
+    from okrsite.markdown import Markdown
+
+    site, diagnostics = full(FILES)
+    text = FILES[WEB] + "<b>bold</b> note\n"  # a body after the front matter
+    cache = ParseCache()
+    patch = edit_checkins(site, diagnostics, [SourceFile(WEB, text.encode())], markdown=Markdown(allow_html=True),
+                          cache=cache)
+    assert patch is not None
+    [ci] = [c for c in patch.site.checkins if c.path == WEB]
+    assert "<b>bold</b>" in ci.body_html
+    assert cache.holds(ParseCache.parse_key(text.encode(), True, site.config.limits))
+    # without a renderer, the site's own settings: raw HTML shown as text
+    [ci] = [c for c in edit_checkins(site, diagnostics, [SourceFile(WEB, text.encode())]).site.checkins if c.path == WEB]
+    assert "<b>" not in ci.body_html and "&lt;b&gt;bold&lt;/b&gt;" in ci.body_html
