@@ -36,7 +36,9 @@ BOOL = type_name(True)  # its wording belongs to the parser
 def reader(yaml_text: str, known=("a", "b", "c"), what=""):
     parsed = parse(f"---\n{yaml_text}---\n".encode())
     diags = Diagnostics()
-    return fields.Reader(diags, "f.md", parsed.meta, known, what), diags
+    if what:
+        return fields.Reader(diags, "f.md", parsed.meta, known, what), diags
+    return fields.Reader(diags, "f.md", parsed.meta, known), diags
 
 
 def messages(diags) -> list[str]:
@@ -52,6 +54,8 @@ def messages(diags) -> list[str]:
     (date(3000, 1, 1), "date 3000-01-01 out of range (years 1900 to 2999)"),
     ("1899-12-31", "date 1899-12-31 out of range (years 1900 to 2999)"),
     ("3000-01-01", "date 3000-01-01 out of range (years 1900 to 2999)"),
+    ("1900-01-01", date(1900, 1, 1)),
+    ("2999-12-31", date(2999, 12, 31)),
     ("2026-02-30", "impossible date '2026-02-30'"),
     ("2026-11-20\n", date(2026, 11, 20)),
     ("2026-1-20", None), ("20261120", None), ("2026-11-20x", None), (20261120, None), (None, None),
@@ -354,3 +358,29 @@ def test_everything_a_team_can_write_is_loaded():
     assert first.lines == {("kr", "fast/p99"): 5, ("kr", "fast/kr2"): 6, ("kr", "fast/avail"): 7,
                            ("kr", "fast/implicit"): 8, ("objective", "fast"): 10, ("kpi", "uptime"): 12}
     assert (later.counted, later.help, later.author) == (False, ["later"], "")
+
+
+def test_field_readers_at_their_boundaries():
+    r, diags = reader("a: 0.5\nb: 0%\nc: 100%\n")
+    assert r.number("a", positive=True) == 0.5
+    assert r.fraction("b") == 0.0
+    assert r.fraction("c") == 1.0
+    assert r.date("missing") is None  # not required unless asked
+    r2, diags2 = reader("a: 1000000000000000000000000000000\nb: 5000000000000000000000000000000\nc: 999\n")
+    assert r2.integer("a", 0, maximum=1000) == 0
+    assert r2.integer("b", 0, maximum=1000) == 0
+    assert r2.integer("c", 0, maximum=998) == 0
+    assert messages(diags) == []
+    assert messages(diags2) == ["2: error: 'a' must be at most 1,000, not a number that large",
+                                "3: error: 'b' must be at most 1,000, not a number that large",
+                                "4: error: 'c' must be at most 998, not 999"]
+
+
+def test_list_readers_say_what_they_take_and_where():
+    r, diags = reader("a:\n  one\nb: [2, {k: 1}, 3, {k: 2}]\nc: {k: v}\n")
+    assert r.text_list("a", one_allowed=True) == [("one", 3)]  # the value's own line
+    assert r.mapping_list("b") == [{"k": 1}, {"k": 2}]
+    assert r.text_list("c", one_allowed=True) == []
+    assert messages(diags) == [
+        "4: error: each item of 'b' must be a mapping of keys to values, not a number",
+        "5: error: 'c' must be a list or a single value, not a mapping"]
