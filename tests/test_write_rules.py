@@ -28,8 +28,24 @@ def test_exchange_swaps_two_folders_and_reports_a_missing_one(tmp_path):
     assert listing(a) == ["y"] and listing(b) == ["x"]
     with pytest.raises(OSError) as caught:
         exchange(tmp_path / "missing", a)
-    assert caught.value.errno == errno.ENOENT
+    assert (caught.value.errno, caught.value.strerror, caught.value.filename) == (
+        errno.ENOENT, os.strerror(errno.ENOENT), str(tmp_path / "missing"))
     assert listing(a) == ["y"]
+
+
+def test_the_system_call_found_at_import_swaps_and_sets_errno(tmp_path):
+    import ctypes
+
+    renameat2 = write._libc()
+    assert renameat2 is not None
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (a / "x").write_text("x")
+    assert renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0  # AT_FDCWD, RENAME_EXCHANGE
+    assert listing(b) == ["x"] and listing(a) == []
+    ctypes.set_errno(0)
+    assert renameat2(-100, os.fsencode(tmp_path / "missing"), -100, os.fsencode(b), 2) == -1
+    assert ctypes.get_errno() == errno.ENOENT
 
 
 def test_without_an_atomic_exchange_the_site_is_still_replaced_whole(tmp_path, monkeypatch):
@@ -43,7 +59,7 @@ def test_without_an_atomic_exchange_the_site_is_still_replaced_whole(tmp_path, m
     assert sorted(p.name for p in out.parent.iterdir()) == [".public.lock", "public"]
 
 
-@pytest.mark.parametrize("code", [errno.ENOSYS, errno.EINVAL])
+@pytest.mark.parametrize("code", [errno.ENOSYS, errno.EINVAL, errno.ENOTSUP])
 def test_a_system_without_the_exchange_call_falls_back(tmp_path, monkeypatch, code):
     def unsupported(*args):
         import ctypes
@@ -75,8 +91,10 @@ def test_an_output_that_is_not_a_folder_is_refused_and_left_alone(tmp_path, kind
         out.write_text("my notes")
     else:
         out.symlink_to(real)
-    with pytest.raises(NotADirectoryError):
+    with pytest.raises(NotADirectoryError) as caught:
         write_site({"index.html": b"x"}, out)
+    assert (caught.value.errno, caught.value.strerror, caught.value.filename) == (
+        errno.ENOTDIR, "it exists and is not a folder", str(out))
     if kind == "file":
         assert out.read_text() == "my notes"
     else:
