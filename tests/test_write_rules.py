@@ -164,3 +164,20 @@ def test_a_relative_output_is_written_where_it_points(tmp_path, monkeypatch):
     write_site({"index.html": b"x"}, write.Path("public"))
     assert (tmp_path / "public" / "index.html").read_bytes() == b"x"
     assert (tmp_path / ".public.lock").exists()
+
+
+def test_the_new_site_is_filled_beside_the_output_under_a_name_the_next_build_cleans(tmp_path):
+    """Beside it: the swap is a rename on one file system. Named .<output>.new-*: a build
+    killed while filling leaves a folder that the next build removes."""
+    out = tmp_path / "public"
+    where = []
+
+    def fill(folder):
+        where.append(folder)
+        (folder / "index.html").write_bytes(b"x")
+
+    write_site_with(fill, out)
+    write_site_with(fill, out)
+    for folder in where:
+        assert folder.parent == tmp_path and folder.name.startswith(".public.new-")
+    assert where[0] != where[1]
