@@ -181,3 +181,23 @@ def test_the_new_site_is_filled_beside_the_output_under_a_name_the_next_build_cl
     for folder in where:
         assert folder.parent == tmp_path and folder.name.startswith(".public.new-")
     assert where[0] != where[1]
+
+
+def test_without_an_atomic_exchange_the_old_site_is_moved_aside_under_a_name_the_next_build_cleans(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(write, "_renameat2", None)
+    out = tmp_path / "public"
+    write_site({"index.html": b"one"}, out)
+    renames = []
+    real_rename = os.rename
+
+    def rename(src, dst):
+        renames.append((write.Path(src), write.Path(dst)))
+        real_rename(src, dst)
+
+    monkeypatch.setattr(write.os, "rename", rename)
+    write_site({"index.html": b"two"}, out)
+    (old_from, old_to), (new_from, new_to) = renames
+    assert old_from == out and old_to.parent == tmp_path and old_to.name.startswith(".public.old-")
+    assert new_from.parent == tmp_path and new_from.name.startswith(".public.new-") and new_to == out
+    assert not old_to.exists()
