@@ -106,7 +106,7 @@ def where(workdir: Path, mutant: str, source: Path) -> tuple[int, str, str]:
     lineno = start
     if old:
         for i in range(start - 1, len(lines)):
-            if lines[i] == old[0]:
+            if lines[i].strip() == old[0].strip():  # mutmut shows a method dedented
                 lineno = i + 1
                 break
     return lineno, " / ".join(s.strip() for s in old), " / ".join(s.strip() for s in new)
@@ -135,13 +135,15 @@ def main(argv: list[str] | None = None) -> int:
                            text=True).stdout.strip()
     status: dict[str, str] = {}
     workdirs: dict[str, Path] = {}
-    for module in modules:
+    for module in modules:  # every copy first: all of them are of the commit reported
         workdir = workdirs[module] = root / module
         if args.fresh and (workdir / "mutants").exists():
             shutil.rmtree(workdir / "mutants")
         workdir.mkdir(parents=True, exist_ok=True)
         sync_copy(workdir)
         configure(workdir, module)
+    for module in modules:
+        workdir = workdirs[module]
         print(f"mutation: {module}", file=sys.stderr)
         mutmut(workdir, "run", "--max-children", "1", capture=False)
         for line in mutmut(workdir, "results", "--all", "true").splitlines():
