@@ -384,3 +384,118 @@ def test_list_readers_say_what_they_take_and_where():
     assert messages(diags) == [
         "4: error: each item of 'b' must be a mapping of keys to values, not a number",
         "5: error: 'c' must be a list or a single value, not a mapping"]
+
+
+def test_team_and_org_mistakes_each_give_one_diagnostic():
+    site, diags = load_files({
+        "_index.md": "---\nstrategy:\n  - {id: Growth, title: G}\n  - {id: trust, title: T}\n  - {id: trust, title: T2}\n"
+                     "  - {title: no id}\n---\n",
+        "teams/web/_index.md": "---\nparent: Bad_Parent\nkpis:\n  - {id: up, name: Up, healthy_above: 1, healthy_below: 2}\n"
+                               "  - {id: up, name: Again}\n  - {id: Bad, name: Bad}\n  - {name: no id}\n  - 7\n---\n",
+    }, config="title: From config\nas_of: 2026-11-20\n")
+    hint = "use lower-case letters, digits and '-', starting with a letter or digit"
+    assert diags == [
+        f"content/_index.md:3: error: invalid strategic choice id 'Growth': {hint}",
+        "content/_index.md:5: error: duplicate strategic choice id 'trust' (first at line 4)",
+        "content/_index.md:6: error: missing required key 'id' in a strategic choice",
+        f"content/teams/web/_index.md:2: error: invalid parent team id 'Bad_Parent': {hint}",
+        "content/teams/web/_index.md:4: error: a KPI has either healthy_above or healthy_below, not both",
+        "content/teams/web/_index.md:5: error: duplicate KPI id 'up' (first at line 4)",
+        f"content/teams/web/_index.md:6: error: invalid KPI id 'Bad': {hint}",
+        "content/teams/web/_index.md:7: error: missing required key 'id' in a KPI",
+        "content/teams/web/_index.md:8: error: each item of 'kpis' must be a mapping of keys to values, not a number",
+    ]
+    assert site.org.title == "From config"  # the org file gives none
+    assert [s.id for s in site.org.strategy] == ["trust"]
+    web = site.teams["web"]
+    assert (web.name, web.parent) == ("Web", None)
+    assert [(k.id, k.healthy_above, k.healthy_below) for k in web.kpis] == [("up", 1, None)]
+
+
+def test_bodies_are_rendered_for_every_kind_of_file():
+    from okrsite.config import parse_config
+    from okrsite.load import load
+    from okrsite.model import SourceFile
+
+    files = {
+        "_index.md": "---\ntitle: Org\n---\nOrg *body*\n",
+        "teams/web-team/_index.md": "Team *body*\n",
+        "teams/web-team/backlog.md": "Backlog *body*\n",
+        "teams/web-team/2026-Q4/retro.md": "Retro *body*\n",
+        "teams/web-team/2026-Q4/fast.md": "---\ntitle: Fast\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n---\nObjective *body*\n",
+        "teams/web-team/2026-Q4/checkins/2026-11-13.md": "---\ndate: 2026-11-13\n---\nCheck-in *body*\n",
+    }
+    cfg, _ = parse_config(b"as_of: 2026-11-20\n")
+    diags = Diagnostics()
+    site = load([SourceFile(f"content/{p}", t.encode()) for p, t in files.items()], cfg, date(2026, 11, 20), diags)
+    assert [str(d) for d in diags.sorted()] == []
+    team = site.teams["web-team"]
+    assert team.name == "Web Team"  # from its id: the file gives no name
+    html = {"org": site.org.body_html, "team": team.body_html, "backlog": team.backlog_html,
+            "retro": site.retros[("web-team", "2026-Q4")].body_html,
+            "objective": site.objectives["web-team/2026-Q4/fast"].body_html, "check-in": site.checkins[0].body_html}
+    for what, text in html.items():
+        assert "<em>body</em>" in text, what
+    # check does not render bodies
+    quiet = load([SourceFile(f"content/{p}", t.encode()) for p, t in files.items()], cfg, date(2026, 11, 20),
+                 Diagnostics(), bodies=False)
+    assert quiet.org.body_html == quiet.objectives["web-team/2026-Q4/fast"].body_html == ""
+
+
+def test_parse_cache_parses_and_renders_once_and_forgets_what_is_gone():
+    from okrsite.load import ParseCache
+    from okrsite.markdown import Markdown
+    from okrsite.model import LimitsConfig
+
+    cache = ParseCache()
+    a, b = b"---\ntitle: A\n---\nA *body*\n", b"---\ntitle: B\n---\nB body\n"
+    first = cache.parse(a, True)
+    assert cache.parse(a, True) is first and first.meta["title"] == "A"
+    assert cache.parse(a, False) is not first and cache.parse(a, False).meta is None  # a body only
+    assert cache.holds(ParseCache.parse_key(a, True, LimitsConfig()))
+    assert not cache.holds(ParseCache.parse_key(b, True, LimitsConfig()))
+    tight = LimitsConfig(max_yaml_depth=1)
+    assert ParseCache.parse_key(a, True, tight) != ParseCache.parse_key(a, True, LimitsConfig())
+    md = Markdown()
+    html = cache.render(md, first.body)
+    assert html == md.render(first.body) and "<em>body</em>" in html
+    assert cache.render(md, first.body) is html
+    assert cache.render(Markdown(allow_html=True), first.body) is not html
+    cache.parse(b, True)
+    cache.render(md, cache.parse(b, True).body)
+    cache.prune([b])
+    assert not cache.holds(ParseCache.parse_key(a, True, LimitsConfig()))
+    assert cache.holds(ParseCache.parse_key(b, True, LimitsConfig()))
+    assert len(cache.html) == 1
+
+
+def test_parse_ahead_fills_the_cache_with_what_load_asks_for():
+    from okrsite.config import parse_config
+    from okrsite.load import ParseCache, load, parse_ahead
+    from okrsite.model import SourceFile
+
+    cfg, _ = parse_config(b"as_of: 2026-11-20\nlimits:\n  max_file_kb: 1\n")
+    files = [SourceFile("content/teams/web/2026-Q4/fast.md", b"---\ntitle: F\n---\nBody\n"),
+             SourceFile("content/notes.txt", b"not content"),
+             SourceFile("content/teams/web/2026-Q4/big.md", b"x" * 2048),
+             SourceFile("content/teams/web/2026-Q4/gone.md", b"", problem="cannot read it")]
+    cache = ParseCache()
+    parse_ahead(files, cfg, cache)
+    assert list(cache.parsed) == [ParseCache.parse_key(files[0].data, True, cfg.limits)]
+    assert len(cache.html) == 1
+    diags = Diagnostics()
+    load(files, cfg, date(2026, 11, 20), diags, cache=cache)
+    assert [str(d) for d in diags.sorted() if d.severity == "error" and "fast.md" not in d.path] == [
+        "content/teams/web/2026-Q4/big.md:1: error: file too large (2 KB; the limit is 1 KB, limits.max_file_kb in "
+        "okrsite.yaml): not read",
+        "content/teams/web/2026-Q4/gone.md:1: error: cannot read it"]
+
+
+def test_file_too_large_messages():
+    from okrsite.load import too_large
+
+    assert too_large(1, 1) == "file too large (1 KB; the limit is 1 KB, limits.max_file_kb in okrsite.yaml): not read"
+    assert too_large(1025, 1).startswith("file too large (2 KB;")
+    assert too_large(1024 * 1024 - 1, 2048).startswith("file too large (1,024 KB; the limit is 2,048 KB")
+    assert too_large(1024 * 1024, 1).startswith("file too large (1.0 MB;")
+    assert too_large(5 * 1024 * 1024 + 600 * 1024, 1).startswith("file too large (5.6 MB;")
