@@ -499,3 +499,51 @@ def test_file_too_large_messages():
     assert too_large(1024 * 1024 - 1, 2048).startswith("file too large (1,024 KB; the limit is 2,048 KB")
     assert too_large(1024 * 1024, 1).startswith("file too large (1.0 MB;")
     assert too_large(5 * 1024 * 1024 + 600 * 1024, 1).startswith("file too large (5.6 MB;")
+
+
+def test_checkin_mistakes_each_give_one_diagnostic():
+    obj = "---\ntitle: F\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n---\n"
+    c = "teams/web/2026-Q4/checkins/"
+    site, diags = load_files({
+        "teams/web/2026-Q4/fast.md": obj,
+        c + "2026-10-02.md": "no front matter\n",
+        c + "2026-10-09.md": "---\ndate: 2026-10-09\nkey_results:\n  fast: 1\n  fast/k/x: 2\n  /k: 3\n  fast/k: 4\n"
+                             "objectives:\n  fast: {status: behind}\n  other: {status: maybe}\n  third: great\n  fourth: 5\n---\n",
+        c + "2026-10-16.md": "---\ndate: 2026-10-16\nkey_results:\n  fast/k: .inf\n  fast/j: [1]\n  fast/i: {value: x}\n"
+                             "kpis:\n  up: '5'\n  down: .nan\n  ok: 3\n---\n",
+        c + "2026-10-01.md": "---\ndate: 2026-10-01\n---\n",  # the first day of the period
+        c + "2026-09-30.md": "---\ndate: 2026-09-30\n---\n",  # the day before
+        c + "2026-11-20.md": "---\ndate: 2026-11-20\n---\n",  # the as-of date: counted
+        c + "2027-01-30.md": "---\ndate: 2027-01-30\n---\n",  # the last day of the grading window
+        c + "2027-01-31.md": "---\ndate: 2027-01-31\n---\n",
+        c + "2026-10-23.md": "---\nauthor: Ana\n---\n",
+    })
+    p = "content/" + c
+    assert diags == [
+        f"{p}2026-09-30.md:2: error: check-in dated 2026-09-30, before period 2026-Q4 starts (2026-10-01)",
+        f"{p}2026-10-02.md:1: error: front matter missing: a check-in starts with '---', its date and updates, then '---'",
+        f"{p}2026-10-09.md:4: error: key results are updated as '<objective>/<kr>' (e.g. reliability/p99), not 'fast'",
+        f"{p}2026-10-09.md:5: error: key results are updated as '<objective>/<kr>' (e.g. reliability/p99), not 'fast/k/x'",
+        f"{p}2026-10-09.md:6: error: key results are updated as '<objective>/<kr>' (e.g. reliability/p99), not '/k'",
+        f"{p}2026-10-09.md:10: error: unknown status 'maybe' for 'status': use one of on-track, behind, at-risk",
+        f"{p}2026-10-09.md:11: error: unknown status 'great' for objective 'third': use one of on-track, behind, at-risk",
+        f"{p}2026-10-09.md:12: error: unknown status 5 for objective 'fourth': use one of on-track, behind, at-risk",
+        f"{p}2026-10-16.md:4: error: the value of 'fast/k' must be a finite number, not inf",
+        f"{p}2026-10-16.md:5: error: update of 'fast/j' must be a number or a mapping (value, progress, done, "
+        f"confidence, status, score, note), not {type_name([1])}",
+        f"{p}2026-10-16.md:6: error: 'value' must be a number, not text",
+        f"{p}2026-10-16.md:8: error: KPI 'up' must be a number, not text",
+        f"{p}2026-10-16.md:9: error: KPI 'down' must be a finite number, not nan",
+        f"{p}2026-10-23.md:1: error: missing required key 'date'",
+        f"{p}2027-01-30.md:2: warning: check-in dated 2027-01-30, after the as-of date 2026-11-20: ignored for "
+        "status until then",
+        f"{p}2027-01-31.md:2: error: check-in dated 2027-01-31, after period 2026-Q4 ends (2026-12-31) and its "
+        "30-day grading window",
+    ]
+    by_name = {ci.name: ci for ci in site.checkins}
+    assert sorted(by_name) == ["2026-10-01", "2026-10-09", "2026-10-16", "2026-11-20", "2027-01-30"]
+    assert by_name["2026-11-20"].counted and not by_name["2027-01-30"].counted
+    assert list(by_name["2026-10-09"].key_results) == ["fast/k"]
+    assert by_name["2026-10-09"].objectives == {"fast": "behind"}
+    assert by_name["2026-10-16"].kpis == {"ok": 3}
+    assert by_name["2026-10-16"].key_results["fast/i"].value is None
