@@ -547,3 +547,46 @@ def test_checkin_mistakes_each_give_one_diagnostic():
     assert by_name["2026-10-09"].objectives == {"fast": "behind"}
     assert by_name["2026-10-16"].kpis == {"ok": 3}
     assert by_name["2026-10-16"].key_results["fast/i"].value is None
+
+
+def test_files_in_the_wrong_place_each_give_one_diagnostic():
+    obj = "---\ntitle: F\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n---\n"
+    site, diags = load_files({
+        "notes.md": "x", "teams/web/notes.md": "x", "teams/web/2026-Q4/_index.md": "x",
+        "teams/web/2026-Q4/checkins/deep/x.md": "x", "teams/web/readme.txt": "not markdown: skipped",
+        "teams/Web_2/2026-Q4/a.md": obj, "teams/web/2026_Q4/a.md": obj,
+        "teams/web/2026-Q4/checkins.md": obj, "teams/web/2026-Q4/checkins/13_nov.md": "---\ndate: 2026-11-13\n---\n",
+        "teams/web/2026-Q4/fast.md": obj,
+        "teams/web/2026-Q4/checkins/2026-11-13-a.md": "---\ndate: 2026-11-13\n---\n",
+        "teams/web/2026-Q4/checkins/2026-11-13-A.md": "---\ndate: 2026-11-13\n---\n",
+        "teams/web/2026-H2/a.md": obj,
+        "teams/web/FY99/a.md": obj, "teams/web/FY99/b.md": obj,
+        "teams/web/2026-Q4/retro.md": "went well\n",
+    }, config="as_of: 2026-11-20\nperiods:\n  - {id: 2026-h2, start: 2026-07-01, end: 2026-12-31}\n")
+    hint = "use lower-case letters, digits and '-', starting with a letter or digit"
+    assert diags == [
+        "content/notes.md:1: warning: not part of the content layout (expected _index.md or teams/<team>/...): ignored",
+        f"content/teams/Web_2/2026-Q4/a.md:1: error: invalid team id 'Web_2': {hint}",
+        "content/teams/web/2026-H2/a.md:1: error: period folder '2026-H2' differs only in case from the period "
+        "'2026-h2' declared in okrsite.yaml: on a case-insensitive file system they are the same; rename the folder "
+        "(ignored)",
+        "content/teams/web/2026-Q4/_index.md:1: warning: a period folder has no _index.md (the team-period page is "
+        "generated): ignored",
+        "content/teams/web/2026-Q4/checkins.md:1: error: an objective cannot be called 'checkins': that name is the "
+        "check-ins folder",
+        "content/teams/web/2026-Q4/checkins/13_nov.md:1: error: invalid check-in file name '13_nov': name it after its "
+        "date, like 2026-11-20.md",
+        "content/teams/web/2026-Q4/checkins/2026-11-13-a.md:1: error: this file differs only in case from "
+        "'teams/web/2026-Q4/checkins/2026-11-13-A.md': "
+        "on a case-insensitive file system they are the same, and their pages would overwrite each other; rename one "
+        "(ignored)",
+        "content/teams/web/2026-Q4/checkins/deep/x.md:1: warning: not part of the content layout (too deep): ignored",
+        "content/teams/web/2026_Q4/a.md:1: error: invalid period id '2026_Q4': use letters, digits and '-'",
+        "content/teams/web/FY99/a.md:1: error: unknown period 'FY99': declare it under 'periods:' in okrsite.yaml "
+        "with its start and end (only YYYY, YYYY-Qn and YYYY-Hn are known without it)",
+        "content/teams/web/notes.md:1: warning: a team folder holds only _index.md, backlog.md and period folders: "
+        "ignored",
+    ]
+    assert list(site.objectives) == ["web/2026-Q4/fast"]
+    assert list(site.periods) == ["2026-h2", "2026-Q4"]
+    assert list(site.retros) == [("web", "2026-Q4")]
