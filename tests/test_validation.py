@@ -272,8 +272,13 @@ def test_every_mistake_reported_once_on_its_line(broken_site):
     proc = run_check(site)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+    assert_marked_diagnostics(proc.stdout.splitlines(), files)
+
+
+def assert_marked_diagnostics(lines: list[str], files) -> None:
+    """``lines`` (PATH:LINE: SEVERITY: MESSAGE) are exactly the broken site's mistakes."""
     actual = []
-    for line in proc.stdout.splitlines():
+    for line in lines:
         m = re.match(r"^(.+?):(\d+): (error|warning): (.*)$", line)
         assert m, f"not PATH:LINE: SEVERITY: MESSAGE: {line!r}"
         actual.append((m[1], int(m[2]), m[3], m[4]))
@@ -290,7 +295,7 @@ def test_every_mistake_reported_once_on_its_line(broken_site):
             missing.append((path, line, severity, fragment))
         else:
             unmatched.remove(hit)
-    assert not missing, "expected but not reported:\n" + "\n".join(map(str, missing)) + "\n\nreported:\n" + proc.stdout
+    assert not missing, "expected but not reported:\n" + "\n".join(map(str, missing)) + "\n\nreported:\n" + "\n".join(lines)
     assert not unmatched, "reported but not expected (a cascade?):\n" + "\n".join(map(str, unmatched))
 
 
