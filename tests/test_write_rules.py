@@ -54,7 +54,7 @@ def test_without_an_atomic_exchange_the_site_is_still_replaced_whole(tmp_path, m
     out = tmp_path / "site" / "public"
     write_site({"index.html": b"one", "a/b.html": b"b"}, out)
     write_site({"index.html": b"two", "c/d/e.html": b"e"}, out)
-    assert listing(out) == ["c", "c/d", "c/d/e.html", "index.html"]
+    assert listing(out) == [".okrsite-output", "c", "c/d", "c/d/e.html", "index.html"]  # with okrsite's marker
     assert (out / "index.html").read_bytes() == b"two"
     assert sorted(p.name for p in out.parent.iterdir()) == [".public.lock", "public"]
 
@@ -104,13 +104,16 @@ def test_an_output_that_is_not_a_folder_is_refused_and_left_alone(tmp_path, kind
 
 def test_leftovers_are_only_this_outputs_temporary_folders(tmp_path):
     out = tmp_path / "public"
-    for name in (".public.new-1", ".public.old-2", ".public.new-3/sub"):
+    # tempfile's names: .<output>.new- or .old- and eight characters
+    for name in (".public.new-1a2b3c4d", ".public.old-2a2b3c4d", ".public.new-3a2b3c4d/sub"):
         (tmp_path / name).mkdir(parents=True)
-    keep = [".public.new-file", ".other.new-4", ".public.newer", "public.new-5", ".public.new-link"]
+    keep = [".public.new-file", ".other.new-4a2b3c4d", ".public.newer", "public.new-5a2b3c4d", ".public.new-link",
+            ".public.new-1"]
+    (tmp_path / ".public.new-1").mkdir()  # not a name tempfile makes
     (tmp_path / ".public.new-file").write_text("a file, not a build's")
-    (tmp_path / ".other.new-4").mkdir()
+    (tmp_path / ".other.new-4a2b3c4d").mkdir()
     (tmp_path / ".public.newer").mkdir()
-    (tmp_path / "public.new-5").mkdir()
+    (tmp_path / "public.new-5a2b3c4d").mkdir()
     (tmp_path / "target").mkdir()
     (tmp_path / "target" / "keep.txt").write_text("mine")
     (tmp_path / ".public.new-link").symlink_to(tmp_path / "target")
