@@ -17,7 +17,7 @@ from .gather import gather
 from .load import ParseCache, load
 from .markdown import Markdown
 from .model import Config, Diagnostic, Site, SourceFile
-from .themes import theme_dirs, static_files
+from .themes import static_files, template_location, theme_dirs
 
 
 @dataclass
@@ -134,27 +134,6 @@ def search_index(site: Site, diags: Diagnostics) -> dict[str, bytes]:
         diags.error(site.config.path, 1, f"cannot build the search index: {exc} "
                     "(turn search off with `search: false` or `okrsite build --no-search`)")
         return {}
-
-
-def template_location(exc: BaseException, root: Path) -> tuple[str, int] | None:
-    """The template file and line where rendering failed, relative to the site root when
-    inside it: from a syntax error, else from the innermost template frame."""
-    import traceback
-
-    cause = exc.__cause__
-    filename, line = getattr(cause, "filename", None), getattr(cause, "lineno", None)
-    if not filename and cause is not None:
-        for frame in reversed(traceback.extract_tb(cause.__traceback__)):
-            if frame.filename.endswith((".html", ".xml", ".txt", ".j2")) and "/templates/" in frame.filename:
-                filename, line = frame.filename, frame.lineno
-                break
-    if not filename:
-        return None
-    try:
-        shown = Path(filename).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        shown = filename
-    return shown, line or 1
 
 
 def build(config: Config, as_of: date, *, render_pages: bool = True, sources: list[SourceFile] | None = None,

@@ -21,7 +21,7 @@ from html import escape
 from typing import Sequence
 
 from .model import COLOUR_ORDER, KeyResult, Kpi, Period
-from .render import fmt_number, fmt_percent, fmt_quantity
+from .formatting import fmt_number, fmt_percent, fmt_quantity
 from .status import expected_progress
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

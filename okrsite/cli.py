@@ -13,26 +13,15 @@ from pathlib import Path
 
 from . import __version__
 from .config import ConfigError, normalise_base_url, read_config
-from .fields import parse_date
+from .args import UsageError, as_of_date
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # exit 2 with our own wording, no traceback
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"okrsite: error: {message}\n")
-
-
-def _as_of(text: str) -> date:
-    value = parse_date(text)
-    if not isinstance(value, date):
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
-    return value
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -46,7 +35,7 @@ def make_parser() -> argparse.ArgumentParser:
     def common(p, output=False):
         p.add_argument("--config", default="okrsite.yaml", metavar="FILE",
                        help="the site configuration (default: okrsite.yaml); content and output folders are relative to its folder")
-        p.add_argument("--as-of", type=_as_of, metavar="DATE",
+        p.add_argument("--as-of", type=as_of_date, metavar="DATE",
                        help="compute statuses for this date (YYYY-MM-DD) instead of as_of in the config or today")
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         if output:
@@ -250,7 +239,8 @@ def cmd_check(args) -> int:
 
 def cmd_clean(args) -> int:
     from .cache import CACHE_DIR
-    from .output import clean, shown_size
+    from .output import shown_size
+    from .write import clean
 
     config, _ = read_config(args.config)
     output = output_folder(config, args.output, verb="clean")
@@ -299,7 +289,7 @@ def add_serve_parser(sub) -> None:
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 shares it with the network)")
     s.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
-    s.add_argument("--as-of", type=_as_of, metavar="DATE",
+    s.add_argument("--as-of", type=as_of_date, metavar="DATE",
                    help="compute statuses for this date (YYYY-MM-DD) instead of as_of in the config or today")
     s.add_argument("--poll", action="store_true",
                    help="poll for changes instead of using file-system events (network and container mounts)")

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
+from .args import UsageError, as_of_date
 
 COMMANDS = ("new", "init", "diff", "codeowners")
 
@@ -27,8 +28,6 @@ COMMANDS = ("new", "init", "diff", "codeowners")
 
 
 def add_parsers(sub) -> None:
-    from .cli import _as_of
-
     def config_arg(p):
         p.add_argument("--config", default="okrsite.yaml", metavar="FILE",
                        help="the site configuration (default: okrsite.yaml)")
@@ -45,7 +44,7 @@ def add_parsers(sub) -> None:
                                      "headings. Uncomment the lines you measured, change their numbers, answer "
                                      "the questions, and open a pull request.")
     c.add_argument("team", metavar="TEAM", help="the team's id (its folder under teams/)")
-    c.add_argument("--date", type=_as_of, metavar="DATE",
+    c.add_argument("--date", type=as_of_date, metavar="DATE",
                    help="the check-in's date (default: as_of from the config, else today)")
     c.add_argument("--period", metavar="ID",
                    help="the period (default: the team's period containing the date)")
@@ -97,7 +96,7 @@ def add_parsers(sub) -> None:
     d.add_argument("head", metavar="HEAD", nargs="?", help="a git ref or a folder (default: the working tree)")
     d.add_argument("--format", choices=("text", "markdown"), default="text",
                    help="text for a terminal (default), markdown for a pull request's comment or job summary")
-    d.add_argument("--as-of", type=_as_of, metavar="DATE",
+    d.add_argument("--as-of", type=as_of_date, metavar="DATE",
                    help="compute statuses for this date (default: as_of from HEAD's config, else today)")
     config_arg(d)
 
@@ -128,8 +127,6 @@ def run(args) -> int | None:
 
 
 def _usage(message: str):
-    from .cli import UsageError
-
     return UsageError(message)
 
 

@@ -169,33 +169,6 @@ def remove(path: Path) -> int:
     return size
 
 
-def clean(output: Path, cache: Path, on_wait=None) -> list[tuple[Path, int]]:
-    """``okrsite clean``: remove the output folder if a build wrote it (its marker), the
-    leftovers of killed builds beside it, its lock file and the build cache ``cache``;
-    each one removed with its size. ``output`` has passed :func:`check`; the output's
-    lock is held while it goes, so a build running meanwhile finishes first."""
-    from .write import output_lock, remove_leftovers
-
-    removed: list[tuple[Path, int]] = []
-    if output.parent.is_dir():
-        lock = output.parent / f".{output.name}.lock"
-        had_lock = lock.is_file()
-        with output_lock(output, on_wait):
-            try:
-                mine = look(output)[1]
-            except OSError:  # it became a file since check looked at it: not okrsite's
-                mine = False
-            if mine:
-                removed.append((output, remove(output)))
-            removed.extend(remove_leftovers(output))
-            lock.unlink(missing_ok=True)  # a build waiting on it takes a fresh one
-        if had_lock:
-            removed.append((lock, 0))
-    if cache.is_dir() and not cache.is_symlink():
-        removed.append((cache, remove(cache)))
-    return removed
-
-
 def shown_size(size: int) -> str:
     if size < 1000:
         return f"{size} bytes"

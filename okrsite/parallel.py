@@ -153,7 +153,7 @@ def _render(job: _Job, indices: list[int], out: Rendered, made: set[str],
             tick: Callable[[], None] | None = None) -> None:
     """Render and write the pages ``indices`` of the plan, until one fails."""
     from . import render
-    from .build import template_location
+    from .themes import template_location
 
     pages = job.plan.pages
     for i in indices:

@@ -15,7 +15,6 @@ import copy
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +27,7 @@ from . import status as rules
 from . import urls
 from .jinja_compat import escape_text, new_environment
 from .markdown import safe_link
+from .formatting import _whole_percent, fmt_number, fmt_percent, fmt_quantity
 from .model import (
     COLOUR_ORDER,
     COLOURS,
@@ -39,6 +39,8 @@ from .model import (
     Site,
     Team,
 )
+from .people import Person, _norm_name, people
+from .trees import RefInfo, TreeNode, focus_trees, subtree_teams, tree_teams
 
 __all__ = [
     "RenderError",
@@ -105,56 +107,6 @@ HOME_LIST_MAX = 3
 
 
 # --------------------------------------------------------------------------- formatting
-
-
-@lru_cache(maxsize=65536, typed=True)  # pure, and the same values recur on every page
-def fmt_number(x: float | int | None) -> str:
-    """450.0 -> '450', 0.125 -> '0.13', 2400 -> '2,400', None -> '—'. At most two
-    decimals, no trailing zeros, thousands separated by commas."""
-    if x is None:
-        return "—"
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    f = float(x)
-    if not math.isfinite(f):
-        return str(f)
-    # half up on the shortest decimal form (0.125 -> 0.13, 2.675 -> 2.68)
-    if abs(f) >= 1e15:  # beyond two-decimal precision anyway
-        return f"{f:,.0f}"
-    d = Decimal(repr(f)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    text = f"{d:,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def fmt_quantity(x: float | int | None, unit: str = "") -> str:
-    """A number with its unit: '320 ms', '45%', '—' when unknown."""
-    if x is None:
-        return "—"
-    text = fmt_number(x)
-    unit = (unit or "").strip()
-    if not unit:
-        return text
-    if unit in ("%", "‰", "°"):
-        return f"{text}{unit}"
-    return f"{text}\u00a0{unit}"
-
-
-@lru_cache(maxsize=65536, typed=True)
-def _whole_percent(p: float) -> int:
-    # half away from zero on the value rounded to 6 places (0.285 -> 29, not 28)
-    v = Decimal(repr(round(float(p) * 100, 6)))
-    return int(v.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def fmt_percent(p: float | None) -> str:
-    """Progress / score / confidence 0..1 as whole percent; not clamped (2.27 -> '227%')."""
-    if p is None:
-        return "—"
-    if not math.isfinite(float(p)):
-        return "—"
-    return f"{_whole_percent(p)}%"
 
 
 def bar_value(p: float | None) -> int:
@@ -396,133 +348,7 @@ def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
 # --------------------------------------------------------------------------- people
 
 
-@dataclass
-class Person:
-    """Someone named in the content, with everything they are named on (refs/keys)."""
-
-    name: str
-    slug: str
-    leads: list[str] = field(default_factory=list)  # team ids
-    member_of: list[str] = field(default_factory=list)  # team ids
-    objectives: list[str] = field(default_factory=list)  # objective refs owned, newest period first
-    key_results: list[str] = field(default_factory=list)  # KR refs owned, newest period first
-    partner_on: list[str] = field(default_factory=list)  # KR refs partnered, newest period first
-    checkins: list[str] = field(default_factory=list)  # check-in keys written, oldest first
-
-    @property
-    def url(self) -> str:
-        return urls.person(self.slug)
-
-
-def _norm_name(name: Any) -> str:
-    if not isinstance(name, str):
-        return ""
-    return " ".join(name.split())
-
-
-def people(site: Site) -> list[Person]:
-    """Every person named as team lead, member, objective owner, KR owner or partner, or
-    check-in author, with a unique slug; sorted by name."""
-    found: dict[str, Person] = {}
-
-    def get(name: Any) -> Person | None:
-        n = _norm_name(name)
-        if not n:
-            return None
-        if n not in found:
-            found[n] = Person(name=n, slug="")
-        return found[n]
-
-    def add(lst: list[str], value: str) -> None:
-        if value not in lst:
-            lst.append(value)
-
-    for team in sorted(site.teams.values(), key=lambda t: t.id):
-        if (p := get(team.lead)) is not None:
-            add(p.leads, team.id)
-        for m in team.members:
-            if (p := get(m)) is not None:
-                add(p.member_of, team.id)
-    for ref in sorted(site.objectives):
-        obj = site.objectives[ref]
-        # refs and keys are unique, so these lists need no duplicate check
-        if (p := get(obj.owner)) is not None:
-            p.objectives.append(obj.ref)
-        for kr in obj.key_results:
-            if (p := get(kr.owner)) is not None:
-                p.key_results.append(kr.ref)
-            if (p := get(kr.partner)) is not None:
-                p.partner_on.append(kr.ref)
-    for ci in sorted(site.checkins, key=lambda c: (c.date, c.team, c.period, c.name)):
-        if (p := get(ci.author)) is not None:
-            p.checkins.append(ci.key)
-
-    ordered_periods = sorted(site.periods.values(), key=lambda x: (x.start, x.end, x.id))
-    period_pos = {per.id: i for i, per in enumerate(ordered_periods)}
-
-    def newest_first(refs: list[str]) -> list[str]:
-        return sorted(refs, key=lambda r: (-period_pos.get(r.split("/")[1], -1), r))
-
-    for p in found.values():
-        p.objectives = newest_first(p.objectives)
-        p.key_results = newest_first(p.key_results)
-        p.partner_on = newest_first(p.partner_on)
-
-    # unique slugs: the first name (by slug, then name) keeps the plain slug, the
-    # others get -2, -3, ... skipping any slug already taken.
-    ordered = sorted(found.values(), key=lambda p: (urls.slugify(p.name), p.name))
-    taken: set[str] = set()
-    firsts: set[str] = set()
-    for p in ordered:
-        base = urls.slugify(p.name)
-        if base not in firsts:
-            firsts.add(base)
-            p.slug = base
-            taken.add(base)
-    for p in ordered:
-        if p.slug:
-            continue
-        base = urls.slugify(p.name)
-        k = 2
-        while f"{base}-{k}" in taken or f"{base}-{k}" in firsts:
-            k += 1
-        p.slug = f"{base}-{k}"
-        taken.add(p.slug)
-    return sorted(found.values(), key=lambda p: (p.name.casefold(), p.name, p.slug))
-
-
 # --------------------------------------------------------------------------- view helpers
-
-
-@dataclass
-class RefInfo:
-    """What a template needs to show a link to an objective or key result."""
-
-    ref: str
-    url: str  # root-relative
-    kind: str  # "objective" or "key result"
-    title: str
-    team: Team | None
-    team_name: str
-    period: str
-    period_label: str
-    objective: Objective | None
-    item: Objective | KeyResult | None
-
-
-@dataclass
-class TreeNode:
-    """A node of an alignment tree: an objective or a key result, and what aligns to it."""
-
-    ref: str
-    kind: str  # "objective" / "key result"
-    info: RefInfo
-    item: Objective | KeyResult
-    own_krs: list["TreeNode"] = field(default_factory=list)  # an objective's KRs
-    aligned: list["TreeNode"] = field(default_factory=list)  # items aligned to this one
-    own: bool = False  # a key result shown under its own objective
-    repeat: bool = False  # already shown above in this branch (guard against loops)
-    more: int = 0  # items aligned to it left out of a cut tree (okrsite.summary.cut_trees)
 
 
 class SiteView:
@@ -1222,56 +1048,6 @@ class SiteView:
         if self._this_week is None:
             self._this_week = history.this_week(self.site, self.team_order)
         return self._this_week
-
-
-def subtree_teams(nodes: list[TreeNode]) -> dict[int, frozenset[str]]:
-    """id(node) -> the teams owning an item in the node's subtree (itself included)."""
-    out: dict[int, frozenset[str]] = {}
-
-    def walk(node: TreeNode) -> frozenset[str]:
-        if id(node) in out:
-            return out[id(node)]
-        teams = {node.info.objective.team} if node.info.objective else set()
-        for child in node.own_krs + node.aligned:
-            teams |= walk(child)
-        out[id(node)] = frozenset(teams)
-        return out[id(node)]
-
-    for n in nodes:
-        walk(n)
-    return out
-
-
-def tree_teams(nodes: list[TreeNode]) -> set[str]:
-    """The teams owning an item anywhere in these trees."""
-    teams: set[str] = set()
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        if node.info.objective:
-            teams.add(node.info.objective.team)
-        stack.extend(node.own_krs)
-        stack.extend(node.aligned)
-    return teams
-
-
-def focus_trees(nodes: list[TreeNode], team_id: str, teams: dict[int, frozenset[str]]) -> list[TreeNode]:
-    """The branches of alignment trees that involve one team: its own items with
-    everything aligned to them, and the chain above them. Nodes are shared, not copied,
-    where nothing is cut."""
-    out = []
-    for node in nodes:
-        if team_id not in teams.get(id(node), frozenset()):
-            continue
-        if node.info.objective and node.info.objective.team == team_id:
-            out.append(node)
-            continue
-        cut = TreeNode(ref=node.ref, kind=node.kind, info=node.info, item=node.item, own=node.own,
-                       repeat=node.repeat)
-        cut.own_krs = focus_trees(node.own_krs, team_id, teams)
-        cut.aligned = focus_trees(node.aligned, team_id, teams)
-        out.append(cut)
-    return out
 
 
 # --------------------------------------------------------------------------- rendering

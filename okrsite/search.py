@@ -39,7 +39,9 @@ from urllib.parse import quote
 import cbor2
 
 from . import urls
+from .formatting import fmt_percent
 from .model import COLOURS, STATUS_WORDS, Site
+from .people import people  # the same people, slugs and URLs as the pages
 
 __all__ = [
     "KINDS",
@@ -272,8 +274,6 @@ def _join(*parts: str | None) -> str:
 
 def _status_words(item) -> tuple[str, str]:
     """(words, colour) of an objective's or key result's status, as the site shows it."""
-    from .render import fmt_percent
-
     if item.status == "graded":
         words = f"{STATUS_WORDS['graded']} {fmt_percent(item.score)}" if item.score is not None else "Not scored"
         return words, item.colour or "grey"
@@ -286,8 +286,6 @@ def records(site: Site) -> list[Record]:
     followed by one record per key result and contributing team (``contributor``), each
     team's check-ins of a period as the parts of one record (by team, period, date),
     people (by name). Pure: same Site, same records."""
-    from .render import people  # the same people, slugs and URLs as the pages
-
     out: list[Record] = []
     team_periods: dict[str, set[str]] = {}
     for o in site.objectives.values():

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from . import urls
-from .render import TreeNode
+from .trees import TreeNode, tree_teams
 
 PERIOD_TEAMS_MAX = 30  # teams with objectives shown in full on a period page and its glance
 GROUP_TEAMS_PER_PAGE = 10  # teams on one page of a group's objectives
@@ -212,8 +212,6 @@ def alignment_context(period_id: str, team_id: str | None, v: Any, whole: dict[s
         trees, others = cut_trees(whole["trees"]), cut_trees(whole["other_trees"][:LIST_MAX], 0)
     else:
         trees, others = cut_below(whole["trees"], team_id), cut_below(whole["other_trees"], team_id)
-    from .render import tree_teams
-
     alone = whole["alone"]
     shown = tree_teams(trees + others) | {o.team for o in alone[:LIST_MAX]}
     if team_id is not None:

@@ -64,3 +64,24 @@ def static_files(dirs: list[Path]) -> dict[str, bytes]:
                 full = Path(dirpath) / name
                 out[full.relative_to(static).as_posix()] = full.read_bytes()
     return dict(sorted(out.items()))
+
+
+def template_location(exc: BaseException, root: Path) -> tuple[str, int] | None:
+    """The template file and line where rendering failed, relative to the site root when
+    inside it: from a syntax error, else from the innermost template frame."""
+    import traceback
+
+    cause = exc.__cause__
+    filename, line = getattr(cause, "filename", None), getattr(cause, "lineno", None)
+    if not filename and cause is not None:
+        for frame in reversed(traceback.extract_tb(cause.__traceback__)):
+            if frame.filename.endswith((".html", ".xml", ".txt", ".j2")) and "/templates/" in frame.filename:
+                filename, line = frame.filename, frame.lineno
+                break
+    if not filename:
+        return None
+    try:
+        shown = Path(filename).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = filename
+    return shown, line or 1

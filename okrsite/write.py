@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .output import MARKER, MARKER_BYTES, check, home, leftovers, remove
+from .output import MARKER, MARKER_BYTES, check, home, leftovers, look, remove
 
 _WINDOWS = sys.platform == "win32"
 _RENAME_EXCHANGE = 2
@@ -171,4 +171,29 @@ def write_site_with(fill, output: Path, on_wait=None, after=None) -> list[tuple[
             raise
         if after is not None:
             after()
+    return removed
+
+
+def clean(output: Path, cache: Path, on_wait=None) -> list[tuple[Path, int]]:
+    """``okrsite clean``: remove the output folder if a build wrote it (its marker), the
+    leftovers of killed builds beside it, its lock file and the build cache ``cache``;
+    each one removed with its size. ``output`` has passed :func:`okrsite.output.check`; the output's
+    lock is held while it goes, so a build running meanwhile finishes first."""
+    removed: list[tuple[Path, int]] = []
+    if output.parent.is_dir():
+        lock = output.parent / f".{output.name}.lock"
+        had_lock = lock.is_file()
+        with output_lock(output, on_wait):
+            try:
+                mine = look(output)[1]
+            except OSError:  # it became a file since check looked at it: not okrsite's
+                mine = False
+            if mine:
+                removed.append((output, remove(output)))
+            removed.extend(remove_leftovers(output))
+            lock.unlink(missing_ok=True)  # a build waiting on it takes a fresh one
+        if had_lock:
+            removed.append((lock, 0))
+    if cache.is_dir() and not cache.is_symlink():
+        removed.append((cache, remove(cache)))
     return removed
