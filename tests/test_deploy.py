@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import cache
-from okrsite.build import publish
-from okrsite.config import read_config
+from okrsite.build import cache
+from okrsite.build.pipeline import publish
+from okrsite.core.config import read_config
 
 from conftest import copy_sample
 from test_speed import read_tree

@@ -1,5 +1,5 @@
-"""Wide pages stay small at any size of organisation (issue 28; okrsite/summary.py):
-a synthetic organisation big enough to cross every size of okrsite.summary has no page
+"""Wide pages stay small at any size of organisation (issue 28; okrsite/site/summary.py):
+a synthetic organisation big enough to cross every size of okrsite.site.summary has no page
 over 300 KB, its largest page hardly grows when the organisation doubles, and a reader
 finds any key result from the home page in three clicks and every team from the
 period page and from the alignment summary."""
@@ -14,9 +14,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from okrsite import summary
-from okrsite.build import build, publish
-from okrsite.config import read_config
+from okrsite.site import summary
+from okrsite.build.pipeline import build, publish
+from okrsite.core.config import read_config
 
 from conftest import REPO, StaticServer
 from test_speed import read_tree
