@@ -98,10 +98,10 @@ def index_only(config_path: str) -> None:
     import resource
 
     from okrsite.site import search
-    from okrsite.build.pipeline import compute_site
+    from okrsite.builder.pipeline import compute_site
     from okrsite.core.config import read_config
     from okrsite.core.diagnostics import Diagnostics
-    from okrsite.build.gather import gather
+    from okrsite.builder.gather import gather
 
     config, _ = read_config(config_path)
     diags = Diagnostics()

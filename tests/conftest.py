@@ -205,10 +205,10 @@ def sample_config(tmp_path_factory) -> Path:
 def sample_model():
     """The sample organisation loaded, resolved and computed (no pages), once per session.
     Shared: a test must not change it (copy what it edits)."""
-    from okrsite.build.pipeline import compute_site
+    from okrsite.builder.pipeline import compute_site
     from okrsite.core.config import read_config
     from okrsite.core.diagnostics import Diagnostics
-    from okrsite.build.gather import gather
+    from okrsite.builder.gather import gather
 
     config, _ = read_config(SAMPLE_CONFIG)
     diags = Diagnostics()

@@ -1,5 +1,5 @@
 """The layout shows the architecture (docs/architecture.md): the stages core → site →
-build → serve → cli are subpackages, no module imports a later stage, and no modules
+builder → serve → cli are subpackages, no module imports a later stage, and no modules
 import each other in a circle. Imports inside functions count like the others. The
 graph is read from the source (ast), so nothing of okrsite is run."""
 
@@ -14,7 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "okrsite"
-STAGES = ("core", "site", "build", "serve", "cli")  # each may import only those before it
+STAGES = ("core", "site", "builder", "serve", "cli")  # each may import only those before it
 
 
 def modules(package: Path = PACKAGE) -> dict[str, Path]:

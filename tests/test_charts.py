@@ -15,7 +15,7 @@ import pytest
 from conftest import SAMPLE_CONFIG
 from okrsite.site import charts, history
 from okrsite.core import status
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 from okrsite.site.export import export_json
 from okrsite.core.model import KeyResult, Kpi, Period, Update

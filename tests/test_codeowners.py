@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from okrsite.core import codeowners
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import parse_config, read_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.core.model import SourceFile

@@ -73,7 +73,7 @@ def test_a_changed_context_call_is_named(monkeypatch):
 def test_outside_the_tested_range_jinjas_own_classes_and_the_same_pages(monkeypatch, tmp_path):
     """With ACTIVE off (an untested version), the environment is Jinja's own and
     escape_text is markupsafe.escape: a page renders to the same bytes."""
-    from okrsite.build.pipeline import build
+    from okrsite.builder.pipeline import build
     from okrsite.core.config import read_config
 
     config, _ = read_config(REPO / "okrsite.yaml")

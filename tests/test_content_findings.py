@@ -179,7 +179,7 @@ def test_a_nul_byte_in_the_config_is_reported_on_its_line(tmp_path, capsys):
 def unreadable(monkeypatch, root: Path, *folders: str) -> None:
     """Make these folders unreadable to the scan. (Tests run as root, for whom chmod 000
     stops nothing: the scan's os.scandir raises PermissionError for them instead.)"""
-    import okrsite.build.gather
+    import okrsite.builder.gather
 
     refused = {str(root / folder) for folder in folders}
     real = os.scandir
@@ -189,7 +189,7 @@ def unreadable(monkeypatch, root: Path, *folders: str) -> None:
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr(okrsite.build.gather.os, "scandir", scandir)
+    monkeypatch.setattr(okrsite.builder.gather.os, "scandir", scandir)
 
 
 ALIGNED = """\

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from okrsite.site import dependencies
-from okrsite.build.pipeline import build, publish
+from okrsite.builder.pipeline import build, publish
 from okrsite.core.config import read_config
 
 from conftest import REPO, real_okr_params

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.build import cache
-from okrsite.build.pipeline import publish
+from okrsite.builder import cache
+from okrsite.builder.pipeline import publish
 from okrsite.core.config import read_config
 
 from conftest import copy_sample

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from okrsite.cli import diff
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 from okrsite.site.export import export_data
 from okrsite.core.model import Diagnostic

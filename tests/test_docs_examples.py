@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from okrsite.build.pipeline import compute_site
+from okrsite.builder.pipeline import compute_site
 from okrsite.core.config import parse_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.core.model import SourceFile

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from conftest import SAMPLE_CONFIG
 from okrsite.site import feeds, render, search
 from okrsite.core import urls
-from okrsite.build.pipeline import build, render_output
+from okrsite.builder.pipeline import build, render_output
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
 

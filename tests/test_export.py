@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 from okrsite.site.export import dumps, export_data, export_json
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from okrsite.core import urls
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 
 AS_OF = date(2026, 11, 20)

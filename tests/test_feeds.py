@@ -14,7 +14,7 @@ import pytest
 
 from okrsite.site import feeds
 from okrsite.core import urls
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import parse_config, read_config
 from okrsite.site.export import export_data
 from okrsite.core.model import SourceFile

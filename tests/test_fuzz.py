@@ -5,7 +5,7 @@ every key, deep nesting, huge numbers, NaN and infinities, empty strings, right-
 text and lone surrogates, duplicate keys) ends in well-formed diagnostics or a clean
 build, never an uncaught exception; and a clean build always renders.
 
-The pure pipeline runs in-process (``okrsite.build.pipeline.compute_site`` then
+The pure pipeline runs in-process (``okrsite.builder.pipeline.compute_site`` then
 ``build.render_output``), so thousands of examples take seconds. The number of examples
 comes from ``OKRSITE_FUZZ_EXAMPLES``; ``OKRSITE_LONG_TESTS=1`` multiplies the defaults by
 ten. Hypothesis keeps failing examples in ``.hypothesis/`` and replays them first.
@@ -23,7 +23,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from okrsite.build import pipeline as build_mod
+from okrsite.builder import pipeline as build_mod
 from okrsite.core.config import CONFIG_KEYS, ConfigError, parse_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.core.load import (

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from okrsite.core import load, markdown, urls
 from okrsite.site import render
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import parse_config
 from okrsite.core.model import Initiative, SourceFile
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.build.output import MARKER, MARKER_BYTES, OutputRefused, Protected, refusal
-from okrsite.build.write import write_site
+from okrsite.builder.output import MARKER, MARKER_BYTES, OutputRefused, Protected, refusal
+from okrsite.builder.write import write_site
 
 SITE = {
     "okrsite.yaml": "title: Safe\nas_of: 2026-11-20\nsearch: false\n",

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from okrsite.core import parse as parse_mod
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
-from okrsite.build.gather import gather
+from okrsite.builder.gather import gather
 from okrsite.core.load import ParseCache, load, parse_ahead
 from okrsite.core.parse import LineDict, LineList, parse
 

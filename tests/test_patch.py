@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from okrsite.site import export, render
-from okrsite.build.pipeline import compute_site
+from okrsite.builder.pipeline import compute_site
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
-from okrsite.build.gather import gather
+from okrsite.builder.gather import gather
 from okrsite.core.load import ParseCache
 from okrsite.core.model import SourceFile
 from okrsite.serve.patch import edit_checkins

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import RESULTS_DIR
-from okrsite.build.pipeline import compute_site
+from okrsite.builder.pipeline import compute_site
 from okrsite.core.config import parse_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.core.model import SourceFile

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from okrsite.build.pipeline import compute_site
+from okrsite.builder.pipeline import compute_site
 from okrsite.core.config import parse_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.core.model import SourceFile

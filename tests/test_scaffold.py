@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from okrsite.cli import scaffold
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import parse_config, read_config
 from okrsite.core.model import SourceFile
 

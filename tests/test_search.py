@@ -16,7 +16,7 @@ import pytest
 from conftest import SAMPLE_CONFIG, require_pagefind, run_okrsite
 from okrsite.site import render, search
 from okrsite.core import urls
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 
 HELP_PHRASE = "Spark cluster order"  # only in the help of data's 2026-11-20 check-in

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
-from okrsite.build.gather import gather
+from okrsite.builder.gather import gather
 from okrsite.serve.server import (
     ChangeQueue, Event, Plan, Roots, Server, SiteFiles, _safe_path, classify, content_type, inject, make_plan,
 )

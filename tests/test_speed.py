@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.build import cache as build_cache
-from okrsite.build.pipeline import build, publish
+from okrsite.builder import cache as build_cache
+from okrsite.builder.pipeline import build, publish
 from okrsite.core.config import read_config
-from okrsite.build.output import MARKER, MARKER_BYTES
+from okrsite.builder.output import MARKER, MARKER_BYTES
 from okrsite.core.parse import LineDict, LineList, parse
-from okrsite.build.progress import Progress
+from okrsite.builder.progress import Progress
 
 from conftest import REPO, SAMPLE_CONFIG, copy_sample, run_okrsite
 
@@ -88,7 +88,7 @@ def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synth
     A page that shows the whole organisation or a whole period touches most of the
     model, which a forked child would copy: the main process renders those itself, so
     with an unlimited quota one child renders the rest next to it. Same bytes again."""
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
     from okrsite.site import render
     from okrsite.site.themes import theme_dirs
 
@@ -126,7 +126,7 @@ def test_the_main_process_renders_the_wide_pages_of_a_big_plan(synthetic, tmp_pa
     """In a plan of more than QUOTA pages, every wide page is rendered by the main
     process (a child would copy most of the model for it), and the child renders the
     rest next to it; a small plan (a build after a change) shares its wide pages out."""
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
     from okrsite.site import render
     from okrsite.site.themes import theme_dirs
 
@@ -164,7 +164,7 @@ def test_a_few_pages_with_wide_ones_are_shared_by_the_same_two_processes(synthet
     """A plan of no more than QUOTA pages (a build after a change: the wide pages and a
     few others) is rendered by the main process and one child, in small chunks; the same
     bytes."""
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
     from okrsite.site import render
     from okrsite.site.themes import theme_dirs
 
@@ -189,7 +189,7 @@ def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tm
     so a site five times bigger does not fork five times as often at five times the
     cost. Measured here with a tiny QUOTA: the number of children stays about FORKS,
     whatever the site (the main process renders about half of the pages)."""
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
     from okrsite.site import render
     from okrsite.site.themes import theme_dirs
 
@@ -214,9 +214,9 @@ def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tm
 def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, monkeypatch):
     """Big sites parse YAML and render Markdown in other processes while the main one
     loads: same cache entries as one process, same bytes."""
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
     from okrsite.core.diagnostics import Diagnostics
-    from okrsite.build.gather import gather
+    from okrsite.builder.gather import gather
     from okrsite.core.load import ParseCache, load
 
     config, _ = read_config(synthetic)
@@ -237,7 +237,7 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
     assert all(several.parsed[k] == one.parsed[k] for k in one.parsed)
     # the loader gets the parsed files packed, whatever the build cache holds (memory:
     # cache.PackedEntries), and they give the same bytes
-    from okrsite.build import pipeline as build_mod
+    from okrsite.builder import pipeline as build_mod
 
     seen = []
 
@@ -262,7 +262,7 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
 
 def _prefetch(sources, config, cache, jobs=2):
     """The build's parsing processes for ``sources`` (forked after they were read)."""
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
 
     return parallel.start_parsers(config, jobs).feed(sources, config, cache, cached=False)
 
@@ -271,7 +271,7 @@ def _prefetch(sources, config, cache, jobs=2):
 def loading(synthetic):
     """The synthetic organisation's config, files and one-process load (site, diagnostics)."""
     from okrsite.core.diagnostics import Diagnostics
-    from okrsite.build.gather import gather
+    from okrsite.builder.gather import gather
 
     config, _ = read_config(synthetic)
     sources = gather(config, Diagnostics())
@@ -291,7 +291,7 @@ def test_loading_takes_each_batch_as_it_comes(loading, monkeypatch):
     """The main process loads while the others parse: it starts on the first batch,
     waits only while the entry it needs has not come, and parses nothing itself."""
     from okrsite.core import load as load_mod
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
     from okrsite.core.load import ParseCache
 
     config, sources, expected = loading
@@ -362,7 +362,7 @@ def _count_local_parses(monkeypatch) -> list:
 
 def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(loading, monkeypatch):
     from okrsite.core import load as load_mod
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
     from okrsite.core.load import ParseCache
 
     config, sources, expected = loading
@@ -393,7 +393,7 @@ def test_a_parsing_process_killed_midway_leaves_its_files_to_the_loader(loading,
     import os
     import signal
 
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
     from okrsite.core.load import ParseCache
 
     config, sources, expected = loading
@@ -417,9 +417,9 @@ def test_parsing_processes_read_the_files_themselves(synthetic, monkeypatch, tmp
     copies), get paths, are not sent what the cache holds, and a file changed since the
     main process read it only costs the loader a parse of its own (the entry of its new
     bytes is never asked for, so it does not reach the cache)."""
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
     from okrsite.core.diagnostics import Diagnostics
-    from okrsite.build.gather import gather
+    from okrsite.builder.gather import gather
     from okrsite.core.load import ParseCache
 
     org = tmp_path / "org"
@@ -454,7 +454,7 @@ def test_parsing_processes_read_the_files_themselves(synthetic, monkeypatch, tmp
 
 
 def test_parsing_processes_not_needed_go_at_once(synthetic):
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
 
     config, _ = read_config(synthetic)
     parsers = parallel.start_parsers(config, 2)
@@ -468,7 +468,7 @@ def test_the_cache_file_is_the_same_whatever_order_its_entries_came_in(synthetic
     """Entries reach the cache in the order the loader asks for them, and it is saved in
     key order anyway."""
     from okrsite.core.diagnostics import Diagnostics
-    from okrsite.build.gather import gather
+    from okrsite.builder.gather import gather
     from okrsite.core.load import ParseCache
 
     org = tmp_path / "org"
@@ -490,8 +490,8 @@ def test_the_cache_file_is_the_same_whatever_order_its_entries_came_in(synthetic
 def test_a_build_that_stops_leaves_no_parsing_process(synthetic, tmp_path, monkeypatch):
     import multiprocessing
 
-    from okrsite.build import pipeline as build_mod
-    from okrsite.build import parallel
+    from okrsite.builder import pipeline as build_mod
+    from okrsite.builder import parallel
 
     config, _ = read_config(synthetic)
     monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
@@ -579,7 +579,7 @@ def test_rendering_collects_what_imported_macros_leave(tmp_path):
     so the garbage does not pile up for the whole build (80 MB in the main process at
     1,000 teams) while the build pauses the collector."""
     from okrsite.site import render
-    from okrsite.build.parallel import render_to_folder
+    from okrsite.builder.parallel import render_to_folder
     from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(SAMPLE_CONFIG)
@@ -604,7 +604,7 @@ def test_rendering_collects_what_imported_macros_leave(tmp_path):
 def test_a_page_that_fails_reports_the_first_failing_page_and_writes_nothing(tmp_path, monkeypatch, broken, big):
     """A template that fails at run time on some pages: the error is the one of the first
     failing page in plan order whatever the number of processes; the old site stays."""
-    from okrsite.build import parallel
+    from okrsite.builder import parallel
 
     if big:
         monkeypatch.setattr(parallel, "QUOTA", 50)

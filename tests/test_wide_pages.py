@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from okrsite.site import summary
-from okrsite.build.pipeline import build, publish
+from okrsite.builder.pipeline import build, publish
 from okrsite.core.config import read_config
 
 from conftest import REPO, StaticServer

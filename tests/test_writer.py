@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.build.pipeline import build
+from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 
 REPO = Path(__file__).resolve().parent.parent

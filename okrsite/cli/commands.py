@@ -137,7 +137,7 @@ def _config(path: str):
 
 
 def _site(config, as_of: date, sources=None):
-    from ..build.pipeline import build
+    from ..builder.pipeline import build
 
     result = build(config, as_of, render_pages=False, sources=sources)
     if result.errors:
@@ -216,7 +216,7 @@ def cmd_new_objective(args) -> int:
 def cmd_new_period(args) -> int:
     from . import scaffold
     from ..core.diagnostics import Diagnostics
-    from ..build.gather import gather
+    from ..builder.gather import gather
 
     config, _ = _config(args.config)
     as_of = config.as_of or date.today()
@@ -357,7 +357,7 @@ def _materialise(spec: str, config_path: Path, tmp: Path) -> tuple[Path | None, 
 
 
 def _side(config_file: Path | None, label: str, note: str, as_of: date) -> Side:
-    from ..build.pipeline import build
+    from ..builder.pipeline import build
     from ..core.config import ConfigError, read_config
     from .diff import EMPTY
     from ..site.export import export_data

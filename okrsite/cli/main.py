@@ -123,7 +123,7 @@ def load_config(args):
 def output_folder(config, override: str | None, verb: str = "write the site to") -> Path:
     """The output folder, resolved (``..`` and symbolic links), once ``output.check``
     allows a build to replace it: raises UsageError otherwise."""
-    from ..build.output import OutputRefused, check, protected_folders
+    from ..builder.output import OutputRefused, check, protected_folders
     from ..site.themes import theme_dirs
 
     out = Path(override) if override else Path(config.root) / config.output_dir
@@ -178,9 +178,9 @@ def _jobs(text: str) -> int:
 
 
 def cmd_build(args) -> int:
-    from ..build.pipeline import publish
-    from ..build.output import OutputRefused, removed_line
-    from ..build.progress import Progress
+    from ..builder.pipeline import publish
+    from ..builder.output import OutputRefused, removed_line
+    from ..builder.progress import Progress
 
     config, config_warnings, as_of = load_config(args)
     output = output_folder(config, args.output)
@@ -227,7 +227,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from ..build.pipeline import build
+    from ..builder.pipeline import build
 
     config, config_warnings, as_of = load_config(args)
     result = build(config, as_of, render_pages=False)
@@ -238,9 +238,9 @@ def cmd_check(args) -> int:
 
 
 def cmd_clean(args) -> int:
-    from ..build.cache import CACHE_DIR
-    from ..build.output import shown_size
-    from ..build.write import clean
+    from ..builder.cache import CACHE_DIR
+    from ..builder.output import shown_size
+    from ..builder.write import clean
 
     config, _ = read_config(args.config)
     output = output_folder(config, args.output, verb="clean")

@@ -54,15 +54,15 @@ from pathlib import Path
 from typing import Callable, Iterable, TextIO
 from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
-from ..build.pipeline import compute_site, render_output
+from ..builder.pipeline import compute_site, render_output
 from ..core.config import ConfigError, read_config
 from ..core.diagnostics import Diagnostics
 from ..site.export import export_json
-from ..build.gather import gather, read_source
+from ..builder.gather import gather, read_source
 from ..core.load import ParseCache
 from ..core.model import Config, Diagnostic, Site, SourceFile
 from .notice import insert_at_top, preview_notice
-from ..build.output import protected_folders, refusal
+from ..builder.output import protected_folders, refusal
 from ..site.themes import static_files, theme_dirs
 
 NAMESPACE = "__okrsite/"

@@ -177,7 +177,7 @@ def write_site_with(fill, output: Path, on_wait=None, after=None) -> list[tuple[
 def clean(output: Path, cache: Path, on_wait=None) -> list[tuple[Path, int]]:
     """``okrsite clean``: remove the output folder if a build wrote it (its marker), the
     leftovers of killed builds beside it, its lock file and the build cache ``cache``;
-    each one removed with its size. ``output`` has passed :func:`okrsite.build.output.check`; the output's
+    each one removed with its size. ``output`` has passed :func:`okrsite.builder.output.check`; the output's
     lock is held while it goes, so a build running meanwhile finishes first."""
     removed: list[tuple[Path, int]] = []
     if output.parent.is_dir():

@@ -201,7 +201,7 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     for clashing paths together with every other output, then rendered by ``jobs``
     processes straight into the temporary folder that replaces ``output`` when it is
     complete (``write.write_site_with``). With ``use_cache``, the build cache in
-    ``.okrsite-cache/`` (see ``okrsite.build.cache``) lets a build with nothing changed
+    ``.okrsite-cache/`` (see ``okrsite.builder.cache``) lets a build with nothing changed
     return at once (``result.unchanged``), and lets a build after a change reuse the
     parsed files and rendered Markdown of the ones that did not change. The bytes
     written are the same whatever ``jobs`` and whatever the cache holds. Nothing is
