@@ -97,11 +97,11 @@ def index_only(config_path: str) -> None:
     """In this (child) process: site, records, index; print JSON figures."""
     import resource
 
-    from okrsite.site import search
+    from okrsite.builder.gather import gather
     from okrsite.builder.pipeline import compute_site
     from okrsite.core.config import read_config
     from okrsite.core.diagnostics import Diagnostics
-    from okrsite.builder.gather import gather
+    from okrsite.site import search
 
     config, _ = read_config(config_path)
     diags = Diagnostics()

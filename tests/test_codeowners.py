@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.core import codeowners
 from okrsite.builder.pipeline import build
+from okrsite.core import codeowners
 from okrsite.core.config import parse_config, read_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.core.model import SourceFile

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.core import urls
 from okrsite.builder.pipeline import build
+from okrsite.core import urls
 from okrsite.core.config import read_config
 
 AS_OF = date(2026, 11, 20)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.site import feeds
-from okrsite.core import urls
 from okrsite.builder.pipeline import build
+from okrsite.core import urls
 from okrsite.core.config import parse_config, read_config
-from okrsite.site.export import export_data
 from okrsite.core.model import SourceFile
+from okrsite.site import feeds
+from okrsite.site.export import export_data
 
 REPO = Path(__file__).resolve().parent.parent
 A = "{http://www.w3.org/2005/Atom}"

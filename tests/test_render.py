@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.site import render
 from okrsite.core import urls
 from okrsite.core.model import (
     Checkin,
@@ -30,6 +29,7 @@ from okrsite.core.model import (
     Team,
     Update,
 )
+from okrsite.site import render
 
 try:
     from linkcheck import check_links, reachable

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from okrsite.cli import scaffold
 from okrsite.builder.pipeline import build
+from okrsite.cli import scaffold
 from okrsite.core.config import parse_config, read_config
 from okrsite.core.model import SourceFile
 

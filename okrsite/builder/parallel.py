@@ -377,9 +377,9 @@ def _parser_child(config, tasks, conn, parent: int, inherited: list) -> None:
     """A parsing process: waits for its share of the files (paths: it reads them itself,
     so it never shares the main process's copy of them), parses them batch by batch and
     sends each batch's entries; None when it is not needed."""
+    from ..core.load import ParseCache, parse_ahead
     from . import cache as build_cache
     from .gather import read_source
-    from ..core.load import ParseCache, parse_ahead
 
     _die_with_parent(parent)
     # Ctrl-C is for the main process: it stops these (or they see their pipes close)

@@ -11,14 +11,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..site import export
 from ..core import lint, resolve, status
 from ..core.diagnostics import Diagnostics
-from .gather import gather
 from ..core.load import ParseCache, load
 from ..core.markdown import Markdown
 from ..core.model import Config, Diagnostic, Site, SourceFile
+from ..site import export
 from ..site.themes import static_files, template_location, theme_dirs
+from .gather import gather
 
 
 @dataclass
@@ -364,8 +364,8 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     (pages rendered in ``jobs`` processes; with the build cache, ``cached``, only those a
     change can have altered, the others linked from the last build's output), swap it in
     and record the build."""
-    from . import cache as build_cache
     from ..site import dependencies, render
+    from . import cache as build_cache
     from .output import MARKER, MARKER_BYTES
     from .parallel import link_file, render_to_folder, write_file
     from .write import write_site_with

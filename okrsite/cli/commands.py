@@ -214,9 +214,9 @@ def cmd_new_objective(args) -> int:
 
 
 def cmd_new_period(args) -> int:
-    from . import scaffold
-    from ..core.diagnostics import Diagnostics
     from ..builder.gather import gather
+    from ..core.diagnostics import Diagnostics
+    from . import scaffold
 
     config, _ = _config(args.config)
     as_of = config.as_of or date.today()
@@ -242,8 +242,8 @@ def cmd_new_period(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from . import scaffold
     from ..core.load import default_name
+    from . import scaffold
 
     folder = Path(args.dir)
     if folder.exists() and not folder.is_dir():
@@ -359,8 +359,8 @@ def _materialise(spec: str, config_path: Path, tmp: Path) -> tuple[Path | None, 
 def _side(config_file: Path | None, label: str, note: str, as_of: date) -> Side:
     from ..builder.pipeline import build
     from ..core.config import ConfigError, read_config
-    from .diff import EMPTY
     from ..site.export import export_data
+    from .diff import EMPTY
 
     if config_file is None:
         return Side(label, dict(EMPTY), [], None, note)

@@ -178,8 +178,8 @@ def _jobs(text: str) -> int:
 
 
 def cmd_build(args) -> int:
-    from ..builder.pipeline import publish
     from ..builder.output import OutputRefused, removed_line
+    from ..builder.pipeline import publish
     from ..builder.progress import Progress
 
     config, config_warnings, as_of = load_config(args)

@@ -54,16 +54,16 @@ from pathlib import Path
 from typing import Callable, Iterable, TextIO
 from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
+from ..builder.gather import gather, read_source
+from ..builder.output import protected_folders, refusal
 from ..builder.pipeline import compute_site, render_output
 from ..core.config import ConfigError, read_config
 from ..core.diagnostics import Diagnostics
-from ..site.export import export_json
-from ..builder.gather import gather, read_source
 from ..core.load import ParseCache
 from ..core.model import Config, Diagnostic, Site, SourceFile
-from .notice import insert_at_top, preview_notice
-from ..builder.output import protected_folders, refusal
+from ..site.export import export_json
 from ..site.themes import static_files, theme_dirs
+from .notice import insert_at_top, preview_notice
 
 NAMESPACE = "__okrsite/"
 POLL_SECONDS = 25.0

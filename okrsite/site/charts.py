@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from datetime import date
 from html import escape
 from typing import Sequence
 
 from ..core.model import COLOUR_ORDER, KeyResult, Kpi, Period
-from .formatting import fmt_number, fmt_percent, fmt_quantity
 from ..core.status import expected_progress
+from .formatting import fmt_number, fmt_percent, fmt_quantity
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

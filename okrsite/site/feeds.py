@@ -27,8 +27,8 @@ import jinja2
 from markupsafe import Markup
 
 from ..core import urls
-from .export import export_data
 from ..core.model import Checkin, Site, Update
+from .export import export_data
 from .render import RenderError, fmt_percent, fmt_quantity
 from .themes import theme_dirs
 

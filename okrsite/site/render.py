@@ -25,9 +25,7 @@ from markupsafe import Markup, escape
 
 from ..core import status as rules
 from ..core import urls
-from .jinja_compat import escape_text, new_environment
 from ..core.markdown import safe_link
-from .formatting import _whole_percent, fmt_number, fmt_percent, fmt_quantity
 from ..core.model import (
     COLOUR_ORDER,
     COLOURS,
@@ -39,6 +37,8 @@ from ..core.model import (
     Site,
     Team,
 )
+from .formatting import _whole_percent, fmt_number, fmt_percent, fmt_quantity
+from .jinja_compat import escape_text, new_environment
 from .people import Person, _norm_name, people
 from .trees import RefInfo, TreeNode, focus_trees, subtree_teams, tree_teams
 

@@ -39,8 +39,8 @@ from urllib.parse import quote
 import cbor2
 
 from ..core import urls
-from .formatting import fmt_percent
 from ..core.model import COLOURS, STATUS_WORDS, Site
+from .formatting import fmt_percent
 from .people import people  # the same people, slugs and URLs as the pages
 
 __all__ = [
