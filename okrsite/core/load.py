@@ -17,26 +17,9 @@ from .diagnostics import Diagnostics
 from .fields import ID_RE, PERIOD_ID_RE, Reader, check_file_name, check_id, is_id, is_number, number_problem, parse_date
 from .markdown import Markdown, html_too_deep, safe_link
 from .model import (
-    COMMITMENTS,
-    INITIATIVE_STATUSES,
-    KR_TYPES,
-    STATUSES,
-    Checkin,
-    Config,
-    Initiative,
-    KeyResult,
-    Kpi,
-    LimitsConfig,
-    Objective,
-    Org,
-    Period,
-    Ref,
-    Retro,
-    Site,
-    SourceFile,
-    Strategy,
-    Team,
-    Update,
+    COMMITMENTS, INITIATIVE_STATUSES, KR_TYPES, STATUSES, Checkin, Config, Initiative,
+    KeyResult, Kpi, LimitsConfig, Objective, Org, Period, Ref, Retro, Site, SourceFile,
+    Strategy, Team, Update,
 )
 from .parse import LineDict, Parsed, parse, type_name
 
