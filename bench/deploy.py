@@ -90,7 +90,7 @@ def steps(r: run.Run) -> str:
 
 
 def differences(a: str, b: str) -> list[str]:
-    from okrsite.output import MARKER
+    from okrsite.builder.output import MARKER
 
     def files(root: str) -> dict[str, str]:
         out = {}

@@ -45,6 +45,11 @@ MODULE_TESTS = {
 }
 
 
+# module -> its file under okrsite/ (its stage's folder)
+MODULE_PATH = {"status": "core/status", "resolve": "core/resolve", "diff": "cli/diff", "patch": "serve/patch",
+               "load": "core/load", "fields": "core/fields", "write": "builder/write"}
+
+
 def mutmut(workdir: Path, *args: str, capture: bool = True) -> str:
     proc = subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=workdir, text=True,
                           capture_output=capture)
@@ -76,18 +81,19 @@ def configure(workdir: Path, module: str) -> None:
     """The copy's [tool.mutmut]: the shared settings, this module, its tests."""
     path = workdir / "pyproject.toml"
     text = path.read_text()
-    extra = (f'only_mutate = ["okrsite/{module}.py"]\n'
+    extra = (f'only_mutate = ["okrsite/{MODULE_PATH[module]}.py"]\n'
              f"pytest_add_cli_args_test_selection = {MODULE_TESTS[module]!r}\n".replace("'", '"'))
     path.write_text(text.replace("[tool.mutmut]\n", "[tool.mutmut]\n" + extra, 1))
 
 
 def module_of(mutant: str) -> str:
-    return mutant.split(".")[1]
+    """'okrsite.core.status.x_kr_stale__mutmut_2' -> 'status'."""
+    return mutant.split(".")[2]
 
 
 def function_of(mutant: str) -> str:
-    """'okrsite.status.x_kr_stale__mutmut_2' -> 'kr_stale'; methods are 'xǁClassǁname'."""
-    name = mutant.split(".", 2)[2].rsplit("__mutmut_", 1)[0]
+    """'okrsite.core.status.x_kr_stale__mutmut_2' -> 'kr_stale'; methods are 'xǁClassǁname'."""
+    name = mutant.split(".", 3)[3].rsplit("__mutmut_", 1)[0]
     return name.split("ǁ")[-1] if "ǁ" in name else name[2:]
 
 
@@ -170,10 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nSurviving mutants:")
         rows = []
         for name in survivors:
-            source = REPO / "okrsite" / f"{module_of(name)}.py"
+            source = REPO / "okrsite" / f"{MODULE_PATH[module_of(name)]}.py"
             lineno, old, new = where(workdirs[module_of(name)], name, source)
-            rows.append((module_of(name), lineno, f"okrsite/{module_of(name)}.py:{lineno}: {old}  ->  {new}"
-                         f"  [{name.split('.', 2)[2]}{', no tests' if status[name] == 'no tests' else ''}]"))
+            rows.append((module_of(name), lineno, f"okrsite/{MODULE_PATH[module_of(name)]}.py:{lineno}: {old}  ->  {new}"
+                         f"  [{name.split('.', 3)[3]}{', no tests' if status[name] == 'no tests' else ''}]"))
         for _, _, text in sorted(rows):
             print(text)
     return 0

@@ -143,7 +143,7 @@ def count_files(root: str, suffix: str) -> int:
 def tree_mb(root: str) -> float:
     from pathlib import Path
 
-    from okrsite.output import tree_size
+    from okrsite.builder.output import tree_size
 
     return tree_size(Path(root)) / (1024 * 1024)
 

@@ -97,11 +97,11 @@ def index_only(config_path: str) -> None:
     """In this (child) process: site, records, index; print JSON figures."""
     import resource
 
-    from okrsite import search
-    from okrsite.build import compute_site
-    from okrsite.config import read_config
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
+    from okrsite.builder.gather import gather
+    from okrsite.builder.pipeline import compute_site
+    from okrsite.core.config import read_config
+    from okrsite.core.diagnostics import Diagnostics
+    from okrsite.site import search
 
     config, _ = read_config(config_path)
     diags = Diagnostics()
@@ -248,7 +248,7 @@ def query_bytes(site_dir: str, queries: list[str]) -> list[dict]:
 
 def default_queries(config_path: str) -> list[str]:
     """A word, a team's name, and a filter with no words (which loads the most index)."""
-    from okrsite.config import read_config
+    from okrsite.core.config import read_config
 
     cfg, _ = read_config(config_path)
     last_q = max(p.id for p in cfg.periods) if cfg.periods else f"{(cfg.as_of or date.today()).year}-Q4"

@@ -191,7 +191,7 @@ def synthetic_content(tmp_path_factory) -> Path:
 
 
 # The smallest size of bench/generate.py's organisation that crosses every size of
-# okrsite.summary: its wide pages are summaries, paginated lists and cut trees.
+# okrsite.site.summary: its wide pages are summaries, paginated lists and cut trees.
 LARGE_TEAMS = 80
 
 
@@ -200,8 +200,8 @@ def large_site(tmp_path_factory) -> Path:
     """The synthetic organisation of LARGE_TEAMS teams, built (without search) once per
     session: the wide pages of a large organisation (tests/test_wide_pages.py,
     tests/test_accessibility.py)."""
-    from okrsite.build import publish
-    from okrsite.config import read_config
+    from okrsite.builder.pipeline import publish
+    from okrsite.core.config import read_config
 
     config, _ = read_config(generate_org(tmp_path_factory.mktemp(f"org{LARGE_TEAMS}"), LARGE_TEAMS))
     out = tmp_path_factory.mktemp("large") / "public"
@@ -229,10 +229,10 @@ def sample_config(tmp_path_factory) -> Path:
 def sample_model():
     """The sample organisation loaded, resolved and computed (no pages), once per session.
     Shared: a test must not change it (copy what it edits)."""
-    from okrsite.build import compute_site
-    from okrsite.config import read_config
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
+    from okrsite.builder.pipeline import compute_site
+    from okrsite.core.config import read_config
+    from okrsite.core.diagnostics import Diagnostics
+    from okrsite.builder.gather import gather
 
     config, _ = read_config(SAMPLE_CONFIG)
     diags = Diagnostics()

@@ -29,7 +29,7 @@ HOLE = "\x00"  # a placeholder in a template: any text
 
 @dataclass(frozen=True)
 class Message:
-    where: str  # "okrsite/load.py:541"
+    where: str  # "okrsite/core/load.py:541"
     severity: str  # error, warning, or the expression that gives it
     template: str  # the message with HOLE for each formatted value
 
@@ -66,7 +66,7 @@ def _message_arg(call: ast.Call) -> tuple[str, ast.AST] | None:
 
 def emitted(package: Path = REPO / "okrsite") -> list[Message]:
     found = []
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and (arg := _message_arg(node)):
                 template = _template(arg[1])

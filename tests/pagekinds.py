@@ -1,13 +1,13 @@
 """The type of every page of a built site, by its path: one classifier for the tests
 that check each type of page (test_sample_site, test_accessibility, test_wide_pages).
-The pages of a paginated list (``.../page/N/``, okrsite.summary) are of the list's type.
+The pages of a paginated list (``.../page/N/``, okrsite.site.summary) are of the list's type.
 A page of no known type is an error, so a new type of page cannot go unchecked."""
 
 from __future__ import annotations
 
 import re
 
-# the lists okrsite.summary paginates: their first page's folder
+# the lists okrsite.site.summary paginates: their first page's folder
 PAGED = re.compile(r"^(people/|periods/[^/]+/groups/[^/]+/|periods/[^/]+/alignment-teams/|this-week/[^/]+/)"
                    r"page/\d+/index\.html$")
 TEAM_PAGES = ("teams", "team", "team-period", "objective", "checkin")  # by depth under teams/

@@ -48,7 +48,7 @@ PAGES = {
     "search": "search/",
     "404": "no/such/page/",  # the server answers with 404.html, as a static host would
 }
-# the pages a large organisation has (okrsite.summary's sizes crossed: conftest.large_site),
+# the pages a large organisation has (okrsite.site.summary's sizes crossed: conftest.large_site),
 # one of each type and of each paginated list's later pages
 LARGE_PAGES = {
     "home, lists cut": "",

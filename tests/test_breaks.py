@@ -33,13 +33,16 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import diff, render, search, urls, write
-from okrsite.build import build
-from okrsite.config import parse_config
-from okrsite.export import export_data
-from okrsite.model import SourceFile
-from okrsite.patch import edit_checkins
-from okrsite.output import MARKER
+from okrsite.cli import diff
+from okrsite.site import render, search
+from okrsite.core import urls
+from okrsite.builder import write
+from okrsite.builder.pipeline import build
+from okrsite.core.config import parse_config
+from okrsite.site.export import export_data
+from okrsite.core.model import SourceFile
+from okrsite.serve.patch import edit_checkins
+from okrsite.builder.output import MARKER
 
 from conftest import REPO, SAMPLE_CONFIG
 from linkcheck import read_output
@@ -181,7 +184,7 @@ def whole_site(output: Path) -> int | None:
     """The generation the output folder holds, or None: missing, or a mix of two."""
     try:
         names = sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file())
-        names.remove(MARKER)  # okrsite's own marker (okrsite/output.py), in every output it writes
+        names.remove(MARKER)  # okrsite's own marker (okrsite/builder/output.py), in every output it writes
         marker = (output / "marker.txt").read_bytes()
         generation = int(marker)
         files = {n: (output / n).read_bytes() for n in names}

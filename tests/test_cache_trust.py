@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from okrsite import cache
+from okrsite.builder import cache
 
 from test_write import small_site
 
@@ -56,8 +56,8 @@ def test_the_cache_a_build_wrote_here_is_not_sanitised_again(tmp_path, monkeypat
     """HTML in the parse cache that the last build on this machine wrote (the record
     holds the file's device, inode and change time) is used as it is: it was sanitised
     when it was made. The same bytes either way."""
-    from okrsite.build import publish
-    from okrsite.config import read_config
+    from okrsite.builder.pipeline import publish
+    from okrsite.core.config import read_config
 
     config_path = small_site(tmp_path)
     (tmp_path / "content/teams/t/_index.md").write_text("---\nname: T\n---\nA body with *emphasis*.\n")

@@ -13,11 +13,12 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import SAMPLE_CONFIG
-from okrsite import charts, history, status
-from okrsite.build import build
-from okrsite.config import read_config
-from okrsite.export import export_json
-from okrsite.model import KeyResult, Kpi, Period, Update
+from okrsite.site import charts, history
+from okrsite.core import status
+from okrsite.builder.pipeline import build
+from okrsite.core.config import read_config
+from okrsite.site.export import export_json
+from okrsite.core.model import KeyResult, Kpi, Period, Update
 
 SVG = "{http://www.w3.org/2000/svg}"
 Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31), "Q4 2026")

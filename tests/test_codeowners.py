@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import codeowners
-from okrsite.build import build
-from okrsite.config import parse_config, read_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.model import SourceFile
+from okrsite.builder.pipeline import build
+from okrsite.core import codeowners
+from okrsite.core.config import parse_config, read_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.core.model import SourceFile
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 20)

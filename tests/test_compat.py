@@ -1,4 +1,4 @@
-"""okrsite/jinja_compat.py: the quick Jinja classes and escape_text give what Jinja and
+"""okrsite/site/jinja_compat.py: the quick Jinja classes and escape_text give what Jinja and
 markupsafe give, and they are used only with the versions they were tested on, while
 the internals they lean on keep their shape. A failure here after an upgrade means:
 look at the new version, then move the bounds in TESTED and pyproject.toml together."""
@@ -13,7 +13,7 @@ import jinja2
 import jinja2.runtime
 import pytest
 
-from okrsite import jinja_compat, render
+from okrsite.site import jinja_compat, render
 
 REPO = Path(__file__).resolve().parent.parent
 BUILTIN = REPO / "themes" / "default"
@@ -73,8 +73,8 @@ def test_a_changed_context_call_is_named(monkeypatch):
 def test_outside_the_tested_range_jinjas_own_classes_and_the_same_pages(monkeypatch, tmp_path):
     """With ACTIVE off (an untested version), the environment is Jinja's own and
     escape_text is markupsafe.escape: a page renders to the same bytes."""
-    from okrsite.build import build
-    from okrsite.config import read_config
+    from okrsite.builder.pipeline import build
+    from okrsite.core.config import read_config
 
     config, _ = read_config(REPO / "okrsite.yaml")
     site = build(config, config.as_of, render_pages=False).site

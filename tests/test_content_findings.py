@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.cli import main
+from okrsite.cli.main import main
 
 CONFIG = "title: T\nas_of: 2026-11-20\n"
 
@@ -179,7 +179,7 @@ def test_a_nul_byte_in_the_config_is_reported_on_its_line(tmp_path, capsys):
 def unreadable(monkeypatch, root: Path, *folders: str) -> None:
     """Make these folders unreadable to the scan. (Tests run as root, for whom chmod 000
     stops nothing: the scan's os.scandir raises PermissionError for them instead.)"""
-    import okrsite.gather
+    import okrsite.builder.gather
 
     refused = {str(root / folder) for folder in folders}
     real = os.scandir
@@ -189,7 +189,7 @@ def unreadable(monkeypatch, root: Path, *folders: str) -> None:
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr(okrsite.gather.os, "scandir", scandir)
+    monkeypatch.setattr(okrsite.builder.gather.os, "scandir", scandir)
 
 
 ALIGNED = """\
@@ -306,7 +306,7 @@ def test_windows_device_names_in_the_config_are_refused(tmp_path, capsys):
 
 
 def test_a_person_called_con_gets_a_page_windows_can_hold():
-    from okrsite.urls import slugify
+    from okrsite.core.urls import slugify
 
     assert [slugify(n) for n in ("Con", "nul", "Ana", "Com 1")] == ["con-person", "nul-person", "ana", "com-1"]
 

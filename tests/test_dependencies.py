@@ -1,4 +1,4 @@
-"""Rendering only the pages a change can alter (okrsite/dependencies.py, issue 7): after
+"""Rendering only the pages a change can alter (okrsite/site/dependencies.py, issue 7): after
 every kind of edit, a build that takes unchanged pages from the last one writes exactly
 the bytes of a build from nothing, and it does take pages when only teams' period
 folders changed."""
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import dependencies
-from okrsite.build import build, publish
-from okrsite.config import read_config
+from okrsite.site import dependencies
+from okrsite.builder.pipeline import build, publish
+from okrsite.core.config import read_config
 
 from conftest import REPO, real_okr_params
 from test_speed import copy_sample, generate, read_tree

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import cache
-from okrsite.build import publish
-from okrsite.config import read_config
+from okrsite.builder import cache
+from okrsite.builder.pipeline import publish
+from okrsite.core.config import read_config
 
 from conftest import copy_sample
 from test_speed import read_tree

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import diff
-from okrsite.build import build
-from okrsite.config import read_config
-from okrsite.export import export_data
-from okrsite.model import Diagnostic
+from okrsite.cli import diff
+from okrsite.builder.pipeline import build
+from okrsite.core.config import read_config
+from okrsite.site.export import export_data
+from okrsite.core.model import Diagnostic
 
 from conftest import missing_tool
 

@@ -5,8 +5,8 @@ diagnostics are new or fixed, how long a section may grow). Pure: small export d
 
 from __future__ import annotations
 
-from okrsite import diff
-from okrsite.model import Diagnostic
+from okrsite.cli import diff
+from okrsite.core.model import Diagnostic
 
 
 def kr(ref, title="KR", status="on-track", progress=0.5, current=None, unit=""):

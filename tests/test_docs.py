@@ -1,19 +1,19 @@
 """The CLI reference in docs/cli.md and in the README is generated from --help
-(python -m okrsite.clidocs); these tests fail when they drift from the CLI."""
+(python -m okrsite.cli.clidocs); these tests fail when they drift from the CLI."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from okrsite import clidocs
+from okrsite.cli import clidocs
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_cli_reference_matches_help():
     assert (REPO / "docs" / "cli.md").read_text() == clidocs.render(), (
-        "docs/cli.md is out of date: run `python -m okrsite.clidocs > docs/cli.md`")
+        "docs/cli.md is out of date: run `python -m okrsite.cli.clidocs > docs/cli.md`")
 
 
 def test_readme_lists_every_command_and_links_the_reference():

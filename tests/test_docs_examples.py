@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from okrsite.build import compute_site
-from okrsite.config import parse_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.model import SourceFile
+from okrsite.builder.pipeline import compute_site
+from okrsite.core.config import parse_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.core.model import SourceFile
 
 OBJECTIVE = """---
 title: Make every page feel instant

@@ -11,10 +11,11 @@ import pytest
 from markupsafe import Markup
 
 from conftest import SAMPLE_CONFIG
-from okrsite import feeds, render, search, urls
-from okrsite.build import build, render_output
-from okrsite.config import read_config
-from okrsite.diagnostics import Diagnostics
+from okrsite.site import feeds, render, search
+from okrsite.core import urls
+from okrsite.builder.pipeline import build, render_output
+from okrsite.core.config import read_config
+from okrsite.core.diagnostics import Diagnostics
 
 # RFC 8949, appendix A: the encodings Pagefind's own writer (minicbor) gives these values
 RFC_8949_EXAMPLES = [

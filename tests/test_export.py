@@ -14,9 +14,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from okrsite.build import build
-from okrsite.config import read_config
-from okrsite.export import dumps, export_data, export_json
+from okrsite.builder.pipeline import build
+from okrsite.core.config import read_config
+from okrsite.site.export import dumps, export_data, export_json
 
 
 def reference(value) -> bytes:
@@ -77,7 +77,7 @@ def test_the_sample_export_is_json_dumps_of_the_data(sample):
 
 def test_the_sample_export_is_written_by_orjson(sample, monkeypatch):
     expected, calls = reference(export_data(sample)), []
-    monkeypatch.setattr("okrsite.export.json.dumps", lambda *a, **k: calls.append(a) or "")
+    monkeypatch.setattr("okrsite.site.export.json.dumps", lambda *a, **k: calls.append(a) or "")
     assert export_json(sample) == expected and calls == []
 
 

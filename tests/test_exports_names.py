@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import urls
-from okrsite.build import build
-from okrsite.config import read_config
+from okrsite.builder.pipeline import build
+from okrsite.core import urls
+from okrsite.core.config import read_config
 
 AS_OF = date(2026, 11, 20)
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import feeds, urls
-from okrsite.build import build
-from okrsite.config import parse_config, read_config
-from okrsite.export import export_data
-from okrsite.model import SourceFile
+from okrsite.builder.pipeline import build
+from okrsite.core import urls
+from okrsite.core.config import parse_config, read_config
+from okrsite.core.model import SourceFile
+from okrsite.site import feeds
+from okrsite.site.export import export_data
 
 REPO = Path(__file__).resolve().parent.parent
 A = "{http://www.w3.org/2005/Atom}"
@@ -236,7 +237,7 @@ def test_period_csv_writes_the_cells_of_period_rows(sample):
 
 def test_outputs_made_from_the_export_data_of_okrs_json_are_the_same(sample):
     """The build makes ``export_data`` once, for okrs.json and the CSV files."""
-    from okrsite.export import export_json
+    from okrsite.site.export import export_json
 
     site = sample
     data = export_data(site)
@@ -247,7 +248,7 @@ def test_outputs_made_from_the_export_data_of_okrs_json_are_the_same(sample):
 def test_team_names_and_period_labels_read_the_same_in_feeds_search_and_pages():
     """One meaning (issue 27): a team's name, or its id when the team is unknown; a
     period's label, or its id. The feeds, the search records and the pages ask the site."""
-    from okrsite import render, search
+    from okrsite.site import render, search
 
     config, _ = parse_config(b"as_of: 2026-11-20\nperiods:\n"
                              b"  - {id: 2026-Q4, start: 2026-10-01, end: 2026-12-31, label: Autumn 2026}\n")

@@ -5,7 +5,7 @@ every key, deep nesting, huge numbers, NaN and infinities, empty strings, right-
 text and lone surrogates, duplicate keys) ends in well-formed diagnostics or a clean
 build, never an uncaught exception; and a clean build always renders.
 
-The pure pipeline runs in-process (``okrsite.build.compute_site`` then
+The pure pipeline runs in-process (``okrsite.builder.pipeline.compute_site`` then
 ``build.render_output``), so thousands of examples take seconds. The number of examples
 comes from ``OKRSITE_FUZZ_EXAMPLES``; ``OKRSITE_LONG_TESTS=1`` multiplies the defaults by
 ten. Hypothesis keeps failing examples in ``.hypothesis/`` and replays them first.
@@ -23,17 +23,17 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from okrsite import build as build_mod
-from okrsite.config import CONFIG_KEYS, ConfigError, parse_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.load import (
+from okrsite.builder import pipeline as build_mod
+from okrsite.core.config import CONFIG_KEYS, ConfigError, parse_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.core.load import (
     CHECKIN_KEYS, INITIATIVE_KEYS, KPI_KEYS, KR_KEYS, OBJECTIVE_KEYS, ORG_KEYS, STRATEGY_KEYS,
     TEAM_KEYS, UPDATE_KEYS,
 )
-from okrsite.model import Diagnostic, SourceFile, printable
-from okrsite.parse import parse
-from okrsite.render import make_environment
-from okrsite.themes import theme_dirs
+from okrsite.core.model import Diagnostic, SourceFile, printable
+from okrsite.core.parse import parse
+from okrsite.site.render import make_environment
+from okrsite.site.themes import theme_dirs
 
 LONG = os.environ.get("OKRSITE_LONG_TESTS") == "1"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from okrsite import starter
+from okrsite.cli import starter
 from test_workflow import actionlint, lint  # noqa: F401 - actionlint is a fixture
 
 REPO = Path(__file__).resolve().parent.parent

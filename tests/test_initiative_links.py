@@ -11,10 +11,11 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from okrsite import load, markdown, render, urls
-from okrsite.build import build
-from okrsite.config import parse_config
-from okrsite.model import Initiative, SourceFile
+from okrsite.core import load, markdown, urls
+from okrsite.site import render
+from okrsite.builder.pipeline import build
+from okrsite.core.config import parse_config
+from okrsite.core.model import Initiative, SourceFile
 
 from conftest import run_okrsite
 

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from okrsite import urls
+from okrsite.core import urls
 
 REPO = Path(__file__).resolve().parent.parent
 

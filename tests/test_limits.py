@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.config import ConfigError, parse_config
-from okrsite.load import ParseCache
-from okrsite.markdown import MAX_HTML_DEPTH, Markdown
-from okrsite.model import LimitsConfig
-from okrsite.parse import parse
+from okrsite.core.config import ConfigError, parse_config
+from okrsite.core.load import ParseCache
+from okrsite.core.markdown import MAX_HTML_DEPTH, Markdown
+from okrsite.core.model import LimitsConfig
+from okrsite.core.parse import parse
 
 from test_fuzz import BASE, BASE_CONFIG, LONG, run_pipeline
 

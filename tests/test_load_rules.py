@@ -11,11 +11,11 @@ from datetime import date
 
 import pytest
 
-from okrsite import fields
-from okrsite.build import build
-from okrsite.config import read_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.parse import parse, type_name
+from okrsite.core import fields
+from okrsite.builder.pipeline import build
+from okrsite.core.config import read_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.core.parse import parse, type_name
 from test_validation import assert_marked_diagnostics, broken_site  # noqa: F401  (a fixture)
 
 
@@ -224,9 +224,9 @@ def test_ids():
 
 
 def load_files(files: dict[str, str], config: str = "as_of: 2026-11-20\n"):
-    from okrsite.config import parse_config
-    from okrsite.load import load
-    from okrsite.model import SourceFile
+    from okrsite.core.config import parse_config
+    from okrsite.core.load import load
+    from okrsite.core.model import SourceFile
 
     cfg, _ = parse_config(config.encode())
     diags = Diagnostics()
@@ -413,9 +413,9 @@ def test_team_and_org_mistakes_each_give_one_diagnostic():
 
 
 def test_bodies_are_rendered_for_every_kind_of_file():
-    from okrsite.config import parse_config
-    from okrsite.load import load
-    from okrsite.model import SourceFile
+    from okrsite.core.config import parse_config
+    from okrsite.core.load import load
+    from okrsite.core.model import SourceFile
 
     files = {
         "_index.md": "---\ntitle: Org\n---\nOrg *body*\n",
@@ -443,9 +443,9 @@ def test_bodies_are_rendered_for_every_kind_of_file():
 
 
 def test_parse_cache_parses_and_renders_once_and_forgets_what_is_gone():
-    from okrsite.load import ParseCache
-    from okrsite.markdown import Markdown
-    from okrsite.model import LimitsConfig
+    from okrsite.core.load import ParseCache
+    from okrsite.core.markdown import Markdown
+    from okrsite.core.model import LimitsConfig
 
     cache = ParseCache()
     a, b = b"---\ntitle: A\n---\nA *body*\n", b"---\ntitle: B\n---\nB body\n"
@@ -470,9 +470,9 @@ def test_parse_cache_parses_and_renders_once_and_forgets_what_is_gone():
 
 
 def test_parse_ahead_fills_the_cache_with_what_load_asks_for():
-    from okrsite.config import parse_config
-    from okrsite.load import ParseCache, load, parse_ahead
-    from okrsite.model import SourceFile
+    from okrsite.core.config import parse_config
+    from okrsite.core.load import ParseCache, load, parse_ahead
+    from okrsite.core.model import SourceFile
 
     cfg, _ = parse_config(b"as_of: 2026-11-20\nlimits:\n  max_file_kb: 1\n")
     files = [SourceFile("content/teams/web/2026-Q4/fast.md", b"---\ntitle: F\n---\nBody\n"),
@@ -492,7 +492,7 @@ def test_parse_ahead_fills_the_cache_with_what_load_asks_for():
 
 
 def test_file_too_large_messages():
-    from okrsite.load import too_large
+    from okrsite.core.load import too_large
 
     assert too_large(1, 1) == "file too large (1 KB; the limit is 1 KB, limits.max_file_kb in okrsite.yaml): not read"
     assert too_large(1025, 1).startswith("file too large (2 KB;")

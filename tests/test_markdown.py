@@ -3,7 +3,7 @@ as markdown-it-py (CommonMark, tables, strikethrough, mdit-py-plugins' task list
 it, sanitised.
 
 markdown-it-py is built here on its own, as the reference: a change of engine, options or
-plugins in okrsite/markdown.py shows up as a difference. Bodies come from the sample site,
+plugins in okrsite/core/markdown.py shows up as a difference. Bodies come from the sample site,
 both real OKR sets, a synthetic organisation, and seeded random bodies, built line by line
 from pieces of every kind of Markdown, then real bodies mutated a character at a time.
 Both settings of ``markdown.allow_html`` are compared. ``OKRSITE_LONG_TESTS=1`` runs
@@ -22,8 +22,8 @@ import pytest
 from markdown_it import MarkdownIt
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from okrsite.markdown import Markdown, sanitise
-from okrsite.parse import parse
+from okrsite.core.markdown import Markdown, sanitise
+from okrsite.core.parse import parse
 
 from conftest import REPO, real_okr_params
 
@@ -123,7 +123,7 @@ def test_deep_nesting_renders_in_a_process_that_survives():
     fault) renders here: markdown-it stops nesting at its limit. In a subprocess, so a
     crash fails this test instead of ending the run."""
     script = (
-        "from okrsite.markdown import Markdown\n"
+        "from okrsite.core.markdown import Markdown\n"
         "for md in (Markdown(False), Markdown(True)):\n"
         "    for body in ['>' * 100_000 + ' x', '> ' * 100_000, '- ' * 50_000 + 'x', '*' * 100_000 + 'x',\n"
         "                 '[' * 100_000 + 'x', '<div>' * 100_000, '1. ' * 50_000 + 'x']:\n"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.output import MARKER, MARKER_BYTES, OutputRefused, Protected, refusal
-from okrsite.write import write_site
+from okrsite.builder.output import MARKER, MARKER_BYTES, OutputRefused, Protected, refusal
+from okrsite.builder.write import write_site
 
 SITE = {
     "okrsite.yaml": "title: Safe\nas_of: 2026-11-20\nsearch: false\n",
@@ -315,7 +315,7 @@ def raw_get(port: int, host: str) -> tuple[int, bytes]:
 
 
 def test_serve_answers_only_to_its_own_address(site):
-    from okrsite.serve import Server
+    from okrsite.serve.server import Server
 
     server = Server(site / "okrsite.yaml", port=0, watch=False, search=False, out=io.StringIO())
     server.start()
@@ -338,7 +338,7 @@ def test_serve_answers_only_to_its_own_address(site):
 
 
 def test_host_rule():
-    from okrsite.serve import host_allowed
+    from okrsite.serve.server import host_allowed
 
     machine = socket.gethostname()
     assert host_allowed("127.0.0.1:8000", "127.0.0.1") and host_allowed("192.168.1.20:8000", "0.0.0.0")
@@ -351,7 +351,7 @@ def test_host_rule():
 def test_serve_does_not_ignore_the_content_when_output_dir_points_at_it(site):
     """serve ignores changes in the output folder; an output_dir that okrsite build
     refuses (here the content folder, through '..') must not hide the content's."""
-    from okrsite.serve import CONTENT, Server, classify
+    from okrsite.serve.server import CONTENT, Server, classify
 
     (site / "okrsite.yaml").write_text(SITE["okrsite.yaml"] + "output_dir: x/../content\n")
     server = Server(site / "okrsite.yaml", port=0, watch=False, search=False, out=io.StringIO())

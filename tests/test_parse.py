@@ -17,12 +17,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from okrsite import parse as parse_mod
-from okrsite.config import read_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.gather import gather
-from okrsite.load import ParseCache, load, parse_ahead
-from okrsite.parse import LineDict, LineList, parse
+from okrsite.core import parse as parse_mod
+from okrsite.core.config import read_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.builder.gather import gather
+from okrsite.core.load import ParseCache, load, parse_ahead
+from okrsite.core.parse import LineDict, LineList, parse
 
 from conftest import real_okr_params
 from test_fuzz import BASE, BASE_CONFIG, KINDS, documents
@@ -337,8 +337,8 @@ def test_parse_ahead_holds_every_parse_load_asks_for(config):
 
 def test_parse_ahead_on_files_with_problems(tmp_path):
     """Files outside the layout, too large or unreadable are skipped as load skips them."""
-    from okrsite.config import parse_config
-    from okrsite.model import SourceFile
+    from okrsite.core.config import parse_config
+    from okrsite.core.model import SourceFile
 
     config, _ = parse_config(BASE_CONFIG + b"limits: {max_file_kb: 1}\n", root=str(tmp_path))
     files = dict(BASE)

@@ -1,4 +1,4 @@
-"""The patch step (okrsite/patch.py) and the patched page plan (SitePlan.rebind) give
+"""The patch step (okrsite/serve/patch.py) and the patched page plan (SitePlan.rebind) give
 exactly what a full rebuild gives: same model, same diagnostics, same pages, byte for
 byte; and they decline every edit they cannot be sure of."""
 
@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import export, render
-from okrsite.build import compute_site
-from okrsite.config import read_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.gather import gather
-from okrsite.load import ParseCache
-from okrsite.model import SourceFile
-from okrsite.patch import edit_checkins
-from okrsite.themes import theme_dirs
+from okrsite.site import export, render
+from okrsite.builder.pipeline import compute_site
+from okrsite.core.config import read_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.builder.gather import gather
+from okrsite.core.load import ParseCache
+from okrsite.core.model import SourceFile
+from okrsite.serve.patch import edit_checkins
+from okrsite.site.themes import theme_dirs
 
 from conftest import REPO, SAMPLE_CONFIG
 

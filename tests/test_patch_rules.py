@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from okrsite.build import compute_site
-from okrsite.config import parse_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.model import SourceFile
-from okrsite.patch import edit_checkins
+from okrsite.builder.pipeline import compute_site
+from okrsite.core.config import parse_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.core.model import SourceFile
+from okrsite.serve.patch import edit_checkins
 from test_resolve import objective
 
 AS_OF = date(2026, 11, 20)
@@ -90,8 +90,8 @@ def test_edits_left_to_a_full_rebuild():
 def test_the_callers_renderer_and_parse_cache_are_used():
     """serve passes its Markdown renderer (the site's settings) and its parse cache, which
     the next full rebuild reads: the edited file's parse must be in it."""
-    from okrsite.load import ParseCache
-    from okrsite.markdown import Markdown
+    from okrsite.core.load import ParseCache
+    from okrsite.core.markdown import Markdown
 
     site, diagnostics = full(FILES)
     text = FILES[WEB] + "<b>bold</b> note\n"  # a body after the front matter

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.build import compute_site
-from okrsite.config import read_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.gather import gather
+from okrsite.builder.pipeline import compute_site
+from okrsite.core.config import read_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.builder.gather import gather
 
 from test_fuzz import BASE
 

@@ -11,7 +11,8 @@ from html.parser import HTMLParser
 import pytest
 
 from linkcheck import read_output
-from okrsite import render, urls
+from okrsite.site import render
+from okrsite.core import urls
 from test_render import BUILTIN, XSS, XSS_ESCAPED, make_site
 
 

@@ -16,12 +16,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import RESULTS_DIR
-from okrsite.build import compute_site
-from okrsite.config import parse_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.model import SourceFile
-from okrsite.notice import insert_at_top, preview_notice
-from okrsite.serve import Server
+from okrsite.builder.pipeline import compute_site
+from okrsite.core.config import parse_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.core.model import SourceFile
+from okrsite.serve.notice import insert_at_top, preview_notice
+from okrsite.serve.server import Server
 from test_serve import get, make_site, write
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 
 from conftest import REPO, run_okrsite
-from okrsite import status
-from okrsite.model import Checkin, StatusConfig
+from okrsite.core import status
+from okrsite.core.model import Checkin, StatusConfig
 from test_status import PERIOD, day, make_kr, make_obj, upd
 
 CONFIG = StatusConfig()

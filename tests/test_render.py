@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import render, urls
-from okrsite.model import (
+from okrsite.core import urls
+from okrsite.core.model import (
     Checkin,
     Config,
     Initiative,
@@ -29,6 +29,7 @@ from okrsite.model import (
     Team,
     Update,
 )
+from okrsite.site import render
 
 try:
     from linkcheck import check_links, reachable
@@ -340,7 +341,7 @@ def test_every_page_type_exists(files):
 
 
 def test_all_links_resolve_and_every_page_is_reachable_from_home(files, site):
-    from okrsite import feeds  # the Atom feeds and CSVs the pages link to (build.render_output)
+    from okrsite.site import feeds  # the Atom feeds and CSVs the pages link to (build.render_output)
 
     everything = {**static(), **files, **feeds.outputs(site)}
     assert check_links(everything, base_url=site.config.base_url) == []
@@ -621,7 +622,7 @@ def test_empty_site_renders(env):
     files = render.render_site(site, env)
     assert set(files) == {"index.html", "404.html", "periods/index.html", "teams/index.html",
                           "people/index.html", "search/index.html", "this-week/index.html"}
-    from okrsite import feeds  # the site-wide feed the home page links to
+    from okrsite.site import feeds  # the site-wide feed the home page links to
 
     assert check_links({**static(), **files, **feeds.outputs(site)}) == []
 

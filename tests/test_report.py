@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import report
-from okrsite.model import Diagnostic
+from okrsite.cli import report
+from okrsite.core.model import Diagnostic
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from okrsite.build import compute_site
-from okrsite.config import parse_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.model import SourceFile
+from okrsite.builder.pipeline import compute_site
+from okrsite.core.config import parse_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.core.model import SourceFile
 
 
 def objective(title="O", aligns_to=None, depends_on=None, krs=("k1", "k2"), extra=""):
@@ -114,15 +114,15 @@ def test_kr_aligning_to_a_sibling_kr_is_a_cycle_and_to_itself_is_self_reference(
 
 
 def test_unresolved_refs_do_not_reach_the_export():
-    from okrsite.export import export_data
+    from okrsite.site.export import export_data
     site, diags = site_of({"teams/web/2026-Q4/a.md": objective(aligns_to="[web/nope, web/a]")})
     assert len(diags) == 2
     assert export_data(site)["objectives"][0]["aligns_to"] == []
 
 
 def test_current_period_rules():
-    from okrsite.load import current_period, site_periods
-    from okrsite.model import Config, Period
+    from okrsite.core.load import current_period, site_periods
+    from okrsite.core.model import Config, Period
     periods, unknown = site_periods(Config(), ["2026", "2026-Q4", "2026-H2"])
     assert not unknown
     assert current_period(periods, date(2026, 11, 20)) == "2026-Q4"  # the shortest containing

@@ -291,7 +291,7 @@ def test_a_longer_cycle_is_reported_along_its_path():
 
 
 def test_strongly_connected_components_of_a_deep_chain_need_no_recursion():
-    from okrsite.resolve import strongly_connected
+    from okrsite.core.resolve import strongly_connected
 
     n = 5000
     graph = {f"n{i:05}": [(f"n{i + 1:05}", None)] for i in range(n)}
@@ -373,7 +373,7 @@ def test_a_cycle_is_found_whatever_comes_before_it():
 
 
 def test_strongly_connected_components_of_small_graphs():
-    from okrsite.resolve import strongly_connected
+    from okrsite.core.resolve import strongly_connected
 
     def components(edges):
         graph = {node: [(t, None) for t in targets] for node, targets in edges.items()}

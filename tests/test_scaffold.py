@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from okrsite import scaffold
-from okrsite.build import build
-from okrsite.config import parse_config, read_config
-from okrsite.model import SourceFile
+from okrsite.builder.pipeline import build
+from okrsite.cli import scaffold
+from okrsite.core.config import parse_config, read_config
+from okrsite.core.model import SourceFile
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}

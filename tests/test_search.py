@@ -14,9 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conftest import SAMPLE_CONFIG, require_pagefind, run_okrsite
-from okrsite import render, search, urls
-from okrsite.build import build
-from okrsite.config import read_config
+from okrsite.site import render, search
+from okrsite.core import urls
+from okrsite.builder.pipeline import build
+from okrsite.core.config import read_config
 
 HELP_PHRASE = "Spark cluster order"  # only in the help of data's 2026-11-20 check-in
 KR_TITLE = "p99 dashboard load time falls from 2,400 ms to 800 ms"

@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
-from okrsite import search, urls
+from okrsite.site import search
+from okrsite.core import urls
 from test_search import KR_TITLE, KR_URL  # the key result p99-latency, which Data contributes to
 from test_search import base, recs, results, site  # noqa: F401 - the sample's site, records, served pages
 

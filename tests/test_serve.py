@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.build import build
-from okrsite.config import read_config
-from okrsite.diagnostics import Diagnostics
-from okrsite.gather import gather
-from okrsite.serve import (
+from okrsite.builder.pipeline import build
+from okrsite.core.config import read_config
+from okrsite.core.diagnostics import Diagnostics
+from okrsite.builder.gather import gather
+from okrsite.serve.server import (
     ChangeQueue, Event, Plan, Roots, Server, SiteFiles, _safe_path, classify, content_type, inject, make_plan,
 )
-from okrsite.themes import builtin_theme
+from okrsite.site.themes import builtin_theme
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 20)
@@ -382,7 +382,7 @@ def test_checkin_change_rereads_one_file(server, site):
 
 
 def test_checkin_edit_is_patched_and_equals_the_build(server, site):
-    """Editing a check-in in place takes the quick path (okrsite/patch.py: no full
+    """Editing a check-in in place takes the quick path (okrsite/serve/patch.py: no full
     load, no new page plan); every served file is still what `okrsite build` writes,
     also after an edit with an error and its fix (which stay on the quick path)."""
     root = site.parent

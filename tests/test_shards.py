@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import export
-from okrsite.build import build
-from okrsite.config import read_config
-from okrsite.serve import Server
+from okrsite.site import export
+from okrsite.builder.pipeline import build
+from okrsite.core.config import read_config
+from okrsite.serve.server import Server
 
 from conftest import REPO, real_okr_params
 from test_dependencies import PAYMENTS_Q4, _check, _edit

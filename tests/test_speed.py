@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from okrsite import cache as build_cache
-from okrsite.build import build, publish
-from okrsite.config import read_config
-from okrsite.output import MARKER, MARKER_BYTES
-from okrsite.parse import LineDict, LineList, parse
-from okrsite.progress import Progress
+from okrsite.builder import cache as build_cache
+from okrsite.builder.pipeline import build, publish
+from okrsite.core.config import read_config
+from okrsite.builder.output import MARKER, MARKER_BYTES
+from okrsite.core.parse import LineDict, LineList, parse
+from okrsite.builder.progress import Progress
 
 from conftest import REPO, SAMPLE_CONFIG, copy_sample, run_okrsite
 
@@ -88,8 +88,9 @@ def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synth
     A page that shows the whole organisation or a whole period touches most of the
     model, which a forked child would copy: the main process renders those itself, so
     with an unlimited quota one child renders the rest next to it. Same bytes again."""
-    from okrsite import parallel, render
-    from okrsite.themes import theme_dirs
+    from okrsite.builder import parallel
+    from okrsite.site import render
+    from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(synthetic)
     site = build(config, config.as_of).site  # pages only: compared with render_site itself
@@ -125,8 +126,9 @@ def test_the_main_process_renders_the_wide_pages_of_a_big_plan(synthetic, tmp_pa
     """In a plan of more than QUOTA pages, every wide page is rendered by the main
     process (a child would copy most of the model for it), and the child renders the
     rest next to it; a small plan (a build after a change) shares its wide pages out."""
-    from okrsite import parallel, render
-    from okrsite.themes import theme_dirs
+    from okrsite.builder import parallel
+    from okrsite.site import render
+    from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(synthetic)
     site = build(config, config.as_of).site
@@ -162,8 +164,9 @@ def test_a_few_pages_with_wide_ones_are_shared_by_the_same_two_processes(synthet
     """A plan of no more than QUOTA pages (a build after a change: the wide pages and a
     few others) is rendered by the main process and one child, in small chunks; the same
     bytes."""
-    from okrsite import parallel, render
-    from okrsite.themes import theme_dirs
+    from okrsite.builder import parallel
+    from okrsite.site import render
+    from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(synthetic)
     site = build(config, config.as_of).site
@@ -186,8 +189,9 @@ def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tm
     so a site five times bigger does not fork five times as often at five times the
     cost. Measured here with a tiny QUOTA: the number of children stays about FORKS,
     whatever the site (the main process renders about half of the pages)."""
-    from okrsite import parallel, render
-    from okrsite.themes import theme_dirs
+    from okrsite.builder import parallel
+    from okrsite.site import render
+    from okrsite.site.themes import theme_dirs
 
     assert parallel.default_quota(100) == parallel.QUOTA
     assert parallel.default_quota(parallel.QUOTA * parallel.FORKS * 5) == parallel.QUOTA * 5
@@ -210,10 +214,10 @@ def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tm
 def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, monkeypatch):
     """Big sites parse YAML and render Markdown in other processes while the main one
     loads: same cache entries as one process, same bytes."""
-    from okrsite import parallel
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
-    from okrsite.load import ParseCache, load
+    from okrsite.builder import parallel
+    from okrsite.core.diagnostics import Diagnostics
+    from okrsite.builder.gather import gather
+    from okrsite.core.load import ParseCache, load
 
     config, _ = read_config(synthetic)
     sources = gather(config, Diagnostics())
@@ -233,7 +237,7 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
     assert all(several.parsed[k] == one.parsed[k] for k in one.parsed)
     # the loader gets the parsed files packed, whatever the build cache holds (memory:
     # cache.PackedEntries), and they give the same bytes
-    from okrsite import build as build_mod
+    from okrsite.builder import pipeline as build_mod
 
     seen = []
 
@@ -258,7 +262,7 @@ def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, m
 
 def _prefetch(sources, config, cache, jobs=2):
     """The build's parsing processes for ``sources`` (forked after they were read)."""
-    from okrsite import parallel
+    from okrsite.builder import parallel
 
     return parallel.start_parsers(config, jobs).feed(sources, config, cache, cached=False)
 
@@ -266,8 +270,8 @@ def _prefetch(sources, config, cache, jobs=2):
 @pytest.fixture()
 def loading(synthetic):
     """The synthetic organisation's config, files and one-process load (site, diagnostics)."""
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
+    from okrsite.core.diagnostics import Diagnostics
+    from okrsite.builder.gather import gather
 
     config, _ = read_config(synthetic)
     sources = gather(config, Diagnostics())
@@ -275,8 +279,8 @@ def loading(synthetic):
 
 
 def _loaded(sources, config, cache):
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.load import load
+    from okrsite.core.diagnostics import Diagnostics
+    from okrsite.core.load import load
 
     diags = Diagnostics()
     site = load(sources, config, config.as_of, diags, cache=cache)
@@ -286,9 +290,9 @@ def _loaded(sources, config, cache):
 def test_loading_takes_each_batch_as_it_comes(loading, monkeypatch):
     """The main process loads while the others parse: it starts on the first batch,
     waits only while the entry it needs has not come, and parses nothing itself."""
-    from okrsite import load as load_mod
-    from okrsite import parallel
-    from okrsite.load import ParseCache
+    from okrsite.core import load as load_mod
+    from okrsite.builder import parallel
+    from okrsite.core.load import ParseCache
 
     config, sources, expected = loading
     monkeypatch.setattr(parallel, "BATCH", 5)
@@ -332,7 +336,7 @@ def _slow_parse_ahead(monkeypatch):
     """Make the children take a while per batch (they are forked after this)."""
     import time
 
-    from okrsite import load as load_mod
+    from okrsite.core import load as load_mod
 
     real = load_mod.parse_ahead
 
@@ -344,7 +348,7 @@ def _slow_parse_ahead(monkeypatch):
 
 
 def _count_local_parses(monkeypatch) -> list:
-    from okrsite import load as load_mod
+    from okrsite.core import load as load_mod
 
     real, count = load_mod.parse, [0]
 
@@ -357,9 +361,9 @@ def _count_local_parses(monkeypatch) -> list:
 
 
 def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(loading, monkeypatch):
-    from okrsite import load as load_mod
-    from okrsite import parallel
-    from okrsite.load import ParseCache
+    from okrsite.core import load as load_mod
+    from okrsite.builder import parallel
+    from okrsite.core.load import ParseCache
 
     config, sources, expected = loading
     real = load_mod.parse_ahead
@@ -389,8 +393,8 @@ def test_a_parsing_process_killed_midway_leaves_its_files_to_the_loader(loading,
     import os
     import signal
 
-    from okrsite import parallel
-    from okrsite.load import ParseCache
+    from okrsite.builder import parallel
+    from okrsite.core.load import ParseCache
 
     config, sources, expected = loading
     monkeypatch.setattr(parallel, "BATCH", 5)
@@ -413,10 +417,10 @@ def test_parsing_processes_read_the_files_themselves(synthetic, monkeypatch, tmp
     copies), get paths, are not sent what the cache holds, and a file changed since the
     main process read it only costs the loader a parse of its own (the entry of its new
     bytes is never asked for, so it does not reach the cache)."""
-    from okrsite import parallel
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
-    from okrsite.load import ParseCache
+    from okrsite.builder import parallel
+    from okrsite.core.diagnostics import Diagnostics
+    from okrsite.builder.gather import gather
+    from okrsite.core.load import ParseCache
 
     org = tmp_path / "org"
     shutil.copytree(synthetic.parent, org, ignore=shutil.ignore_patterns(".okrsite-cache", "public*"))
@@ -450,7 +454,7 @@ def test_parsing_processes_read_the_files_themselves(synthetic, monkeypatch, tmp
 
 
 def test_parsing_processes_not_needed_go_at_once(synthetic):
-    from okrsite import parallel
+    from okrsite.builder import parallel
 
     config, _ = read_config(synthetic)
     parsers = parallel.start_parsers(config, 2)
@@ -463,9 +467,9 @@ def test_parsing_processes_not_needed_go_at_once(synthetic):
 def test_the_cache_file_is_the_same_whatever_order_its_entries_came_in(synthetic, tmp_path):
     """Entries reach the cache in the order the loader asks for them, and it is saved in
     key order anyway."""
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
-    from okrsite.load import ParseCache
+    from okrsite.core.diagnostics import Diagnostics
+    from okrsite.builder.gather import gather
+    from okrsite.core.load import ParseCache
 
     org = tmp_path / "org"
     shutil.copytree(synthetic.parent, org, ignore=shutil.ignore_patterns(".okrsite-cache", "public*"))
@@ -486,8 +490,8 @@ def test_the_cache_file_is_the_same_whatever_order_its_entries_came_in(synthetic
 def test_a_build_that_stops_leaves_no_parsing_process(synthetic, tmp_path, monkeypatch):
     import multiprocessing
 
-    from okrsite import build as build_mod
-    from okrsite import parallel
+    from okrsite.builder import pipeline as build_mod
+    from okrsite.builder import parallel
 
     config, _ = read_config(synthetic)
     monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
@@ -519,7 +523,7 @@ def test_indexing_leaves_no_garbage_for_the_renderers(tmp_path):
     cycles is collected before the rendering processes are forked, not kept for good."""
     import gc
 
-    from okrsite import search as search_mod
+    from okrsite.site import search as search_mod
 
     config, _ = read_config(copy_sample(tmp_path))
     enabled = gc.isenabled()
@@ -555,8 +559,8 @@ def test_pages_that_import_no_macros_leave_no_reference_cycles():
     """A page's own helpers (links, breadcrumbs, alignment trees) are freed with the page:
     none of them refers to itself (a helper calling itself would be a cycle, left to the
     collector, which a build pauses, on every one of 72,000 pages)."""
-    from okrsite import render
-    from okrsite.themes import theme_dirs
+    from okrsite.site import render
+    from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(SAMPLE_CONFIG)
     site = build(config, config.as_of, render_pages=False).site
@@ -574,9 +578,9 @@ def test_rendering_collects_what_imported_macros_leave(tmp_path):
     every page, in reference cycles; the renderers collect what each chunk of pages made,
     so the garbage does not pile up for the whole build (80 MB in the main process at
     1,000 teams) while the build pauses the collector."""
-    from okrsite import render
-    from okrsite.parallel import render_to_folder
-    from okrsite.themes import theme_dirs
+    from okrsite.site import render
+    from okrsite.builder.parallel import render_to_folder
+    from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(SAMPLE_CONFIG)
     site = build(config, config.as_of, render_pages=False).site
@@ -600,7 +604,7 @@ def test_rendering_collects_what_imported_macros_leave(tmp_path):
 def test_a_page_that_fails_reports_the_first_failing_page_and_writes_nothing(tmp_path, monkeypatch, broken, big):
     """A template that fails at run time on some pages: the error is the one of the first
     failing page in plan order whatever the number of processes; the old site stays."""
-    from okrsite import parallel
+    from okrsite.builder import parallel
 
     if big:
         monkeypatch.setattr(parallel, "QUOTA", 50)

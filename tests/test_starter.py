@@ -16,7 +16,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from okrsite import scaffold
+from okrsite.cli import scaffold
 
 REPO = Path(__file__).resolve().parent.parent
 

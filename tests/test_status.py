@@ -1,4 +1,4 @@
-"""Unit tests for okrsite.status: contract section 8, at every boundary.
+"""Unit tests for okrsite.core.status: contract section 8, at every boundary.
 
 Most tests build a tiny site with the factory helpers below and call
 ``status.compute``; a few exercise the pure helpers directly.
@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from okrsite import status
-from okrsite.model import (
+from okrsite.core import status
+from okrsite.core.model import (
     Checkin,
     Config,
     KeyResult,

@@ -8,8 +8,8 @@ from __future__ import annotations
 import copy
 from datetime import date, timedelta
 
-from okrsite import status
-from okrsite.model import Kpi, Period, StatusConfig, Team
+from okrsite.core import status
+from okrsite.core.model import Kpi, Period, StatusConfig, Team
 from test_status import day, make_checkin, make_kr, make_obj, make_site
 
 

@@ -1,5 +1,5 @@
-"""Wide pages stay small at any size of organisation (issue 28; okrsite/summary.py):
-a synthetic organisation big enough to cross every size of okrsite.summary has no page
+"""Wide pages stay small at any size of organisation (issue 28; okrsite/site/summary.py):
+a synthetic organisation big enough to cross every size of okrsite.site.summary has no page
 over 300 KB, its largest page hardly grows when the organisation doubles, and a reader
 finds any key result from the home page in three clicks and every team from the
 period page and from the alignment summary."""
@@ -13,9 +13,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from okrsite import summary
-from okrsite.build import build
-from okrsite.config import read_config
+from okrsite.site import summary
+from okrsite.builder.pipeline import build
+from okrsite.core.config import read_config
 
 from conftest import LARGE_TEAMS, StaticServer, generate_org
 from pagekinds import page_kind
@@ -148,10 +148,10 @@ def test_every_team_of_a_cut_alignment_is_linked_from_its_summary_or_its_index_o
 
 
 def test_the_index_of_the_alignment_s_teams_has_each_team_once_page_by_page(half, monkeypatch):
-    from okrsite.build import compute_site
-    from okrsite.diagnostics import Diagnostics
-    from okrsite.gather import gather
-    from okrsite.render import SiteView, people
+    from okrsite.builder.pipeline import compute_site
+    from okrsite.core.diagnostics import Diagnostics
+    from okrsite.builder.gather import gather
+    from okrsite.site.render import SiteView, people
 
     config, _ = read_config(half)
     diags = Diagnostics()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from okrsite import scaffold, starter
+from okrsite.cli import scaffold, starter
 
 from conftest import missing_tool
 

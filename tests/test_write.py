@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.write import output_lock, write_site
+from okrsite.builder.write import output_lock, write_site
 
 from conftest import SAMPLE_CONFIG
 
@@ -39,7 +39,7 @@ def test_error_while_writing_leaves_the_old_site(tmp_path, monkeypatch):
         (folder / "partial.html").write_bytes(b"x")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("okrsite.write.write_tree", full_disk)
+    monkeypatch.setattr("okrsite.builder.write.write_tree", full_disk)
     with pytest.raises(OSError):
         write_site({"index.html": b"new"}, out)
     assert (out / "index.html").read_bytes() == b"old"
@@ -286,8 +286,8 @@ def test_the_writer_and_the_command_line_load_without_fcntl(tmp_path):
     """Windows has no ``fcntl``: the writer imports it only where it locks, so the module
     loads and ``okrsite build --help`` runs with ``fcntl`` unimportable."""
     code = ("import sys; sys.modules['fcntl'] = None\n"
-            "import okrsite.write\n"
-            "from okrsite.cli import main\n"
+            "import okrsite.builder.write\n"
+            "from okrsite.cli.main import main\n"
             "main(['build', '--help'])\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -321,7 +321,7 @@ def test_on_windows_the_lock_is_msvcrt_locking(tmp_path, monkeypatch):
     holder.touch()
     fake = _FakeMsvcrt(holder)
     monkeypatch.setitem(sys.modules, "msvcrt", fake)
-    monkeypatch.setattr("okrsite.write._WINDOWS", True)
+    monkeypatch.setattr("okrsite.builder.write._WINDOWS", True)
     out = tmp_path / "public"
     waited = []
     threading.Timer(0.3, holder.unlink).start()

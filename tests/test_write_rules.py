@@ -11,8 +11,8 @@ import stat
 
 import pytest
 
-from okrsite import write
-from okrsite.write import exchange, remove_leftovers, write_site, write_site_with
+from okrsite.builder import write
+from okrsite.builder.write import exchange, remove_leftovers, write_site, write_site_with
 
 
 def listing(folder):

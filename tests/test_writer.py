@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.build import build
-from okrsite.config import read_config
+from okrsite.builder.pipeline import build
+from okrsite.core.config import read_config
 
 REPO = Path(__file__).resolve().parent.parent
 AFTER = date(2026, 11, 27)  # a week after the sample's pinned as_of (2026-11-20)
