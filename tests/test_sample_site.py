@@ -5,9 +5,7 @@ is deterministic."""
 from __future__ import annotations
 
 import json
-import posixpath
 import shutil
-from pathlib import Path
 
 import pytest
 

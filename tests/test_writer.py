@@ -70,7 +70,7 @@ def test_an_uncommented_line_is_a_measurement(sample):
     assert proc.returncode == 0, proc.stderr
     path = sample / proc.stdout.strip()
     text = path.read_text()
-    line = next(l for l in text.splitlines() if l.startswith("#   fast-dashboards/p99-latency: 1480  # last value, 2026-11-20"))
+    line = next(ln for ln in text.splitlines() if ln.startswith("#   fast-dashboards/p99-latency: 1480  # last value, 2026-11-20"))
     path.write_text(text.replace(line, "  fast-dashboards/p99-latency: 1100"))
     after = statuses(sample, AFTER)
     assert after["platform/2026-Q4/fast-dashboards/p99-latency"][3] == 1100

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from .config import calendar_period
 from .diagnostics import Diagnostics
-from .fields import ID_RE, PERIOD_ID_RE, Reader, check_file_name, check_id, is_id, is_number, number_problem, parse_date
+from .fields import PERIOD_ID_RE, Reader, check_file_name, check_id, is_id, is_number, number_problem, parse_date
 from .markdown import Markdown, html_too_deep, safe_link
 from .model import (
     COMMITMENTS, INITIATIVE_STATUSES, KR_TYPES, STATUSES, Checkin, Config, Initiative,

@@ -1,0 +1,18 @@
+"""ruff's lint rules (pyproject.toml, [tool.ruff]) hold over the package, the tests and the
+benchmarks: ./test.sh, and so .ci/run, fails on a finding."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+from conftest import REPO, missing_tool
+
+
+def test_ruff_finds_nothing():
+    if importlib.util.find_spec("ruff") is None:
+        missing_tool("ruff", "pip install -e '.[test]' (./test.sh does)")
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "okrsite", "tests", "bench"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
