@@ -782,3 +782,49 @@ def test_content_prefix_and_default_names():
     assert default_name("platform-team") == "Platform Team"
     assert default_name("web--2") == "Web 2"
     assert default_name("-") == "-"
+
+
+def test_block_style_items_report_the_line_of_their_id_and_unparsed_files_stay_incomplete():
+    deep = "<div>" * 120 + "x" + "</div>" * 120
+    site, diags = load_files({
+        "_index.md": "---\nstrategy:\n  - title: Grow\n    id: grow\n  - title: Again\n    id: grow\n"
+                     "  - title: Bad\n    id: Bad\n---\n",
+        "teams/web/_index.md": "---\nkpis:\n  - name: Up\n    id: up\n  - name: Again\n    id: up\n  - unit: ms\n"
+                               "    healthy_above: 1\n    healthy_below: 2\n    id: Bad\n  - id: nameless\n---\n",
+        "teams/api/_index.md": "---\nname: [unclosed\n---\n",
+        "teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n  - title: K\n    id: k\n    start: 0\n"
+                                     "    target: 1\n  - title: Again\n    id: k\n    type: milestone\n"
+                                     "  - title: Bad\n    id: Bad\n  - title: Half\n    id: half\n    start: 2\n"
+                                     "  - title: L\n    type: milestone\n    initiatives:\n      - title: I\n"
+                                     "        link: 'javascript:x'\n---\n" + deep + "\n",
+    }, config="title: From config\nas_of: 2026-11-20\nmarkdown:\n  allow_html: true\n")
+    hint = "use lower-case letters, digits and '-', starting with a letter or digit"
+    fast, web = "content/teams/web/2026-Q4/fast.md", "content/teams/web/_index.md"
+    assert diags == [
+        "content/_index.md:6: error: duplicate strategic choice id 'grow' (first at line 4)",
+        f"content/_index.md:8: error: invalid strategic choice id 'Bad': {hint}",
+        "content/teams/api/_index.md:2: error: invalid YAML: the '[' on this line is not closed: end the list with ']' "
+        "on the same line, or put the value in quotes if the '[' is part of the text",
+        f"{fast}:10: error: duplicate key result id 'k' (first at line 6): give each key result its own 'id:'",
+        f"{fast}:13: error: invalid key result id 'Bad': {hint}",
+        f"{fast}:16: warning: key result has a start but no target: add a target, or 'type: milestone'",
+        f"{fast}:21: error: unsafe link 'javascript:x': only http, https, mailto and relative links are allowed",
+        f"{fast}:23: warning: raw HTML nested more than 100 levels deep: the body's HTML is shown as text",
+        f"{web}:6: error: duplicate KPI id 'up' (first at line 4)",
+        f"{web}:7: error: missing required key 'name' in a KPI",
+        f"{web}:9: error: a KPI has either healthy_above or healthy_below, not both",
+        f"{web}:10: error: invalid KPI id 'Bad': {hint}",
+        f"{web}:11: error: missing required key 'name' in a KPI",
+    ]
+    assert (site.org.title, [(s.id, s.line) for s in site.org.strategy]) == ("From config", [("grow", 4)])
+    assert [(k.id, k.name, k.line) for k in site.teams["web"].kpis] == [("up", "Up", 4), ("nameless", "nameless", 11)]
+    assert (site.teams["api"].incomplete, site.teams["web"].incomplete, site.org.incomplete) == (True, False, False)
+    assert [k.id for k in site.objectives["web/2026-Q4/fast"].key_results] == ["k", "half", "kr5"]
+
+    site, diags = load_files({"_index.md": "Org body, no front matter\n", "teams/web/_index.md": "Team body\n"},
+                             config="title: From config\nas_of: 2026-11-20\n")
+    assert diags == []
+    assert (site.org.title, site.org.path, site.org.incomplete) == ("From config", "content/_index.md", False)
+    assert (site.teams["web"].name, site.teams["web"].incomplete) == ("Web", False)
+    site, diags = load_files({"_index.md": "---\ntitle: [unclosed\n---\n"}, config="title: From config\nas_of: 2026-11-20\n")
+    assert (site.org.title, site.org.incomplete, len(diags)) == ("From config", True, 1)
