@@ -105,7 +105,11 @@ def where(workdir: Path, mutant: str, source: Path) -> tuple[int, str, str]:
     lines = source.read_text().splitlines()
     start = 1
     func = function_of(mutant)
-    for node in ast.walk(ast.parse(source.read_text())):
+    name = mutant.split(".", 2)[2]
+    tree = ast.parse(source.read_text())
+    if "ǁ" in name:  # a method: look in its class, not at a function of the same name
+        tree = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name.split("ǁ")[1]), tree)
+    for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == func:
             start = node.lineno
             break

@@ -590,3 +590,241 @@ def test_files_in_the_wrong_place_each_give_one_diagnostic():
     assert list(site.objectives) == ["web/2026-Q4/fast"]
     assert list(site.periods) == ["2026-h2", "2026-Q4"]
     assert list(site.retros) == [("web", "2026-Q4")]
+
+
+def test_objective_mistakes_each_give_one_diagnostic():
+    kr = "key_results:\n  - {id: k, title: K, start: 0, target: 1}\n"
+    q = "teams/web/2026-Q4/"
+    site, diags = load_files({
+        q + "bare.md": "no front matter\n",
+        q + "broken.md": "---\ntitle: [unclosed\n---\n",
+        q + "no-owner.md": "---\ntitle: No owner\n" + kr + "---\n",
+        q + "blank-owner.md": "---\ntitle: Blank owner\nowner: ''\n" + kr + "---\n",
+        q + "list-owner.md": "---\ntitle: List owner\nowner: [A, B]\n" + kr + "---\n",
+        q + "empty.md": "---\ntitle: Empty\nowner: A\nkey_results: []\n---\n",
+        q + "none.md": "---\ntitle: None\nowner: A\n---\n",
+        q + "untitled.md": "---\nowner: A\n" + kr + "---\n",
+        q + "twice.md": "---\ntitle: Twice\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n"
+                        "  - {id: k, title: Again, start: 0, target: 1}\n  - {title: Two, start: 0, target: 1}\n"
+                        "  - {id: kr3, title: Dup of default, start: 0, target: 1}\n---\n",
+        q + "defaults.md": "---\ntitle: Defaults\nowner: A\nkey_results:\n  - {id: kr2, title: First, start: 0, target: 1}\n"
+                           "  - {title: Second, start: 0, target: 1}\n---\n",
+        q + "bad-kr.md": "---\ntitle: Bad KR\nowner: A\nkey_results:\n  - {id: Bad, title: B, start: 0, target: 1}\n"
+                         "  - 7\n  - {id: ok, title: Ok, start: 0, target: 1}\n---\n",
+        q + "wrong.md": "---\ntitle: Wrong\nowner: A\ncommitment: maybe\nkey_results: 3\n---\n",
+        q + "themed.md": "---\ntitle: Themed\nowner: A\ntheme: ''\ntags: growth\n" + kr + "---\n",
+    }, config="as_of: 2026-11-20\n")
+    p = "content/" + q
+    hint = "use lower-case letters, digits and '-', starting with a letter or digit"
+    assert diags == [
+        f"{p}bad-kr.md:5: error: invalid key result id 'Bad': {hint}",
+        f"{p}bad-kr.md:6: error: each item of 'key_results' must be a mapping of keys to values, not a number",
+        f"{p}bare.md:1: error: front matter missing: an objective starts with '---', its title and key_results, then '---'",
+        f"{p}blank-owner.md:3: warning: no owner: name one accountable person, role or team with 'owner:'",
+        f"{p}broken.md:2: error: invalid YAML: the '[' on this line is not closed: end the list with ']' on the same "
+        "line, or put the value in quotes if the '[' is part of the text",
+        f"{p}defaults.md:6: error: duplicate key result id 'kr2' (the default id of item 2) (first at line 5): "
+        "give each key result its own 'id:'",
+        f"{p}empty.md:4: error: 'key_results' must not be empty: an objective needs measurable key results",
+        f"{p}list-owner.md:3: error: 'owner' must be text, not a list",
+        f"{p}no-owner.md:1: warning: no owner: name one accountable person, role or team with 'owner:'",
+        f"{p}none.md:1: error: missing required key 'key_results'",
+        f"{p}themed.md:5: error: 'tags' must be a list, not text",
+        f"{p}twice.md:6: error: duplicate key result id 'k' (first at line 5): give each key result its own 'id:'",
+        f"{p}twice.md:8: error: duplicate key result id 'kr3' (first at line 7): give each key result its own 'id:'",
+        f"{p}untitled.md:1: error: missing required key 'title'",
+        f"{p}wrong.md:4: error: unknown commitment 'maybe' for 'commitment': use one of aspirational, committed, experimental",
+        f"{p}wrong.md:5: error: 'key_results' must be a list, not a number",
+    ]
+    objs = {ref.rsplit("/", 1)[1]: o for ref, o in site.objectives.items()}
+    assert sorted(objs) == ["bad-kr", "bare", "blank-owner", "broken", "defaults", "empty", "list-owner", "no-owner",
+                            "none", "themed", "twice", "untitled", "wrong"]
+    incomplete = {name for name, o in objs.items() if o.incomplete}
+    assert incomplete == {"bad-kr", "bare", "broken", "wrong"}
+    assert (objs["bare"].title, objs["bare"].key_results, objs["bare"].path) == ("Bare", [], f"{p}bare.md")
+    assert objs["untitled"].title == "Untitled"  # from its file name
+    assert objs["list-owner"].owner == objs["no-owner"].owner == ""
+    assert [k.id for k in objs["twice"].key_results] == ["k", "kr3"]
+    assert [k.title for k in objs["twice"].key_results] == ["K", "Two"]
+    assert [k.id for k in objs["defaults"].key_results] == ["kr2"]
+    assert [k.id for k in objs["bad-kr"].key_results] == ["ok"]
+    assert (objs["bad-kr"].key_results_written, objs["twice"].key_results_written, objs["empty"].key_results_written,
+            objs["none"].key_results_written) == (2, 4, 0, 0)
+    assert (objs["wrong"].commitment, objs["twice"].commitment) == ("aspirational", "aspirational")
+    assert (objs["themed"].theme, objs["themed"].tags) == (None, [])
+    assert objs["no-owner"].lines == {"title": 2, "key_results": 3}
+
+
+def test_too_many_key_results_are_cut_at_the_limit():
+    krs = "".join(f"  - {{id: k{i}, title: K{i}, start: 0, target: 1}}\n" for i in range(1, 5))
+    site, diags = load_files({"teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n" + krs + "---\n"},
+                             config="as_of: 2026-11-20\nlimits:\n  max_key_results: 3\n")
+    assert diags == ["content/teams/web/2026-Q4/fast.md:8: error: too many key results (4): only the first 3 are read "
+                     "(limits.max_key_results in okrsite.yaml); an objective needs a few, not hundreds"]
+    obj = site.objectives["web/2026-Q4/fast"]
+    assert [k.id for k in obj.key_results] == ["k1", "k2", "k3"]
+    assert (obj.key_results_written, obj.incomplete) == (4, False)
+    site, diags = load_files({"teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n" + krs + "---\n"},
+                             config="as_of: 2026-11-20\nlimits:\n  max_key_results: 4\n")
+    assert diags == [] and len(site.objectives["web/2026-Q4/fast"].key_results) == 4
+
+
+def test_key_result_mistakes_each_give_one_diagnostic():
+    krs = [
+        "{id: task, title: Launch the webinar}",                       # 5: no numbers, no type
+        "{title: Untitled task}",                                      # 6: the same, named by its title
+        "{id: half, title: Half, start: 3}",                           # 7: a start, no target
+        "{id: metric, title: M, type: metric, start: 0}",              # 8: a metric without target
+        "{id: nulltarget, title: N, type: metric, target: null}",      # 9
+        "{id: base, title: B, target: 10}",                            # 10: no baseline
+        "{id: flat, title: F, start: 5, target: 5}",                   # 11: target equals start
+        "{id: above, title: A, type: stay_above}",                     # 12
+        "{id: below, title: B, type: stay_below, target: null}",       # 13
+        "{id: typo, title: T, type: Metric, target: 4, start: 0}",     # 14: wrong type, numbers: a metric
+        "{id: typo2, title: T, type: task}",                           # 15: wrong type, no target: a milestone
+        "{id: heavy, title: H, start: 0, target: 1, weight: 0, commitment: sure}",  # 16
+        "{id: teams, title: T, start: 0, target: 1, contributors: [api, Bad_Team, web]}",  # 17
+        "{id: links, title: L, type: milestone, initiatives: [{title: Safe, link: 'docs/a.md', status: done},"
+        " {title: Bad, link: 'javascript:alert(1)', status: later}, {link: 'https://x.org'}]}",  # 18
+        "{title: No id, type: milestone, id: ''}",                     # 19: an empty id is the default one
+        "{id: null, title: Null id, type: milestone}",                 # 20
+        "{id: plain, type: milestone, start: 2}",                      # 21: no title
+    ]
+    text = "---\ntitle: F\nowner: A\nkey_results:\n" + "".join(f"  - {k}\n" for k in krs) + "---\n"
+    site, diags = load_files({"teams/web/2026-Q4/fast.md": text})
+    p = "content/teams/web/2026-Q4/fast.md"
+    hint = "use lower-case letters, digits and '-', starting with a letter or digit"
+    task = ("has no numbers and no type: it looks like a task. A task (\"Launch the webinar\") is an initiative; "
+            "a key result says what it changes (\"120 teams attend\"). Add start and target, or 'type: milestone' "
+            "if it really is done-or-not")
+    assert diags == [
+        f"{p}:5: warning: key result 'Launch the webinar' {task}",
+        f"{p}:6: warning: key result 'Untitled task' {task}",
+        f"{p}:7: warning: key result has a start but no target: add a target, or 'type: milestone'",
+        f"{p}:8: error: missing required key 'target' in a metric key result",
+        f"{p}:9: error: missing required key 'target' in a metric key result",
+        f"{p}:10: warning: metric key result has no baseline: add 'start:' (it is taken as 0)",
+        f"{p}:11: error: 'target' equals 'start' (5): a metric must move from its start to its target",
+        f"{p}:12: error: missing required key 'target' in a stay_above key result (the line to hold)",
+        f"{p}:13: error: missing required key 'target' in a stay_below key result (the line to hold)",
+        f"{p}:14: error: unknown key result type 'Metric' for 'type': use one of metric, milestone, stay_above, "
+        "stay_below",
+        f"{p}:15: error: unknown key result type 'task' for 'type': use one of metric, milestone, stay_above, "
+        "stay_below",
+        f"{p}:16: error: unknown commitment 'sure' for 'commitment': use one of aspirational, committed, experimental",
+        f"{p}:16: error: 'weight' must be greater than 0, not 0",
+        f"{p}:17: error: invalid contributor team id 'Bad_Team': {hint}",
+        f"{p}:18: error: unknown initiative status 'later' for 'status': use one of planned, in-progress, done, "
+        "dropped",
+        f"{p}:18: error: unsafe link 'javascript:alert(1)': only http, https, mailto and relative links are allowed",
+        f"{p}:18: error: missing required key 'title' in an initiative",
+        f"{p}:21: error: missing required key 'title' in a key result",
+    ]
+    obj = site.objectives["web/2026-Q4/fast"]
+    krs_by_id = {k.id: k for k in obj.key_results}
+    assert list(krs_by_id) == ["task", "kr2", "half", "metric", "nulltarget", "base", "flat", "above", "below", "typo",
+                               "typo2", "heavy", "teams", "links", "kr15", "kr16", "plain"]
+    types = {k.id: k.type for k in obj.key_results}
+    assert types == {"task": "milestone", "kr2": "milestone", "half": "milestone", "metric": "metric",
+                     "nulltarget": "metric", "base": "metric", "flat": "metric", "above": "stay_above",
+                     "below": "stay_below", "typo": "metric", "typo2": "milestone", "heavy": "metric",
+                     "teams": "metric", "links": "milestone", "kr15": "milestone", "kr16": "milestone",
+                     "plain": "milestone"}
+    assert (krs_by_id["kr2"].title, krs_by_id["plain"].title, krs_by_id["kr15"].title) == ("Untitled task", "plain", "No id")
+    assert (krs_by_id["half"].start, krs_by_id["half"].target) == (3, None)
+    assert (krs_by_id["heavy"].weight, krs_by_id["heavy"].commitment) == (1.0, "aspirational")
+    assert isinstance(krs_by_id["heavy"].weight, float)
+    assert (krs_by_id["teams"].contributors, krs_by_id["teams"].contributor_lines) == (["api", "web"], [17, 17])
+    assert [(i.title, i.status, i.link) for i in krs_by_id["links"].initiatives] == [
+        ("Safe", "done", "docs/a.md"), ("Bad", None, None)]
+    assert [k.line for k in obj.key_results][:3] == [5, 6, 7]
+    assert not obj.incomplete and obj.key_results_written == 17
+
+
+def test_folders_that_could_not_be_read_still_name_their_team_and_period():
+    from okrsite.config import parse_config
+    from okrsite.load import load
+    from okrsite.model import SourceFile
+
+    cfg, _ = parse_config(b"as_of: 2026-11-20\n")
+    diags = Diagnostics()
+    files = [SourceFile("content/teams/api", b"", problem="cannot list this folder: permission denied", folder=True),
+             SourceFile("content/teams/web/2026-Q3", b"", problem="cannot list 2026-Q3", folder=True),
+             SourceFile("content/teams/Bad", b"", problem="cannot list Bad", folder=True),
+             SourceFile("content/teams/web/_index.md", b"---\nname: Web\n---\n"),
+             SourceFile("content/teams/ops/2026-Q2", b"", problem="cannot list 2026-Q2", folder=True),
+             SourceFile("content/teams/web/2026-Q4/fast.md",
+                        b"---\ntitle: F\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n---\n")]
+    site = load(files, cfg, date(2026, 11, 20), diags, bodies=False)
+    assert [str(d) for d in diags.sorted()] == [
+        "content/teams/Bad:1: error: cannot list Bad",
+        "content/teams/api:1: error: cannot list this folder: permission denied",
+        "content/teams/ops/2026-Q2:1: error: cannot list 2026-Q2",
+        "content/teams/web/2026-Q3:1: error: cannot list 2026-Q3",
+    ]
+    assert list(site.teams) == ["api", "ops", "web"]  # 'Bad' names no team
+    api, ops, web = site.teams.values()
+    assert (api.name, api.path, api.unread_folder, api.incomplete) == ("Api", "content/teams/api", True, True)
+    assert (ops.unread_folder, ops.incomplete) == (True, False)
+    assert (web.name, web.path, web.unread_folder, web.incomplete) == ("Web", "content/teams/web/_index.md", True, False)
+    assert list(site.periods) == ["2026-Q2", "2026-Q3", "2026-Q4"]
+
+
+def test_content_prefix_and_default_names():
+    from okrsite.load import content_prefix, default_name, in_content
+    from okrsite.model import Config
+
+    assert content_prefix(Config()) == "content/"
+    assert content_prefix(Config(root="C:\\site", content_dir="..\\shared\\content")) == "../shared/content/"
+    assert content_prefix(Config(root="/srv/site", content_dir="docs/okrs/")) == "docs/okrs/"
+    assert in_content("content/teams/a.md", "content/") == "teams/a.md"
+    assert in_content("other/teams/a.md", "content/") == "other/teams/a.md"
+    assert default_name("platform-team") == "Platform Team"
+    assert default_name("web--2") == "Web 2"
+    assert default_name("-") == "-"
+
+
+def test_block_style_items_report_the_line_of_their_id_and_unparsed_files_stay_incomplete():
+    deep = "<div>" * 120 + "x" + "</div>" * 120
+    site, diags = load_files({
+        "_index.md": "---\nstrategy:\n  - title: Grow\n    id: grow\n  - title: Again\n    id: grow\n"
+                     "  - title: Bad\n    id: Bad\n---\n",
+        "teams/web/_index.md": "---\nkpis:\n  - name: Up\n    id: up\n  - name: Again\n    id: up\n  - unit: ms\n"
+                               "    healthy_above: 1\n    healthy_below: 2\n    id: Bad\n  - id: nameless\n---\n",
+        "teams/api/_index.md": "---\nname: [unclosed\n---\n",
+        "teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n  - title: K\n    id: k\n    start: 0\n"
+                                     "    target: 1\n  - title: Again\n    id: k\n    type: milestone\n"
+                                     "  - title: Bad\n    id: Bad\n  - title: Half\n    id: half\n    start: 2\n"
+                                     "  - title: L\n    type: milestone\n    initiatives:\n      - title: I\n"
+                                     "        link: 'javascript:x'\n---\n" + deep + "\n",
+    }, config="title: From config\nas_of: 2026-11-20\nmarkdown:\n  allow_html: true\n")
+    hint = "use lower-case letters, digits and '-', starting with a letter or digit"
+    fast, web = "content/teams/web/2026-Q4/fast.md", "content/teams/web/_index.md"
+    assert diags == [
+        "content/_index.md:6: error: duplicate strategic choice id 'grow' (first at line 4)",
+        f"content/_index.md:8: error: invalid strategic choice id 'Bad': {hint}",
+        "content/teams/api/_index.md:2: error: invalid YAML: the '[' on this line is not closed: end the list with ']' "
+        "on the same line, or put the value in quotes if the '[' is part of the text",
+        f"{fast}:10: error: duplicate key result id 'k' (first at line 6): give each key result its own 'id:'",
+        f"{fast}:13: error: invalid key result id 'Bad': {hint}",
+        f"{fast}:16: warning: key result has a start but no target: add a target, or 'type: milestone'",
+        f"{fast}:21: error: unsafe link 'javascript:x': only http, https, mailto and relative links are allowed",
+        f"{fast}:23: warning: raw HTML nested more than 100 levels deep: the body's HTML is shown as text",
+        f"{web}:6: error: duplicate KPI id 'up' (first at line 4)",
+        f"{web}:7: error: missing required key 'name' in a KPI",
+        f"{web}:9: error: a KPI has either healthy_above or healthy_below, not both",
+        f"{web}:10: error: invalid KPI id 'Bad': {hint}",
+        f"{web}:11: error: missing required key 'name' in a KPI",
+    ]
+    assert (site.org.title, [(s.id, s.line) for s in site.org.strategy]) == ("From config", [("grow", 4)])
+    assert [(k.id, k.name, k.line) for k in site.teams["web"].kpis] == [("up", "Up", 4), ("nameless", "nameless", 11)]
+    assert (site.teams["api"].incomplete, site.teams["web"].incomplete, site.org.incomplete) == (True, False, False)
+    assert [k.id for k in site.objectives["web/2026-Q4/fast"].key_results] == ["k", "half", "kr5"]
+
+    site, diags = load_files({"_index.md": "Org body, no front matter\n", "teams/web/_index.md": "Team body\n"},
+                             config="title: From config\nas_of: 2026-11-20\n")
+    assert diags == []
+    assert (site.org.title, site.org.path, site.org.incomplete) == ("From config", "content/_index.md", False)
+    assert (site.teams["web"].name, site.teams["web"].incomplete) == ("Web", False)
+    site, diags = load_files({"_index.md": "---\ntitle: [unclosed\n---\n"}, config="title: From config\nas_of: 2026-11-20\n")
+    assert (site.org.title, site.org.incomplete, len(diags)) == ("From config", True, 1)
