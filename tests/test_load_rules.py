@@ -742,9 +742,9 @@ def test_key_result_mistakes_each_give_one_diagnostic():
 
 
 def test_folders_that_could_not_be_read_still_name_their_team_and_period():
-    from okrsite.config import parse_config
-    from okrsite.load import load
-    from okrsite.model import SourceFile
+    from okrsite.core.config import parse_config
+    from okrsite.core.load import load
+    from okrsite.core.model import SourceFile
 
     cfg, _ = parse_config(b"as_of: 2026-11-20\n")
     diags = Diagnostics()
@@ -771,8 +771,8 @@ def test_folders_that_could_not_be_read_still_name_their_team_and_period():
 
 
 def test_content_prefix_and_default_names():
-    from okrsite.load import content_prefix, default_name, in_content
-    from okrsite.model import Config
+    from okrsite.core.load import content_prefix, default_name, in_content
+    from okrsite.core.model import Config
 
     assert content_prefix(Config()) == "content/"
     assert content_prefix(Config(root="C:\\site", content_dir="..\\shared\\content")) == "../shared/content/"
