@@ -29,6 +29,7 @@ import shutil
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = REPO / "okrsite.yaml"
@@ -67,9 +68,12 @@ def require_pagefind() -> None:
 
 # Hypothesis: the same examples on every run in CI and by default ("ci"); a long random
 # search on demand (OKRSITE_LONG_TESTS=1, the variable the slow loops already use).
-settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True,
+# No example database, and Hypothesis's other files (its cache of constants) in the system's
+# temporary folder: nothing in the checkout (print_blob says how to reproduce a failure).
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "okrsite-hypothesis")
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=2_000, deadline=None, print_blob=True,
+settings.register_profile("long", max_examples=2_000, deadline=None, print_blob=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("long" if os.environ.get("OKRSITE_LONG_TESTS") == "1" else "ci")
 # Screenshots and other artefacts for people to look at: never inside the checkout.
@@ -119,8 +123,8 @@ def _chromium_required():
 
 
 def _checkout_state() -> str | None:
-    """The checkout's ``git status`` (ignored files included, but not the caches every
-    Python tool keeps), or None outside a git checkout."""
+    """The checkout's ``git status`` (ignored files included, but not Python's bytecode and
+    the install's .venv and egg-info), or None outside a git checkout."""
     git = shutil.which("git")
     if git is None or not (REPO / ".git").exists():
         return None
@@ -128,7 +132,7 @@ def _checkout_state() -> str | None:
                           capture_output=True, text=True)
     if proc.returncode != 0:
         return None
-    allowed = ("__pycache__/", ".pytest_cache/", ".hypothesis/", ".venv/", ".egg-info/")
+    allowed = ("__pycache__/", ".venv/", ".egg-info/")
     if os.environ.get("OKRSITE_UPDATE_GOLDEN") == "1":  # refreshing them is the point
         allowed += ("tests/golden/",)
     return "\n".join(line for line in proc.stdout.splitlines()
