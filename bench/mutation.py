@@ -35,13 +35,13 @@ CAUGHT = {"killed", "timeout", "segfault", "caught by type check"}
 
 # module -> the test files that cover it, in-process
 MODULE_TESTS = {
-    "status": ["tests/test_status.py", "tests/test_status_rules.py"],
+    "status": ["tests/test_status.py", "tests/test_status_rules.py", "tests/test_reader.py"],
     "resolve": ["tests/test_resolve.py", "tests/test_resolve_rules.py"],
     "diff": ["tests/test_diff.py", "tests/test_diff_rules.py"],
     "patch": ["tests/test_patch.py", "tests/test_patch_rules.py"],
     "load": ["tests/test_load_rules.py", "tests/test_resolve.py"],
     "fields": ["tests/test_load_rules.py"],
-    "write": ["tests/test_write.py", "tests/test_write_rules.py"],
+    "write": ["tests/test_write.py", "tests/test_write_rules.py", "tests/test_output_safety.py"],
 }
 
 

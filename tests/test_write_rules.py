@@ -204,3 +204,43 @@ def test_without_an_atomic_exchange_the_old_site_is_moved_aside_under_a_name_the
     assert old_from == out and old_to.parent == tmp_path and old_to.name.startswith(".public.old-")
     assert new_from.parent == tmp_path and new_from.name.startswith(".public.new-") and new_to == out
     assert not old_to.exists()
+
+
+# --------------------------------------------------------------------------- okrsite clean
+
+
+def test_clean_removes_a_site_it_wrote_its_leftovers_lock_and_cache_with_their_sizes(tmp_path):
+    out, cache = tmp_path / "public", tmp_path / ".okrsite-cache"
+    write_site({"index.html": b"12345", "a/b.html": b"123"}, out)
+    (tmp_path / ".public.new-1a2b3c4d").mkdir()
+    (tmp_path / ".public.new-1a2b3c4d" / "x.html").write_bytes(b"1234567")
+    cache.mkdir()
+    (cache / "build.json").write_bytes(b"{}")
+    removed = write.clean(out, cache)
+    sizes = {p.name: size for p, size in removed}
+    marker = len(write.MARKER_BYTES)
+    assert sizes == {"public": 5 + 3 + marker, ".public.new-1a2b3c4d": 7, ".public.lock": 0, ".okrsite-cache": 2}
+    assert [p.name for p, _ in removed][0] == "public"  # the site first, the cache last
+    assert [p.name for p, _ in removed][-1] == ".okrsite-cache"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_clean_keeps_a_folder_okrsite_did_not_write_and_a_linked_cache(tmp_path):
+    out, cache = tmp_path / "public", tmp_path / ".okrsite-cache"
+    out.mkdir()
+    (out / "mine.txt").write_text("not okrsite's")
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "build.json").write_text("{}")
+    cache.symlink_to(target)
+    assert write.clean(out, cache) == []  # no lock file was there before, none is reported
+    assert (out / "mine.txt").read_text() == "not okrsite's"
+    assert (target / "build.json").read_text() == "{}"
+    assert not (tmp_path / ".public.lock").exists()
+
+
+def test_clean_of_a_folder_that_does_not_exist_removes_only_the_cache(tmp_path):
+    cache = tmp_path / ".okrsite-cache"
+    cache.mkdir()
+    assert write.clean(tmp_path / "nowhere" / "public", cache) == [(cache, 0)]
+    assert not cache.exists()
