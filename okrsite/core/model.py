@@ -300,7 +300,7 @@ class Objective:
 class Checkin:
     team: str
     period: str
-    name: str  # file stem, e.g. "2026-11-20"
+    name: str  # the file name without .md: its date (YYYY-MM-DD), with a suffix if any
     date: date
     path: str
     author: str = ""

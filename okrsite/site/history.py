@@ -81,7 +81,7 @@ def progress_series(obj: Objective, period: Period, checkins: Sequence[Checkin])
 
 @dataclass(frozen=True)
 class WeekCounts:
-    label: str  # "2026-10-07", or "Grades" for the final graded column
+    label: str  # the column's date (YYYY-MM-DD), or "Grades" for the final graded column
     date: date | None  # the week's last day (None for grades)
     counts: dict[str, int]  # green, amber, red, grey
     graded: bool = False
