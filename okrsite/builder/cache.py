@@ -405,15 +405,6 @@ def write_build(config: Config, record: BuildRecord) -> None:
     _write_json(cache_dir(config) / BUILD_FILE, data)
 
 
-def forget_build(config: Config) -> None:
-    """Remove build.json (before replacing the output, so that an interrupted build is
-    never taken for an up-to-date one)."""
-    try:
-        os.remove(cache_dir(config) / BUILD_FILE)
-    except FileNotFoundError:
-        pass
-
-
 def _write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.parent.is_symlink():  # a checkout can bring the link: its files are not the cache's to replace
