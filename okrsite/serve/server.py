@@ -506,7 +506,7 @@ class Server:
                  as_of: date | None = None, poll: bool = False, watch: bool = True,
                  debounce: float = DEBOUNCE_SECONDS, lazy: bool = True, poll_interval: float = 1.0,
                  out: TextIO | None = None, poll_seconds: float = POLL_SECONDS, search: bool = True,
-                 search_delay: float = SEARCH_DELAY_SECONDS):
+                 search_delay: float = SEARCH_DELAY_SECONDS, settle: float = SETTLE_SECONDS):
         self.config_path = Path(config_path).absolute()
         self.host, self.port = host, port
         self.as_of_override = as_of
@@ -522,7 +522,7 @@ class Server:
         self._search_cond = threading.Condition()
         self._search_errors: set[str] = set()
         self.out = out if out is not None else sys.stdout
-        self.queue = ChangeQueue(debounce)
+        self.queue = ChangeQueue(debounce, settle=settle)
 
         # build inputs, kept across rebuilds
         self.config: Config | None = None
