@@ -22,9 +22,9 @@ from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.builder.gather import gather
-from okrsite.serve.server import (
-    ChangeQueue, Event, Plan, Roots, Server, SiteFiles, _safe_path, classify, content_type, inject, make_plan,
-)
+from okrsite.serve.http import content_type, inject, safe_path
+from okrsite.serve.server import Server, SiteFiles
+from okrsite.serve.watch import ChangeQueue, Event, Plan, Roots, classify, make_plan
 from okrsite.site.themes import builtin_theme
 
 REPO = Path(__file__).resolve().parent.parent
@@ -268,11 +268,11 @@ def test_head(ro_server):
 
 
 def test_safe_path_unit():
-    assert _safe_path("/okrs/teams/") == "/okrs/teams/"
-    assert _safe_path("/okrs/a%20b") == "/okrs/a b"
+    assert safe_path("/okrs/teams/") == "/okrs/teams/"
+    assert safe_path("/okrs/a%20b") == "/okrs/a b"
     for bad in ("/..", "/a/../b", "/a/%2e%2e/b", "/a%2fb", "/a%5cb", "/a\\b", "/a%00", "/a%252e",
                 "/a//b", "/./a", "a/b", "/%ff", "/a%0d%0ab"):
-        assert _safe_path(bad) is None, bad
+        assert safe_path(bad) is None, bad
 
 
 def test_content_types():
@@ -562,9 +562,9 @@ def test_search_index_is_built_in_the_background(site):
     with Server(site, port=0, watch=False, out=io.StringIO(), search_delay=0.1) as s:
         assert page(s, "search/").status == 200
         deadline = time.time() + 60
-        while s.search_files is None and time.time() < deadline:
+        while s.search.files is None and time.time() < deadline:
             time.sleep(0.05)
-        assert s.search_files is not None, s.out.getvalue()
+        assert s.search.files is not None, s.out.getvalue()
         r = get(s, "/okrs/pagefind/pagefind.js")
         assert r.status == 200 and r.headers["content-type"].startswith("text/javascript")
         assert "search index ready in" in s.out.getvalue()
