@@ -15,6 +15,7 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -22,7 +23,7 @@ from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.builder.gather import gather
-from okrsite.serve.http import content_type, inject, safe_path
+from okrsite.serve.http import Snapshot, State, content_type, inject, make_httpd, safe_path
 from okrsite.serve.server import Server, SiteFiles
 from okrsite.serve.watch import ChangeQueue, Event, Plan, Roots, classify, make_plan
 from okrsite.site.themes import builtin_theme
@@ -308,6 +309,50 @@ def test_script_injected_when_served_only(server, site, tmp_path):
         if p.is_file():
             assert b"__okrsite" not in p.read_bytes(), p
             assert b"livereload" not in p.read_bytes(), p
+
+
+class FakeSession:
+    """Only what serve/http.py's Session names: the handler needs nothing else."""
+
+    host, poll_seconds, prefix = "127.0.0.1", 5.0, "/okrs/"
+
+    def __init__(self):
+        self.snapshot: Snapshot | None = None
+        self.state = State(0, True, 0)
+        self.waited: list[tuple[int, float]] = []
+
+    def wait_for_change(self, build: int, timeout: float) -> State:
+        self.waited.append((build, timeout))
+        return State(build + 1, True, build + 1)
+
+    def search_file(self, path: str) -> bytes | None:
+        return b"index" if path == "pagefind/pagefind.js" else None
+
+    def decorate(self, snap: Snapshot, body: bytes) -> bytes:
+        return b"decorated " + body
+
+
+def test_http_talks_to_the_session_only_through_its_interface():
+    session = FakeSession()
+    httpd = make_httpd("127.0.0.1", 0, session)
+    port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        served = SimpleNamespace(port=port)
+        building = http(served, "GET", "/okrs/")
+        assert building.status == 503 and "okrsite is building the site" in building.text
+        session.snapshot = Snapshot(3, "/okrs/", {"index.html": b"<p>home</p>", "a.css": b"p{}"})
+        assert http(served, "GET", "/okrs/").body == b"decorated <p>home</p>"
+        assert http(served, "GET", "/okrs/a.css").body == b"p{}"  # only HTML is decorated
+        assert http(served, "GET", "/okrs/pagefind/pagefind.js").body == b"index"
+        assert http(served, "GET", "/okrs/pagefind/other.js").status == 404
+        poll = http(served, "GET", "/okrs/__okrsite/poll?build=3")
+        assert json.loads(poll.body)["build"] == 4 and session.waited == [(3, 5.0)]
+        assert json.loads(http(served, "GET", "/okrs/__okrsite/state").body)["build"] == 0
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def test_inject_unit():
