@@ -36,7 +36,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from okrsite.serve.server import Event, Server  # noqa: E402
+from okrsite.serve.server import Server  # noqa: E402
+from okrsite.serve.watch import Event  # noqa: E402
 from okrsite.site.render import fmt_number  # noqa: E402
 
 UPDATE_LINE = re.compile(r"^  ([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*): (-?[0-9][0-9.]*)$", re.M)

@@ -338,7 +338,7 @@ def test_serve_answers_only_to_its_own_address(site):
 
 
 def test_host_rule():
-    from okrsite.serve.server import host_allowed
+    from okrsite.serve.http import host_allowed
 
     machine = socket.gethostname()
     assert host_allowed("127.0.0.1:8000", "127.0.0.1") and host_allowed("192.168.1.20:8000", "0.0.0.0")
@@ -351,7 +351,8 @@ def test_host_rule():
 def test_serve_does_not_ignore_the_content_when_output_dir_points_at_it(site):
     """serve ignores changes in the output folder; an output_dir that okrsite build
     refuses (here the content folder, through '..') must not hide the content's."""
-    from okrsite.serve.server import CONTENT, Server, classify
+    from okrsite.serve.server import Server
+    from okrsite.serve.watch import CONTENT, classify
 
     (site / "okrsite.yaml").write_text(SITE["okrsite.yaml"] + "output_dir: x/../content\n")
     server = Server(site / "okrsite.yaml", port=0, watch=False, search=False, out=io.StringIO())

@@ -15,6 +15,7 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -22,9 +23,9 @@ from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.builder.gather import gather
-from okrsite.serve.server import (
-    ChangeQueue, Event, Plan, Roots, Server, SiteFiles, _safe_path, classify, content_type, inject, make_plan,
-)
+from okrsite.serve.http import Snapshot, State, content_type, inject, make_httpd, safe_path
+from okrsite.serve.server import Server, SiteFiles
+from okrsite.serve.watch import ChangeQueue, Event, Plan, Roots, classify, make_plan
 from okrsite.site.themes import builtin_theme
 
 REPO = Path(__file__).resolve().parent.parent
@@ -268,11 +269,11 @@ def test_head(ro_server):
 
 
 def test_safe_path_unit():
-    assert _safe_path("/okrs/teams/") == "/okrs/teams/"
-    assert _safe_path("/okrs/a%20b") == "/okrs/a b"
+    assert safe_path("/okrs/teams/") == "/okrs/teams/"
+    assert safe_path("/okrs/a%20b") == "/okrs/a b"
     for bad in ("/..", "/a/../b", "/a/%2e%2e/b", "/a%2fb", "/a%5cb", "/a\\b", "/a%00", "/a%252e",
                 "/a//b", "/./a", "a/b", "/%ff", "/a%0d%0ab"):
-        assert _safe_path(bad) is None, bad
+        assert safe_path(bad) is None, bad
 
 
 def test_content_types():
@@ -308,6 +309,50 @@ def test_script_injected_when_served_only(server, site, tmp_path):
         if p.is_file():
             assert b"__okrsite" not in p.read_bytes(), p
             assert b"livereload" not in p.read_bytes(), p
+
+
+class FakeSession:
+    """Only what serve/http.py's Session names: the handler needs nothing else."""
+
+    host, poll_seconds, prefix = "127.0.0.1", 5.0, "/okrs/"
+
+    def __init__(self):
+        self.snapshot: Snapshot | None = None
+        self.state = State(0, True, 0)
+        self.waited: list[tuple[int, float]] = []
+
+    def wait_for_change(self, build: int, timeout: float) -> State:
+        self.waited.append((build, timeout))
+        return State(build + 1, True, build + 1)
+
+    def search_file(self, path: str) -> bytes | None:
+        return b"index" if path == "pagefind/pagefind.js" else None
+
+    def decorate(self, snap: Snapshot, body: bytes) -> bytes:
+        return b"decorated " + body
+
+
+def test_http_talks_to_the_session_only_through_its_interface():
+    session = FakeSession()
+    httpd = make_httpd("127.0.0.1", 0, session)
+    port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        served = SimpleNamespace(port=port)
+        building = http(served, "GET", "/okrs/")
+        assert building.status == 503 and "okrsite is building the site" in building.text
+        session.snapshot = Snapshot(3, "/okrs/", {"index.html": b"<p>home</p>", "a.css": b"p{}"})
+        assert http(served, "GET", "/okrs/").body == b"decorated <p>home</p>"
+        assert http(served, "GET", "/okrs/a.css").body == b"p{}"  # only HTML is decorated
+        assert http(served, "GET", "/okrs/pagefind/pagefind.js").body == b"index"
+        assert http(served, "GET", "/okrs/pagefind/other.js").status == 404
+        poll = http(served, "GET", "/okrs/__okrsite/poll?build=3")
+        assert json.loads(poll.body)["build"] == 4 and session.waited == [(3, 5.0)]
+        assert json.loads(http(served, "GET", "/okrs/__okrsite/state").body)["build"] == 0
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def test_inject_unit():
@@ -562,9 +607,9 @@ def test_search_index_is_built_in_the_background(site):
     with Server(site, port=0, watch=False, out=io.StringIO(), search_delay=0.1) as s:
         assert page(s, "search/").status == 200
         deadline = time.time() + 60
-        while s.search_files is None and time.time() < deadline:
+        while s.search.files is None and time.time() < deadline:
             time.sleep(0.05)
-        assert s.search_files is not None, s.out.getvalue()
+        assert s.search.files is not None, s.out.getvalue()
         r = get(s, "/okrs/pagefind/pagefind.js")
         assert r.status == 200 and r.headers["content-type"].startswith("text/javascript")
         assert "search index ready in" in s.out.getvalue()

@@ -297,7 +297,7 @@ def add_serve_parser(sub) -> None:
 
 
 def cmd_serve(args) -> int:
-    from ..serve.server import run
+    from ..serve.command import run
 
     return run(args.config, host=args.host, port=args.port, as_of=args.as_of, poll=args.poll,
                open_browser=args.open)
