@@ -135,7 +135,7 @@ def check(site: Site, existing: str | None, path: str, diags: Diagnostics) -> No
                                        "(or codeowners_fallback): run `okrsite codeowners` and commit the result")
 
 
-def committed(root) -> tuple[str, str] | None:
+def committed(root: str) -> tuple[str, str] | None:
     """(edge) The CODEOWNERS file next to okrsite.yaml, as (location, text), from the
     first of GitHub's locations that exists; None when there is none."""
     from pathlib import Path
