@@ -14,7 +14,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Iterable
+from typing import Collection, Iterable, overload
 
 MARKER = ".okrsite-output"
 MARKER_BYTES = (b"This folder was written by okrsite build. The next build replaces it whole, and\n"
@@ -30,6 +30,14 @@ class Protected:
     label: str  # "the content folder"
     path: Path  # resolved
     inside: bool = False
+
+
+@overload
+def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
+            marked: bool = False, *, file: Path) -> str: ...
+@overload
+def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
+            marked: bool = False, file: None = None) -> str | None: ...
 
 
 def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
@@ -172,10 +180,11 @@ def remove(path: Path) -> int:
 def shown_size(size: int) -> str:
     if size < 1000:
         return f"{size} bytes"
+    amount = float(size)
     for unit in ("kB", "MB", "GB"):
-        size /= 1000
-        if size < 1000 or unit == "GB":
-            return f"{size:,.1f} {unit}"
+        amount /= 1000
+        if amount < 1000 or unit == "GB":
+            return f"{amount:,.1f} {unit}"
     raise AssertionError  # pragma: no cover
 
 

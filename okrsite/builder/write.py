@@ -72,7 +72,7 @@ def _try_lock(fd: int, wait: bool) -> bool:
 
         while True:
             try:
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]  # Windows-only in typeshed
                 return True
             except OSError:  # held by another process; LK_LOCK would give up after 10 s
                 if not wait:
@@ -94,7 +94,7 @@ def _unlock(fd: int) -> None:
         import msvcrt
 
         os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined,unused-ignore]  # Windows-only in typeshed
 
 
 @contextlib.contextmanager

@@ -369,6 +369,7 @@ def _side(config_file: Path | None, label: str, note: str, as_of: date) -> Side:
     except ConfigError as exc:
         return Side(label, dict(EMPTY), list(exc.diagnostics), None, note)
     result = build(config, as_of, render_pages=False)
+    assert result.site is not None  # build, unlike publish, always computes the site
     return Side(label, export_data(result.site), list(warnings) + list(result.diagnostics), config.as_of, note)
 
 
@@ -383,6 +384,7 @@ def cmd_diff(args) -> int:
         (tmp_path / "base").mkdir()
         (tmp_path / "head").mkdir()
         base_config, base_label, base_note = _materialise(args.base, config_path, tmp_path / "base")
+        head_config: Path | None
         if args.head is None:
             head_config, head_label, head_note = config_path, "working tree", ""
         else:

@@ -13,13 +13,15 @@ Diagnostics are compared without their line numbers (an edit above a problem mov
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..core.model import Diagnostic
 
 MAX_LINES = 200  # per section, so that a summary stays readable (and under GitHub's size limit)
 
-EMPTY = {"objectives": [], "checkins": [], "teams": [], "periods": []}
+EMPTY: dict[str, list[Any]] = {"objectives": [], "checkins": [], "teams": [], "periods": []}
 
 
 @dataclass
@@ -127,7 +129,8 @@ def _diag_key(d: Diagnostic) -> tuple[str, str, str]:
     return (d.path, d.severity, d.message)
 
 
-def compare(base: dict, head: dict, base_diagnostics: list[Diagnostic] = (), head_diagnostics: list[Diagnostic] = ()) -> Changes:
+def compare(base: dict, head: dict, base_diagnostics: Sequence[Diagnostic] = (),
+            head_diagnostics: Sequence[Diagnostic] = ()) -> Changes:
     """What changes from ``base`` to ``head`` (each ``export.export_data``)."""
     changes = Changes()
     changes.team_names = {t["id"]: t["name"] for t in base.get("teams", [])}

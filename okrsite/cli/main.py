@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_clean(args)
         from . import commands  # new, init, diff, codeowners
 
-        if args.command in commands.COMMANDS:
-            return commands.run(args)
+        if (code := commands.run(args)) is not None:
+            return code
     except ConfigError as exc:
         for d in exc.diagnostics:
             print(d, file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import orjson
 
@@ -134,7 +135,8 @@ def shard_data(data: dict) -> dict[str, dict]:
     check-ins, in the full export's order."""
     out: dict[str, dict] = {}
     for key, own, path in (("team", "teams", team_json), ("period", "periods", period_json)):
-        groups = {entry["id"]: {"objectives": [], "checkins": []} for entry in data[own]}
+        groups: dict[str, dict[str, list[dict[str, Any]]]] = {
+            entry["id"]: {"objectives": [], "checkins": []} for entry in data[own]}
         for field in ("objectives", "checkins"):
             for item in data[field]:
                 group = groups.get(item[key])

@@ -125,8 +125,8 @@ def _content_html(site: Site, ci: Checkin, krs: dict[str, tuple[str, str]]) -> s
             items.append(f"<li>{html.escape(obj.title if obj else oid)}: {html.escape(status.replace('-', ' '))}</li>")
         parts.append(f"<p>The team's call:</p><ul>{''.join(items)}</ul>")
     if ci.help:
-        items = "".join(f"<li>{html.escape(str(h))}</li>" for h in ci.help)
-        parts.append(f"<p>Where we need help:</p><ul>{items}</ul>")
+        helps = "".join(f"<li>{html.escape(str(h))}</li>" for h in ci.help)
+        parts.append(f"<p>Where we need help:</p><ul>{helps}</ul>")
     if ci.body_html:
         parts.append(ci.body_html)  # already rendered and sanitised by the load step
     return "\n".join(parts)

@@ -490,9 +490,9 @@ def _service_class():
                 try:
                     output = await self._backend.stdout.readuntil(b",")
                 except asyncio.IncompleteReadError:  # the binary exited
-                    for fut in self._responses.values():
-                        if not fut.done():
-                            fut.set_exception(SearchError("the Pagefind binary exited unexpectedly"))
+                    for waiting in self._responses.values():
+                        if not waiting.done():
+                            waiting.set_exception(SearchError("the Pagefind binary exited unexpectedly"))
                     return
                 resp = json.loads(base64.b64decode(output[:-1]))
                 if not resp:
@@ -567,7 +567,7 @@ def _canonical_filters(files: dict[str, bytes]) -> dict[str, bytes]:
         meta_path = f"pagefind.{info['hash']}.pf_meta"
         meta = _decode_dcd(files[meta_path]) if meta_path in files else None
         at = _meta_filters_position(meta, renamed)
-        if at is None:
+        if at is None or meta is None:
             return files
         meta[at] = sorted(([f, renamed[h]] for f, h in meta[at]), key=lambda fh: fh[0])
         data = _encode_dcd(meta)
