@@ -14,7 +14,10 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Iterable, overload
+from typing import TYPE_CHECKING, Collection, Iterable, overload
+
+if TYPE_CHECKING:
+    from ..core.model import Config
 
 MARKER = ".okrsite-output"
 MARKER_BYTES = (b"This folder was written by okrsite build. The next build replaces it whole, and\n"
@@ -90,7 +93,7 @@ def home() -> list[Protected]:
         return []
 
 
-def protected_folders(config, dirs: Iterable[Path] = ()) -> list[Protected]:
+def protected_folders(config: Config, dirs: Iterable[Path] = ()) -> list[Protected]:
     """The folders no output may be or hold, resolved: the home folder (``HOME``), the
     site's folder, its content and theme folders and its build cache."""
     from .cache import CACHE_DIR

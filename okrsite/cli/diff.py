@@ -13,7 +13,7 @@ Diagnostics are compared without their line numbers (an edit above a problem mov
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,7 @@ class StatusChange:
     value_before: str = ""
     value_after: str = ""
 
-    def words(self, escape=lambda text: text) -> str:
+    def words(self, escape: Callable[[str], str] = lambda text: text) -> str:
         """'behind -> on-track, 41% -> 58%' (each part only as far as it changed), then the
         values when they changed. ``escape``: for the values, whose units are free text."""
         status = (self.status_before if self.status_before == self.status_after
@@ -91,7 +91,7 @@ class Changes:
 # --------------------------------------------------------------------------- comparing
 
 
-def _pct(value) -> str:
+def _pct(value: float | None) -> str:
     from ..site.render import fmt_percent
 
     return fmt_percent(value)
@@ -137,7 +137,7 @@ def compare(base: dict, head: dict, base_diagnostics: Sequence[Diagnostic] = (),
     changes.team_names.update({t["id"]: t["name"] for t in head.get("teams", [])})
     before, after = _items(base), _items(head)
 
-    def added_or_removed(refs, side, target):
+    def added_or_removed(refs: set[str], side: dict[str, tuple[str, dict[str, Any]]], target: list[Item]) -> None:
         for ref in sorted(refs):
             kind, item = side[ref]
             parent = ref.rsplit("/", 1)[0]

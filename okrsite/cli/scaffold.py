@@ -443,7 +443,7 @@ def _refs_yaml(key: str, refs: list[Ref], indent: str) -> list[str]:
     return out
 
 
-def _initiatives_yaml(obj_or_kr, indent: str) -> list[str]:
+def _initiatives_yaml(obj_or_kr: Objective | KeyResult, indent: str) -> list[str]:
     open_ones = [i for i in obj_or_kr.initiatives if i.status not in ("done", "dropped")]
     if not open_ones:
         return []
