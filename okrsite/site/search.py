@@ -33,7 +33,7 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
-from typing import Any, Callable, Coroutine, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Iterable, TypeVar
 from urllib.parse import quote
 
 import cbor2
@@ -42,6 +42,9 @@ from ..core import urls
 from ..core.model import COLOURS, STATUS_WORDS, KeyResult, Objective, Site
 from .formatting import fmt_percent
 from .people import people  # the same people, slugs and URLs as the pages
+
+if TYPE_CHECKING:
+    from pagefind.service import PagefindService
 
 __all__ = [
     "KINDS",
@@ -470,7 +473,7 @@ def index_files(site: Site) -> dict[str, bytes]:
     return build_index(records(site))
 
 
-def _service_class():
+def _service_class() -> type[PagefindService]:
     """Pagefind's Python service reads one reply per 0.1 s (a sleep in its polling loop)
     and refuses a reply over 2 MiB: 10 records a second, and no bundle for a large site.
     This subclass reads replies as they come, with no size limit; everything else
@@ -478,7 +481,7 @@ def _service_class():
     from pagefind.service import PagefindService
 
     class _Service(PagefindService):
-        async def launch(self):
+        async def launch(self) -> PagefindService:
             self._backend = await asyncio.create_subprocess_exec(
                 self._bin, "--service", cwd=os.getcwd(),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
