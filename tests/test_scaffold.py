@@ -15,7 +15,7 @@ import yaml
 
 from okrsite.builder.pipeline import build
 from okrsite.cli import scaffold
-from okrsite.core.config import parse_config, read_config
+from okrsite.core.config import calendar_period, parse_config, read_config
 from okrsite.core.model import SourceFile
 
 REPO = Path(__file__).resolve().parent.parent
@@ -194,6 +194,14 @@ def test_next_period(sample_site):
     nxt = lambda pid: scaffold.next_period(sample_site, scaffold.known_period(sample_site, sample_site.config, pid)).id  # noqa: E731
     assert nxt("2026-Q4") == "2027-Q1" and nxt("2026-Q1") == "2026-Q2"
     assert nxt("2026-H2") == "2027-H1" and nxt("2026") == "2027"
+
+
+def test_no_next_period_past_the_last_year(sample_site):
+    """Dates end in 2999: the period after its last quarter, half or the year itself is
+    a ScaffoldError (the command reports it), not a missing period."""
+    for pid in ("2999-Q4", "2999-H2", "2999"):
+        with pytest.raises(scaffold.ScaffoldError, match="there is no period 3000.*dates end in the year 2999"):
+            scaffold.next_period(sample_site, calendar_period(pid))
 
 
 def test_declared_next_period():

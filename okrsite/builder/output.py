@@ -14,7 +14,10 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Iterable
+from typing import TYPE_CHECKING, Collection, Iterable, overload
+
+if TYPE_CHECKING:
+    from ..core.model import Config
 
 MARKER = ".okrsite-output"
 MARKER_BYTES = (b"This folder was written by okrsite build. The next build replaces it whole, and\n"
@@ -30,6 +33,14 @@ class Protected:
     label: str  # "the content folder"
     path: Path  # resolved
     inside: bool = False
+
+
+@overload
+def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
+            marked: bool = False, *, file: Path) -> str: ...
+@overload
+def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
+            marked: bool = False, file: None = None) -> str | None: ...
 
 
 def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
@@ -82,7 +93,7 @@ def home() -> list[Protected]:
         return []
 
 
-def protected_folders(config, dirs: Iterable[Path] = ()) -> list[Protected]:
+def protected_folders(config: Config, dirs: Iterable[Path] = ()) -> list[Protected]:
     """The folders no output may be or hold, resolved: the home folder (``HOME``), the
     site's folder, its content and theme folders and its build cache."""
     from .cache import CACHE_DIR
@@ -172,10 +183,11 @@ def remove(path: Path) -> int:
 def shown_size(size: int) -> str:
     if size < 1000:
         return f"{size} bytes"
+    amount = float(size)
     for unit in ("kB", "MB", "GB"):
-        size /= 1000
-        if size < 1000 or unit == "GB":
-            return f"{size:,.1f} {unit}"
+        amount /= 1000
+        if amount < 1000 or unit == "GB":
+            return f"{amount:,.1f} {unit}"
     raise AssertionError  # pragma: no cover
 
 

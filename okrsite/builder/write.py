@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .output import MARKER, MARKER_BYTES, check, home, leftovers, look, remove
@@ -24,7 +25,7 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _libc():
+def _libc() -> ctypes._NamedFuncPointer | None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         fn = libc.renameat2
@@ -72,7 +73,7 @@ def _try_lock(fd: int, wait: bool) -> bool:
 
         while True:
             try:
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]  # Windows-only in typeshed
                 return True
             except OSError:  # held by another process; LK_LOCK would give up after 10 s
                 if not wait:
@@ -94,11 +95,11 @@ def _unlock(fd: int) -> None:
         import msvcrt
 
         os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined,unused-ignore]  # Windows-only in typeshed
 
 
 @contextlib.contextmanager
-def output_lock(output: Path, on_wait=None):
+def output_lock(output: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold an exclusive lock on ``output`` while swapping it in: two builds started at
     once on the same output take turns (the second calls ``on_wait`` and waits)."""
     lock_path = output.parent / f".{output.name}.lock"
@@ -123,13 +124,15 @@ def remove_leftovers(output: Path) -> list[tuple[Path, int]]:
     return [(leftover, remove(leftover)) for leftover in leftovers(output)]
 
 
-def write_site(files: dict[str, bytes], output: Path, on_wait=None) -> list[tuple[Path, int]]:
+def write_site(files: dict[str, bytes], output: Path,
+               on_wait: Callable[[], None] | None = None) -> list[tuple[Path, int]]:
     """Replace ``output`` by exactly ``files`` (and okrsite's marker); on any error, or if
     the process is killed at any moment, the old output stays complete."""
     return write_site_with(lambda folder: write_tree(files, folder), output, on_wait)
 
 
-def write_site_with(fill, output: Path, on_wait=None, after=None) -> list[tuple[Path, int]]:
+def write_site_with(fill: Callable[[Path], object], output: Path, on_wait: Callable[[], None] | None = None,
+                    after: Callable[[], object] | None = None) -> list[tuple[Path, int]]:
     """Replace ``output`` by the folder that ``fill(folder)`` fills (a fresh temporary
     folder beside it, given okrsite's marker file), atomically, with the output's lock
     held: on any error raised by ``fill`` (which is re-raised), or if the process is
@@ -174,7 +177,7 @@ def write_site_with(fill, output: Path, on_wait=None, after=None) -> list[tuple[
     return removed
 
 
-def clean(output: Path, cache: Path, on_wait=None) -> list[tuple[Path, int]]:
+def clean(output: Path, cache: Path, on_wait: Callable[[], None] | None = None) -> list[tuple[Path, int]]:
     """``okrsite clean``: remove the output folder if a build wrote it (its marker), the
     leftovers of killed builds beside it, its lock file and the build cache ``cache``;
     each one removed with its size. ``output`` has passed :func:`okrsite.builder.output.check`; the output's

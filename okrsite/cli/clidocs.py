@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import os
@@ -41,24 +42,21 @@ def help_text(argv: list[str]) -> str:
             os.environ["COLUMNS"] = old
 
 
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """A parser's sub-commands by name, in their order ({} when it has none)."""
+    for action in parser._actions:  # noqa: SLF001 - argparse has no public API for this
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            return dict(action.choices)
+    return {}
+
+
 def commands() -> list[str]:
-    parser = make_parser()
-    for action in parser._subparsers._group_actions:  # noqa: SLF001 - argparse has no public API for this
-        return list(action.choices)
-    return []
+    return list(_subparsers(make_parser()))
 
 
 def subcommands(name: str) -> list[str]:
     """The sub-commands of a command that has them (``okrsite new checkin``...)."""
-    import argparse
-
-    parser = make_parser()
-    for action in parser._subparsers._group_actions:  # noqa: SLF001
-        sub = action.choices[name]
-        for inner in sub._actions:  # noqa: SLF001
-            if isinstance(inner, argparse._SubParsersAction):  # noqa: SLF001
-                return list(inner.choices)
-    return []
+    return list(_subparsers(_subparsers(make_parser())[name]))
 
 
 def render() -> str:

@@ -8,6 +8,7 @@ unknown team or period, and a bad git ref are usage errors (exit code 2).
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import subprocess
@@ -17,9 +18,16 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .. import __version__
 from .args import UsageError, as_of_date
+
+if TYPE_CHECKING:
+    from ..core.model import Config, Diagnostic, Site, SourceFile
+
+_P = TypeVar("_P", bound=argparse.ArgumentParser)
+_T = TypeVar("_T")
 
 COMMANDS = ("new", "init", "diff", "codeowners")
 
@@ -27,8 +35,8 @@ COMMANDS = ("new", "init", "diff", "codeowners")
 # --------------------------------------------------------------------------- parsers
 
 
-def add_parsers(sub) -> None:
-    def config_arg(p):
+def add_parsers(sub: argparse._SubParsersAction[_P]) -> None:
+    def config_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument("--config", default="okrsite.yaml", metavar="FILE",
                        help="the site configuration (default: okrsite.yaml)")
 
@@ -110,7 +118,7 @@ def add_parsers(sub) -> None:
     config_arg(co)
 
 
-def run(args) -> int | None:
+def run(args: argparse.Namespace) -> int | None:
     """Run one of these commands; None when ``args.command`` is not one of them."""
     if args.command == "new":
         return {"checkin": cmd_new_checkin, "objective": cmd_new_objective, "period": cmd_new_period}[args.kind](args)
@@ -126,20 +134,21 @@ def run(args) -> int | None:
 # --------------------------------------------------------------------------- helpers
 
 
-def _usage(message: str):
+def _usage(message: str) -> UsageError:
     return UsageError(message)
 
 
-def _config(path: str):
+def _config(path: str) -> tuple[Config, list[Diagnostic]]:
     from ..core.config import read_config
 
     return read_config(path)
 
 
-def _site(config, as_of: date, sources=None):
+def _site(config: Config, as_of: date, sources: list[SourceFile] | None = None) -> Site:
     from ..builder.pipeline import build
 
     result = build(config, as_of, render_pages=False, sources=sources)
+    assert result.site is not None  # build, unlike publish, always computes the site
     if result.errors:
         print(f"okrsite: note: the content has {len(result.errors)} error(s); `okrsite check` lists them",
               file=sys.stderr)
@@ -166,7 +175,7 @@ def write_new(files: dict[Path, str]) -> None:
             fh.write(text)
 
 
-def _scaffold(fn, *args):
+def _scaffold(fn: Callable[..., _T], *args: object) -> _T:
     from .scaffold import ScaffoldError
 
     try:
@@ -178,7 +187,7 @@ def _scaffold(fn, *args):
 # --------------------------------------------------------------------------- new
 
 
-def cmd_new_checkin(args) -> int:
+def cmd_new_checkin(args: argparse.Namespace) -> int:
     from . import scaffold
 
     config, _ = _config(args.config)
@@ -198,7 +207,7 @@ def cmd_new_checkin(args) -> int:
     return 0
 
 
-def cmd_new_objective(args) -> int:
+def cmd_new_objective(args: argparse.Namespace) -> int:
     from . import scaffold
 
     config, _ = _config(args.config)
@@ -213,7 +222,7 @@ def cmd_new_objective(args) -> int:
     return 0
 
 
-def cmd_new_period(args) -> int:
+def cmd_new_period(args: argparse.Namespace) -> int:
     from ..builder.gather import gather
     from ..core.diagnostics import Diagnostics
     from . import scaffold
@@ -241,7 +250,7 @@ def cmd_new_period(args) -> int:
 # --------------------------------------------------------------------------- init
 
 
-def cmd_init(args) -> int:
+def cmd_init(args: argparse.Namespace) -> int:
     from ..core.load import default_name
     from . import scaffold
 
@@ -266,7 +275,7 @@ def cmd_init(args) -> int:
     return 0
 
 
-def _install_line(args) -> str | None:
+def _install_line(args: argparse.Namespace) -> str | None:
     """requirements.txt's line: --install as written, --from-git, the git repository this
     okrsite came from, or None (a placeholder to replace)."""
     from importlib import metadata
@@ -369,10 +378,11 @@ def _side(config_file: Path | None, label: str, note: str, as_of: date) -> Side:
     except ConfigError as exc:
         return Side(label, dict(EMPTY), list(exc.diagnostics), None, note)
     result = build(config, as_of, render_pages=False)
+    assert result.site is not None  # build, unlike publish, always computes the site
     return Side(label, export_data(result.site), list(warnings) + list(result.diagnostics), config.as_of, note)
 
 
-def cmd_diff(args) -> int:
+def cmd_diff(args: argparse.Namespace) -> int:
     from . import diff
 
     config_path = Path(args.config)
@@ -383,6 +393,7 @@ def cmd_diff(args) -> int:
         (tmp_path / "base").mkdir()
         (tmp_path / "head").mkdir()
         base_config, base_label, base_note = _materialise(args.base, config_path, tmp_path / "base")
+        head_config: Path | None
         if args.head is None:
             head_config, head_label, head_note = config_path, "working tree", ""
         else:
@@ -412,7 +423,7 @@ def _config_as_of(config_file: Path | None) -> date | None:
 # --------------------------------------------------------------------------- codeowners
 
 
-def cmd_codeowners(args) -> int:
+def cmd_codeowners(args: argparse.Namespace) -> int:
     from ..core import codeowners
 
     config, _ = _config(args.config)

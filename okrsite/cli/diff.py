@@ -13,13 +13,15 @@ Diagnostics are compared without their line numbers (an edit above a problem mov
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..core.model import Diagnostic
 
 MAX_LINES = 200  # per section, so that a summary stays readable (and under GitHub's size limit)
 
-EMPTY = {"objectives": [], "checkins": [], "teams": [], "periods": []}
+EMPTY: dict[str, list[Any]] = {"objectives": [], "checkins": [], "teams": [], "periods": []}
 
 
 @dataclass
@@ -44,7 +46,7 @@ class StatusChange:
     value_before: str = ""
     value_after: str = ""
 
-    def words(self, escape=lambda text: text) -> str:
+    def words(self, escape: Callable[[str], str] = lambda text: text) -> str:
         """'behind -> on-track, 41% -> 58%' (each part only as far as it changed), then the
         values when they changed. ``escape``: for the values, whose units are free text."""
         status = (self.status_before if self.status_before == self.status_after
@@ -89,7 +91,7 @@ class Changes:
 # --------------------------------------------------------------------------- comparing
 
 
-def _pct(value) -> str:
+def _pct(value: float | None) -> str:
     from ..site.render import fmt_percent
 
     return fmt_percent(value)
@@ -127,14 +129,15 @@ def _diag_key(d: Diagnostic) -> tuple[str, str, str]:
     return (d.path, d.severity, d.message)
 
 
-def compare(base: dict, head: dict, base_diagnostics: list[Diagnostic] = (), head_diagnostics: list[Diagnostic] = ()) -> Changes:
+def compare(base: dict, head: dict, base_diagnostics: Sequence[Diagnostic] = (),
+            head_diagnostics: Sequence[Diagnostic] = ()) -> Changes:
     """What changes from ``base`` to ``head`` (each ``export.export_data``)."""
     changes = Changes()
     changes.team_names = {t["id"]: t["name"] for t in base.get("teams", [])}
     changes.team_names.update({t["id"]: t["name"] for t in head.get("teams", [])})
     before, after = _items(base), _items(head)
 
-    def added_or_removed(refs, side, target):
+    def added_or_removed(refs: set[str], side: dict[str, tuple[str, dict[str, Any]]], target: list[Item]) -> None:
         for ref in sorted(refs):
             kind, item = side[ref]
             parent = ref.rsplit("/", 1)[0]

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .. import __version__
 from ..core.config import ConfigError, normalise_base_url, read_config
 from .args import UsageError, as_of_date
 
+if TYPE_CHECKING:
+    from ..builder.pipeline import BuildResult
+    from ..core.model import Config, Diagnostic
+
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # exit 2 with our own wording, no traceback
+    def error(self, message: str) -> NoReturn:  # exit 2 with our own wording, no traceback
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"okrsite: error: {message}\n")
 
@@ -32,7 +38,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"okrsite {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def common(p, output=False):
+    def common(p: argparse.ArgumentParser, output: bool = False) -> None:
         p.add_argument("--config", default="okrsite.yaml", metavar="FILE",
                        help="the site configuration (default: okrsite.yaml); content and output folders are relative to its folder")
         p.add_argument("--as-of", type=as_of_date, metavar="DATE",
@@ -98,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_clean(args)
         from . import commands  # new, init, diff, codeowners
 
-        if args.command in commands.COMMANDS:
-            return commands.run(args)
+        if (code := commands.run(args)) is not None:
+            return code
     except ConfigError as exc:
         for d in exc.diagnostics:
             print(d, file=sys.stderr)
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_USAGE  # pragma: no cover
 
 
-def load_config(args):
+def load_config(args: argparse.Namespace) -> tuple[Config, list[Diagnostic], date]:
     config, warnings = read_config(args.config)
     if getattr(args, "base_url", None):
         config.base_url = normalise_base_url(args.base_url)
@@ -120,7 +126,7 @@ def load_config(args):
     return config, warnings, as_of
 
 
-def output_folder(config, override: str | None, verb: str = "write the site to") -> Path:
+def output_folder(config: Config, override: str | None, verb: str = "write the site to") -> Path:
     """The output folder, resolved (``..`` and symbolic links), once ``output.check``
     allows a build to replace it: raises UsageError otherwise."""
     from ..builder.output import OutputRefused, check, protected_folders
@@ -135,7 +141,8 @@ def output_folder(config, override: str | None, verb: str = "write the site to")
     return out
 
 
-def report(result, config_warnings, strict: bool, out=None, fmt: str = "text") -> None:
+def report(result: BuildResult, config_warnings: Iterable[Diagnostic], strict: bool, out: TextIO | None = None,
+           fmt: str = "text") -> None:
     out = out or sys.stdout
     diagnostics = sorted(set(config_warnings) | set(result.diagnostics), key=lambda d: (d.path, d.line))
     if fmt != "text":  # check --format github|json (report.py)
@@ -147,7 +154,7 @@ def report(result, config_warnings, strict: bool, out=None, fmt: str = "text") -
         print(d, file=out)
 
 
-def annotation_prefix(result) -> str:
+def annotation_prefix(result: BuildResult) -> str:
     """Where the site is from the working folder, for annotations: GitHub wants paths from
     the repository's root, which is where a workflow runs; '' when it is the site's root."""
     import os
@@ -159,7 +166,7 @@ def annotation_prefix(result) -> str:
     return "" if rel == "." or rel.startswith("..") else Path(rel).as_posix()
 
 
-def summary(result, config_warnings, written: int) -> str:
+def summary(result: BuildResult, config_warnings: Sequence[Diagnostic], written: int) -> str:
     errors = len(result.errors)
     warnings = len(result.warnings) + len(config_warnings)
     plural = lambda n, w: f"{n} {w}{'' if n == 1 else 's'}"  # noqa: E731
@@ -177,7 +184,7 @@ def _jobs(text: str) -> int:
     return value
 
 
-def cmd_build(args) -> int:
+def cmd_build(args: argparse.Namespace) -> int:
     from ..builder.output import OutputRefused, removed_line
     from ..builder.pipeline import publish
     from ..builder.progress import Progress
@@ -188,7 +195,7 @@ def cmd_build(args) -> int:
         config.search = False
     progress = Progress.quiet() if args.quiet else Progress(sys.stderr)
 
-    def on_wait():
+    def on_wait() -> None:
         progress.finish()
         print(f"okrsite: another build is writing {output}; waiting for it to finish", file=sys.stderr)
 
@@ -226,7 +233,7 @@ def cmd_build(args) -> int:
     return EXIT_CONTENT if failed else EXIT_OK
 
 
-def cmd_check(args) -> int:
+def cmd_check(args: argparse.Namespace) -> int:
     from ..builder.pipeline import build
 
     config, config_warnings, as_of = load_config(args)
@@ -237,7 +244,7 @@ def cmd_check(args) -> int:
     return EXIT_CONTENT if failed else EXIT_OK
 
 
-def cmd_clean(args) -> int:
+def cmd_clean(args: argparse.Namespace) -> int:
     from ..builder.cache import CACHE_DIR
     from ..builder.output import shown_size
     from ..builder.write import clean
@@ -245,7 +252,7 @@ def cmd_clean(args) -> int:
     config, _ = read_config(args.config)
     output = output_folder(config, args.output, verb="clean")
 
-    def on_wait():
+    def on_wait() -> None:
         print(f"okrsite: another build is writing {output}; waiting for it to finish", file=sys.stderr)
 
     removed = clean(output, Path(config.root) / CACHE_DIR, on_wait)
@@ -278,7 +285,7 @@ def _port(text: str) -> int:
     return value
 
 
-def add_serve_parser(sub) -> None:
+def add_serve_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     s = sub.add_parser("serve", help="preview the site, rebuilding and reloading as you edit",
                        description="Build the site and serve it from memory under its base_url, watching the "
                                    "content, okrsite.yaml and the theme. Pages reload by themselves after each "

@@ -27,6 +27,7 @@ import yaml
 
 from ..core import urls
 from ..core.config import calendar_period
+from ..core.fields import MAX_YEAR
 from ..core.model import Config, KeyResult, Objective, Period, Ref, Site
 from ..core.parse import parse
 
@@ -169,18 +170,27 @@ def next_period(site: Site, period: Period) -> Period:
     it ends (else the first starting after it)."""
     if m := re.match(r"^(\d{4})-Q([1-4])$", period.id):
         y, q = int(m[1]), int(m[2])
-        return calendar_period(f"{y + 1}-Q1" if q == 4 else f"{y}-Q{q + 1}")
+        return _calendar(f"{y + 1}-Q1" if q == 4 else f"{y}-Q{q + 1}")
     if m := re.match(r"^(\d{4})-H([12])$", period.id):
         y, h = int(m[1]), int(m[2])
-        return calendar_period(f"{y + 1}-H1" if h == 2 else f"{y}-H2")
+        return _calendar(f"{y + 1}-H1" if h == 2 else f"{y}-H2")
     if re.match(r"^\d{4}$", period.id):
-        return calendar_period(str(int(period.id) + 1))
+        return _calendar(str(int(period.id) + 1))
     declared = [p for p in site.config.periods if p.start > period.end]
     exact = [p for p in declared if p.start == period.end + timedelta(days=1)]
     candidates = exact or declared
     if not candidates:
         raise ScaffoldError(f"no period is declared after {period.id} in {site.config.path}: declare it, or pass --to")
     return min(candidates, key=lambda p: (p.start, p.days, p.id))
+
+
+def _calendar(period_id: str) -> Period:
+    """The calendar period ``period_id`` (a well-formed year, quarter or half), which
+    exists unless its year is past the last one dates may have."""
+    period = calendar_period(period_id)
+    if period is None:
+        raise ScaffoldError(f"there is no period {period_id}: dates end in the year {MAX_YEAR}")
+    return period
 
 
 # --------------------------------------------------------------------------- check-in
@@ -433,7 +443,7 @@ def _refs_yaml(key: str, refs: list[Ref], indent: str) -> list[str]:
     return out
 
 
-def _initiatives_yaml(obj_or_kr, indent: str) -> list[str]:
+def _initiatives_yaml(obj_or_kr: Objective | KeyResult, indent: str) -> list[str]:
     open_ones = [i for i in obj_or_kr.initiatives if i.status not in ("done", "dropped")]
     if not open_ones:
         return []
@@ -608,8 +618,8 @@ def init_files(title: str, today: date, install: str | None, version: str) -> di
     year = today.year
     quarter = f"{year}-Q{(today.month - 1) // 3 + 1}"
     ahead = 0.05  # values a little ahead of pace, whatever the day
-    q = min(1.0, _elapsed(calendar_period(quarter), today) + ahead)
-    y = min(1.0, _elapsed(calendar_period(str(year)), today) + ahead)
+    q = min(1.0, _elapsed(_calendar(quarter), today) + ahead)
+    y = min(1.0, _elapsed(_calendar(str(year)), today) + ahead)
     values = dict(starter.INIT_VALUES)
     values.update({
         "title": one_line(title),

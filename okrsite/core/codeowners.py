@@ -20,6 +20,7 @@ okrsite.yaml.
 from __future__ import annotations
 
 import re
+from os import PathLike
 
 from .diagnostics import Diagnostics
 from .model import Site
@@ -135,7 +136,7 @@ def check(site: Site, existing: str | None, path: str, diags: Diagnostics) -> No
                                        "(or codeowners_fallback): run `okrsite codeowners` and commit the result")
 
 
-def committed(root) -> tuple[str, str] | None:
+def committed(root: str | PathLike[str]) -> tuple[str, str] | None:
     """(edge) The CODEOWNERS file next to okrsite.yaml, as (location, text), from the
     first of GitHub's locations that exists; None when there is none."""
     from pathlib import Path

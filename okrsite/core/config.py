@@ -121,13 +121,13 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
         )
     if (limits := r.mapping("limits")) is not None:
         lim = Reader(diags, path, limits, LIMITS_KEYS, "limits")
-        d = LimitsConfig()
+        dl = LimitsConfig()
         config.limits = LimitsConfig(
-            max_file_kb=lim.integer("max_file_kb", d.max_file_kb, 1, 1024 * 1024),
-            max_key_results=lim.integer("max_key_results", d.max_key_results, 1, 100_000),
-            max_yaml_depth=lim.integer("max_yaml_depth", d.max_yaml_depth, 2, 200),
-            max_yaml_nodes=lim.integer("max_yaml_nodes", d.max_yaml_nodes, 100, 10_000_000),
-            max_period_days=lim.integer("max_period_days", d.max_period_days, 1, 3_000_000),
+            max_file_kb=lim.integer("max_file_kb", dl.max_file_kb, 1, 1024 * 1024),
+            max_key_results=lim.integer("max_key_results", dl.max_key_results, 1, 100_000),
+            max_yaml_depth=lim.integer("max_yaml_depth", dl.max_yaml_depth, 2, 200),
+            max_yaml_nodes=lim.integer("max_yaml_nodes", dl.max_yaml_nodes, 100, 10_000_000),
+            max_period_days=lim.integer("max_period_days", dl.max_period_days, 1, 3_000_000),
         )
     if (md := r.mapping("markdown")) is not None:
         config.allow_html = Reader(diags, path, md, ("allow_html",), "markdown").boolean("allow_html", False)

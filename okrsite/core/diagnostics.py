@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 
 from .model import Diagnostic
 
@@ -23,7 +24,7 @@ class Diagnostics:
     def add(self, path: str, line: int, severity: str, message: str) -> None:
         self.items.append(Diagnostic(path, max(1, int(line)), severity, message))
 
-    def extend(self, items) -> None:
+    def extend(self, items: Iterable[Diagnostic]) -> None:
         self.items.extend(items)
 
     @property
@@ -45,11 +46,11 @@ class Diagnostics:
         return out
 
 
-def did_you_mean(word: str, choices) -> str:
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' or ''."""
     matches = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean '{matches[0]}'?)" if matches else ""
 
 
-def unknown_key_message(key, choices) -> str:
+def unknown_key_message(key: object, choices: Iterable[str]) -> str:
     return f"unknown key '{key}'{did_you_mean(key, choices)}"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection, Sequence
 from datetime import date
+from typing import Literal, overload
 
 from .diagnostics import Diagnostics, unknown_key_message
 from .parse import LineDict, LineList, type_name
@@ -23,7 +25,7 @@ MISSING = object()
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
-def parse_date(value) -> date | None | str:
+def parse_date(value: object) -> date | None | str:
     """A date from YAML text, or an error message (str), or None for a non-date."""
     if isinstance(value, date):
         return value if MIN_YEAR <= value.year <= MAX_YEAR else f"date {value} out of range (years {MIN_YEAR} to {MAX_YEAR})"
@@ -41,7 +43,7 @@ def parse_date(value) -> date | None | str:
     return d
 
 
-def parse_fraction(value) -> float | None:
+def parse_fraction(value: object) -> float | None:
     """0–1 number, or a percent string like "70%" -> 0.7. None when not of that form."""
     if isinstance(value, bool):
         return None
@@ -63,13 +65,13 @@ def parse_fraction(value) -> float | None:
 MAX_MAGNITUDE = 10**15
 
 
-def is_number(value) -> bool:
+def is_number(value: object) -> bool:
     """A finite int or float (not a bool) within +-MAX_MAGNITUDE."""
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
             and (isinstance(value, int) or math.isfinite(value)) and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE)
 
 
-def number_problem(value) -> str:
+def number_problem(value: object) -> str:
     """Why ``value`` is not a number content may use: '' when it is one."""
     if is_number(value):
         return ""
@@ -83,7 +85,8 @@ def number_problem(value) -> str:
 class Reader:
     """Typed access to one mapping of one file. Unknown keys are warned about at once."""
 
-    def __init__(self, diags: Diagnostics, path: str, mapping: LineDict, known, what: str = ""):
+    def __init__(self, diags: Diagnostics, path: str, mapping: LineDict, known: Collection[str],
+                 what: str = "") -> None:
         self.diags = diags
         self.path = path
         self.m = mapping
@@ -93,27 +96,34 @@ class Reader:
                 self.diags.warning(path, mapping.line_of(key), unknown_key_message(key, known) + (f" in {what}" if what else ""))
 
     # -- positions ---------------------------------------------------------------------
-    def line(self, key) -> int:
+    def line(self, key: str) -> int:
         return self.m.line_of(key)
 
-    def value_line(self, key) -> int:
+    def value_line(self, key: str) -> int:
         return self.m.value_lines.get(key, self.line(key))
 
-    def has(self, key) -> bool:
+    def has(self, key: str) -> bool:
         return key in self.m and self.m[key] is not None
 
-    def _missing(self, key, required) -> bool:
+    def _missing(self, key: str, required: bool) -> bool:
         if key not in self.m or self.m[key] is None:
             if required:
                 self.diags.error(self.path, self.m.line, f"missing required key '{key}'" + (f" in {self.what}" if self.what else ""))
             return True
         return False
 
-    def _wrong(self, key, expected: str) -> None:
+    def _wrong(self, key: str, expected: str) -> None:
         self.diags.error(self.path, self.line(key), f"'{key}' must be {expected}, not {type_name(self.m[key])}")
 
     # -- scalars -----------------------------------------------------------------------
-    def text(self, key, required=False, default=""):
+    @overload
+    def text(self, key: str, required: Literal[False] = False, default: str = "") -> str: ...
+    @overload
+    def text(self, key: str, required: bool = False, default: str | None = "") -> str | None: ...
+
+    def text(self, key: str, required: bool = False, default: str | None = "") -> str | None:
+        """Text (a number is taken as its text). Missing: None when ``required``
+        (reported), else ``default``."""
         if self._missing(key, required):
             return None if required else default
         value = self.m[key]
@@ -128,10 +138,16 @@ class Reader:
             return None
         return value
 
-    def number(self, key, required=False, default=None, positive=False):
+    @overload
+    def number(self, key: str, required: bool = False, *, default: float, positive: bool = False) -> float: ...
+    @overload
+    def number(self, key: str, required: bool = False, default: None = None, positive: bool = False) -> float | None: ...
+
+    def number(self, key: str, required: bool = False, default: float | None = None,
+               positive: bool = False) -> float | None:
         if self._missing(key, required):
             return default
-        value = self.m[key]
+        value: float = self.m[key]
         if not is_number(value):
             if problem := number_problem(value):
                 self.diags.error(self.path, self.line(key), f"'{key}' must be {problem}")
@@ -143,7 +159,7 @@ class Reader:
             return default
         return value
 
-    def integer(self, key, default, minimum=0, maximum=None):
+    def integer(self, key: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
         if self._missing(key, False):
             return default
         value = self.m[key]
@@ -159,7 +175,7 @@ class Reader:
             return default
         return value
 
-    def fraction(self, key, default=None):
+    def fraction(self, key: str, default: float | None = None) -> float | None:
         """A 0–1 number or a percent string."""
         if self._missing(key, False):
             return default
@@ -172,7 +188,12 @@ class Reader:
             return default
         return value
 
-    def boolean(self, key, default=None):
+    @overload
+    def boolean(self, key: str, default: bool) -> bool: ...
+    @overload
+    def boolean(self, key: str, default: None = None) -> bool | None: ...
+
+    def boolean(self, key: str, default: bool | None = None) -> bool | None:
         if self._missing(key, False):
             return default
         value = self.m[key]
@@ -181,7 +202,7 @@ class Reader:
             return default
         return value
 
-    def date(self, key, required=False):
+    def date(self, key: str, required: bool = False) -> date | None:
         if self._missing(key, required):
             return None
         result = parse_date(self.m[key])
@@ -193,7 +214,12 @@ class Reader:
             return None
         return result
 
-    def choice(self, key, choices, default=None, what="value"):
+    @overload
+    def choice(self, key: str, choices: Sequence[str], default: str, what: str = "value") -> str: ...
+    @overload
+    def choice(self, key: str, choices: Sequence[str], default: None = None, what: str = "value") -> str | None: ...
+
+    def choice(self, key: str, choices: Sequence[str], default: str | None = None, what: str = "value") -> str | None:
         if self._missing(key, False):
             return default
         value = self.m[key]
@@ -202,7 +228,7 @@ class Reader:
             return default
         return value
 
-    def person(self, key) -> str:
+    def person(self, key: str) -> str:
         """A person's name (text), which names their page: see ``check_person``."""
         name = self.text(key)
         if name:
@@ -210,21 +236,21 @@ class Reader:
         return name
 
     # -- lists -------------------------------------------------------------------------
-    def people(self, key) -> list[str]:
+    def people(self, key: str) -> list[str]:
         """A list of people's names (``person``)."""
         names = self.text_list(key)
         for name, line in names:
             check_person(self.diags, self.path, line, name, key)
         return [name for name, _ in names]
 
-    def text_list(self, key, one_allowed=False) -> list[tuple[str, int]]:
+    def text_list(self, key: str, one_allowed: bool = False) -> list[tuple[str, int]]:
         """A list of strings as (value, line). ``one_allowed``: a single string is a list of one."""
         if self._missing(key, False):
             return []
         value = self.m[key]
         if isinstance(value, str) and one_allowed:
             return [(value.strip(), self.value_line(key))] if value.strip() else []
-        if not isinstance(value, list):
+        if not isinstance(value, LineList):
             self._wrong(key, "a list" + (" or a single value" if one_allowed else ""))
             return []
         out = []
@@ -237,7 +263,7 @@ class Reader:
                 out.append((text, line))
         return out
 
-    def mapping_list(self, key, required=False) -> list[LineDict]:
+    def mapping_list(self, key: str, required: bool = False) -> list[LineDict]:
         """A list of mappings; non-mapping items are reported and skipped."""
         if self._missing(key, required):
             return []
@@ -253,7 +279,7 @@ class Reader:
             out.append(item)
         return out
 
-    def mapping(self, key) -> LineDict | None:
+    def mapping(self, key: str) -> LineDict | None:
         if self._missing(key, False):
             return None
         value = self.m[key]
@@ -263,7 +289,7 @@ class Reader:
         return value
 
 
-def check_id(diags: Diagnostics, path: str, line: int, value: str, what: str, regex=ID_RE) -> bool:
+def check_id(diags: Diagnostics, path: str, line: int, value: str, what: str, regex: re.Pattern[str] = ID_RE) -> bool:
     if not isinstance(value, str) or not regex.match(value):
         hint = "lower-case letters, digits and '-', starting with a letter or digit" if regex is ID_RE else "letters, digits and '-'"
         diags.error(path, line, f"invalid {what} id {value!r}: use {hint}")
@@ -271,7 +297,7 @@ def check_id(diags: Diagnostics, path: str, line: int, value: str, what: str, re
     return check_file_name(diags, path, line, value, f"{what} id")
 
 
-def is_id(value, regex=ID_RE) -> bool:
+def is_id(value: str, regex: re.Pattern[str] = ID_RE) -> bool:
     """Whether ``check_id`` takes ``value`` (without a diagnostic)."""
     return check_id(Diagnostics(), "", 1, value, "", regex)
 

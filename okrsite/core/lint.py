@@ -6,12 +6,12 @@ At most ``lint.max_objectives`` objectives per team and period, and between
 from __future__ import annotations
 
 from .diagnostics import Diagnostics
-from .model import Site
+from .model import Objective, Site
 
 
 def lint(site: Site, diags: Diagnostics) -> None:
     limits = site.config.lint
-    per_team_period: dict[tuple[str, str], list] = {}
+    per_team_period: dict[tuple[str, str], list[Objective]] = {}
     for obj in site.objectives.values():
         per_team_period.setdefault((obj.team, obj.period), []).append(obj)
         if obj.incomplete:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 from yaml.composer import Composer
@@ -24,7 +25,7 @@ MAX_NODES = 20_000
 
 
 class _TooDeep(Exception):
-    def __init__(self, mark, max_depth: int):
+    def __init__(self, mark: yaml.Mark, max_depth: int) -> None:
         super().__init__(mark)
         self.mark, self.max_depth = mark, max_depth
 
@@ -37,17 +38,18 @@ class _BoundedComposer(Composer):
     max_depth = MAX_DEPTH
     _depth = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
         try:
             if self._depth > self.max_depth + 1:  # the root node is level 0
-                raise _TooDeep(self.peek_event().start_mark, self.max_depth)
+                event = self.peek_event()  # type: ignore[attr-defined]  # the parser mixed in beside it
+                raise _TooDeep(event.start_mark, self.max_depth)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
 
-def _c_composer_is_bounded(cparser) -> bool:
+def _c_composer_is_bounded(cparser: type[CParser]) -> bool:
     """Whether the libyaml under PyYAML stops deep nesting itself (libyaml 0.2.6, which
     PyYAML 6.0.4 bundles, stops at 1,000 levels while scanning): its composer recurses
     once per level, so only then is it safe on any input. Earlier ones compose 100,000
@@ -67,7 +69,12 @@ def _plain_tag(value: str) -> str:
     """The tag of a plain (unquoted) scalar: the regular expressions of YAML 1.1's
     implicit types, run once per distinct short value (keys and small values recur in
     every file)."""
-    return _PLAIN_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    return _resolve_plain(value)
+
+
+def _resolve_plain(value: str) -> str:
+    tag: str = _PLAIN_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+    return tag
 
 
 _PLAIN_RESOLVER = Resolver()  # PyYAML's own: the memo's answers are its answers
@@ -76,41 +83,42 @@ _STR_TAG, _SEQ_TAG, _MAP_TAG = Resolver.DEFAULT_SCALAR_TAG, Resolver.DEFAULT_SEQ
 
 def _implicit_tag(value: str) -> str:
     """The tag of a plain scalar: through the memo when the value is short enough to recur."""
-    return _plain_tag(value) if len(value) <= 100 else _PLAIN_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    return _plain_tag(value) if len(value) <= 100 else _resolve_plain(value)
 
 
 class _MemoResolver(Resolver):
     """PyYAML's resolver without path resolvers (SafeLoader has none): plain scalars
     through the memo, the rest straight to their default tags."""
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
             return _implicit_tag(value) if implicit[0] else _STR_TAG
         return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
 
 try:  # the C parser (events) is several times faster; line numbers are the same
-    from yaml.cyaml import CParser
+    from yaml._yaml import CParser  # what yaml.cyaml imports (its stub does not re-export it)
 
     class _Loader(_BoundedComposer, CParser, SafeConstructor, _MemoResolver):
-        def __init__(self, stream):
+        def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             _BoundedComposer.__init__(self)
             SafeConstructor.__init__(self)
             _MemoResolver.__init__(self)
 
-    class _CLoader(CParser, SafeConstructor, _MemoResolver):
+    class _CComposerLoader(CParser, SafeConstructor, _MemoResolver):
         """The C parser and its C composer: half the time of composing in Python.
         libyaml bounds the composer's recursion (``_c_composer_is_bounded``), the
         converter the depth of what is kept (see ``load_yaml``)."""
 
-        def __init__(self, stream):
+        def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             SafeConstructor.__init__(self)
             _MemoResolver.__init__(self)
 
-    if not _c_composer_is_bounded(CParser):  # pragma: no cover - an old libyaml
-        _CLoader = _Loader  # type: ignore[misc]
+    # _Loader itself on an old libyaml
+    _CLoader: type[_Loader] | type[_CComposerLoader] = (
+        _CComposerLoader if _c_composer_is_bounded(CParser) else _Loader)
 
 except ImportError:  # pragma: no cover
     from yaml.parser import Parser
@@ -118,7 +126,7 @@ except ImportError:  # pragma: no cover
     from yaml.scanner import Scanner
 
     class _Loader(_YamlReader, Scanner, Parser, _BoundedComposer, SafeConstructor, _MemoResolver):  # type: ignore[no-redef]
-        def __init__(self, stream):
+        def __init__(self, stream: str) -> None:
             _YamlReader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
@@ -126,31 +134,32 @@ except ImportError:  # pragma: no cover
             SafeConstructor.__init__(self)
             _MemoResolver.__init__(self)
 
-    _CLoader = _Loader  # type: ignore[misc]
+    _CLoader = _Loader
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A YAML mapping that knows where it is: ``line`` (its first line) and, for each
-    key, ``key_lines[key]`` (the key's line) and ``value_lines[key]``."""
+    key, ``key_lines[key]`` (the key's line) and ``value_lines[key]``. Keys and values
+    are what YAML wrote (scalars, LineDict, LineList): the readers check them."""
 
     __slots__ = ("line", "key_lines", "value_lines")
 
-    def __init__(self, line: int = 1):
+    def __init__(self, line: int = 1) -> None:
         super().__init__()
         self.line = line
-        self.key_lines: dict = {}
-        self.value_lines: dict = {}
+        self.key_lines: dict[Any, int] = {}
+        self.value_lines: dict[Any, int] = {}
 
-    def line_of(self, key, default: int | None = None) -> int:
+    def line_of(self, key: object, default: int | None = None) -> int:
         return self.key_lines.get(key, self.line if default is None else default)
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A YAML sequence with ``line`` and ``item_lines[i]``."""
 
     __slots__ = ("line", "item_lines")
 
-    def __init__(self, line: int = 1):
+    def __init__(self, line: int = 1) -> None:
         super().__init__()
         self.line = line
         self.item_lines: list[int] = []
@@ -161,7 +170,7 @@ class YamlProblem(Exception):
     (``max_yaml_depth``, ``max_yaml_nodes``), with ``count`` its value, so that
     okrsite.yaml can word it for itself."""
 
-    def __init__(self, line: int, message: str, limit: str = "", count: int = 0):
+    def __init__(self, line: int, message: str, limit: str = "", count: int = 0) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
@@ -194,16 +203,18 @@ _SCALAR_CONSTRUCTORS = {
 class _Converter:
     """Turns a composed node graph into LineDict / LineList / scalars."""
 
-    def __init__(self, offset: int, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES):
+    def __init__(self, offset: int, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
         self.offset = offset
         self.max_depth, self.max_nodes = max_depth, max_nodes
         self.nodes = 0
         self.duplicates: list[tuple[int, str]] = []
 
-    def line(self, node) -> int:
-        return node.start_mark.line + 1 + self.offset
+    def line(self, node: yaml.Node) -> int:
+        line: int = node.start_mark.line
+        return line + 1 + self.offset
 
-    def convert(self, node, depth: int = 0):
+    def convert(self, node: yaml.Node, depth: int = 0) -> Any:
+        """A scalar, LineDict or LineList."""
         self.nodes += 1
         if self.nodes > self.max_nodes:
             raise self.too_large(node)
@@ -224,7 +235,7 @@ class _Converter:
             raise YamlProblem(self.line(node), "unsupported YAML node")  # pragma: no cover
         out = LineDict(node.start_mark.line + offset)
         key_lines, value_lines = out.key_lines, out.value_lines
-        merges = []
+        merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
             if type(key_node) is _ScalarNode:  # a key is nearly always a scalar: converted here
                 if key_node.tag == _MERGE_TAG:
@@ -253,12 +264,12 @@ class _Converter:
             out = self.merge(node, out, merges, depth - 1)
         return out
 
-    def too_large(self, node) -> YamlProblem:
+    def too_large(self, node: yaml.Node) -> YamlProblem:
         return YamlProblem(self.line(node), f"front matter too large: more than {self.max_nodes:,} values, aliases "
                            "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)",
                            "max_yaml_nodes", self.max_nodes)
 
-    def merge(self, node, own: LineDict, merges: list, depth: int) -> LineDict:
+    def merge(self, node: yaml.Node, own: LineDict, merges: list[yaml.Node], depth: int) -> LineDict:
         """YAML merge keys (``<<: *defaults`` or ``<<: [*a, *b]``): the mapping's own keys
         win, then earlier merged mappings over later ones. Each merged mapping is
         converted (and counted) again where it is used, so that merges of merges cannot
@@ -281,7 +292,7 @@ class _Converter:
             out.value_lines[key] = own.value_lines[key]
         return out
 
-    def scalar(self, node):
+    def scalar(self, node: yaml.Node) -> Any:
         tag, text = node.tag, node.value
         if tag == _STR_TAG:
             return text
@@ -291,14 +302,16 @@ class _Converter:
             raise YamlProblem(self.line(node), str(exc)) from None
 
 
-_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+_ScalarNode = yaml.ScalarNode
+_SequenceNode = yaml.SequenceNode
+_MappingNode = yaml.MappingNode
 
 
 class _BadScalar(Exception):
     """A scalar front matter cannot keep; the message says why."""
 
 
-def _scalar_value(tag: str, text: str, node=None):
+def _scalar_value(tag: str, text: str, node: yaml.ScalarNode | None = None) -> Any:
     """The value of a scalar of ``tag`` written ``text`` (``node``: its node, if made),
     as front matter keeps it: dates and other text stay text; _BadScalar otherwise."""
     if tag in _TEXT_TAGS:
@@ -317,7 +330,7 @@ def _scalar_value(tag: str, text: str, node=None):
 
 
 @functools.lru_cache(maxsize=8192)  # numbers, booleans and dates recur from file to file
-def _short_scalar(tag: str, text: str):
+def _short_scalar(tag: str, text: str) -> Any:
     return _scalar_value(tag, text)
 
 
@@ -342,10 +355,11 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
 
 
 def _yaml_line(exc: yaml.YAMLError, offset: int) -> int:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    mark: yaml.Mark | None = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is None:
         return 1 + offset
-    return mark.line + 1 + offset
+    line: int = mark.line
+    return line + 1 + offset
 
 
 _CLOSERS = {"[": "]", "{": "}"}
@@ -360,7 +374,7 @@ def explain_yaml_error(exc: yaml.YAMLError, text: str, offset: int = 0) -> tuple
     context = getattr(exc, "context", None) or ""
     lines = text.split("\n")
 
-    def at(mark) -> tuple[int, str, int]:  # (line number in the file, its text, column)
+    def at(mark: yaml.Mark) -> tuple[int, str, int]:  # (line number in the file, its text, column)
         index = min(mark.line, len(lines) - 1) if lines else 0
         return mark.line + 1 + offset, (lines[index] if lines else ""), mark.column
 
@@ -452,10 +466,11 @@ def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
     return _load_yaml(_Loader, text, offset, max_depth, max_nodes)
 
 
-def _load_yaml(loader_class, text: str, offset: int, max_depth: int, max_nodes: int) -> tuple[object, list[tuple[int, str]]]:
+def _load_yaml(loader_class: type[_Loader] | type[_CComposerLoader], text: str, offset: int, max_depth: int, max_nodes: int) -> tuple[object, list[tuple[int, str]]]:
     try:
         loader = loader_class(text)
-        loader.max_depth = max_depth
+        if isinstance(loader, _BoundedComposer):
+            loader.max_depth = max_depth
         try:
             node = loader.get_single_node()
         finally:
@@ -543,7 +558,7 @@ def parse(data: bytes, front_matter: bool = True, max_depth: int = MAX_DEPTH, ma
     return Parsed(data_, body, body_line, problems)
 
 
-def type_name(value) -> str:
+def type_name(value: object) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):

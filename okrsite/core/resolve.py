@@ -164,14 +164,14 @@ class RefResolver:
         depend_edges: list[tuple[str, str, Ref]] = []
         for obj in site.objectives.values():
             for ref in obj.aligns_to:
-                if self.resolve_ref(ref, obj, None, "aligns to"):
+                if self.resolve_ref(ref, obj, None, "aligns to") and ref.target is not None:
                     align_edges.append((obj.ref, ref.target, ref))
             for ref in obj.depends_on:
-                if self.resolve_ref(ref, obj, None, "depends on"):
+                if self.resolve_ref(ref, obj, None, "depends on") and ref.target is not None:
                     depend_edges.append((obj.ref, ref.target, ref))
             for kr in obj.key_results:
                 for ref in kr.aligns_to:
-                    if self.resolve_ref(ref, obj, kr, "aligns to"):
+                    if self.resolve_ref(ref, obj, kr, "aligns to") and ref.target is not None:
                         align_edges.append((kr.ref, ref.target, ref))
         self.check_cycles(align_edges, "aligns_to")
         self.check_cycles(depend_edges, "depends_on")
@@ -277,7 +277,7 @@ class RefResolver:
             ref.target = None
             return False
         periods = [p.id for p in self.containing(period_id)]
-        known = set()
+        known: set[str] = set()
         for p in periods:
             known.update(self.by_team_period.get((team_id, p), {}))
         where = periods[0] if len(periods) == 1 else f"{periods[0]} or the periods containing it ({', '.join(periods[1:])})"
@@ -355,7 +355,7 @@ def strongly_connected(graph: dict[str, list[tuple[str, Ref]]]) -> list[set[str]
     return out
 
 
-def cycle_path(graph, first: str, component: set[str]) -> list[str]:
+def cycle_path(graph: dict[str, list[tuple[str, Ref]]], first: str, component: set[str]) -> list[str]:
     """A shortest loop from ``first`` back to itself inside the component (BFS)."""
     from collections import deque
 

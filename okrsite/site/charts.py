@@ -243,7 +243,7 @@ def kr_chart(kr: KeyResult, period: Period, as_of: date | None, chart_id: str) -
         summary += f" The line to hold: stay above {q(target)}; lowest {q(min(values))}."
     elif kr.type == "stay_below":
         summary += f" The line to hold: stay below {q(target)}; highest {q(max(values))}."
-    elif pace:
+    elif pace and target is not None:
         expected = start_value + _expected(last_d, period) * (target - start_value)
         if milestone:
             summary += f" Expected by pace on {last_d.isoformat()}: {q(expected)}."
@@ -264,7 +264,7 @@ def kr_chart(kr: KeyResult, period: Period, as_of: date | None, chart_id: str) -
             parts.append(f'<text class="chart-note" x="{LEFT + 4}" y="{_x(ly)}">{_esc(label)}</text>')
         else:
             parts.append(f'<text class="chart-note" x="{W - RIGHT - 2}" y="{_x(ly)}" text-anchor="end">{_esc(label)}</text>')
-    if pace:
+    if pace and target is not None:
         parts.append(f'<path class="chart-pace" d="M{_x(f.x(period.start))} {_x(f.y(start_value))}'
                      f'L{_x(f.x(period.end))} {_x(f.y(target))}"/>')
     asof = _asof_line(f, as_of)

@@ -102,8 +102,8 @@ def page_teams(plan: SitePlan) -> list[tuple[str, ...] | None]:
         if not aligned:
             for ref, o in site.objectives.items():
                 into = aligned.setdefault(o.team, set())
-                for item in (o, *o.key_results):
-                    into.update(_team(r) for r in site.aligned_from.get(item.ref, ()))
+                for item_ref in (o.ref, *(kr.ref for kr in o.key_results)):
+                    into.update(_team(r) for r in site.aligned_from.get(item_ref, ()))
         return aligned.get(team_id, set())
 
     for page in plan.pages:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
 
 import orjson
 
 from ..core import urls
-from ..core.model import KeyResult, Objective, Site
+from ..core.model import KeyResult, Objective, Ref, Site
 
 
-def _num(value: float | None, digits: int | None = None):
+def _num(value: float | None, digits: int | None = None) -> float | None:
     """Plain JSON numbers: 450 stays 450, 0.1+0.2 becomes 0.3 when rounded."""
     if value is None:
         return None
@@ -22,7 +25,7 @@ def _num(value: float | None, digits: int | None = None):
     return value
 
 
-def _date(d):
+def _date(d: date | None) -> str | None:
     return d.isoformat() if d is not None else None
 
 
@@ -31,7 +34,7 @@ def _text(value: str) -> str | None:
     return value or None
 
 
-def _refs(refs) -> list[str]:
+def _refs(refs: Iterable[Ref]) -> list[str]:
     return [r.target for r in refs if r.target is not None]
 
 
@@ -134,7 +137,8 @@ def shard_data(data: dict) -> dict[str, dict]:
     check-ins, in the full export's order."""
     out: dict[str, dict] = {}
     for key, own, path in (("team", "teams", team_json), ("period", "periods", period_json)):
-        groups = {entry["id"]: {"objectives": [], "checkins": []} for entry in data[own]}
+        groups: dict[str, dict[str, list[dict[str, Any]]]] = {
+            entry["id"]: {"objectives": [], "checkins": []} for entry in data[own]}
         for field in ("objectives", "checkins"):
             for item in data[field]:
                 group = groups.get(item[key])
@@ -182,7 +186,7 @@ def _orjson_own(text: bytes) -> bool:
     return False
 
 
-def dumps(data) -> bytes:
+def dumps(data: object) -> bytes:
     """``json.dumps(data, indent=2, ensure_ascii=False)`` and a newline, in UTF-8: written
     by orjson (json's pure-Python indenting encoder takes many times longer), by json
     where orjson cannot write json's characters (a small float, an integer beyond 64

@@ -20,6 +20,7 @@ import html
 import io
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -76,7 +77,7 @@ def _timestamp(d: date) -> str:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _x(text) -> str:
+def _x(text: object) -> str:
     """Text for XML (and for HTML inside it): escaped, without the characters XML forbids."""
     return html.escape(_NOT_XML.sub("", str(text)), quote=True)
 
@@ -125,8 +126,8 @@ def _content_html(site: Site, ci: Checkin, krs: dict[str, tuple[str, str]]) -> s
             items.append(f"<li>{html.escape(obj.title if obj else oid)}: {html.escape(status.replace('-', ' '))}</li>")
         parts.append(f"<p>The team's call:</p><ul>{''.join(items)}</ul>")
     if ci.help:
-        items = "".join(f"<li>{html.escape(str(h))}</li>" for h in ci.help)
-        parts.append(f"<p>Where we need help:</p><ul>{items}</ul>")
+        helps = "".join(f"<li>{html.escape(str(h))}</li>" for h in ci.help)
+        parts.append(f"<p>Where we need help:</p><ul>{helps}</ul>")
     if ci.body_html:
         parts.append(ci.body_html)  # already rendered and sanitised by the load step
     return "\n".join(parts)
@@ -223,7 +224,7 @@ def team_feed(site: Site, team_id: str, checkins: list[Checkin] | None = None,
 # --------------------------------------------------------------------------- CSV
 
 
-def _cell(value, column: str) -> str:
+def _cell(value: object, column: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -237,7 +238,7 @@ def _cell(value, column: str) -> str:
     return text
 
 
-def _period_records(site: Site, data: dict, period_id: str):
+def _period_records(site: Site, data: dict[str, Any], period_id: str) -> Iterator[list[Any]]:
     """The values of one period's CSV rows, in ``CSV_COLUMNS`` order, as in ``data``."""
     for obj in data["objectives"]:
         if obj["period"] != period_id:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import types
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any, Callable, MutableMapping
 
 import jinja2
 import jinja2.runtime
@@ -108,7 +108,7 @@ class QuickContext(jinja2.runtime.Context):
     ``jinja_pass_arg`` after four attribute lookups."""
 
     @jinja2.utils.internalcode
-    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's own signature
         if type(__obj) not in _PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg"):
             return super().call(__obj, *args, **kwargs)
         if kwargs:
@@ -127,7 +127,8 @@ class QuickTemplate(jinja2.Template):
     result into the output, so the same text as a plain str serves."""
 
     @classmethod
-    def from_code(cls, environment, code, globals, uptodate=None):
+    def from_code(cls, environment: jinja2.Environment, code: types.CodeType, globals: MutableMapping[str, Any],
+                  uptodate: Callable[[], bool] | None = None) -> jinja2.Template:
         template = super().from_code(environment, code, globals, uptodate)
         namespace = template.root_render_func.__globals__  # the compiled module's
         if namespace.get("escape") is escape:
@@ -145,7 +146,7 @@ class QuickEnvironment(jinja2.Environment):
     context_class = QuickContext
     template_class = QuickTemplate
 
-    def make_globals(self, d):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})}
 
 

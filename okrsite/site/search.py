@@ -33,15 +33,18 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Iterable, TypeVar
 from urllib.parse import quote
 
 import cbor2
 
 from ..core import urls
-from ..core.model import COLOURS, STATUS_WORDS, Site
+from ..core.model import COLOURS, STATUS_WORDS, KeyResult, Objective, Site
 from .formatting import fmt_percent
 from .people import people  # the same people, slugs and URLs as the pages
+
+if TYPE_CHECKING:
+    from pagefind.service import PagefindService
 
 __all__ = [
     "KINDS",
@@ -224,19 +227,19 @@ class _Text(HTMLParser):
         self.headings = headings
         self.in_heading = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.HEADINGS:
             self.in_heading += 1
         if tag in self.BLOCK:
             self.parts.append(" ")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in self.HEADINGS and self.in_heading:
             self.in_heading -= 1
         if tag in self.BLOCK:
             self.parts.append(" ")
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.headings or not self.in_heading:
             self.parts.append(data)
 
@@ -272,7 +275,7 @@ def _join(*parts: str | None) -> str:
 # --------------------------------------------------------------------------- records
 
 
-def _status_words(item) -> tuple[str, str]:
+def _status_words(item: Objective | KeyResult) -> tuple[str, str]:
     """(words, colour) of an objective's or key result's status, as the site shows it."""
     if item.status == "graded":
         words = f"{STATUS_WORDS['graded']} {fmt_percent(item.score)}" if item.score is not None else "Not scored"
@@ -439,14 +442,17 @@ def build_index(recs: list[Record], run_records: int | None = None) -> dict[str,
     return {path: out[path] for path in sorted(out)}
 
 
-def _run(make_coro):
+_T = TypeVar("_T")
+
+
+def _run(make_coro: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
     """Run a coroutine to completion from synchronous code: here, or in a worker thread
     when this thread already runs an event loop (an application embedding okrsite)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(make_coro())
-    box: dict = {}
+    box: dict[str, Any] = {}
 
     def work() -> None:
         try:
@@ -467,7 +473,7 @@ def index_files(site: Site) -> dict[str, bytes]:
     return build_index(records(site))
 
 
-def _service_class():
+def _service_class() -> type[PagefindService]:
     """Pagefind's Python service reads one reply per 0.1 s (a sleep in its polling loop)
     and refuses a reply over 2 MiB: 10 records a second, and no bundle for a large site.
     This subclass reads replies as they come, with no size limit; everything else
@@ -475,7 +481,7 @@ def _service_class():
     from pagefind.service import PagefindService
 
     class _Service(PagefindService):
-        async def launch(self):
+        async def launch(self) -> PagefindService:
             self._backend = await asyncio.create_subprocess_exec(
                 self._bin, "--service", cwd=os.getcwd(),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -490,9 +496,9 @@ def _service_class():
                 try:
                     output = await self._backend.stdout.readuntil(b",")
                 except asyncio.IncompleteReadError:  # the binary exited
-                    for fut in self._responses.values():
-                        if not fut.done():
-                            fut.set_exception(SearchError("the Pagefind binary exited unexpectedly"))
+                    for waiting in self._responses.values():
+                        if not waiting.done():
+                            waiting.set_exception(SearchError("the Pagefind binary exited unexpectedly"))
                     return
                 resp = json.loads(base64.b64decode(output[:-1]))
                 if not resp:
@@ -567,7 +573,7 @@ def _canonical_filters(files: dict[str, bytes]) -> dict[str, bytes]:
         meta_path = f"pagefind.{info['hash']}.pf_meta"
         meta = _decode_dcd(files[meta_path]) if meta_path in files else None
         at = _meta_filters_position(meta, renamed)
-        if at is None:
+        if at is None or meta is None:
             return files
         meta[at] = sorted(([f, renamed[h]] for f, h in meta[at]), key=lambda fh: fh[0])
         data = _encode_dcd(meta)
@@ -579,7 +585,7 @@ def _canonical_filters(files: dict[str, bytes]) -> dict[str, bytes]:
     return out
 
 
-def _meta_filters_position(meta, renamed: dict[str, str]) -> int | None:
+def _meta_filters_position(meta: object, renamed: dict[str, str]) -> int | None:
     """Where the metadata lists the filter files: a list of [filter name, hash] pairs
     whose hashes are the filter files' (empty when there are no filters)."""
     if not isinstance(meta, list):
@@ -595,7 +601,7 @@ def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _decode_dcd(data: bytes):
+def _decode_dcd(data: bytes) -> Any:
     """A gzipped Pagefind data file: the signature, then one CBOR value (cbor2), or None
     when it is not one that cbor2 writes back byte for byte (then the file is left as
     Pagefind wrote it)."""
@@ -614,7 +620,7 @@ def _decode_dcd(data: bytes):
     return value
 
 
-def _encode_dcd(value) -> bytes:
+def _encode_dcd(value: object) -> bytes:
     """The signature and ``value`` in CBOR: definite lengths and the shortest heads, as
     Pagefind writes its filter and metadata files (lists, text, byte strings, integers)."""
     return gzip.compress(_SIGNATURE + cbor2.dumps(value), compresslevel=6, mtime=0)

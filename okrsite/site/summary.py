@@ -284,7 +284,7 @@ def list_url(name: str) -> str:
 def list_pages(v: Any) -> list[tuple[str, int]]:
     """(list, page number) of every complete list page: the lists longer than
     ``LIST_MAX`` (shorter ones are whole where they are shown)."""
-    out = []
+    out: list[tuple[str, int]] = []
     for kind in LISTS.values():
         n = len(kind.items(v))
         if n > LIST_MAX:
