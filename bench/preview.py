@@ -37,7 +37,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from okrsite.serve.server import Event, Server  # noqa: E402
-from okrsite.site.render import fmt_number  # noqa: E402
+from okrsite.site.formatting import fmt_number  # noqa: E402
 
 UPDATE_LINE = re.compile(r"^  ([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*): (-?[0-9][0-9.]*)$", re.M)
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.site import export, render
+from okrsite.site import export
+from okrsite.site.environment import make_environment
+from okrsite.site.pages import plan_pages, render_page, render_site
 from okrsite.builder.pipeline import compute_site
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
@@ -39,7 +41,7 @@ class Org:
         # still loaded, resolved and computed from every file)
         self.cache = ParseCache()
         self.site, self.diagnostics = self.full()
-        self.env = render.make_environment(theme_dirs(self.config))
+        self.env = make_environment(theme_dirs(self.config))
 
     def full(self):
         diags = Diagnostics()
@@ -155,9 +157,9 @@ def test_rebound_plan_renders_every_page_of_a_full_rebuild(which, sample, synthe
     site renders every page exactly as a plan of a full rebuild does."""
     org = sample if which == "sample" else synthetic
     rng = random.Random(3)
-    plan = render.plan_pages(org.site)
+    plan = plan_pages(org.site)
     for page in plan.pages:  # every page rendered once first: the view's caches are full
-        render.render_page(plan, page, org.env)
+        render_page(plan, page, org.env)
     site, diagnostics = org.site, org.diagnostics
     saved = dict(org.sources)
     try:
@@ -175,7 +177,7 @@ def test_rebound_plan_renders_every_page_of_a_full_rebuild(which, sample, synthe
     finally:
         org.sources = saved
     assert diagnostics == full_diags
-    expected = render.render_site(full_site, org.env)
-    got = {page.path: render.render_page(plan, page, org.env) for page in plan.pages}
+    expected = render_site(full_site, org.env)
+    got = {page.path: render_page(plan, page, org.env) for page in plan.pages}
     assert sorted(got) == sorted(expected)
     assert [p for p in expected if expected[p] != got[p]] == []

@@ -90,7 +90,7 @@ class Changes:
 
 
 def _pct(value) -> str:
-    from ..site.render import fmt_percent
+    from ..site.formatting import fmt_percent
 
     return fmt_percent(value)
 
@@ -102,7 +102,7 @@ def _status(item: dict) -> str:
 
 
 def _value(kr: dict) -> str:
-    from ..site.render import fmt_quantity
+    from ..site.formatting import fmt_quantity
 
     if kr.get("current") is None:
         return ""
