@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date
-from typing import Any
+from typing import Any, Callable, Container, Iterable, TypeVar
 
 from ..core import status as rules
 from ..core import urls
@@ -24,6 +24,91 @@ from . import charts, history
 from .people import Person, _norm_name
 from .snippets import GRADED_COUNT_WORDS, OPEN_COUNT_WORDS, reason_words
 from .trees import RefInfo, TreeNode, focus_trees, subtree_teams, tree_teams
+
+TeamPeriod = tuple[str, str]
+K = TypeVar("K")
+V = TypeVar("V")
+
+# ---------------------------------------------------------------------------- indexes
+#
+# Each index of the view over a site's content is built by one function below, from the
+# part of the content it covers. ``SiteView.__init__`` gives each all of the content;
+# ``SiteView.patched`` gives each the content of the team-periods an edit changed and puts
+# the result in place of the old entries (``_replaced``), so a patched view cannot differ
+# from one built from scratch (tests/test_patch.py compares every index).
+
+
+def objectives_by_team_period(objectives: Iterable[Objective]) -> dict[TeamPeriod, list[Objective]]:
+    """Objectives per (team, period), each list in the order given (by ref)."""
+    out: dict[TeamPeriod, list[Objective]] = {}
+    for o in objectives:
+        out.setdefault((o.team, o.period), []).append(o)
+    return out
+
+
+def checkins_by_team_period(checkins: Iterable[Checkin]) -> dict[TeamPeriod, list[Checkin]]:
+    """Check-ins per (team, period), oldest first (by date, then name)."""
+    out: dict[TeamPeriod, list[Checkin]] = {}
+    for ci in sorted(checkins, key=lambda c: (c.team, c.period, c.date, c.name)):
+        out.setdefault((ci.team, ci.period), []).append(ci)
+    return out
+
+
+def checkins_by_key(by_team_period: Iterable[list[Checkin]]) -> dict[str, Checkin]:
+    """Check-ins by key (``team/period/name``)."""
+    return {ci.key: ci for cis in by_team_period for ci in cis}
+
+
+def latest_checkins(checkins: Iterable[Checkin], period_pos: Callable[[str], int]) -> dict[str, Checkin]:
+    """Each team's latest counted check-in: by date, then name, then period order."""
+    out: dict[str, Checkin] = {}
+    for ci in checkins:
+        if not ci.counted:
+            continue
+        best = out.get(ci.team)
+        if best is None or (ci.date, ci.name, period_pos(ci.period)) > (
+            best.date,
+            best.name,
+            period_pos(best.period),
+        ):
+            out[ci.team] = ci
+    return out
+
+
+def periods_by_team(team_periods: Iterable[TeamPeriod]) -> dict[str, set[str]]:
+    """The periods of each team among ``team_periods``."""
+    out: dict[str, set[str]] = {}
+    for t, p in team_periods:
+        out.setdefault(t, set()).add(p)
+    return out
+
+
+def contributions_by_team(objectives: Iterable[Objective], period_pos: Callable[[str], int],
+                          teams: Container[str] | None = None) -> dict[str, list[KeyResult]]:
+    """Key results of other teams that name a team as contributor (of ``teams`` only,
+    when given), newest period first, then by objective; ``objectives`` by ref."""
+    out: dict[str, list[KeyResult]] = {}
+    for o in objectives:
+        for kr in o.key_results:
+            for c in sorted(set(kr.contributors)):
+                if c != o.team and (teams is None or c in teams):
+                    out.setdefault(c, []).append(kr)
+    for lst in out.values():
+        lst.sort(key=lambda kr: (-period_pos(kr.objective.split("/")[1]), kr.objective))
+    return out
+
+
+def _replaced(old: dict[K, V], stale: Iterable[K], fresh: dict[K, V]) -> dict[K, V]:
+    """``old`` with the entries of the ``stale`` keys replaced by ``fresh`` (the same
+    index built again for the changed part): entries keep their places, as in an index
+    built from scratch, and a stale key with no fresh entry goes."""
+    out = dict(old)
+    for k in stale:
+        if k not in fresh:
+            out.pop(k, None)
+    out.update(fresh)
+    return out
+
 
 class SiteView:
     """Lookups over a Site, computed once per render, available to templates as ``v``."""
@@ -69,46 +154,15 @@ class SiteView:
         self._org_pos = {t: i for i, t in enumerate(self.team_order)}
         self._period_pos = {p.id: i for i, p in enumerate(self.periods)}
 
-        # objectives per (team, period), by id
-        self.by_team_period: dict[tuple[str, str], list[Objective]] = {}
-        for ref in sorted(site.objectives):
-            o = site.objectives[ref]
-            self.by_team_period.setdefault((o.team, o.period), []).append(o)
-        # check-ins per (team, period), oldest first
-        self.checkins_by_tp: dict[tuple[str, str], list[Checkin]] = {}
-        self.checkin_by_key: dict[str, Checkin] = {}
-        for ci in sorted(site.checkins, key=lambda c: (c.team, c.period, c.date, c.name)):
-            self.checkins_by_tp.setdefault((ci.team, ci.period), []).append(ci)
-            self.checkin_by_key[ci.key] = ci
-        # each team's latest counted check-in; each team's periods
-        self._latest: dict[str, Checkin] = {}
-        for ci in self.site.checkins:
-            if not ci.counted:
-                continue
-            best = self._latest.get(ci.team)
-            if best is None or (ci.date, ci.name, self.period_pos(ci.period)) > (
-                best.date,
-                best.name,
-                self.period_pos(best.period),
-            ):
-                self._latest[ci.team] = ci
-        self._team_periods: dict[str, set[str]] = {}
-        self._objective_periods: dict[str, set[str]] = {}
-        for t, p in self.by_team_period:
-            self._team_periods.setdefault(t, set()).add(p)
-            self._objective_periods.setdefault(t, set()).add(p)
-        for t, p in list(self.checkins_by_tp) + list(site.retros):
-            self._team_periods.setdefault(t, set()).add(p)
-        # KRs of other teams that name a team as contributor, newest period first
-        self.contributions: dict[str, list[KeyResult]] = {}
-        for ref in sorted(site.objectives):
-            o = site.objectives[ref]
-            for kr in o.key_results:
-                for c in sorted(set(kr.contributors)):
-                    if c != o.team:
-                        self.contributions.setdefault(c, []).append(kr)
-        for lst in self.contributions.values():
-            lst.sort(key=lambda kr: (-self.period_pos(kr.objective.split("/")[1]), kr.objective))
+        # the indexes over the content (see "indexes" above)
+        objectives = [site.objectives[ref] for ref in sorted(site.objectives)]
+        self.by_team_period = objectives_by_team_period(objectives)
+        self.checkins_by_tp = checkins_by_team_period(site.checkins)
+        self.checkin_by_key = checkins_by_key(self.checkins_by_tp.values())
+        self._latest = latest_checkins(site.checkins, self.period_pos)
+        self._objective_periods = periods_by_team(self.by_team_period)
+        self._team_periods = periods_by_team([*self.by_team_period, *self.checkins_by_tp, *site.retros])
+        self.contributions = contributions_by_team(objectives, self.period_pos)
         # computed on first use by the pictures (charts, "this week")
         self._progress_cache: dict[str, list[Any]] = {}
         self._weeks_cache: dict[tuple[str, str], list[Any]] = {}
@@ -121,36 +175,30 @@ class SiteView:
         """The view ``SiteView(site, self.people)`` gives, made in time proportional to
         the change: ``site`` is this view's site after ``okrsite.serve.patch`` replaced the
         check-ins, objectives and teams of ``team_periods`` (same pages, people and
-        links; only their contents and computed state differ)."""
+        links; only their contents and computed state differ). Each index is built again
+        for the changed team-periods (or their teams) by the function that builds it
+        whole; what depends only on teams and periods is shared."""
         v = copy.copy(self)
         v.site = site
         teams = {t for t, _ in team_periods}
-        v.by_team_period = dict(self.by_team_period)
-        for tp in team_periods:
-            if tp in v.by_team_period:
-                v.by_team_period[tp] = [site.objectives[o.ref] for o in self.by_team_period[tp]]
-        v.checkins_by_tp = dict(self.checkins_by_tp)
-        v.checkin_by_key = dict(self.checkin_by_key)
-        v._latest = {t: ci for t, ci in self._latest.items() if t not in teams}
-        fresh: dict[tuple[str, str], list[Checkin]] = {}
-        for ci in site.checkins:  # as __init__ does, for the changed teams only
-            if ci.team not in teams:
-                continue
-            if (ci.team, ci.period) in team_periods:
-                fresh.setdefault((ci.team, ci.period), []).append(ci)
-                v.checkin_by_key[ci.key] = ci
-            if ci.counted:
-                best = v._latest.get(ci.team)
-                if best is None or (ci.date, ci.name, v.period_pos(ci.period)) > (
-                        best.date, best.name, v.period_pos(best.period)):
-                    v._latest[ci.team] = ci
-        for tp, cis in fresh.items():
-            v.checkins_by_tp[tp] = sorted(cis, key=lambda c: (c.team, c.period, c.date, c.name))
-        changed = {kr.ref: kr for tp in team_periods for o in v.by_team_period.get(tp, []) for kr in o.key_results}
-        v.contributions = dict(self.contributions)
-        for team_id, krs in self.contributions.items():
-            if any(kr.ref in changed for kr in krs):
-                v.contributions[team_id] = [changed.get(kr.ref, kr) for kr in krs]
+        objectives = [site.objectives[ref] for ref in
+                      sorted(ref for ref, o in site.objectives.items() if (o.team, o.period) in team_periods)]
+        v.by_team_period = _replaced(self.by_team_period, team_periods, objectives_by_team_period(objectives))
+        of_teams = [ci for ci in site.checkins if ci.team in teams]
+        fresh = checkins_by_team_period(ci for ci in of_teams if (ci.team, ci.period) in team_periods)
+        v.checkins_by_tp = _replaced(self.checkins_by_tp, team_periods, fresh)
+        stale_keys = [ci.key for tp in team_periods for ci in self.checkins_by_tp.get(tp, ())]
+        v.checkin_by_key = _replaced(self.checkin_by_key, stale_keys, checkins_by_key(fresh.values()))
+        v._latest = _replaced(self._latest, teams, latest_checkins(of_teams, v.period_pos))
+        mine = [tp for tp in v.by_team_period if tp[0] in teams]
+        v._objective_periods = _replaced(self._objective_periods, teams, periods_by_team(mine))
+        mine += [tp for tp in [*v.checkins_by_tp, *site.retros] if tp[0] in teams]
+        v._team_periods = _replaced(self._team_periods, teams, periods_by_team(mine))
+        # the teams credited by a changed key result, and every key result crediting them
+        credited = {c for o in objectives for kr in o.key_results for c in kr.contributors if c != o.team}
+        refs = sorted({kr.objective for c in credited for kr in self.contributions.get(c, ())})
+        v.contributions = _replaced(self.contributions, credited,
+                                    contributions_by_team([site.objectives[r] for r in refs], v.period_pos, credited))
         # (copied first: pages of the old view may be filling these caches in other threads)
         v._progress_cache = {ref: p for ref, p in dict(self._progress_cache).items()
                              if tuple(ref.split("/")[:2]) not in team_periods}
