@@ -32,6 +32,7 @@ def _url_quote(target: str) -> str:
 
 
 def relative_url(page_url: str) -> Callable[[str], str]:
+    """The page's ``url``: a root-relative target as a link relative to ``page_url``."""
     prefix = urls.relative(page_url, "")  # '../' per level: a link climbs to the root
     if prefix == "./":
         prefix = ""
@@ -44,6 +45,7 @@ def relative_url(page_url: str) -> Callable[[str], str]:
 
 
 def absolute_url(base_url: str) -> Callable[[str], str]:
+    """``url`` for a page served from anywhere (the 404 page): links absolute under ``base_url``."""
     base = "/" + (base_url or "/").strip("/")
     base = base.rstrip("/") + "/"
 

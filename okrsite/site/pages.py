@@ -46,7 +46,6 @@ class DuplicateOutput(RenderError):
     """Two pages map to the same output file (or to files differing only in case)."""
 
 
-
 @dataclass
 class _Page:
     url: str
@@ -202,13 +201,14 @@ def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
     out = {page.path: render_page(plan, page, env) for page in plan.pages}
     return dict(sorted(out.items()))
 
+
 # --------------------------------------------------------------------------- page plans
 #
 # ``plan_pages`` decides every page (output path, template, context) without rendering
 # any; ``render_page`` renders one of them. ``render_site`` is the two together;
-# ``okrsite build`` renders a plan in several processes (build.py), ``okrsite serve``
-# page by page when a page is asked for (serve.py). The same plan gives the same bytes
-# whatever the order its pages are rendered in.
+# ``okrsite build`` renders a plan in several processes (``okrsite.builder.parallel``),
+# ``okrsite serve`` page by page when a page is asked for (``okrsite.serve.server``).
+# The same plan gives the same bytes whatever the order its pages are rendered in.
 
 
 @dataclass

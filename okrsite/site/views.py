@@ -181,8 +181,9 @@ class SiteView:
         v = copy.copy(self)
         v.site = site
         teams = {t for t, _ in team_periods}
-        objectives = [site.objectives[ref] for ref in
-                      sorted(ref for ref, o in site.objectives.items() if (o.team, o.period) in team_periods)]
+        # the changed parts' content, found through this view (the same objectives,
+        # check-ins and team-periods), taken from the new site
+        objectives = [site.objectives[o.ref] for tp in sorted(team_periods) for o in self.by_team_period.get(tp, ())]
         v.by_team_period = _replaced(self.by_team_period, team_periods, objectives_by_team_period(objectives))
         of_teams = [ci for ci in site.checkins if ci.team in teams]
         fresh = checkins_by_team_period(ci for ci in of_teams if (ci.team, ci.period) in team_periods)
@@ -190,9 +191,10 @@ class SiteView:
         stale_keys = [ci.key for tp in team_periods for ci in self.checkins_by_tp.get(tp, ())]
         v.checkin_by_key = _replaced(self.checkin_by_key, stale_keys, checkins_by_key(fresh.values()))
         v._latest = _replaced(self._latest, teams, latest_checkins(of_teams, v.period_pos))
-        mine = [tp for tp in v.by_team_period if tp[0] in teams]
+        candidates = [(t, p) for t in sorted(teams) for p in sorted(self._team_periods.get(t, ()))]
+        mine = [tp for tp in candidates if tp in v.by_team_period]
         v._objective_periods = _replaced(self._objective_periods, teams, periods_by_team(mine))
-        mine += [tp for tp in [*v.checkins_by_tp, *site.retros] if tp[0] in teams]
+        mine += [tp for tp in candidates if tp in v.checkins_by_tp or tp in site.retros]
         v._team_periods = _replaced(self._team_periods, teams, periods_by_team(mine))
         # the teams credited by a changed key result, and every key result crediting them
         credited = {c for o in objectives for kr in o.key_results for c in kr.contributors if c != o.team}
