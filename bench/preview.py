@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 
 from okrsite.serve.server import Server  # noqa: E402
 from okrsite.serve.watch import Event  # noqa: E402
-from okrsite.site.render import fmt_number  # noqa: E402
+from okrsite.site.formatting import fmt_number  # noqa: E402
 
 UPDATE_LINE = re.compile(r"^  ([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*): (-?[0-9][0-9.]*)$", re.M)
 

@@ -34,7 +34,8 @@ from pathlib import Path
 import pytest
 
 from okrsite.cli import diff
-from okrsite.site import render, search
+from okrsite.site import search
+from okrsite.site.pages import plan_pages, render_page, render_site
 from okrsite.core import urls
 from okrsite.builder import write
 from okrsite.builder.pipeline import build
@@ -138,7 +139,7 @@ def test_a_kpi_edited_in_a_checkin_shows_as_a_full_build_shows_it():
     text = org.sources[path].data.decode("utf-8")
     assert "  load-failures: 0.4\n" in text
     edited = SourceFile(path, text.replace("  load-failures: 0.4\n", "  load-failures: 5.2\n").encode("utf-8"))
-    plan = render.plan_pages(org.site)
+    plan = plan_pages(org.site)
     patch = edit_checkins(org.site, org.diagnostics, [edited])
     assert patch is not None
     kpi = next(k for k in patch.site.teams["data"].kpis if k.id == "load-failures")
@@ -147,8 +148,8 @@ def test_a_kpi_edited_in_a_checkin_shows_as_a_full_build_shows_it():
     full, _ = org.full()
     same_model(patch.site, full)
     plan = plan.rebind(patch.site, patch.team_periods)
-    expected = render.render_site(full, org.env)
-    got = {page.path: render.render_page(plan, page, org.env) for page in plan.pages}
+    expected = render_site(full, org.env)
+    got = {page.path: render_page(plan, page, org.env) for page in plan.pages}
     team_page = urls.team("data") + "index.html"
     assert "5.2" in expected[team_page].decode() and got[team_page] == expected[team_page]
     assert [p for p in expected if expected[p] != got.get(p)] == []

@@ -12,8 +12,12 @@ from pathlib import Path
 import jinja2
 import jinja2.runtime
 import pytest
+from markupsafe import Markup, escape
 
-from okrsite.site import jinja_compat, render
+from okrsite.site import jinja_compat
+from okrsite.site.environment import make_environment
+from okrsite.site.jinja_compat import escape_text
+from okrsite.site.pages import plan_pages, render_page
 
 REPO = Path(__file__).resolve().parent.parent
 BUILTIN = REPO / "themes" / "default"
@@ -24,7 +28,7 @@ def test_the_installed_jinja_and_markupsafe_are_the_tested_ones():
     jinja_pass_arg marks or compiled templates' escaping have changed shape."""
     assert jinja_compat.problems() == []
     assert jinja_compat.ACTIVE
-    env = render.make_environment([BUILTIN])
+    env = make_environment([BUILTIN])
     assert type(env) is jinja_compat.QuickEnvironment
     assert isinstance(env.from_string("").new_context(), jinja_compat.QuickContext)
     assert jinja_compat._escape_inner is not None or metadata.version("markupsafe").startswith("2.")
@@ -78,15 +82,15 @@ def test_outside_the_tested_range_jinjas_own_classes_and_the_same_pages(monkeypa
 
     config, _ = read_config(REPO / "okrsite.yaml")
     site = build(config, config.as_of, render_pages=False).site
-    plan = render.plan_pages(site)
+    plan = plan_pages(site)
     pages = [p for p in plan.pages if p.template in {"objective.html", "checkin.html", "alignment.html"}][:6]
-    quick = [render.render_page(plan, p, render.make_environment([BUILTIN])) for p in pages]
+    quick = [render_page(plan, p, make_environment([BUILTIN])) for p in pages]
     monkeypatch.setattr(jinja_compat, "ACTIVE", False)
     monkeypatch.setattr(jinja_compat, "_escape_inner", None)
-    env = render.make_environment([BUILTIN])
+    env = make_environment([BUILTIN])
     assert type(env) is jinja2.Environment
-    assert [render.render_page(plan, p, env) for p in pages] == quick
-    assert type(render.escape_text("<a>")) is render.Markup
+    assert [render_page(plan, p, env) for p in pages] == quick
+    assert type(escape_text("<a>")) is Markup
 
 
 def test_the_quick_template_context_calls_like_jinjas():
@@ -123,7 +127,7 @@ def test_the_quick_template_context_calls_like_jinjas():
     )
     outputs = []
     for context_class in (jinja_compat.QuickContext, jinja2.runtime.Context):
-        env = render.make_environment([BUILTIN])
+        env = make_environment([BUILTIN])
         env.context_class = context_class
         outputs.append(env.from_string(source).render(helpers, counter=Counter()))
     assert outputs[0] == outputs[1]
@@ -132,10 +136,12 @@ def test_the_quick_template_context_calls_like_jinjas():
 
 
 @pytest.mark.parametrize("value", ["", "plain", "a <b> & 'c' \"d\"", "&amp;", "\u00e9\u202e<", 0, 1.5, None, True,
-                                   render.Markup("<b>safe</b>"), render.Markup("a &amp; b")])
+                                   Markup("<b>safe</b>"), Markup("a &amp; b")])
 def test_escape_text_is_markupsafe_escape_as_text(value):
-    assert render.escape_text is jinja_compat.escape_text
-    assert render.escape_text(value) == str(render.escape(value))
+    from okrsite.site import links, snippets
+
+    assert snippets.escape_text is links.escape_text is jinja_compat.escape_text
+    assert escape_text(value) == str(escape(value))
 
 
 def test_templates_escape_their_output_as_jinja_does():
@@ -146,10 +152,10 @@ def test_templates_escape_their_output_as_jinja_does():
 {% set block %}<p>{{ text }}</p>{% endset -%}
 {{ text }} {{ safe }} {{ number }} {{ nothing }} {{ text ~ safe }} {{ text|upper }} {{ block }} {{ m(text) }}
 {% call m(safe) %}{{ text }}{% endcall %} {{ [text, safe]|join(", ") }} {{ {"k": text} }}"""
-    values = dict(text="<a href='x'>&\"</a>", safe=render.Markup("<b>ok</b>"), number=3.5, nothing=None)
+    values = dict(text="<a href='x'>&\"</a>", safe=Markup("<b>ok</b>"), number=3.5, nothing=None)
     outputs = []
     for template_class in (jinja_compat.QuickTemplate, jinja2.Template):
-        env = render.make_environment([BUILTIN])
+        env = make_environment([BUILTIN])
         env.template_class = template_class
         template = env.from_string(source)
         swapped = template.root_render_func.__globals__["escape"] is jinja_compat.escape_text

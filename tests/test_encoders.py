@@ -11,7 +11,8 @@ import pytest
 from markupsafe import Markup
 
 from conftest import SAMPLE_CONFIG
-from okrsite.site import feeds, render, search
+from okrsite.site import feeds, search
+from okrsite.site.environment import make_environment
 from okrsite.core import urls
 from okrsite.builder.pipeline import build, render_output
 from okrsite.core.config import read_config
@@ -60,7 +61,7 @@ def test_a_theme_overrides_the_feed_template_and_its_values_are_escaped_for_xml(
     (tmp_path / "templates" / "feed.xml").write_text(
         '<feed title="{{ feed.title }}">{% for e in entries %}<e n="{{ e.checkin.name }}">{{ e.title }}</e>'
         '{% endfor %}{% set text = "<b>\x01&\'" %}{{ text }}{{ "<i>kept</i>"|safe }}</feed>\n')
-    env = render.make_environment([tmp_path, BUILTIN])
+    env = make_environment([tmp_path, BUILTIN])
     files = feeds.outputs(sample, env=env)
     data = files[urls.team_feed("platform")].decode()
     assert data.startswith('<feed title="Platform: check-ins · ')

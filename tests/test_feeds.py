@@ -248,7 +248,9 @@ def test_outputs_made_from_the_export_data_of_okrs_json_are_the_same(sample):
 def test_team_names_and_period_labels_read_the_same_in_feeds_search_and_pages():
     """One meaning (issue 27): a team's name, or its id when the team is unknown; a
     period's label, or its id. The feeds, the search records and the pages ask the site."""
-    from okrsite.site import render, search
+    from okrsite.site import search
+    from okrsite.site.people import people
+    from okrsite.site.views import SiteView
 
     config, _ = parse_config(b"as_of: 2026-11-20\nperiods:\n"
                              b"  - {id: 2026-Q4, start: 2026-10-01, end: 2026-12-31, label: Autumn 2026}\n")
@@ -261,7 +263,7 @@ def test_team_names_and_period_labels_read_the_same_in_feeds_search_and_pages():
     site = result.site
     assert (site.team_name("solo"), site.team_name("ghost"), site.team_name(None)) == ("Solo Team", "ghost", "")
     assert (site.period_label("2026-Q4"), site.period_label("2027-Q1"), site.period_label(None)) == ("Autumn 2026", "2027-Q1", "")
-    view = render.SiteView(site, render.people(site))
+    view = SiteView(site, people(site))
     assert (view.team_name("ghost"), view.period_label("2026-Q4")) == ("ghost", "Autumn 2026")
     entry = check_atom(feeds.team_feed(site, "solo")).find(f"{A}entry")
     assert entry.findtext(f"{A}title") == "Solo Team: check-in of 2026-11-13 (Autumn 2026)"

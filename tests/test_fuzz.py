@@ -32,7 +32,7 @@ from okrsite.core.load import (
 )
 from okrsite.core.model import Diagnostic, SourceFile, printable
 from okrsite.core.parse import parse
-from okrsite.site.render import make_environment
+from okrsite.site.environment import make_environment
 from okrsite.site.themes import theme_dirs
 
 LONG = os.environ.get("OKRSITE_LONG_TESTS") == "1"

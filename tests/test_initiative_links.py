@@ -11,11 +11,12 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from okrsite.core import load, markdown, urls
-from okrsite.site import render
 from okrsite.builder.pipeline import build
+from okrsite.core import load, markdown, urls
 from okrsite.core.config import parse_config
 from okrsite.core.model import Initiative, SourceFile
+from okrsite.site.environment import make_environment
+from okrsite.site.pages import render_site
 
 from conftest import run_okrsite
 
@@ -37,9 +38,12 @@ def test_unsafe_links_are_refused(link):
 
 
 def test_the_loader_and_the_pages_share_the_rule():
-    assert render.safe_link is markdown.safe_link
+    from okrsite.site import environment, links, snippets
+    from test_render import BUILTIN
+
+    assert make_environment([BUILTIN]).globals["safe_link"] is markdown.safe_link
     assert load.safe_link is markdown.safe_link
-    assert not hasattr(render, "SAFE_LINK_SCHEMES")
+    assert not any(hasattr(m, "SAFE_LINK_SCHEMES") for m in (environment, links, snippets))
 
 
 def objective(links: list[str]) -> str:
@@ -86,7 +90,7 @@ def test_pages_refuse_unsafe_links_the_loader_never_saw():
     obj = site.objectives["platform/2026-Q4/reliability"]
     obj.initiatives = [Initiative(f"Bad {i}", "planned", link) for i, link in enumerate(UNSAFE)]
     obj.initiatives.append(Initiative("Wiki plan", "planned", "/wiki/plan"))
-    files = render.render_site(site, render.make_environment([BUILTIN]))
+    files = render_site(site, make_environment([BUILTIN]))
     page = files[urls.objective("platform", "2026-Q4", "reliability") + "index.html"].decode()
     assert '<a href="/wiki/plan">Wiki plan</a>' in page
     for i in range(len(UNSAFE)):

@@ -11,15 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.site import export, render
+from okrsite.builder.gather import gather
 from okrsite.builder.pipeline import compute_site
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
-from okrsite.builder.gather import gather
 from okrsite.core.load import ParseCache
-from okrsite.core.model import SourceFile
+from okrsite.core.model import Checkin, KeyResult, Objective, Site, SourceFile, Team
 from okrsite.serve.patch import edit_checkins
+from okrsite.site import export
+from okrsite.site.environment import make_environment
+from okrsite.site.pages import plan_pages, render_page, render_site
 from okrsite.site.themes import theme_dirs
+from okrsite.site.views import SiteView
 
 from conftest import REPO, SAMPLE_CONFIG
 
@@ -39,7 +42,7 @@ class Org:
         # still loaded, resolved and computed from every file)
         self.cache = ParseCache()
         self.site, self.diagnostics = self.full()
-        self.env = render.make_environment(theme_dirs(self.config))
+        self.env = make_environment(theme_dirs(self.config))
 
     def full(self):
         diags = Diagnostics()
@@ -155,9 +158,9 @@ def test_rebound_plan_renders_every_page_of_a_full_rebuild(which, sample, synthe
     site renders every page exactly as a plan of a full rebuild does."""
     org = sample if which == "sample" else synthetic
     rng = random.Random(3)
-    plan = render.plan_pages(org.site)
+    plan = plan_pages(org.site)
     for page in plan.pages:  # every page rendered once first: the view's caches are full
-        render.render_page(plan, page, org.env)
+        render_page(plan, page, org.env)
     site, diagnostics = org.site, org.diagnostics
     saved = dict(org.sources)
     try:
@@ -175,7 +178,65 @@ def test_rebound_plan_renders_every_page_of_a_full_rebuild(which, sample, synthe
     finally:
         org.sources = saved
     assert diagnostics == full_diags
-    expected = render.render_site(full_site, org.env)
-    got = {page.path: render.render_page(plan, page, org.env) for page in plan.pages}
+    expected = render_site(full_site, org.env)
+    got = {page.path: render_page(plan, page, org.env) for page in plan.pages}
     assert sorted(got) == sorted(expected)
     assert [p for p in expected if expected[p] != got[p]] == []
+
+
+# A view's caches, filled as pages are rendered: a patched view keeps the entries an edit
+# cannot change (compared below with what a view built from scratch computes).
+LAZY = {"_progress_cache", "_weeks_cache", "_this_week", "_focus", "_alignment", "_alone"}
+
+
+def _plain(x):
+    """An index as plain data to compare: the model's objects by identity (a patched
+    view must hold the patched site's objects, not equal old ones), in their order."""
+    if isinstance(x, (Site, Team, Objective, KeyResult, Checkin)):
+        return ("object", id(x))
+    if isinstance(x, dict):
+        return [(_plain(k), _plain(v)) for k, v in x.items()]
+    if isinstance(x, (list, tuple)):
+        return [_plain(i) for i in x]
+    if isinstance(x, (set, frozenset)):
+        return sorted(x)
+    return x
+
+
+@pytest.mark.parametrize("which", ["sample", "synthetic"])
+def test_a_patched_view_has_every_index_a_view_built_from_scratch_has(which, sample, synthetic):
+    """``SiteView.patched`` after chained edits gives every index of
+    ``SiteView(patched site)``, entry for entry, in the same order, holding the same
+    objects; what it keeps of the caches is what the new view computes. Every attribute
+    of the view is compared, so a new index is covered without changing this test."""
+    org = sample if which == "sample" else synthetic
+    rng = random.Random(11)
+    plan = plan_pages(org.site)
+    for page in plan.pages:  # every page rendered once first: the view's caches are full
+        render_page(plan, page, org.env)
+    view, site, diagnostics = plan.view, org.site, org.diagnostics
+    crediting = sorted(ci.path for ci in site.checkins if any(
+        c != o.team for o in view.objectives(ci.team, ci.period) for kr in o.key_results for c in kr.contributors))
+    assert crediting and set(crediting) <= set(org.checkins())
+    team = next(ci.team for ci in site.checkins if ci.path == crediting[0])
+    latest = view.latest_checkin(team).path  # a team's latest check-in, made anew
+    for i, path in enumerate([crediting[0], latest, *rng.sample(org.checkins(), 2)]):
+        choices = dict(edits(org.sources[path].data.decode("utf-8"), rng))
+        text = choices.get("call", choices.get("value", choices["body line"]))
+        patch = edit_checkins(site, diagnostics, [SourceFile(path, text.encode("utf-8"))])
+        assert patch is not None, path
+        site, diagnostics = patch.site, patch.diagnostics
+        old, view = view, view.patched(site, patch.team_periods)
+        fresh = SiteView(site, view.people)
+        assert set(vars(view)) == set(vars(fresh))
+        for name in sorted(set(vars(fresh)) - LAZY):
+            assert _plain(getattr(view, name)) == _plain(getattr(fresh, name)), (path, name)
+        for ref, points in view._progress_cache.items():
+            assert points == fresh.progress_points(site.objectives[ref]), (path, ref)
+        for (team, period), weeks in view._weeks_cache.items():
+            assert weeks == fresh.colour_weeks(team, period), (path, team, period)
+        for period, hit in view._focus.items():
+            assert hit == fresh._focus_of(period), (path, period)
+        assert view._this_week is None and view._alignment == view._alone == {}
+        if i == 0:  # the edited key results credit another team: its list holds the new ones
+            assert _plain(old.contributions) != _plain(view.contributions)

@@ -11,7 +11,8 @@ from html.parser import HTMLParser
 import pytest
 
 from linkcheck import read_output
-from okrsite.site import render
+from okrsite.site.environment import make_environment
+from okrsite.site.pages import render_site
 from okrsite.core import urls
 from test_render import BUILTIN, XSS, XSS_ESCAPED, make_site
 
@@ -44,7 +45,7 @@ def sample(sample_site) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def hand_built() -> dict[str, bytes]:
     site = make_site()
-    return render.render_site(site, render.make_environment([BUILTIN]))
+    return render_site(site, make_environment([BUILTIN]))
 
 
 def page(files, url: str) -> str:

@@ -1,7 +1,7 @@
 """Rendering: a hand-built, already computed Site -> pages.
 
 The Site is made by ``make_site`` below (not by the loader), with computed fields set by
-hand, so these tests exercise only render.py and the built-in theme."""
+hand, so these tests exercise only the pages (okrsite.site.pages and what it uses) and the built-in theme."""
 
 from __future__ import annotations
 
@@ -29,7 +29,11 @@ from okrsite.core.model import (
     Team,
     Update,
 )
-from okrsite.site import render
+from okrsite.site.environment import make_environment
+from okrsite.site.formatting import fmt_number, fmt_percent, fmt_quantity
+from okrsite.site.pages import DuplicateOutput, RenderError, page_context, plan_pages, render_site
+from okrsite.site.people import people
+from okrsite.site.snippets import bar_value
 
 try:
     from linkcheck import check_links, reachable
@@ -247,7 +251,7 @@ def make_site(base_url: str = "/okrs/") -> Site:
 
 @pytest.fixture(scope="module")
 def env():
-    return render.make_environment([BUILTIN])
+    return make_environment([BUILTIN])
 
 
 @pytest.fixture(scope="module")
@@ -257,7 +261,7 @@ def site():
 
 @pytest.fixture(scope="module")
 def files(site, env):
-    return render.render_site(site, env)
+    return render_site(site, env)
 
 
 def text(files, url: str) -> str:
@@ -369,7 +373,7 @@ def test_404_uses_absolute_links_under_base_url(files):
                         "this-week/index.html": b""},
                        base_url="/okrs/") == []
     for base, prefix in [("/", "/"), ("okrs", "/okrs/"), ("/a/b", "/a/b/"), ("", "/")]:
-        f = render.render_site(make_site(base_url=base), render.make_environment([BUILTIN]))
+        f = render_site(make_site(base_url=base), make_environment([BUILTIN]))
         assert f'href="{prefix}assets/okrsite.css"' in f["404.html"].decode()
 
 
@@ -413,8 +417,8 @@ def test_every_page_has_the_frame(files):
 
 
 def test_renders_are_deterministic(env):
-    a = render.render_site(make_site(), env)
-    b = render.render_site(make_site(), render.make_environment([BUILTIN]))
+    a = render_site(make_site(), env)
+    b = render_site(make_site(), make_environment([BUILTIN]))
     assert a == b
 
 
@@ -551,7 +555,7 @@ def test_checkin_page(files):
 
 
 def test_people(site, files):
-    persons = render.people(site)
+    persons = people(site)
     slugs = [p.slug for p in persons]
     assert len(slugs) == len(set(slugs))
     by_name = {p.name: p for p in persons}
@@ -573,24 +577,24 @@ def test_people(site, files):
 def test_slug_deduplication_is_deterministic():
     site = make_site()
     site.teams["platform"].members = ["Ana 2", "ana", "Ana"]
-    persons = render.people(site)
+    persons = people(site)
     slugs = sorted(p.slug for p in persons)
     assert len(slugs) == len(set(slugs))
-    assert [p.slug for p in render.people(site)] == [p.slug for p in persons]
+    assert [p.slug for p in people(site)] == [p.slug for p in persons]
 
 
 def test_number_formatting():
-    assert render.fmt_number(450.0) == "450"
-    assert render.fmt_number(0.125) == "0.13"
-    assert render.fmt_number(-0.001) == "0"
-    assert render.fmt_number(None) == "—"
-    assert render.fmt_number(2400.0) == "2,400" and render.fmt_number(-1234567.891) == "-1,234,567.89"
-    assert render.fmt_quantity(320.0, "ms") == "320\u00a0ms"
-    assert render.fmt_quantity(45, "%") == "45%"
-    assert render.fmt_percent(2.27) == "227%"
-    assert render.fmt_percent(-0.012) == "-1%"
-    assert render.fmt_percent(0.285) == "29%"
-    assert render.bar_value(2.27) == 100 and render.bar_value(-0.5) == 0
+    assert fmt_number(450.0) == "450"
+    assert fmt_number(0.125) == "0.13"
+    assert fmt_number(-0.001) == "0"
+    assert fmt_number(None) == "—"
+    assert fmt_number(2400.0) == "2,400" and fmt_number(-1234567.891) == "-1,234,567.89"
+    assert fmt_quantity(320.0, "ms") == "320\u00a0ms"
+    assert fmt_quantity(45, "%") == "45%"
+    assert fmt_percent(2.27) == "227%"
+    assert fmt_percent(-0.012) == "-1%"
+    assert fmt_percent(0.285) == "29%"
+    assert bar_value(2.27) == 100 and bar_value(-0.5) == 0
 
 
 def test_user_theme_overrides_one_template(tmp_path, site):
@@ -598,7 +602,7 @@ def test_user_theme_overrides_one_template(tmp_path, site):
     (tmp_path / "templates" / "404.html").write_text(
         '{% extends "base.html" %}{% block content %}<h1>Lost? {{ site_title }}</h1>{% endblock %}'
     )
-    files = render.render_site(site, render.make_environment([tmp_path, BUILTIN]))
+    files = render_site(site, make_environment([tmp_path, BUILTIN]))
     assert "<h1>Lost? Acme OKRs</h1>" in files["404.html"].decode()
     assert "Where teams need help" in files["index.html"].decode()  # falls back
 
@@ -606,20 +610,20 @@ def test_user_theme_overrides_one_template(tmp_path, site):
 def test_undefined_names_fail_loudly(tmp_path, site):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "404.html").write_text("{{ no_such_thing }}")
-    with pytest.raises(render.RenderError):
-        render.render_site(site, render.make_environment([tmp_path, BUILTIN]))
+    with pytest.raises(RenderError):
+        render_site(site, make_environment([tmp_path, BUILTIN]))
 
 
 def test_duplicate_output_paths_raise(site, env, monkeypatch):
     monkeypatch.setattr(urls, "person", lambda slug: "teams/")
-    with pytest.raises(render.DuplicateOutput, match="teams/index.html"):
-        render.render_site(site, env)
+    with pytest.raises(DuplicateOutput, match="teams/index.html"):
+        render_site(site, env)
 
 
 def test_empty_site_renders(env):
     site = Site(config=Config(), as_of=date(2026, 1, 1), org=Org(), periods={}, current_period=None,
                 teams={}, objectives={}, checkins=[])
-    files = render.render_site(site, env)
+    files = render_site(site, env)
     assert set(files) == {"index.html", "404.html", "periods/index.html", "teams/index.html",
                           "people/index.html", "search/index.html", "this-week/index.html"}
     from okrsite.site import feeds  # the site-wide feed the home page links to
@@ -628,12 +632,12 @@ def test_empty_site_renders(env):
 
 
 def test_macros_kept_for_custom_themes_match_the_helpers(site, env):
-    """The built-in templates call ``breadcrumb_nav`` and ``tree_nodes`` (render.py)
+    """The built-in templates call ``breadcrumb_nav`` and ``tree_nodes`` (okrsite.site.links)
     directly; the ``breadcrumbs`` and ``tree_node`` macros stay in macros.html for
     themes that call them, and give the same HTML."""
-    plan = render.plan_pages(site)
+    plan = plan_pages(site)
     page = next(p for p in plan.pages if p.template == "alignment.html")
-    ctx = render.page_context(plan, page)
+    ctx = page_context(plan, page)
     crumbs = [("Periods", "periods/"), ("<Q4>", "periods/2026-Q4/")]
     ctx["crumbs"] = crumbs
     html = env.from_string(
@@ -650,7 +654,7 @@ def test_focused_alignment_lists_are_the_periods_own_filtered(site):
     """A focused alignment page lists its teams and lone objectives from per-period
     lookups (a pass over the whole period on every page grew with the square of the
     organisation); they equal filtering the period's lists, in the same order."""
-    v = render.plan_pages(site).view
+    v = plan_pages(site).view
     checked = 0
     for p in v.periods:
         focus = v.focus_teams(p.id)

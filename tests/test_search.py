@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conftest import SAMPLE_CONFIG, require_pagefind, run_okrsite
-from okrsite.site import render, search
+from okrsite.site import search
+from okrsite.site.people import people
 from okrsite.core import urls
 from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
@@ -54,7 +55,7 @@ def test_one_item_per_objective_kr_team_person_and_checkin(site, items):
     assert len(kinds["key-result"]) == sum(len(o.key_results) for o in site.objectives.values())
     assert len(kinds["team"]) == len(site.teams)
     assert len(kinds["checkin"]) == len(site.checkins)
-    assert len(kinds["person"]) == len(render.people(site))
+    assert len(kinds["person"]) == len(people(site))
     assert len(by_url(items)) == len(items), "one item per URL"
 
 
@@ -63,7 +64,7 @@ def test_few_records_key_results_and_checkins_are_parts(site, recs):
     record, and a team's check-ins of a period are the parts of one record."""
     team_periods = {(c.team, c.period) for c in site.checkins}
     recs = [r for r in recs if not r.contributor]  # tested in tests/test_search_words.py
-    assert len(recs) == len(site.teams) + len(site.objectives) + len(team_periods) + len(render.people(site))
+    assert len(recs) == len(site.teams) + len(site.objectives) + len(team_periods) + len(people(site))
     assert len({r.url for r in recs}) == len(recs), "one record per URL"
     for r in recs:
         if r.own:
@@ -153,7 +154,7 @@ def test_checkins_carry_their_help_text_and_body(items):
 
 def test_people_records_use_the_people_pages(site, items):
     recs = items
-    persons = {p.url: p for p in render.people(site)}
+    persons = {p.url: p for p in people(site)}
     mei = by_url(recs)[urls.person("mei-lin")]
     assert mei.kind == "person" and mei.title == "Mei Lin" and mei.url in persons
     assert "platform" in mei.filters["team"]

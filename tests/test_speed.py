@@ -89,14 +89,15 @@ def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synth
     model, which a forked child would copy: the main process renders those itself, so
     with an unlimited quota one child renders the rest next to it. Same bytes again."""
     from okrsite.builder import parallel
-    from okrsite.site import render
+    from okrsite.site.environment import make_environment
+    from okrsite.site.pages import plan_pages, render_site
     from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(synthetic)
     site = build(config, config.as_of).site  # pages only: compared with render_site itself
-    env = render.make_environment(theme_dirs(config))
-    expected = render.render_site(site, env)
-    plan = render.plan_pages(site)
+    env = make_environment(theme_dirs(config))
+    expected = render_site(site, env)
+    plan = plan_pages(site)
     out = tmp_path / "pages"
     out.mkdir()
     rendered = parallel.render_to_folder(plan, env, out, jobs=2, quota=37, chunk=8)
@@ -127,24 +128,25 @@ def test_the_main_process_renders_the_wide_pages_of_a_big_plan(synthetic, tmp_pa
     process (a child would copy most of the model for it), and the child renders the
     rest next to it; a small plan (a build after a change) shares its wide pages out."""
     from okrsite.builder import parallel
-    from okrsite.site import render
+    from okrsite.site.environment import make_environment
+    from okrsite.site.pages import SitePlan, plan_pages, render_page
     from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(synthetic)
     site = build(config, config.as_of).site
-    env = render.make_environment(theme_dirs(config))
-    plan = render.plan_pages(site)
+    env = make_environment(theme_dirs(config))
+    plan = plan_pages(site)
     monkeypatch.setattr(parallel, "QUOTA", 50)
     assert len(plan.pages) > 4 * parallel.QUOTA
     log = tmp_path / "who.log"
-    real = render.render_page
+    real = render_page
 
     def spy(plan, page, env):
         with open(log, "a") as fh:  # from the main process and from the forked child
             fh.write(f"{os.getpid()} {int(page.wide)}\n")
         return real(plan, page, env)
 
-    monkeypatch.setattr(render, "render_page", spy)
+    monkeypatch.setattr("okrsite.site.pages.render_page", spy)
     out = tmp_path / "pages"
     out.mkdir()
     rendered = parallel.render_to_folder(plan, env, out, jobs=2, chunk=8)
@@ -155,7 +157,7 @@ def test_the_main_process_renders_the_wide_pages_of_a_big_plan(synthetic, tmp_pa
     assert wide == {str(os.getpid())}
     assert {pid for pid, _ in who} - wide  # a child rendered the others (some of them)
     assert parallel.main_pages(plan, 2) == [i for i, p in enumerate(plan.pages) if p.wide]
-    small = render.SitePlan(plan.view, plan.common, plan.pages[:parallel.QUOTA])
+    small = SitePlan(plan.view, plan.common, plan.pages[:parallel.QUOTA])
     assert any(p.wide for p in small.pages)
     assert parallel.main_pages(small, 2) == [] and parallel.main_pages(plan, 1) == []
 
@@ -165,17 +167,18 @@ def test_a_few_pages_with_wide_ones_are_shared_by_the_same_two_processes(synthet
     few others) is rendered by the main process and one child, in small chunks; the same
     bytes."""
     from okrsite.builder import parallel
-    from okrsite.site import render
+    from okrsite.site.environment import make_environment
+    from okrsite.site.pages import SitePlan, plan_pages, render_page
     from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(synthetic)
     site = build(config, config.as_of).site
-    env = render.make_environment(theme_dirs(config))
-    plan = render.plan_pages(site)
+    env = make_environment(theme_dirs(config))
+    plan = plan_pages(site)
     some = [p for p in plan.pages if p.wide] + [p for p in plan.pages if not p.wide][:60]
     assert sum(p.wide for p in some) > 4 and len(some) <= parallel.QUOTA
-    small = render.SitePlan(plan.view, plan.common, some)
-    expected = {p.path: render.render_page(small, p, env) for p in some}
+    small = SitePlan(plan.view, plan.common, some)
+    expected = {p.path: render_page(small, p, env) for p in some}
     out = tmp_path / "pages"
     out.mkdir()
     rendered = parallel.render_to_folder(small, env, out, jobs=2)
@@ -190,15 +193,16 @@ def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tm
     cost. Measured here with a tiny QUOTA: the number of children stays about FORKS,
     whatever the site (the main process renders about half of the pages)."""
     from okrsite.builder import parallel
-    from okrsite.site import render
+    from okrsite.site.environment import make_environment
+    from okrsite.site.pages import plan_pages
     from okrsite.site.themes import theme_dirs
 
     assert parallel.default_quota(100) == parallel.QUOTA
     assert parallel.default_quota(parallel.QUOTA * parallel.FORKS * 5) == parallel.QUOTA * 5
     config, _ = read_config(synthetic)
     site = build(config, config.as_of).site
-    env = render.make_environment(theme_dirs(config))
-    plan = render.plan_pages(site)
+    env = make_environment(theme_dirs(config))
+    plan = plan_pages(site)
     monkeypatch.setattr(parallel, "QUOTA", 1)
     monkeypatch.setattr(parallel, "FORKS", 6)
     chunk = 8
@@ -559,18 +563,19 @@ def test_pages_that_import_no_macros_leave_no_reference_cycles():
     """A page's own helpers (links, breadcrumbs, alignment trees) are freed with the page:
     none of them refers to itself (a helper calling itself would be a cycle, left to the
     collector, which a build pauses, on every one of 72,000 pages)."""
-    from okrsite.site import render
+    from okrsite.site.environment import make_environment
+    from okrsite.site.pages import plan_pages, render_page
     from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(SAMPLE_CONFIG)
     site = build(config, config.as_of, render_pages=False).site
-    env = render.make_environment(theme_dirs(config))
-    plan = render.plan_pages(site)
+    env = make_environment(theme_dirs(config))
+    plan = plan_pages(site)
     pages = [p for p in plan.pages if p.template in ("checkin.html", "alignment.html")]
     assert any(p.subject[:1] == ("alignment",) for p in pages) and any(p.template == "checkin.html" for p in pages)
     for page in pages[:2]:  # templates compiled, caches of the view filled
-        render.render_page(plan, page, env)
-    assert _garbage_of(lambda: [render.render_page(plan, p, env) for p in pages]) == 0
+        render_page(plan, page, env)
+    assert _garbage_of(lambda: [render_page(plan, p, env) for p in pages]) == 0
 
 
 def test_rendering_collects_what_imported_macros_leave(tmp_path):
@@ -578,16 +583,17 @@ def test_rendering_collects_what_imported_macros_leave(tmp_path):
     every page, in reference cycles; the renderers collect what each chunk of pages made,
     so the garbage does not pile up for the whole build (80 MB in the main process at
     1,000 teams) while the build pauses the collector."""
-    from okrsite.site import render
+    from okrsite.site.environment import make_environment
+    from okrsite.site.pages import plan_pages, render_page
     from okrsite.builder.parallel import render_to_folder
     from okrsite.site.themes import theme_dirs
 
     config, _ = read_config(SAMPLE_CONFIG)
     site = build(config, config.as_of, render_pages=False).site
-    env = render.make_environment(theme_dirs(config))
-    plan = render.plan_pages(site)
+    env = make_environment(theme_dirs(config))
+    plan = plan_pages(site)
     objective = next(p for p in plan.pages if p.template == "objective.html")
-    assert _garbage_of(lambda: render.render_page(plan, objective, env)) > 20  # what is collected
+    assert _garbage_of(lambda: render_page(plan, objective, env)) > 20  # what is collected
     folder = tmp_path / "out"
     folder.mkdir()
     left = _garbage_of(lambda: render_to_folder(plan, env, folder, jobs=1))

@@ -151,7 +151,8 @@ def test_the_index_of_the_alignment_s_teams_has_each_team_once_page_by_page(half
     from okrsite.builder.pipeline import compute_site
     from okrsite.core.diagnostics import Diagnostics
     from okrsite.builder.gather import gather
-    from okrsite.site.render import SiteView, people
+    from okrsite.site.people import people
+    from okrsite.site.views import SiteView
 
     config, _ = read_config(half)
     diags = Diagnostics()

@@ -1,6 +1,6 @@
 """Rendering a planned site in several processes, straight into a folder (edge).
 
-The pages of a :class:`~okrsite.site.render.SitePlan` are rendered in chunks that ``jobs``
+The pages of a :class:`~okrsite.site.pages.SitePlan` are rendered in chunks that ``jobs``
 processes take in turn from a shared counter: children made with ``fork`` (replaced by
 fresh ones every ``default_quota`` pages, see :func:`render_to_folder`), so they inherit the
 computed site, the plan and the Jinja environment without pickling anything; with one
@@ -8,7 +8,7 @@ job, the main process itself. Each process writes the pages it
 renders into the folder being filled (the temporary folder of ``write.write_site_with``)
 and sends back only what the main process needs: each file's size, mtime and digest
 (the build cache's manifest), and the first error. The bytes are those of
-:func:`okrsite.site.render.render_site`: every page is rendered from the same plan with the
+:func:`okrsite.site.pages.render_site`: every page is rendered from the same plan with the
 same templates, whatever process renders it.
 
 Errors: a page that fails stops its chunk; chunks starting after the first known
@@ -152,17 +152,17 @@ class _Job:
 def _render(job: _Job, indices: list[int], out: Rendered, made: set[str],
             tick: Callable[[], None] | None = None) -> None:
     """Render and write the pages ``indices`` of the plan, until one fails."""
-    from ..site import render
+    from ..site.pages import RenderError, render_page
     from ..site.themes import template_location
 
     pages = job.plan.pages
     for i in indices:
         page = pages[i]
         try:
-            data = render.render_page(job.plan, page, job.env)
+            data = render_page(job.plan, page, job.env)
             out.entries[page.path] = write_file(job.folder, page.path, data, made)
         except Exception as exc:  # noqa: BLE001 - reported by the main process
-            if isinstance(exc, render.RenderError):
+            if isinstance(exc, RenderError):
                 failure = PageFailure(i, page.path, str(exc), template_location(exc, job.root))
             elif isinstance(exc, OSError):
                 raise

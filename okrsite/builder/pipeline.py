@@ -76,7 +76,8 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
     """Every output file: static assets, pages, okrs.json and, with ``search``, the
     search index (``pagefind/``). Two writers of one path are an error (reported, and
     the build fails); so is an index that cannot be built."""
-    from ..site import render  # jinja is only needed when rendering
+    from ..site.environment import make_environment  # jinja is only needed when rendering
+    from ..site.pages import RenderError, render_site
 
     files: dict[str, bytes] = {}
     owners: dict[str, str] = {}
@@ -96,10 +97,10 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
         for path, data in search_index(site, diags).items():
             put(path, data, "the search index")
     if env is None:
-        env = render.make_environment(dirs)
+        env = make_environment(dirs)
     try:
-        pages = render.render_site(site, env)
-    except render.RenderError as exc:  # two pages on one path, or a broken user template
+        pages = render_site(site, env)
+    except RenderError as exc:  # two pages on one path, or a broken user template
         path, line = template_location(exc, Path(site.config.root)) or (site.config.path, 1)
         diags.error(path, line, f"cannot render the site: {exc}")
         pages = {}
@@ -117,11 +118,12 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
 def _feeds(site: Site, exported: dict, env, diags: Diagnostics) -> dict[str, bytes]:
     """The feeds and CSV exports (``feeds.outputs``), or {} with a broken ``feed.xml``
     template reported where it broke."""
-    from ..site import feeds, render
+    from ..site import feeds
+    from ..site.pages import RenderError
 
     try:
         return feeds.outputs(site, exported, env)
-    except render.RenderError as exc:
+    except RenderError as exc:
         path, line = template_location(exc, Path(site.config.root)) or (site.config.path, 1)
         diags.error(path, line, f"cannot write the feeds: {exc}")
         return {}
@@ -366,7 +368,9 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     (pages rendered in ``jobs`` processes; with the build cache, ``cached``, only those a
     change can have altered, the others linked from the last build's output), swap it in
     and record the build."""
-    from ..site import dependencies, render
+    from ..site import dependencies
+    from ..site.environment import make_environment
+    from ..site.pages import RenderError, SitePlan, plan_pages
     from . import cache as build_cache
     from .output import MARKER, MARKER_BYTES
     from .parallel import link_file, render_to_folder, write_file
@@ -400,12 +404,12 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
         gc.collect()
         release_free_memory()
     progress.stage("planning pages")
-    env = render.make_environment(dirs)
+    env = make_environment(dirs)
     env.auto_reload = False  # the templates do not change during a build: no stat per page
     plan = None
     try:
-        plan = render.plan_pages(site)
-    except render.RenderError as exc:  # two pages on one path
+        plan = plan_pages(site)
+    except RenderError as exc:  # two pages on one path
         path, line = template_location(exc, Path(config.root)) or (config.path, 1)
         diags.error(path, line, f"cannot render the site: {exc}")
     if plan is not None:
@@ -455,7 +459,7 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
                         pages.append(page)
                     else:
                         manifest[page.path] = known[page.path]
-                todo = render.SitePlan(plan.view, plan.common, pages)
+                todo = SitePlan(plan.view, plan.common, pages)
         rendered = render_to_folder(todo, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
         if rendered.failure is not None:
             raise _RenderFailed(rendered.failure)

@@ -92,7 +92,7 @@ class Changes:
 
 
 def _pct(value: float | None) -> str:
-    from ..site.render import fmt_percent
+    from ..site.formatting import fmt_percent
 
     return fmt_percent(value)
 
@@ -104,7 +104,7 @@ def _status(item: dict) -> str:
 
 
 def _value(kr: dict) -> str:
-    from ..site.render import fmt_quantity
+    from ..site.formatting import fmt_quantity
 
     if kr.get("current") is None:
         return ""

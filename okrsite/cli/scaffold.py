@@ -87,7 +87,7 @@ def pct(value: float) -> str:
 def _num_words(value: float | None, unit: str) -> str:
     if value is None:
         return "?"
-    from ..site.render import fmt_quantity
+    from ..site.formatting import fmt_quantity
 
     return fmt_quantity(value, unit).replace("\u00a0", " ")
 
@@ -543,7 +543,7 @@ def carry_over(site: Site, team_id: str, from_id: str, to_id: str | None, source
         raise ScaffoldError(f"--from and --to are the same period ({source.id})")
     if target.start <= source.start:
         raise ScaffoldError(f"period {target.id} does not come after {source.id}")
-    from ..site.render import fmt_percent
+    from ..site.formatting import fmt_percent
 
     result = CarryOver(source, target)
     graded = site.as_of > source.end

@@ -123,7 +123,7 @@ def slugify(text: str) -> str:
     """ASCII slug for a person's name, transliterated by python-slugify (text-unidecode):
     'Ana García' -> 'ana-garcia', 'Søren' -> 'soren', 'Weiß' -> 'weiss', 'Đorđe' -> 'dorde'.
     (Unicode decomposition alone drops ø, ß, æ, ł and đ.) Two names may give one slug:
-    ``render.people`` makes them unique."""
+    ``okrsite.site.people.people`` makes them unique."""
     slug = _slugify(text)
     if windows_reserved(slug):  # 'Con' would be a folder no Windows checkout can hold
         slug += "-person"

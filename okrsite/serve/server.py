@@ -12,9 +12,9 @@ okrsite/serve/command.py is the command line's entry point.
   diagnostics (``PATH:LINE: SEVERITY: MESSAGE``), printed in the terminal too. The
   overlay goes away by itself when a build succeeds again.
 * Pages are rendered lazily: a build computes the site and plans every page
-  (:func:`okrsite.site.render.plan_pages`: which template with which context, the plan
-  :func:`okrsite.site.render.render_site` renders too), and a page is rendered the first
-  time it is asked for (:func:`okrsite.site.render.render_page`), then kept for that build. The
+  (:func:`okrsite.site.pages.plan_pages`: which template with which context, the plan
+  :func:`okrsite.site.pages.render_site` renders too), and a page is rendered the first
+  time it is asked for (:func:`okrsite.site.pages.render_page`), then kept for that build. The
   bytes are the same as ``okrsite build`` writes (tests compare them), but a rebuild
   does not render thousands of pages nobody is looking at.
 * The live-reload script is added to HTML responses when they are served, never to
@@ -112,8 +112,8 @@ def template_diagnostic(exc: BaseException, root: Path | None, template_dirs: li
 class SiteFiles:
     """The files of one successful build, rendered on first request and kept.
 
-    ``pages`` maps each page's output path to its :class:`~okrsite.site.render.PagePlan` in
-    ``plan`` (``render.plan_pages``); ``static`` holds the themes' static files; ``okrs.json``, its shards, the feeds and the CSV exports are
+    ``pages`` maps each page's output path to its :class:`~okrsite.site.pages.PagePlan` in
+    ``plan`` (``pages.plan_pages``); ``static`` holds the themes' static files; ``okrs.json``, its shards, the feeds and the CSV exports are
     made on first request. Together: the files ``render_output`` gives (without the
     search index, which the server builds in the background)."""
 
@@ -153,9 +153,9 @@ class SiteFiles:
 
     def render(self, path: str) -> bytes:
         """Render a page (raises on a template error)."""
-        from ..site import render
+        from ..site.pages import render_page
 
-        return render.render_page(self.plan, self.pages[path], self.env)
+        return render_page(self.plan, self.pages[path], self.env)
 
     def get(self, path: str) -> bytes | None:
         data = self._done.get(path)
@@ -531,10 +531,10 @@ class Server:
         """A fresh Jinja environment with every template compiled now (syntax errors
         become diagnostics at their file and line) and frozen: a snapshot keeps
         rendering with the templates it was built with."""
-        from ..site import render
+        from ..site.environment import make_environment
 
         root = Path(self.config.root)
-        env = render.make_environment(self.dirs)
+        env = make_environment(self.dirs)
         diags: list[Diagnostic] = []
         try:
             names = env.list_templates()
@@ -619,7 +619,7 @@ class Server:
         return changed
 
     def _render(self, site: Site, diags: Diagnostics, smoke: bool) -> SiteFiles | dict[str, bytes] | None:
-        from ..site import render
+        from ..site.pages import plan_pages
 
         root = Path(self.config.root)
         template_dirs = [d / "templates" for d in self.dirs]
@@ -630,7 +630,7 @@ class Server:
                 diags.items.append(template_diagnostic(exc, root, template_dirs, "rendering the site"))
                 return None
         try:
-            plan = render.plan_pages(site)
+            plan = plan_pages(site)
         except Exception as exc:  # noqa: BLE001 (DuplicateOutput, a bug in a view helper, ...)
             diags.items.append(template_diagnostic(exc, root, template_dirs, "rendering the site"))
             return None

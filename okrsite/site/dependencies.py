@@ -43,7 +43,7 @@ import hashlib
 from typing import Any, Iterable
 
 from ..core.load import classify
-from .render import SitePlan
+from .pages import SitePlan
 
 
 def team_of_input(key: str, content_label: str) -> str | None:

@@ -30,7 +30,8 @@ from markupsafe import Markup
 from ..core import urls
 from ..core.model import Checkin, Site, Update
 from .export import export_data
-from .render import RenderError, fmt_percent, fmt_quantity
+from .formatting import fmt_percent, fmt_quantity
+from .pages import RenderError
 from .themes import theme_dirs
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -299,7 +300,7 @@ def outputs(site: Site, data: dict | None = None, env: jinja2.Environment | None
     """Every feed and CSV file of the site: {output path: bytes}; ``data``:
     ``export_data(site)`` when already made (for ``okrs.json``); ``env``: the pages'
     Jinja environment, whose themes' ``feed.xml`` writes the feeds (``feed_template``).
-    A broken ``feed.xml`` raises ``render.RenderError``."""
+    A broken ``feed.xml`` raises ``pages.RenderError``."""
     template = feed_template(site, env)
     files = {urls.FEED_FILE: site_feed(site, template)}
     by_team: dict[str, list[Checkin]] = {}
