@@ -83,12 +83,15 @@ class LazyFiles:
             return None
         if output.data is not None:
             return output.data
-        try:
+        if output.page is None:
             data = self.outputs.make(output)
-        except Exception as exc:  # noqa: BLE001 - a broken page must not stop the server
-            if output.page is not None and self.on_error is not None:
-                self.on_error(path, exc)
-            raise
+        else:
+            try:
+                data = self.render(path)
+            except Exception as exc:  # noqa: BLE001 - a broken page must not stop the server
+                if self.on_error is not None:
+                    self.on_error(path, exc)
+                raise
         if data is not None:
             self.done[path] = data
         return data
