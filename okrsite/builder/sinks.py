@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .memory import current as memory_policy, release_free_memory
-from .outputs import Output, Outputs
+from .outputs import Outputs
 
 
 def in_memory(outputs: Outputs) -> dict[str, bytes]:
@@ -235,4 +235,4 @@ def write_folder(outputs: Outputs, output: Path, *, jobs: int, progress, on_wait
     return result
 
 
-__all__ = ["in_memory", "LazyFiles", "write_folder", "CachedBuild", "Written", "Output"]
+__all__ = ["in_memory", "LazyFiles", "write_folder", "CachedBuild", "Written"]
