@@ -113,6 +113,7 @@ class Outputs:
             from ..site import render
 
             return render.render_page(self.pages, output.page, self.env)
+        assert output.group is not None
         return self.group(output.group).get(output.path)
 
     def made(self, output: Output) -> bytes | None:

@@ -240,6 +240,7 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
         if write and not diags.errors and not (strict and diags.warnings):
             cached_build = None
             if use_cache:
+                assert inputs is not None and fingerprint is not None
                 label = input_roots(config, dirs)[0][0]
                 base = build_cache.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
                 cached_build = CachedBuild(fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs),

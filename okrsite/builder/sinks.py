@@ -96,7 +96,7 @@ class LazyFiles:
             self.done[path] = data
         return data
 
-    def materialise(self) -> dict[str, bytes]:
+    def materialise(self) -> dict[str, bytes | None]:
         """Every file, as ``okrsite build`` would write them (for tests)."""
         return {p: self.get(p) for p in self.keys()}
 
@@ -186,7 +186,7 @@ def write_folder(outputs: Outputs, output: Path, *, jobs: int, progress, on_wait
         files.clear()
         release_free_memory()  # the search bundle's bytes, before the renderers fork
         todo = plan
-        if reuse is not None:
+        if reuse is not None and last is not None:
             progress.stage("taking unchanged pages")
             known = build_cache.trusted_output(config, output, last)
             if known is not None:
