@@ -24,7 +24,7 @@ from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.builder.gather import gather
 from okrsite.serve.http import Snapshot, State, content_type, inject, make_httpd, safe_path
-from okrsite.serve.server import Server, SiteFiles
+from okrsite.serve.server import Server
 from okrsite.serve.watch import ChangeQueue, Event, Plan, Roots, classify, make_plan
 from okrsite.site.themes import builtin_theme
 
@@ -432,6 +432,7 @@ def test_checkin_edit_is_patched_and_equals_the_build(server, site):
     also after an edit with an error and its fix (which stay on the quick path)."""
     root = site.parent
     config, _ = read_config(site)
+    listed = server.snapshot.files.outputs.files  # the files of the full build's plan
     for text in (checkin_text(p99=251), checkin_text(p99=600, uptime=90),
                  checkin_text(p99=251).replace("A good week.", "A week with *news*.")):
         write(root, CHECKIN, text)
@@ -443,7 +444,7 @@ def test_checkin_edit_is_patched_and_equals_the_build(server, site):
         assert sorted(served) == sorted(expected)
         assert [p for p in expected if served[p] != expected[p]] == []
         # the files are listed once per page plan: a patch keeps the last build's list
-        assert files.listing == SiteFiles.list_files(files.site, files.static, files.pages)
+        assert files.outputs.files is listed
         assert files.page_count == sum(1 for p in expected if p.endswith(".html"))
     write(root, CHECKIN, checkin_text().replace("reliability/p99", "reliability/p98"))
     state = server.rebuild([content_event(site, CHECKIN)])

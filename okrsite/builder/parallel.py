@@ -18,7 +18,6 @@ the one of the first failing page in plan order, as in a single-process build.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import multiprocessing
 import os
@@ -28,6 +27,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+from .memory import current as memory_policy
 
 CHUNK = 32  # pages per task: small enough to balance, large enough to make locking cheap
 # pages a rendering child writes before it is replaced by a fresh fork. CPython writes a
@@ -177,13 +178,7 @@ def _render(job: _Job, indices: list[int], out: Rendered, made: set[str],
         job.done.value += 1
         if tick is not None:
             tick()
-    if not gc.isenabled():
-        # the build pauses the collector, but every page that imports macros with
-        # context (Jinja makes the module again per page) leaves objects in reference
-        # cycles: uncollected, they pile up in the main process over a large build
-        # and make one long collection once the collector is on again. Only what was
-        # made since the last collection is looked at, so this is cheap.
-        gc.collect(0)
+    memory_policy().collect_young()  # cycles left by pages that import macros with context
 
 
 def _work(job: _Job, tick: Callable[[], None] | None = None, quota: int | None = None) -> Rendered:
@@ -281,10 +276,8 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
             env.get_template(name)
         except Exception:  # noqa: BLE001 - reported by the page that uses it
             pass
-    # children inherit the objects of the site; freezing them keeps the children's
-    # garbage collector from touching (and so copying) every page of memory
-    froze = gc.get_freeze_count() == 0
-    gc.freeze()
+    memory = memory_policy()
+    froze = memory.freeze_for_children()  # the children inherit the site's objects
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -340,8 +333,7 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
                 p.terminate()
             p.join()
             conn.close()
-        if froze:
-            gc.unfreeze()
+        memory.children_done(froze)
     _merge(result, own)
     result.processes = jobs
     result.forks = started

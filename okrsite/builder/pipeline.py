@@ -3,22 +3,22 @@ export, and only then write. Like MkDocs: validate everything first, write last.
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from ..core import lint, resolve, status
 from ..core.diagnostics import Diagnostics
 from ..core.load import ParseCache, load
 from ..core.markdown import Markdown
 from ..core.model import Config, Diagnostic, Site, SourceFile
-from ..site import export
-from ..site.themes import static_files, template_location, theme_dirs
+from ..site.themes import theme_dirs
 from .gather import gather
+from .memory import release_free_memory
+from .outputs import plan
+from .sinks import CachedBuild, in_memory, write_folder
 
 
 @dataclass
@@ -49,96 +49,33 @@ class BuildResult:
         return bool(self.errors or (strict and self.warnings))
 
 
-def release_free_memory() -> None:
-    """Hand memory freed by Python back to the system (glibc's ``malloc_trim``; nothing
-    elsewhere). Freed memory otherwise stays in the process, and the rendering
-    processes forked next would each count a share of it."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-def compute_site(config: Config, sources: list[SourceFile], as_of: date, diags: Diagnostics,
-                 markdown: Markdown | None = None, cache: ParseCache | None = None, bodies: bool = True) -> Site:
-    """Pure: source files -> a loaded, resolved, linted and computed Site."""
+def compute(config: Config, sources: list[SourceFile], as_of: date, *, diags: Diagnostics | None = None,
+            markdown: Markdown | None = None, cache: ParseCache | None = None,
+            bodies: bool = True) -> tuple[Site, Diagnostics]:
+    """Pure: source files -> a loaded, resolved, linted and computed Site, and every
+    problem found (added to ``diags`` when given). ``cache``: parsed files to reuse;
+    without ``bodies``, Markdown bodies are not rendered (nothing will be)."""
+    diags = Diagnostics() if diags is None else diags
     site = load(sources, config, as_of, diags, markdown, cache, bodies)
     resolve.resolve(site, diags)
     lint.lint(site, diags)
     status.compute(site)
-    return site
+    return site, diags
+
+
+def compute_site(config: Config, sources: list[SourceFile], as_of: date, diags: Diagnostics,
+                 markdown: Markdown | None = None, cache: ParseCache | None = None, bodies: bool = True) -> Site:
+    """:func:`compute` with the caller's ``diags``: the Site alone."""
+    return compute(config, sources, as_of, diags=diags, markdown=markdown, cache=cache, bodies=bodies)[0]
 
 
 def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
                   search: bool = False) -> dict[str, bytes]:
-    """Every output file: static assets, pages, okrs.json and, with ``search``, the
-    search index (``pagefind/``). Two writers of one path are an error (reported, and
+    """Every output file in memory (``plan``, then the in-memory sink): static assets,
+    pages, okrs.json, its shards, the feeds and CSV files and, with ``search``, the
+    search index (``pagefind/``). Two outputs on one path are an error (reported, and
     the build fails); so is an index that cannot be built."""
-    from ..site.environment import make_environment  # jinja is only needed when rendering
-    from ..site.pages import RenderError, render_site
-
-    files: dict[str, bytes] = {}
-    owners: dict[str, str] = {}
-
-    def put(path: str, data: bytes, owner: str) -> None:
-        if path in files:
-            diags.error(site.config.path, 1, f"two outputs write {path}: {owners[path]} and {owner}")
-            return
-        files[path] = data
-        owners[path] = owner
-
-    for path, data in static_files(dirs).items():
-        put(path, data, "the theme's static files")
-    if search:
-        # indexed before rendering, so the indexer's memory and the rendered pages'
-        # are never needed at the same time
-        for path, data in search_index(site, diags).items():
-            put(path, data, "the search index")
-    if env is None:
-        env = make_environment(dirs)
-    try:
-        pages = render_site(site, env)
-    except RenderError as exc:  # two pages on one path, or a broken user template
-        path, line = template_location(exc, Path(site.config.root)) or (site.config.path, 1)
-        diags.error(path, line, f"cannot render the site: {exc}")
-        pages = {}
-    for path, data in pages.items():
-        put(path, data, "a page")
-    exported = export.export_data(site)  # for okrs.json and the CSV files
-    put("okrs.json", export.export_json(site, exported), "the JSON export")
-    for path, data in export.shards(site, exported).items():
-        put(path, data, "the JSON export's shards")
-    for path, data in _feeds(site, exported, env, diags).items():
-        put(path, data, "the feeds and CSV exports")
-    return files
-
-
-def _feeds(site: Site, exported: dict, env, diags: Diagnostics) -> dict[str, bytes]:
-    """The feeds and CSV exports (``feeds.outputs``), or {} with a broken ``feed.xml``
-    template reported where it broke."""
-    from ..site import feeds
-    from ..site.pages import RenderError
-
-    try:
-        return feeds.outputs(site, exported, env)
-    except RenderError as exc:
-        path, line = template_location(exc, Path(site.config.root)) or (site.config.path, 1)
-        diags.error(path, line, f"cannot write the feeds: {exc}")
-        return {}
-
-
-def search_index(site: Site, diags: Diagnostics) -> dict[str, bytes]:
-    """The search bundle of a site (``pagefind/...``), or {} with an error reported."""
-    from ..site import search
-
-    try:
-        return search.index_files(site)
-    except search.SearchError as exc:
-        diags.error(site.config.path, 1, f"cannot build the search index: {exc} "
-                    "(turn search off with `search: false` or `okrsite build --no-search`)")
-        return {}
+    return in_memory(plan(site, dirs, diags, env, search=search))
 
 
 def build(config: Config, as_of: date, *, render_pages: bool = True, sources: list[SourceFile] | None = None,
@@ -169,14 +106,6 @@ def build(config: Config, as_of: date, *, render_pages: bool = True, sources: li
 # --------------------------------------------------------------------------- okrsite build
 
 
-class _RenderFailed(Exception):
-    """A page failed while the temporary output folder was being filled."""
-
-    def __init__(self, failure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-
-
 def input_roots(config: Config, dirs: list[Path]) -> list[tuple[str, Path, bool]]:
     """Everything a build reads besides its command line, for the build cache:
     (label, path, is the content folder). Content files are labelled with the paths
@@ -198,7 +127,7 @@ def input_roots(config: Config, dirs: list[Path]) -> list[tuple[str, Path, bool]
 
 def publish(config: Config, as_of: date, output: Path, *, search: bool | None = None, jobs: int | None = None,
             use_cache: bool = True, progress=None, on_wait=None, strict: bool = False,
-            write: bool = True, keep_frozen: bool = False) -> BuildResult:
+            write: bool = True) -> BuildResult:
     """``okrsite build``: build the site and write it to ``output``, atomically.
 
     Unlike :func:`build`, the pages are never all in memory: they are planned, checked
@@ -211,9 +140,9 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     written are the same whatever ``jobs`` and whatever the cache holds. Nothing is
     written when there are errors, or warnings under ``strict``, or without ``write``.
 
-    The cyclic garbage collector is paused while loading, and the site's objects are
-    frozen (left out of collections) before rendering; ``keep_frozen`` leaves them so
-    (the command line, which exits next, saves a full collection of millions of objects)."""
+    Steps: gather, :func:`compute`, ``outputs.plan`` (the one path-clash check), then the
+    folder sink (``sinks.write_folder``). The collector and memory policy is the
+    caller's (``okrsite.builder.memory``: the command line runs builds inside one)."""
     from . import cache as build_cache
     from .parallel import PREFETCH_MIN, default_jobs, start_parsers
     from .progress import Progress
@@ -257,8 +186,6 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
                                        seconds=time.perf_counter() - started, pages=record.pages, unchanged=True,
                                        timings=dict(progress.timings), leftovers=removed)
 
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # loading makes millions of objects and almost no garbage: see serve.py
     # YAML and Markdown are most of loading: with enough files and most of them not in
     # the cache (decoding cached ones is quicker than sending them), other processes
     # parse them, batch by batch, while this one loads. They are forked before the files
@@ -313,20 +240,23 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
         if write and not diags.errors and not (strict and diags.warnings):
             cached_build = None
             if use_cache:
+                assert inputs is not None and fingerprint is not None
                 label = input_roots(config, dirs)[0][0]
                 base = build_cache.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
-                cached_build = _CachedBuild(fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs))
-            _write_output(site, dirs, diags, result, output, search=search, jobs=jobs, progress=progress,
-                          on_wait=on_wait, cached=cached_build)
+                cached_build = CachedBuild(fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs),
+                                           files_read)
+            outputs = plan(site, dirs, diags, _build_environment(dirs), marker=True, search=search,
+                           progress=progress)
+            written = write_folder(outputs, output, jobs=jobs, progress=progress, on_wait=on_wait,
+                                   cached=cached_build)
+            result.leftovers += written.leftovers
+            result.written, result.pages = written.written, written.pages
+            result.processes, result.reused = written.processes, written.reused
     finally:
         if parsers is not None:  # stopped before the files were handed out
             parsers.stop()
         if prefetch is not None:  # stopped while loading
             prefetch.close()
-        if not keep_frozen:
-            gc.unfreeze()
-        if gc_was_enabled:
-            gc.enable()
     progress.finish()
     result.diagnostics = diags.sorted()
     result.seconds = time.perf_counter() - started
@@ -348,150 +278,11 @@ def own_templates(dirs: list[Path]) -> bool:
     return bool(template_files(dirs[:-1]))
 
 
-@dataclass
-class _CachedBuild:
-    """A build with the cache: what it records for the next one, and what it needs to
-    take unchanged pages from the last one (dependencies.py)."""
+def _build_environment(dirs: list[Path]):
+    """The pages' Jinja environment for one build: the templates do not change during
+    it, so no stat per page."""
+    from ..site import environment
 
-    fingerprint: str  # of everything the output depends on (cache.fingerprint)
-    inputs: Any  # cache.Inputs of this build
-    parsed_id: list  # parsed.json as this build leaves it, if it vouches for it
-    record: Any  # cache.BuildRecord of the last build, or None
-    content_label: str  # the content folder's label among the inputs (input_roots)
-    base: str  # this build's fingerprint without the teams' period folders
-    own_templates: bool  # a theme's own templates: the pages' dependencies are unknown
-
-
-def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: BuildResult, output: Path, *,
-                  search: bool, jobs: int, progress, on_wait, cached: _CachedBuild | None = None) -> None:
-    """Plan every output file, check that no two share a path, then fill a fresh folder
-    (pages rendered in ``jobs`` processes; with the build cache, ``cached``, only those a
-    change can have altered, the others linked from the last build's output), swap it in
-    and record the build."""
-    from ..site import dependencies
-    from ..site.environment import make_environment
-    from ..site.pages import RenderError, SitePlan, plan_pages
-    from . import cache as build_cache
-    from .output import MARKER, MARKER_BYTES
-    from .parallel import link_file, render_to_folder, write_file
-    from .write import write_site_with
-
-    config = site.config
-    files: dict[str, bytes] = {}
-    owners: dict[str, str] = {}
-
-    def claim(path: str, owner: str) -> bool:  # same checks and words as render_output
-        if path in owners:
-            diags.error(config.path, 1, f"two outputs write {path}: {owners[path]} and {owner}")
-            return False
-        owners[path] = owner
-        return True
-
-    def put(path: str, data: bytes, owner: str) -> None:
-        if claim(path, owner):
-            files[path] = data
-
-    for path, data in static_files(dirs).items():
-        put(path, data, "the theme's static files")
-    put(MARKER, MARKER_BYTES, "okrsite's marker")  # what write_site_with would add, in the manifest too
-    if search:
-        progress.stage("indexing for search")
-        gc.freeze()  # the site: the collection below only looks at what indexing made
-        for path, data in search_index(site, diags).items():
-            put(path, data, "the search index")
-        # indexing leaves its records in reference cycles (through the frames of the
-        # indexer's asyncio calls), which the paused collector would keep for good
-        gc.collect()
-        release_free_memory()
-    progress.stage("planning pages")
-    env = make_environment(dirs)
-    env.auto_reload = False  # the templates do not change during a build: no stat per page
-    plan = None
-    try:
-        plan = plan_pages(site)
-    except RenderError as exc:  # two pages on one path
-        path, line = template_location(exc, Path(config.root)) or (config.path, 1)
-        diags.error(path, line, f"cannot render the site: {exc}")
-    if plan is not None:
-        for page in plan.pages:
-            claim(page.path, "a page")
-    exported = export.export_data(site)  # for okrs.json and the CSV files
-    put("okrs.json", export.export_json(site, exported), "the JSON export")
-    for path, data in export.shards(site, exported).items():
-        put(path, data, "the JSON export's shards")
-    for path, data in _feeds(site, exported, env, diags).items():
-        put(path, data, "the feeds and CSV exports")
-    del exported  # before the rendering processes fork
-    if diags.errors:
-        return
-    teams = view = people = None
-    reuse = None  # per page: render it (True) or take it from the last build's output
-    last = cached.record if cached is not None else None
-    if cached is not None and plan is not None:
-        teams = dependencies.page_teams(plan)
-        view, people = dependencies.view_digest(plan), dependencies.people_slugs(plan)
-        if (last is not None and last.base == cached.base and last.view == view
-                and last.output == build_cache.output_key(config, output)
-                and not cached.own_templates and not dependencies.people_changed(last.people, people)):
-            changed = dependencies.changed_teams(last.inputs, cached.inputs.files, cached.content_label)
-            if changed is not None:
-                reuse = dependencies.pages_to_render([p.path for p in plan.pages], teams,
-                                                     dependencies.decode_teams(last.teams), changed, last.manifest)
-    # the build no longer needs anything that is not shared with the rendering processes
-    gc.freeze()
-    manifest: dict[str, list] = {}
-
-    def fill(folder: Path) -> None:
-        progress.stage("writing files")
-        made: set[str] = set()
-        for path, data in files.items():
-            manifest[path] = write_file(str(folder), path, data, made)
-        files.clear()
-        release_free_memory()  # the search bundle's bytes, before the renderers fork
-        todo = plan
-        if reuse is not None:
-            progress.stage("taking unchanged pages")
-            known = build_cache.trusted_output(config, output, last)
-            if known is not None:
-                pages = []
-                for page, render_it in zip(plan.pages, reuse):
-                    if render_it or not link_file(str(output), str(folder), page.path, made):
-                        pages.append(page)
-                    else:
-                        manifest[page.path] = known[page.path]
-                todo = SitePlan(plan.view, plan.common, pages)
-        rendered = render_to_folder(todo, env, folder, jobs=jobs, root=Path(config.root), progress=progress)
-        if rendered.failure is not None:
-            raise _RenderFailed(rendered.failure)
-        manifest.update(rendered.entries)
-        result.processes = rendered.processes
-        result.reused = len(plan.pages) - len(todo.pages)
-        progress.stage("replacing the site")
-
-    def record() -> None:
-        if cached is None:
-            return
-        inputs = cached.inputs
-        try:
-            build_cache.write_build(config, build_cache.BuildRecord(
-                fingerprint=cached.fingerprint, output=build_cache.output_key(config, output),
-                output_id=build_cache.output_identity(output),
-                inputs=inputs.files, inputs_ns=inputs.started_ns, parsed_id=cached.parsed_id,
-                manifest=manifest, diagnostics=diags.sorted(), files_read=result.files_read,
-                pages=sum(1 for p in manifest if p.endswith(".html")),
-                base=cached.base, view=view or "", people=people or {},
-                teams=dependencies.encode_teams(zip((p.path for p in plan.pages), teams)) if teams else {}))
-        except OSError:
-            pass
-
-    try:
-        result.leftovers += write_site_with(fill, output, on_wait, record)
-    except _RenderFailed as exc:
-        failure = exc.failure
-        if failure.crash:  # a bug, not a template error: fail loudly, as render_site would
-            raise RuntimeError(f"rendering {failure.path} failed:\n{failure.crash}") from None
-        path, line = failure.location or (config.path, 1)
-        diags.error(path, line, f"cannot render the site: {failure.message}")
-        return
-    result.written = True
-    result.pages = sum(1 for p in manifest if p.endswith(".html"))
+    env = environment.make_environment(dirs)
+    env.auto_reload = False
+    return env

@@ -185,6 +185,7 @@ def _jobs(text: str) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from ..builder.memory import MemoryPolicy
     from ..builder.output import OutputRefused, removed_line
     from ..builder.pipeline import publish
     from ..builder.progress import Progress
@@ -202,9 +203,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     # A failed build writes nothing: errors are found before the output folder is touched
     # (a template that fails while rendering drops the half-filled temporary folder).
     try:
-        result = publish(config, as_of, output, search=config.search, jobs=args.jobs,
-                         use_cache=not args.no_cache, progress=progress, on_wait=on_wait,
-                         strict=args.strict, write=not (args.strict and config_warnings), keep_frozen=True)
+        # the process exits after the build: what it made stays frozen (no last collection)
+        with MemoryPolicy(exiting=True):
+            result = publish(config, as_of, output, search=config.search, jobs=args.jobs,
+                             use_cache=not args.no_cache, progress=progress, on_wait=on_wait,
+                             strict=args.strict, write=not (args.strict and config_warnings))
     except OutputRefused as exc:  # the folder changed since output_folder looked at it
         progress.finish()
         raise UsageError(str(exc)) from None

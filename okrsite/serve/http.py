@@ -296,7 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._not_found(head, snap)
         try:
             body = files.get(key)
-        except Exception:  # noqa: BLE001 - reported by SiteFiles.on_error
+        except Exception:  # noqa: BLE001 - reported by LazyFiles.on_error
             body = placeholder(prefix, okr.state)
             return self._send(HTTPStatus.INTERNAL_SERVER_ERROR, body, "text/html; charset=utf-8", head)
         if body is None:

@@ -28,7 +28,6 @@ in-process on port 0 by tests and the benchmark.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import threading
@@ -43,12 +42,14 @@ from urllib.parse import urlsplit
 
 from ..builder.gather import gather, read_source
 from ..builder.output import protected_folders, refusal
+from ..builder.memory import MemoryPolicy
+from ..builder.outputs import Outputs, plan as plan_outputs
 from ..builder.pipeline import compute_site, render_output
+from ..builder.sinks import LazyFiles
 from ..core.config import ConfigError, read_config
 from ..core.diagnostics import Diagnostics
 from ..core.load import ParseCache
 from ..core.model import Config, Diagnostic, Site, SourceFile
-from ..site.export import export_json, shard_paths, shards
 from ..site.themes import static_files, theme_dirs
 from .http import ALL_INTERFACES, POLL_SECONDS, Snapshot, State, inject, make_httpd, script_tag
 from .notice import insert_at_top, preview_notice
@@ -109,95 +110,11 @@ def template_diagnostic(exc: BaseException, root: Path | None, template_dirs: li
     return Diagnostic(_display_path(where, root), line, "error", f"{what}: {message}")
 
 
-class SiteFiles:
-    """The files of one successful build, rendered on first request and kept.
-
-    ``pages`` maps each page's output path to its :class:`~okrsite.site.pages.PagePlan` in
-    ``plan`` (``pages.plan_pages``); ``static`` holds the themes' static files; ``okrs.json``, its shards, the feeds and the CSV exports are
-    made on first request. Together: the files ``render_output`` gives (without the
-    search index, which the server builds in the background)."""
-
-    def __init__(self, site: Site, env, static: dict[str, bytes], plan, pages: dict | None = None,
-                 on_error: Callable[[str, BaseException], None] | None = None, listing: tuple | None = None):
-        self.site, self.env, self.static, self.plan = site, env, static, plan
-        self.pages = pages if pages is not None else {p.path: p for p in plan.pages}
-        self.on_error = on_error
-        self._done: dict[str, bytes] = {}
-        # ``listing``: the last build's, when ``site`` is it patched (same pages and files)
-        self.listing = listing or self.list_files(site, static, self.pages)
-        self._keys, self._feed_paths, self.page_count = self.listing
-        self._feeds: dict[str, bytes] | None = None
-        self._shards: dict[str, bytes] | None = None  # every shard of okrs.json, made together
-
-    @staticmethod
-    def list_files(site: Site, static: dict[str, bytes], pages: dict) -> tuple[frozenset, frozenset, int]:
-        """(every path served, those of the Atom feeds and per-period CSV files (feeds.py,
-        made together on first request), the number of HTML pages). A patched site has
-        the last one's: its teams, periods, pages and static files are the same (on a
-        large site, listing them again is a large share of the time from a save to the
-        page)."""
-        from ..site.feeds import output_paths
-
-        feed_paths = frozenset(output_paths(site)).difference(pages, static)
-        keys = frozenset(static).union(pages, ("okrs.json",), feed_paths, shard_paths(site))
-        return keys, feed_paths, sum(1 for p in pages if p.endswith(".html"))
-
-    def __contains__(self, path: str) -> bool:
-        return path in self._keys
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def keys(self):
-        return sorted(self._keys)
-
-    def render(self, path: str) -> bytes:
-        """Render a page (raises on a template error)."""
-        from ..site.pages import render_page
-
-        return render_page(self.plan, self.pages[path], self.env)
-
-    def get(self, path: str) -> bytes | None:
-        data = self._done.get(path)
-        if data is not None:
-            return data
-        if path in self.static:
-            return self.static[path]
-        if path == "okrs.json" and path not in self.pages:
-            data = export_json(self.site)
-            data = data.encode("utf-8") if isinstance(data, str) else data
-        elif path in self._feed_paths:
-            if self._feeds is None:
-                from ..site.feeds import outputs
-
-                self._feeds = outputs(self.site, env=self.env)
-            data = self._feeds[path]
-        elif path in self.pages:
-            try:
-                data = self.render(path)
-            except Exception as exc:  # noqa: BLE001 - a broken page must not stop the server
-                if self.on_error is not None:
-                    self.on_error(path, exc)
-                raise
-        elif path in self._keys:  # the rest: the shards of okrs.json
-            if self._shards is None:
-                self._shards = shards(self.site)
-            data = self._shards[path]
-        else:
-            return None
-        self._done[path] = data
-        return data
-
-    def materialise(self) -> dict[str, bytes]:
-        """Every file, as ``okrsite build`` would write them (for tests)."""
-        return {p: self.get(p) for p in self.keys()}
-
-
 @dataclass
 class _Outcome:
     ok: bool
     diagnostics: list[Diagnostic]
-    files: SiteFiles | dict[str, bytes] | None = None
+    files: LazyFiles | dict[str, bytes] | None = None
     prefix: str = "/"
     pages: int = 0
 
@@ -241,13 +158,13 @@ class Server:
         self.gather_diags: list[Diagnostic] = []
         self.cache = ParseCache()
         self.site: Site | None = None
-        self._planned: tuple | None = None  # (site, its page plan, path -> page, files listed) of the last good render
+        self._planned: Outputs | None = None  # the files of the last good render (a check-in edit patches them)
         self._edited: list[SourceFile] | None = None  # files the last change edited in place
         self.site_diags: list[Diagnostic] = []
         self.site_as_of: date | None = None
         self.roots = Roots(self.config_path, self.config_path.parent / "content", None, [])
         self._builds_since_prune = 0
-        self._frozen_builds = 0
+        self.memory = MemoryPolicy()  # the collector paused while building (rebuild)
         self.timings: dict[str, float] = {}  # seconds per step of the latest build
         self._lap_start = 0.0
 
@@ -362,8 +279,7 @@ class Server:
                 continue
             try:
                 self.rebuild(batch)
-                if self._frozen_builds >= BUSY_GC_BUILDS:  # edits that never pause (test_serve_load)
-                    self.collect_garbage(BUSY_GC_BUILDS)
+                self.collect_garbage(BUSY_GC_BUILDS)  # edits that never pause (test_serve_load)
             except Exception:  # noqa: BLE001 - never let the worker die
                 self._print(traceback.format_exc())
 
@@ -382,14 +298,10 @@ class Server:
                 plan = make_plan(changes, self.roots)
             if plan.empty():
                 return None
-            # A build makes millions of objects that live until the next one; Python's
-            # cyclic GC would scan them all several times over (a third of the rebuild
-            # time on big sites). Builds make almost no cyclic garbage, so the GC is
-            # paused while building and the new objects are frozen (left out of later
-            # collections) once it is done; the worker cleans up when idle.
-            gc_enabled = gc.isenabled()
-            gc.disable()
-            try:
+            # a build's objects live until the next one: the collector is paused while
+            # building and they are frozen after (okrsite/builder/memory.py); the worker
+            # collects when idle
+            with self.memory.build():
                 try:
                     outcome = self._build(plan)
                 except Exception as exc:  # noqa: BLE001 - a bug must not stop the server
@@ -401,22 +313,14 @@ class Server:
                 seconds = time.perf_counter() - started
                 self._rewatch_if_needed()
                 return self._publish(outcome, plan, seconds, first)
-            finally:
-                gc.freeze()
-                self._frozen_builds += 1
-                if gc_enabled:
-                    gc.enable()
 
     def collect_garbage(self, min_builds: int = 1) -> None:
-        """A full collection of the little cyclic garbage the frozen builds left (the
-        worker calls it when idle, every IDLE_GC_BUILDS builds: on a big site a full
-        collection holds the interpreter for a second or two)."""
+        """A full collection of the little cyclic garbage the frozen builds left, once
+        ``min_builds`` builds were frozen (the worker calls it when idle, and every
+        BUSY_GC_BUILDS builds: on a big site a full collection holds the interpreter for
+        a second or two)."""
         with self._build_lock:
-            if self._frozen_builds >= min_builds:
-                gc.unfreeze()
-                gc.collect()
-                gc.freeze()
-                self._frozen_builds = 0
+            self.memory.collect_frozen(min_builds)
 
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -482,7 +386,7 @@ class Server:
             diagnostics = sorted(set(diagnostics) | set(render_diags.items), key=lambda d: (d.path, d.line))
         if files is None or render_diags.errors:
             return _Outcome(False, diagnostics)
-        pages = files.page_count if isinstance(files, SiteFiles) else sum(1 for p in files if p.endswith(".html"))
+        pages = files.page_count if isinstance(files, LazyFiles) else sum(1 for p in files if p.endswith(".html"))
         return _Outcome(True, diagnostics, files, _prefix_of(config.base_url), pages)
 
     def _patch(self, config, edited: list[SourceFile]) -> _Outcome | None:
@@ -491,22 +395,21 @@ class Server:
         from .patch import edit_checkins
 
         planned = self._planned
-        if planned is None or planned[0] is not self.site:
+        if planned is None or planned.site is not self.site:
             return None
         patch = edit_checkins(self.site, self.site_diags, edited, cache=self.cache)
         if patch is None:
             return None
-        _, plan, pages, listing = planned
         self.site, self.site_diags = patch.site, patch.diagnostics
-        plan = plan.rebind(patch.site, patch.team_periods)
-        self._planned = (patch.site, plan, pages, listing)
+        # the same files (the listing is not made again), with a patched page plan
+        outputs = planned.rebind(patch.site, planned.pages.rebind(patch.site, patch.team_periods))
+        self._planned = outputs
         self._lap("patch")
         diagnostics = sorted(set(self.config_warnings) | set(self.site_diags) | set(self.env_diags)
                              | set(self.static_diags), key=lambda d: (d.path, d.line))
         if any(d.severity == "error" for d in diagnostics):
             return _Outcome(False, diagnostics)
-        files = SiteFiles(patch.site, self.env, dict(self.static), plan, pages, on_error=self._page_failed,
-                          listing=listing)
+        files = LazyFiles(outputs, on_error=self._page_failed)
         self._lap("plan pages")
         return _Outcome(True, diagnostics, files, _prefix_of(config.base_url), files.page_count)
 
@@ -618,9 +521,7 @@ class Server:
         self._edited = edited if changed else None
         return changed
 
-    def _render(self, site: Site, diags: Diagnostics, smoke: bool) -> SiteFiles | dict[str, bytes] | None:
-        from ..site.pages import plan_pages
-
+    def _render(self, site: Site, diags: Diagnostics, smoke: bool) -> LazyFiles | dict[str, bytes] | None:
         root = Path(self.config.root)
         template_dirs = [d / "templates" for d in self.dirs]
         if not self.lazy:
@@ -629,54 +530,34 @@ class Server:
             except Exception as exc:  # noqa: BLE001
                 diags.items.append(template_diagnostic(exc, root, template_dirs, "rendering the site"))
                 return None
-        try:
-            plan = plan_pages(site)
-        except Exception as exc:  # noqa: BLE001 (DuplicateOutput, a bug in a view helper, ...)
+
+        def plan_failed(outputs: Outputs, exc: BaseException) -> None:  # DuplicateOutput, a bug in a view helper, ...
             diags.items.append(template_diagnostic(exc, root, template_dirs, "rendering the site"))
-            return None
-        pages = {page.path: page for page in sorted(plan.pages, key=lambda page: page.path)}
 
-        owners: dict[str, str] = {}
-        for path in self.static:
-            owners[path] = "the theme's static files"
-        for path in pages:
-            if path in owners:
-                diags.error(self.config.path, 1, f"two outputs write {path}: {owners[path]} and a page")
-            owners[path] = "a page"
-        if "okrs.json" in owners:
-            diags.error(self.config.path, 1, f"two outputs write okrs.json: {owners['okrs.json']} and the JSON export")
-        owners["okrs.json"] = "the JSON export"
-        for path in shard_paths(site):
-            if path in owners:
-                diags.error(self.config.path, 1, f"two outputs write {path}: {owners[path]} and the JSON export's shards")
-            owners[path] = "the JSON export's shards"
-        from ..site.feeds import output_paths
-
-        for path in output_paths(site):  # as render_output reports them
-            if path in owners:
-                diags.error(self.config.path, 1, f"two outputs write {path}: {owners[path]} and the feeds and CSV exports")
-        if diags.errors:
+        # the search index is not planned: it is built in the background (searching.py)
+        outputs = plan_outputs(site, self.dirs, diags, self.env, static=self.static, on_plan_error=plan_failed)
+        if outputs.pages is None or diags.errors:
             return None
-        files = SiteFiles(site, self.env, dict(self.static), plan, pages, on_error=self._page_failed)
+        files = LazyFiles(outputs, on_error=self._page_failed)
         if smoke:
             # new templates: render one page of each kind now, so a template that
             # breaks at run time shows in the overlay instead of as a broken page
             tried: set[str] = set()
-            for path, page in pages.items():
-                if page.template in tried:
+            for output in outputs:
+                if output.page is None or output.page.template in tried:
                     continue
-                tried.add(page.template)
+                tried.add(output.page.template)
                 try:
-                    files._done[path] = files.render(path)
+                    files.done[output.path] = files.render(output.path)
                 except Exception as exc:  # noqa: BLE001
-                    diags.items.append(template_diagnostic(exc, root, template_dirs, f"rendering {path}"))
+                    diags.items.append(template_diagnostic(exc, root, template_dirs, f"rendering {output.path}"))
                     return None
-        self._planned = (site, plan, pages, files.listing)  # what a check-in edit patches (_patch)
+        self._planned = outputs  # what a check-in edit patches (_patch)
         return files
 
     # ------------------------------------------------------------------ search index
     def _want_search(self, snap: Snapshot) -> None:
-        if self.search_enabled and isinstance(snap.files, SiteFiles) and snap.files.site.config.search:
+        if self.search_enabled and isinstance(snap.files, LazyFiles) and snap.files.site.config.search:
             self.search.want(snap)
 
     def _page_failed(self, path: str, exc: BaseException) -> None:
