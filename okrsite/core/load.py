@@ -10,6 +10,7 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from .config import calendar_period
 from .diagnostics import Diagnostics
@@ -76,11 +77,11 @@ def classify(rel: str) -> Classified | str | None:
     return "not part of the content layout (too deep): ignored"
 
 
-def site_periods(config: Config, folder_ids) -> tuple[dict[str, Period], set[str]]:
+def site_periods(config: Config, folder_ids: Iterable[str]) -> tuple[dict[str, Period], set[str]]:
     """Declared periods plus calendar periods used as folders, sorted by start, end, id.
     Returns also the folder ids that are neither declared nor calendar ids."""
     periods = {p.id: p for p in config.periods}
-    unknown = set()
+    unknown: set[str] = set()
     for pid in folder_ids:
         if pid in periods:
             continue
@@ -204,13 +205,13 @@ class Loader:
             if other is not None and other != pid:
                 del periods[pid]
                 period_clash[pid] = other
-        reported_unknown = set()
+        reported_unknown: set[str] = set()
         org = Org(title=self.config.title)
         teams: dict[str, Team] = {}
         backlogs: dict[str, str] = {}
         objectives: dict[str, Objective] = {}
-        checkins = []
-        retros = {}
+        checkins: list[Checkin] = []
+        retros: dict[tuple[str, str], Retro] = {}
         for f, c in classified:
             if c.period in period_clash:
                 if c.period not in reported_unknown:
@@ -319,7 +320,7 @@ class Loader:
         org.title = r.text("title", default="") or self.config.title
         org.vision = r.text("vision")
         org.mission = r.text("mission")
-        seen = {}
+        seen: dict[str, int] = {}
         for item in r.mapping_list("strategy"):
             s = Reader(self.diags, f.path, item, STRATEGY_KEYS, "a strategic choice")
             sid, title = s.text("id", required=True), s.text("title", required=True)
@@ -349,7 +350,7 @@ class Loader:
         team.members = r.people("members")
         team.maintainers = [m for m, _ in r.text_list("maintainers")]
         team.mission = r.text("mission")
-        seen = {}
+        seen: dict[str, int] = {}
         for item in r.mapping_list("kpis"):
             k = Reader(self.diags, f.path, item, KPI_KEYS, "a KPI")
             kid, name = k.text("id", required=True), k.text("name", required=True)
@@ -557,7 +558,7 @@ class Loader:
             return None
         return ci
 
-    def update(self, path: str, key: str, value, krs: LineDict, ci: Checkin) -> Update | None:
+    def update(self, path: str, key: str, value: Any, krs: LineDict, ci: Checkin) -> Update | None:
         line = krs.line_of(key)
         if is_number(value):
             return Update(checkin=ci.key, date=ci.date, line=line, value=value)
