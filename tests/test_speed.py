@@ -272,13 +272,13 @@ def test_a_build_that_stops_leaves_no_parsing_process(synthetic, tmp_path, monke
     config, _ = read_config(synthetic)
     monkeypatch.setattr(parallel, "POOL_MIN", 0)
     pools = []
-    real_pool = multiprocessing.pool.Pool.__init__
+    real_pool = parallel.ProcessPoolExecutor
 
-    def counting(self, *args, **kwargs):
-        pools.append(self)
-        real_pool(self, *args, **kwargs)
+    def counting(*args, **kwargs):
+        pools.append(real_pool(*args, **kwargs))
+        return pools[-1]
 
-    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", counting)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", counting)
 
     def fails(*args, **kwargs):
         raise RuntimeError("stopped")
@@ -287,6 +287,30 @@ def test_a_build_that_stops_leaves_no_parsing_process(synthetic, tmp_path, monke
     with pytest.raises(RuntimeError, match="stopped"):
         publish(config, config.as_of, tmp_path / "public", search=False, jobs=2, use_cache=False)
     assert pools and multiprocessing.active_children() == []
+
+
+def test_a_parsing_process_that_dies_leaves_its_files_to_the_main_one(synthetic, monkeypatch):
+    """A pool whose process is killed (out of memory) does not hang the build: what it
+    did not parse is parsed in the main process, with the same result."""
+    from okrsite.builder import parallel
+    from okrsite.builder.gather import gather
+    from okrsite.core.diagnostics import Diagnostics
+
+    config, _ = read_config(synthetic)
+    sources = gather(config, Diagnostics())
+    alone = parallel.parse_all(sources, config, 1)
+    monkeypatch.setattr(parallel, "POOL_MIN", 0)
+    monkeypatch.setattr(parallel, "BATCH", 5)
+    real = parallel.parse_file
+    dying, main = sources[len(sources) // 2].data, os.getpid()
+
+    def dies(data, limits, md):  # in a pool process only (forked: it has this function)
+        if data == dying and os.getpid() != main:
+            os._exit(9)
+        return real(data, limits, md)
+
+    monkeypatch.setattr(parallel, "parse_file", dies)
+    assert parallel.parse_all(sources, config, 2) == alone
 
 
 def test_indexing_leaves_no_garbage_for_the_renderers(tmp_path):

@@ -1,8 +1,8 @@
 """Parsing every content file before loading, and rendering a planned site straight
 into a folder, in several processes (edge).
 
-:func:`parse_all` parses the files the loader reads (in a ``multiprocessing`` pool
-when there are many to parse) and returns them by path: the loader takes that plain
+:func:`parse_all` parses the files the loader reads (in a process pool,
+``concurrent.futures``, when there are many to parse) and returns them by path: the loader takes that plain
 data.
 
 The pages of a :class:`~okrsite.site.render.SitePlan` are rendered in chunks that ``jobs``
@@ -31,6 +31,8 @@ import os
 import signal
 import sys
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -389,7 +391,7 @@ def parse_all(sources: list[SourceFile], config: Config, jobs: int = 1, cache: P
               bodies: bool = True) -> dict[str, ParsedFile]:
     """Every file the loader reads (``load.to_parse``), parsed and its body rendered
     (``bodies``), by path: the plain data ``load.load`` takes. What ``cache`` holds is
-    taken from it, the rest is parsed (in ``jobs`` processes when there are many) and
+    taken from it, the rest is parsed (in a pool of ``jobs`` processes when there are many) and
     put into it. The result is the same whatever ``jobs`` and whatever the cache holds:
     an entry is a pure function of the file's bytes."""
     cache = cache if cache is not None else ParseCache()
@@ -412,23 +414,29 @@ def parse_all(sources: list[SourceFile], config: Config, jobs: int = 1, cache: P
                 cache.put_html(hkey, got)
             html = got
         out[f.path] = ParsedFile(parsed, html)
+    done = 0
     if jobs > 1 and len(todo) >= POOL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(jobs, initializer=_parser_start, initargs=(os.getpid(),)) as pool:
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_parser_start, initargs=(os.getpid(),))
+        try:
             tasks = ((f.data, limits, allow_html, bodies) for f, _ in todo)
-            for (f, key), (packed, html) in zip(todo, pool.imap(_parse_packed, tasks, chunksize=BATCH)):
+            for (f, key), (packed, html) in zip(todo, pool.map(_parse_packed, tasks, chunksize=BATCH)):
                 parsed = unpack_parsed(packed) if isinstance(packed, str) else packed
                 cache.put(key, parsed, packed if isinstance(packed, str) else None)
                 if bodies:
                     cache.put_html(html_key(parsed.body, allow_html), html)
                 out[f.path] = ParsedFile(parsed, html)
-    else:
-        for f, key in todo:
-            entry = parse_file(f.data, limits, md)
-            cache.put(key, entry.parsed)
-            if md is not None:
-                cache.put_html(html_key(entry.parsed.body, allow_html), entry.html)
-            out[f.path] = entry
+                done += 1
+        except BrokenProcessPool:
+            pass  # a parsing process died (out of memory, killed): the rest is parsed here
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # a build that stops stops them too
+    for f, key in todo[done:]:
+        entry = parse_file(f.data, limits, md)
+        cache.put(key, entry.parsed)
+        if md is not None:
+            cache.put_html(html_key(entry.parsed.body, allow_html), entry.html)
+        out[f.path] = entry
     return out
 
 
