@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from okrsite.builder import cache
+from okrsite.builder import cache, parsecache
+from okrsite.builder import record as build_record
 
 from test_write import small_site
 
@@ -66,8 +67,8 @@ def test_the_cache_a_build_wrote_here_is_not_sanitised_again(tmp_path, monkeypat
     record = json.loads((tmp_path / ".okrsite-cache" / "build.json").read_text())
     assert record["parsed_id"] == cache.output_identity(tmp_path / ".okrsite-cache" / "parsed.json")
     calls = []
-    real = cache.sanitise
-    monkeypatch.setattr(cache, "sanitise", lambda html: calls.append(html) or real(html))
+    real = parsecache.sanitise
+    monkeypatch.setattr(parsecache, "sanitise", lambda html: calls.append(html) or real(html))
     shutil.rmtree(tmp_path / "public")
     publish(config, config.as_of, tmp_path / "public", jobs=1)
     assert calls == []
@@ -97,7 +98,7 @@ def test_a_committed_output_and_build_record_are_not_taken_for_a_build(tmp_path)
     forged.rename(out)
     for rel in data["manifest"]:
         f = out / rel
-        data["manifest"][rel] = cache.manifest_entry(f.stat(), cache.digest(f.read_bytes()))
+        data["manifest"][rel] = build_record.manifest_entry(f.stat(), cache.digest(f.read_bytes()))
     record.write_text(json.dumps(data))
     proc = build(config)
     assert "nothing changed" not in proc.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from okrsite.builder import cache
+from okrsite.builder import cache, record
 from okrsite.builder.pipeline import publish
 from okrsite.core.config import read_config
 
@@ -109,7 +109,7 @@ def test_one_change_deploy_after_a_restore_reuses_pages(origin, cold, tmp_path, 
     shutil.rmtree(first)
     second = checkout(origin, first if place == "same folder" else tmp_path / "runner-2" / "ws" / "okrs")
     restore_cache(archive, second, how)
-    assert cache.output_identity(second / "public") != cache.read_build(read_config(second / "okrsite.yaml")[0]).output_id
+    assert cache.output_identity(second / "public") != record.read_build(read_config(second / "okrsite.yaml")[0]).output_id
     (second / CHECKIN).write_text(CHECKIN_TEXT)
     result = build(second)
     got = read_tree(second / "public")
@@ -131,7 +131,7 @@ def test_a_restored_cache_with_nothing_changed_has_nothing_to_do(origin, tmp_pat
     config, _ = read_config(second / "okrsite.yaml")
     assert publish(config, config.as_of, second / "public", jobs=1).unchanged
     # the record now names the restored folder: the next build trusts it without reading it
-    assert cache.read_build(config).output_id == cache.output_identity(second / "public")
+    assert record.read_build(config).output_id == cache.output_identity(second / "public")
     assert publish(config, config.as_of, second / "public", jobs=1).unchanged
 
 
@@ -175,12 +175,12 @@ def test_a_restored_output_that_differs_from_the_manifest_is_not_used(origin, co
 
 
 def test_from_checkout(tmp_path):
-    assert not cache.from_checkout(tmp_path)  # no work tree
+    assert not record.from_checkout(tmp_path)  # no work tree
     git(tmp_path, "init", "-q")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "a.html").write_text("x")
-    assert not cache.from_checkout(tmp_path / "out")  # untracked
+    assert not record.from_checkout(tmp_path / "out")  # untracked
     git(tmp_path, "add", "out/a.html")
-    assert cache.from_checkout(tmp_path / "out")  # in the index: a checkout brings it
+    assert record.from_checkout(tmp_path / "out")  # in the index: a checkout brings it
     (tmp_path / ".git" / "HEAD").write_text("garbage")  # git cannot answer: not trusted
-    assert cache.from_checkout(tmp_path / "out")
+    assert record.from_checkout(tmp_path / "out")

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from okrsite.core.config import ConfigError, parse_config
-from okrsite.core.load import ParseCache
+from okrsite.builder.parsecache import ParseCache
 from okrsite.core.markdown import MAX_HTML_DEPTH, Markdown
-from okrsite.core.model import LimitsConfig
+from okrsite.core.model import LimitsConfig, SourceFile
 from okrsite.core.parse import parse
 
 from test_fuzz import BASE, BASE_CONFIG, LONG, run_pipeline
@@ -106,11 +106,16 @@ def test_depth_and_node_limits_come_from_the_config():
 
 
 def test_the_parse_cache_is_per_limits():
+    from okrsite.builder.parallel import parse_all
+    from okrsite.core.config import parse_config
+
     cache = ParseCache()
-    data = b"---\na: [[[[1]]]]\n---\n"
-    assert not cache.parse(data, True, LimitsConfig()).problems
-    assert cache.parse(data, True, LimitsConfig(max_yaml_depth=2)).problems
-    assert not cache.parse(data, True, LimitsConfig()).problems
+    f = SourceFile("content/teams/t/_index.md", b"---\na: [[[[1]]]]\n---\n")
+    loose, _ = parse_config(b"as_of: 2026-11-20\n")
+    tight, _ = parse_config(b"as_of: 2026-11-20\nlimits:\n  max_yaml_depth: 2\n")
+    assert not parse_all([f], loose, cache=cache)[f.path].parsed.problems
+    assert parse_all([f], tight, cache=cache)[f.path].parsed.problems
+    assert not parse_all([f], loose, cache=cache)[f.path].parsed.problems
 
 
 def test_merge_keys_work_and_are_not_duplicates():

@@ -442,36 +442,35 @@ def test_bodies_are_rendered_for_every_kind_of_file():
     assert quiet.org.body_html == quiet.objectives["web-team/2026-Q4/fast"].body_html == ""
 
 
-def test_parse_cache_parses_and_renders_once_and_forgets_what_is_gone():
-    from okrsite.core.load import ParseCache
+def test_parse_all_parses_and_renders_once_and_forgets_what_is_gone():
+    from okrsite.builder.parallel import parse_all
+    from okrsite.builder.parsecache import ParseCache, parse_key
+    from okrsite.core.config import parse_config
     from okrsite.core.markdown import Markdown
-    from okrsite.core.model import LimitsConfig
+    from okrsite.core.model import LimitsConfig, SourceFile
 
-    cache = ParseCache()
+    cfg, _ = parse_config(b"as_of: 2026-11-20\n")
     a, b = b"---\ntitle: A\n---\nA *body*\n", b"---\ntitle: B\n---\nB body\n"
-    first = cache.parse(a, True)
-    assert cache.parse(a, True) is first and first.meta["title"] == "A"
-    assert cache.parse(a, False) is not first and cache.parse(a, False).meta is None  # a body only
-    assert cache.holds(ParseCache.parse_key(a, True, LimitsConfig()))
-    assert not cache.holds(ParseCache.parse_key(b, True, LimitsConfig()))
-    tight = LimitsConfig(max_yaml_depth=1)
-    assert ParseCache.parse_key(a, True, tight) != ParseCache.parse_key(a, True, LimitsConfig())
-    md = Markdown()
-    html = cache.render(md, first.body)
-    assert html == md.render(first.body) and "<em>body</em>" in html
-    assert cache.render(md, first.body) is html
-    assert cache.render(Markdown(allow_html=True), first.body) is not html
-    cache.parse(b, True)
-    cache.render(md, cache.parse(b, True).body)
+    fa, fb = SourceFile("content/teams/t/_index.md", a), SourceFile("content/teams/u/_index.md", b)
+    cache = ParseCache()
+    first = parse_all([fa], cfg, cache=cache)[fa.path]
+    assert first.parsed.meta["title"] == "A" and first.html == Markdown().render(first.parsed.body)
+    assert "<em>body</em>" in first.html
+    again = parse_all([fa], cfg, cache=cache)[fa.path]
+    assert again.parsed is first.parsed and again.html is first.html  # taken from the cache
+    assert parse_key(a, LimitsConfig()) in cache.parsed and parse_key(b, LimitsConfig()) not in cache.parsed
+    assert parse_key(a, LimitsConfig(max_yaml_depth=1)) != parse_key(a, LimitsConfig())
+    assert parse_all([fa], cfg, cache=cache, bodies=False)[fa.path].html == ""
+    parse_all([fb], cfg, cache=cache)
     cache.prune([b])
-    assert not cache.holds(ParseCache.parse_key(a, True, LimitsConfig()))
-    assert cache.holds(ParseCache.parse_key(b, True, LimitsConfig()))
+    assert parse_key(a, LimitsConfig()) not in cache.parsed and parse_key(b, LimitsConfig()) in cache.parsed
     assert len(cache.html) == 1
 
 
-def test_parse_ahead_fills_the_cache_with_what_load_asks_for():
+def test_parse_all_parses_what_load_reads():
+    from okrsite.builder.parallel import parse_all
+    from okrsite.core.load import load
     from okrsite.core.config import parse_config
-    from okrsite.core.load import ParseCache, load, parse_ahead
     from okrsite.core.model import SourceFile
 
     cfg, _ = parse_config(b"as_of: 2026-11-20\nlimits:\n  max_file_kb: 1\n")
@@ -479,12 +478,12 @@ def test_parse_ahead_fills_the_cache_with_what_load_asks_for():
              SourceFile("content/notes.txt", b"not content"),
              SourceFile("content/teams/web/2026-Q4/big.md", b"x" * 2048),
              SourceFile("content/teams/web/2026-Q4/gone.md", b"", problem="cannot read it")]
-    cache = ParseCache()
-    parse_ahead(files, cfg, cache)
-    assert list(cache.parsed) == [ParseCache.parse_key(files[0].data, True, cfg.limits)]
-    assert len(cache.html) == 1
-    diags = Diagnostics()
-    load(files, cfg, date(2026, 11, 20), diags, cache=cache)
+    parsed = parse_all(files, cfg)
+    assert list(parsed) == [files[0].path] and parsed[files[0].path].html == "<p>Body</p>\n"
+    diags, alone = Diagnostics(), Diagnostics()
+    site = load(files, cfg, date(2026, 11, 20), diags, parsed=parsed)
+    by_itself = load(files, cfg, date(2026, 11, 20), alone)
+    assert diags.sorted() == alone.sorted() and site == by_itself
     assert [str(d) for d in diags.sorted() if d.severity == "error" and "fast.md" not in d.path] == [
         "content/teams/web/2026-Q4/big.md:1: error: file too large (2 KB; the limit is 1 KB, limits.max_file_kb in "
         "okrsite.yaml): not read",

@@ -3,8 +3,7 @@
 YAML: the C composer (``parse._CLoader``, used when libyaml bounds nesting itself)
 against PyYAML's composer in Python with okrsite's depth bound (``parse._Loader``):
 values, their types, every line, and the problem found.
-Loading ahead: ``load.parse_ahead`` fills the parse cache with every entry ``load``
-asks for."""
+Parsing before loading: ``parse_all`` gives every parse ``load`` asks for."""
 
 from __future__ import annotations
 
@@ -21,7 +20,9 @@ from okrsite.core import parse as parse_mod
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.builder.gather import gather
-from okrsite.core.load import ParseCache, load, parse_ahead
+from okrsite.builder.parallel import parse_all
+from okrsite.core import load as load_mod
+from okrsite.core.load import load
 from okrsite.core.parse import LineDict, LineList, parse
 
 from conftest import real_okr_params
@@ -298,44 +299,31 @@ def test_mutated_real_front_matter_is_read_as_the_composer_reads_it(synthetic_fr
     assert check_all([mutate(rng, rng.choice(start)) for _ in range(ROUNDS)]) > ROUNDS // 10
 
 
-class Recording(ParseCache):
-    """A parse cache that records what it was asked for and did not hold."""
+def load_missing(monkeypatch, sources, config) -> list:
+    """Load ``sources`` with what ``parse_all`` gives; the files the loader had to parse
+    itself (it found no parse of them)."""
+    missed: list = []
+    real = load_mod.parse_file
 
-    def __init__(self, ahead: ParseCache):
-        super().__init__()
-        self.parsed, self.html = dict(ahead.parsed), dict(ahead.html)
-        self.missed: list = []
+    def recording(data, limits, md):
+        missed.append(data[:60])
+        return real(data, limits, md)
 
-    def parse(self, data, front_matter, limits=None):
-        before = len(self.parsed)
-        parsed = super().parse(data, front_matter, limits)
-        if len(self.parsed) != before:
-            self.missed.append(data[:60])
-        return parsed
-
-    def render(self, md, text):
-        before = len(self.html)
-        html = super().render(md, text)
-        if len(self.html) != before:
-            self.missed.append(text[:60])
-        return html
+    monkeypatch.setattr(load_mod, "parse_file", recording)
+    parsed = parse_all(sources, config)
+    missed.clear()  # parse_all itself calls it
+    load(sources, config, config.as_of, Diagnostics(), parsed=parsed)
+    return missed
 
 
 @pytest.mark.parametrize("config", SITES)
-def test_parse_ahead_holds_every_parse_load_asks_for(config):
+def test_parse_all_holds_every_parse_load_asks_for(config, monkeypatch):
     cfg, _ = read_config(config)
     sources = gather(cfg, Diagnostics())
-    ahead = ParseCache()
-    parse_ahead(sources, cfg, ahead)
-    recording = Recording(ahead)
-    diags = Diagnostics()
-    load(sources, cfg, cfg.as_of, diags, cache=recording)
-    assert recording.missed == []
-    # and nothing it parsed was left unused (these sites have no skipped files)
-    assert len(recording.parsed) == len(ahead.parsed) and len(recording.html) == len(ahead.html)
+    assert load_missing(monkeypatch, sources, cfg) == []
 
 
-def test_parse_ahead_on_files_with_problems(tmp_path):
+def test_parse_all_on_files_with_problems(tmp_path, monkeypatch):
     """Files outside the layout, too large or unreadable are skipped as load skips them."""
     from okrsite.core.config import parse_config
     from okrsite.core.model import SourceFile
@@ -347,9 +335,5 @@ def test_parse_ahead_on_files_with_problems(tmp_path):
     files["content/teams/t/2026-Q4/bad.md"] = b"---\ntitle: [\n---\n"
     sources = [SourceFile(path, data) for path, data in sorted(files.items())]
     sources.append(SourceFile("content/teams/t/2026-Q4/gone.md", b"", problem="cannot read"))
-    ahead = ParseCache()
-    parse_ahead(sources, config, ahead)
-    recording = Recording(ahead)
-    load(sources, config, config.as_of, Diagnostics(), cache=recording)
-    assert recording.missed == []
-    assert len(ahead.parsed) == len(BASE) + 1  # the broken file is parsed (its error is a result)
+    assert load_missing(monkeypatch, sources, config) == []
+    assert len(parse_all(sources, config)) == len(BASE) + 1  # the broken file is parsed (its error is a result)

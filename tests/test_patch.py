@@ -15,7 +15,8 @@ from okrsite.builder.gather import gather
 from okrsite.builder.pipeline import compute_site
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
-from okrsite.core.load import ParseCache
+from okrsite.builder.parallel import parse_all
+from okrsite.builder.parsecache import ParseCache
 from okrsite.core.model import Checkin, KeyResult, Objective, Site, SourceFile, Team
 from okrsite.serve.patch import edit_checkins
 from okrsite.site import export
@@ -47,8 +48,9 @@ class Org:
     def full(self):
         diags = Diagnostics()
         diags.extend(self.gather_diags)
-        site = compute_site(self.config, [self.sources[p] for p in sorted(self.sources)], self.config.as_of, diags,
-                            cache=self.cache)
+        sources = [self.sources[p] for p in sorted(self.sources)]
+        site = compute_site(self.config, sources, self.config.as_of, diags,
+                            parsed=parse_all(sources, self.config, cache=self.cache))
         return site, diags.sorted()
 
     def checkins(self) -> list[str]:

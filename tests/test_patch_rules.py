@@ -90,18 +90,23 @@ def test_edits_left_to_a_full_rebuild():
 def test_the_callers_renderer_and_parse_cache_are_used():
     """serve passes its Markdown renderer (the site's settings) and its parse cache, which
     the next full rebuild reads: the edited file's parse must be in it."""
-    from okrsite.core.load import ParseCache
+    from okrsite.builder.parallel import parse_all
+    from okrsite.builder.parsecache import ParseCache, parse_key
     from okrsite.core.markdown import Markdown
 
     site, diagnostics = full(FILES)
     text = FILES[WEB] + "<b>bold</b> note\n"  # a body after the front matter
-    cache = ParseCache()
-    patch = edit_checkins(site, diagnostics, [SourceFile(WEB, text.encode())], markdown=Markdown(allow_html=True),
-                          cache=cache)
+    patch = edit_checkins(site, diagnostics, [SourceFile(WEB, text.encode())], markdown=Markdown(allow_html=True))
     assert patch is not None
     [ci] = [c for c in patch.site.checkins if c.path == WEB]
     assert "<b>bold</b>" in ci.body_html
-    assert cache.holds(ParseCache.parse_key(text.encode(), True, site.config.limits))
+    # what serve parses for the patch (parse_all, into its cache) is what the patch shows
+    cache = ParseCache()
+    edited = [SourceFile(WEB, text.replace("bold", "strong").encode())]
+    patch = edit_checkins(site, diagnostics, edited, parsed=parse_all(edited, site.config, cache=cache))
+    [ci] = [c for c in patch.site.checkins if c.path == WEB]
+    assert "&lt;b&gt;strong&lt;/b&gt; note" in ci.body_html  # the site's settings: no raw HTML
+    assert parse_key(edited[0].data, site.config.limits) in cache.parsed
     # without a renderer, the site's own settings: raw HTML shown as text
     [ci] = [c for c in edit_checkins(site, diagnostics, [SourceFile(WEB, text.encode())]).site.checkins if c.path == WEB]
     assert "<b>" not in ci.body_html and "&lt;b&gt;bold&lt;/b&gt;" in ci.body_html

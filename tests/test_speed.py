@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from okrsite.builder import cache as build_cache
+from okrsite.builder import parsecache
 from okrsite.builder.pipeline import build, publish
 from okrsite.core.config import read_config
 from okrsite.builder.output import MARKER, MARKER_BYTES
@@ -216,264 +217,42 @@ def test_bigger_sites_replace_their_rendering_processes_less_often(synthetic, tm
 
 
 def test_parsing_in_several_processes_gives_the_same_site(synthetic, tmp_path, monkeypatch):
-    """Big sites parse YAML and render Markdown in other processes while the main one
-    loads: same cache entries as one process, same bytes."""
+    """Big sites parse YAML and render Markdown in a process pool before loading: the
+    same entries as one process, in the cache too, and the same bytes."""
     from okrsite.builder import parallel
-    from okrsite.core.diagnostics import Diagnostics
     from okrsite.builder.gather import gather
-    from okrsite.core.load import ParseCache, load
+    from okrsite.builder.parsecache import ParseCache
+    from okrsite.core.diagnostics import Diagnostics
 
     config, _ = read_config(synthetic)
     sources = gather(config, Diagnostics())
-    one = ParseCache()
-    load(sources, config, config.as_of, Diagnostics(), cache=one)
-    several = ParseCache()
-    monkeypatch.setattr(parallel, "BATCH", 7)  # many batches from each process
-    feed = _prefetch(sources, config, several, 3)
-    try:
-        assert feed.processes == 3 and several.more is not None
-        load(sources, config, config.as_of, Diagnostics(), cache=several)
-    finally:
-        feed.close()
-    assert several.more is None and not feed.active
-    # the entries the loader asked for, as when it parses everything itself
-    assert set(several.parsed) == set(one.parsed) and several.html == one.html
-    assert all(several.parsed[k] == one.parsed[k] for k in one.parsed)
-    # the loader gets the parsed files packed, whatever the build cache holds (memory:
-    # cache.PackedEntries), and they give the same bytes
-    from okrsite.builder import pipeline as build_mod
+    one, several = ParseCache(), ParseCache()
+    alone = parallel.parse_all(sources, config, 1, one)
+    monkeypatch.setattr(parallel, "BATCH", 7)  # many batches for each process
+    monkeypatch.setattr(parallel, "POOL_MIN", 0)
+    pooled = parallel.parse_all(sources, config, 3, several)
+    assert list(pooled) == list(alone) and pooled == alone
+    assert several.parsed == one.parsed and several.html == one.html
+    assert len(several.stored) == len(several.parsed)  # came packed: saved without encoding again
+    import multiprocessing
 
-    seen = []
-
-    def compute(config, sources, as_of, diags, **kw):
-        site = real(config, sources, as_of, diags, **kw)
-        seen.append(dict(kw["cache"].parsed))  # what the loader found in the cache
-        return site
-
+    assert multiprocessing.active_children() == []
     expected = build(config, config.as_of, search=False).files
-    real = build_mod.compute_site
-    monkeypatch.setattr(build_mod, "compute_site", compute)
-    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
     for use_cache in (False, True):
         shutil.rmtree(synthetic.parent / build_cache.CACHE_DIR, ignore_errors=True)  # cold: parsed in processes
         out = tmp_path / f"public-{use_cache}"
         result = publish(config, config.as_of, out, search=False, jobs=2, use_cache=use_cache)
-        assert result.timings.get("parsing and loading") is not None
+        assert result.timings.get("parsing") is not None
         assert_same_files(expected, read_tree(out))
-    assert len(seen) == 2 and all(len(s) == len(one.parsed) for s in seen)
-    assert all(isinstance(text, str) for s in seen for text in s.values())
-
-
-def _prefetch(sources, config, cache, jobs=2):
-    """The build's parsing processes for ``sources`` (forked after they were read)."""
-    from okrsite.builder import parallel
-
-    return parallel.start_parsers(config, jobs).feed(sources, config, cache, cached=False)
-
-
-@pytest.fixture()
-def loading(synthetic):
-    """The synthetic organisation's config, files and one-process load (site, diagnostics)."""
-    from okrsite.core.diagnostics import Diagnostics
-    from okrsite.builder.gather import gather
-
-    config, _ = read_config(synthetic)
-    sources = gather(config, Diagnostics())
-    return config, sources, _loaded(sources, config, None)
-
-
-def _loaded(sources, config, cache):
-    from okrsite.core.diagnostics import Diagnostics
-    from okrsite.core.load import load
-
-    diags = Diagnostics()
-    site = load(sources, config, config.as_of, diags, cache=cache)
-    return site, diags.sorted()
-
-
-def test_loading_takes_each_batch_as_it_comes(loading, monkeypatch):
-    """The main process loads while the others parse: it starts on the first batch,
-    waits only while the entry it needs has not come, and parses nothing itself."""
-    from okrsite.core import load as load_mod
-    from okrsite.builder import parallel
-    from okrsite.core.load import ParseCache
-
-    config, sources, expected = loading
-    monkeypatch.setattr(parallel, "BATCH", 5)
-    batches = -(-len(sources) // 5)
-    cache = ParseCache()
-    feed = _prefetch(sources, config, cache)
-    asked = [0]  # files the loader has asked the cache for
-    arrived = [0]  # batches received
-    waits = []  # (files asked for, batches received) at each wait
-    real_parse, real_receive = cache.parse, feed._receive
-
-    def parse(*args, **kwargs):
-        asked[0] += 1
-        return real_parse(*args, **kwargs)
-
-    def receive():
-        waits.append((asked[0], arrived[0]))
-        got = real_receive()
-        arrived[0] += got
-        return got
-
-    cache.parse, feed._receive = parse, receive
-
-    def no_parsing(*args, **kwargs):  # the children were forked before: they parse as usual
-        raise AssertionError("the main process parsed a file")
-
-    monkeypatch.setattr(load_mod, "parse", no_parsing)
-    monkeypatch.setattr(load_mod.Markdown, "render", no_parsing)
-    try:
-        got = _loaded(sources, config, cache)
-    finally:
-        feed.close()
-    assert got == expected
-    assert arrived[0] == batches
-    # it had loaded files before it waited for later batches
-    assert any(files > 1 and received < batches - 1 for files, received in waits)
-    assert cache.more is None and feed.cache is None and not feed.active
-
-
-def _slow_parse_ahead(monkeypatch):
-    """Make the children take a while per batch (they are forked after this)."""
-    import time
-
-    from okrsite.core import load as load_mod
-
-    real = load_mod.parse_ahead
-
-    def slow(files, config, cache):
-        time.sleep(0.02)
-        real(files, config, cache)
-
-    monkeypatch.setattr(load_mod, "parse_ahead", slow)
-
-
-def _count_local_parses(monkeypatch) -> list:
-    from okrsite.core import load as load_mod
-
-    real, count = load_mod.parse, [0]
-
-    def counting(*args, **kwargs):
-        count[0] += 1
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(load_mod, "parse", counting)
-    return count
-
-
-def test_a_parsing_process_that_fails_leaves_its_files_to_the_loader(loading, monkeypatch):
-    from okrsite.core import load as load_mod
-    from okrsite.builder import parallel
-    from okrsite.core.load import ParseCache
-
-    config, sources, expected = loading
-    real = load_mod.parse_ahead
-    calls = []
-
-    def fails_later(files, config, cache):  # runs in the children: the second batch fails
-        calls.append(1)
-        if len(calls) > 1:
-            raise RuntimeError("a parsing process failed")
-        real(files, config, cache)
-
-    monkeypatch.setattr(load_mod, "parse_ahead", fails_later)
-    monkeypatch.setattr(parallel, "BATCH", 11)
-    cache = ParseCache()
-    feed = _prefetch(sources, config, cache)
-    local = _count_local_parses(monkeypatch)
-    try:
-        got = _loaded(sources, config, cache)
-    finally:
-        feed.close()
-    assert got == expected
-    # each child sent its first batch, then failed: the loader parsed the rest
-    assert 2 * 11 <= len(sources) - local[0] < len(sources)
-
-
-def test_a_parsing_process_killed_midway_leaves_its_files_to_the_loader(loading, monkeypatch):
-    import os
-    import signal
-
-    from okrsite.builder import parallel
-    from okrsite.core.load import ParseCache
-
-    config, sources, expected = loading
-    monkeypatch.setattr(parallel, "BATCH", 5)
-    _slow_parse_ahead(monkeypatch)
-    cache = ParseCache()
-    feed = _prefetch(sources, config, cache)
-    local = _count_local_parses(monkeypatch)
-    victim = next(iter(feed.active.values()))
-    os.kill(victim.pid, signal.SIGKILL)
-    try:
-        got = _loaded(sources, config, cache)
-    finally:
-        feed.close()
-    assert got == expected
-    assert local[0] > 0 and not victim.is_alive()
-
-
-def test_parsing_processes_read_the_files_themselves(synthetic, monkeypatch, tmp_path):
-    """They are forked before the files are read (sharing none of the main process's
-    copies), get paths, are not sent what the cache holds, and a file changed since the
-    main process read it only costs the loader a parse of its own (the entry of its new
-    bytes is never asked for, so it does not reach the cache)."""
-    from okrsite.builder import parallel
-    from okrsite.core.diagnostics import Diagnostics
-    from okrsite.builder.gather import gather
-    from okrsite.core.load import ParseCache
-
-    org = tmp_path / "org"
-    shutil.copytree(synthetic.parent, org, ignore=shutil.ignore_patterns(".okrsite-cache", "public*"))
-    config, _ = read_config(org / "okrsite.yaml")
-    monkeypatch.setattr(parallel, "BATCH", 9)
-    parsers = parallel.start_parsers(config, 2)  # before reading, as the build does
-    feed = None
-    try:
-        sources = gather(config, Diagnostics())
-        expected = _loaded(sources, config, None)
-        key = {f.path: ParseCache.parse_key(f.data, True, config.limits) for f in sources}
-        held = {f.path for f in sources[::3]}
-        changed = next(f for f in sources if "/checkins/" in f.path and f.path not in held)
-        new_bytes = changed.data.replace(b"---\n", b"---\n# changed since it was read\n", 1)
-        (org / changed.path).write_bytes(new_bytes)
-        cache = ParseCache()
-        for f in sources:  # what a cache file would hold
-            if f.path in held:
-                cache.parse(f.data, True, config.limits)
-        feed = parsers.feed(sources, config, cache, cached=True)
-        assert feed.expected == {key[f.path] for f in sources if f.path not in held}
-        local = _count_local_parses(monkeypatch)
-        assert _loaded(sources, config, cache) == expected
-        assert local[0] == 1  # the changed file, as it was read
-    finally:
-        parsers.stop()
-        if feed is not None:
-            feed.close()
-    assert set(cache.parsed) == set(key.values())
-    assert ParseCache.parse_key(new_bytes, True, config.limits) not in cache.parsed
-
-
-def test_parsing_processes_not_needed_go_at_once(synthetic):
-    from okrsite.builder import parallel
-
-    config, _ = read_config(synthetic)
-    parsers = parallel.start_parsers(config, 2)
-    processes = [p for p, _, _ in parsers.children]
-    parsers.stop()
-    assert not any(p.is_alive() for p in processes) and all(p.exitcode == 0 for p in processes)
-    assert parallel.start_parsers(config, 1) is None
 
 
 def test_the_cache_file_is_the_same_whatever_order_its_entries_came_in(synthetic, tmp_path):
-    """Entries reach the cache in the order the loader asks for them, and it is saved in
-    key order anyway."""
-    from okrsite.core.diagnostics import Diagnostics
+    """Entries reach the cache in the order the files come, and it is saved in key
+    order anyway."""
+    from okrsite.builder import parsecache
     from okrsite.builder.gather import gather
-    from okrsite.core.load import ParseCache
+    from okrsite.builder.parallel import parse_all
+    from okrsite.core.diagnostics import Diagnostics
 
     org = tmp_path / "org"
     shutil.copytree(synthetic.parent, org, ignore=shutil.ignore_patterns(".okrsite-cache", "public*"))
@@ -481,45 +260,61 @@ def test_the_cache_file_is_the_same_whatever_order_its_entries_came_in(synthetic
     sources = gather(config, Diagnostics())
     saved = []
     for order in (sources, sources[::-1]):
-        cache = ParseCache()
-        cache.parsed = build_cache.PackedEntries()
-        for f in order:
-            cache.parse(f.data, True, config.limits)
-            cache.html[(f.path.encode(), False)] = f.path
-        build_cache.save_parse_cache(config, cache)
-        saved.append((org / build_cache.CACHE_DIR / build_cache.PARSED_FILE).read_bytes())
+        cache = parsecache.ParseCache()
+        parse_all(order, config, cache=cache)
+        parsecache.save_parse_cache(config, cache)
+        saved.append((org / build_cache.CACHE_DIR / parsecache.PARSED_FILE).read_bytes())
     assert saved[0] == saved[1]
 
 
 def test_a_build_that_stops_leaves_no_parsing_process(synthetic, tmp_path, monkeypatch):
     import multiprocessing
 
-    from okrsite.builder import pipeline as build_mod
     from okrsite.builder import parallel
+    from okrsite.builder import pipeline as build_mod
 
     config, _ = read_config(synthetic)
-    monkeypatch.setattr(parallel, "PREFETCH_MIN", 0)
-    real_gather, real_compute = build_mod.gather, build_mod.compute_site
+    monkeypatch.setattr(parallel, "POOL_MIN", 0)
+    pools = []
+    real_pool = parallel.ProcessPoolExecutor
+
+    def counting(*args, **kwargs):
+        pools.append(real_pool(*args, **kwargs))
+        return pools[-1]
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", counting)
 
     def fails(*args, **kwargs):
         raise RuntimeError("stopped")
 
-    started = []
+    monkeypatch.setattr(build_mod, "compute_site", fails)  # just after parsing
+    with pytest.raises(RuntimeError, match="stopped"):
+        publish(config, config.as_of, tmp_path / "public", search=False, jobs=2, use_cache=False)
+    assert pools and multiprocessing.active_children() == []
 
-    def counting_start(config, jobs):
-        parsers = real_start(config, jobs)
-        started.append(parsers)
-        return parsers
 
-    real_start = parallel.start_parsers
-    monkeypatch.setattr(parallel, "start_parsers", counting_start)  # (publish imports it when called)
-    for name in ("gather", "compute_site"):  # before the files are handed out, and while loading
-        monkeypatch.setattr(build_mod, "gather", fails if name == "gather" else real_gather)
-        monkeypatch.setattr(build_mod, "compute_site", fails if name == "compute_site" else real_compute)
-        with pytest.raises(RuntimeError, match="stopped"):
-            publish(config, config.as_of, tmp_path / name, search=False, jobs=2, use_cache=False)
-        assert started[-1] is not None
-        assert multiprocessing.active_children() == []
+def test_a_parsing_process_that_dies_leaves_its_files_to_the_main_one(synthetic, monkeypatch):
+    """A pool whose process is killed (out of memory) does not hang the build: what it
+    did not parse is parsed in the main process, with the same result."""
+    from okrsite.builder import parallel
+    from okrsite.builder.gather import gather
+    from okrsite.core.diagnostics import Diagnostics
+
+    config, _ = read_config(synthetic)
+    sources = gather(config, Diagnostics())
+    alone = parallel.parse_all(sources, config, 1)
+    monkeypatch.setattr(parallel, "POOL_MIN", 0)
+    monkeypatch.setattr(parallel, "BATCH", 5)
+    real = parallel.parse_file
+    dying, main = sources[len(sources) // 2].data, os.getpid()
+
+    def dies(data, limits, md):  # in a pool process only (forked: it has this function)
+        if data == dying and os.getpid() != main:
+            os._exit(9)
+        return real(data, limits, md)
+
+    monkeypatch.setattr(parallel, "parse_file", dies)
+    assert parallel.parse_all(sources, config, 2) == alone
 
 
 def test_indexing_leaves_no_garbage_for_the_renderers(tmp_path):
@@ -804,13 +599,10 @@ def test_cached_parse_is_the_parse():
                  b"z: *a\nw:\n  <<: *a\n  v: 2\n---\nbody\n")
     for data in texts:
         p = parse(data)
-        back = build_cache.decode_parsed(json.loads(json.dumps(build_cache.encode_parsed(p))))
+        back = parsecache.decode_parsed(json.loads(json.dumps(parsecache.encode_parsed(p))))
         assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (back.body, back.body_line, back.problems)
-        # the packed form a build holds in memory and stores in parsed.json
-        entries = build_cache.PackedEntries()
-        entries["k"] = p
-        assert isinstance(dict(entries)["k"], str)  # what a parsing process sends back
-        back = entries.get("k")
+        # the packed form a parsing process sends back and parsed.json stores
+        back = parsecache.unpack_parsed(parsecache.pack_parsed(p))
         assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (back.body, back.body_line, back.problems)
 
 
@@ -820,47 +612,37 @@ def test_a_cached_parse_that_is_not_one_is_refused():
     a value a parse never holds still cannot be cached, however deep."""
     import json
 
-    good = build_cache.encode_parsed(parse(b"---\na:\n  b: [1, {c: 2}]\n---\n"))
+    good = parsecache.encode_parsed(parse(b"---\na:\n  b: [1, {c: 2}]\n---\n"))
     target = good[0][5][5][3][1]  # where the replacements below go
     assert (target[0], target[2], target[5]) == ("D", "c", 2)
     for bad in ({"c": 2}, [{"c": 2}], ["D", 1, "c", 1, 1, {"d": 3}], ["L", 1, [1], [{"x": 1}]], ["X", 1]):
         meta = json.loads(json.dumps(good[0]))
         meta[5][5][3][1] = bad  # the mapping {c: 2}, second item of the list b, in a
         with pytest.raises(ValueError):
-            build_cache.decode_parsed([meta] + good[1:])
+            parsecache.decode_parsed([meta] + good[1:])
     for odd in (date(2026, 1, 1), b"bytes", {"plain": "dict"}, (1, 2)):
         meta = LineDict(1)
         meta["a"] = LineList(2)
         meta["a"].append(odd)
         with pytest.raises(TypeError):
-            build_cache.encode_value(meta)
+            parsecache.encode_value(meta)
         nested = LineDict(1)
         nested["a"] = odd
         with pytest.raises(TypeError):
-            build_cache.encode_value(nested)
+            parsecache.encode_value(nested)
 
 
-def test_packed_entries_decode_afresh_at_each_use():
-    """A build's parsed files stay packed: every get makes new objects (which the loader
-    may keep or drop), nothing decoded stays in the cache, and a value that cannot be
-    packed is not stored (it is parsed again)."""
-    entries = build_cache.PackedEntries()
+def test_a_parse_that_cannot_be_packed_is_parsed_again():
+    """Packed parses decode to new objects at each use, and a value that cannot be
+    packed is not saved (the next build parses the file again)."""
     p = parse(b"---\ntitle: T\nlist: [1, 2]\n---\nbody\n")
-    entries[("a", True)] = p
-    one, two = entries.get(("a", True)), entries.get(("a", True))
+    text = parsecache.pack_parsed(p)
+    one, two = parsecache.unpack_parsed(text), parsecache.unpack_parsed(text)
     assert one is not two and one.meta == two.meta == p.meta and one.meta.line_of("list") == 3
-    assert entries.get(("b", True)) is None and entries.get(("b", True), 7) == 7
-    copied = build_cache.PackedEntries()
-    for key, value in dict(entries).items():
-        copied.put_packed(key, value)
-    assert copied.get(("a", True)).body == "body\n"
     odd = parse(b"---\ntitle: T\n---\n")
     odd.meta["when"] = object()  # nothing parse makes: cannot be cached
-    entries[("c", True)] = odd
-    assert ("c", True) not in entries
-    plain = build_cache.PackedEntries(packs=False)  # rendered bodies: stored as they are
-    plain["h"] = "<p>x</p>"
-    assert plain.get("h") == "<p>x</p>" and dict(plain) == {"h": "<p>x</p>"}
+    with pytest.raises(TypeError):
+        parsecache.pack_parsed(odd)
 
 
 # --------------------------------------------------------------------------- progress

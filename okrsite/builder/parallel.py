@@ -1,4 +1,9 @@
-"""Rendering a planned site in several processes, straight into a folder (edge).
+"""Parsing every content file before loading, and rendering a planned site straight
+into a folder, in several processes (edge).
+
+:func:`parse_all` parses the files the loader reads (in a process pool,
+``concurrent.futures``, when there are many to parse) and returns them by path: the loader takes that plain
+data.
 
 The pages of a :class:`~okrsite.site.pages.SitePlan` are rendered in chunks that ``jobs``
 processes take in turn from a shared counter: children made with ``fork`` (replaced by
@@ -18,17 +23,25 @@ the one of the first failing page in plan order, as in a single-process build.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
 import signal
 import sys
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from .memory import current as memory_policy
+from ..core.load import ParsedFile, parse_file, to_parse
+from ..core.markdown import Markdown
+from ..core.model import Config, LimitsConfig, SourceFile
+from ..core.parse import Parsed
+from .parsecache import ParseCache, html_key, pack_parsed, parse_key, unpack_parsed
 
 CHUNK = 32  # pages per task: small enough to balance, large enough to make locking cheap
 # pages a rendering child writes before it is replaced by a fresh fork. CPython writes a
@@ -361,226 +374,82 @@ def _merge(result: Rendered, got: Rendered) -> None:
 
 # --------------------------------------------------------------------------- parsing
 
-PREFETCH_MIN = 2000  # fewer files than this: parsing them in one process is quicker
-BATCH = 200  # files a parsing process parses before sending their entries
+POOL_MIN = 2000  # fewer files to parse than this: one process is quicker than starting a pool
+BATCH = 200  # files a parsing process takes at a time
 
 
-def _parser_child(config, tasks, conn, parent: int, inherited: list) -> None:
-    """A parsing process: waits for its share of the files (paths: it reads them itself,
-    so it never shares the main process's copy of them), parses them batch by batch and
-    sends each batch's entries; None when it is not needed."""
-    from ..core.load import ParseCache, parse_ahead
-    from . import cache as build_cache
-    from .gather import read_source
-
-    _die_with_parent(parent)
-    # Ctrl-C is for the main process: it stops these (or they see their pipes close)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for other in inherited:  # the main process's ends of the pipes of the processes forked before
-        other.close()
-    try:
-        share = tasks.recv()
-    except (EOFError, OSError):
-        share = None
-    finally:
-        tasks.close()
-    if share is None:
-        conn.close()
-        return
-    max_bytes = config.limits.max_file_kb * 1024
-    cache = ParseCache()
-    cache.parsed = build_cache.PackedEntries()  # sent as the main process keeps them
-    try:
-        for start in range(0, len(share), BATCH):
-            files = [read_source(full, rel, max_bytes) for full, rel in share[start:start + BATCH]]
-            parse_ahead([f for f in files if f is not None], config, cache)
-            conn.send((dict(cache.parsed), dict(cache.html)))
-            cache.parsed.clear()
-            cache.html.clear()
-    except BaseException:  # noqa: BLE001 - the loader parses what this process did not send
-        pass
-    try:
-        conn.send(None)  # the end: done, or failed
-    except OSError:
-        pass  # the main process stopped listening: loading is over
-    finally:
-        conn.close()
-
-
-class Parsers:
-    """Parsing processes forked before the files are read (:func:`start_parsers`), so
-    that they share nothing of the files' bytes with the main process. Were they forked
-    after, every file the main process touches while loading (a reference count is a
-    write) would be copied, the children keeping the original: memory that grows with
-    the size of the content."""
-
-    def __init__(self, children: list) -> None:
-        self.children = children  # (process, its task pipe, its result pipe)
-
-    def feed(self, sources: list, config, cache, cached: bool = True) -> Prefetch:
-        """Send each process the paths of its share of ``sources`` (batches of BATCH
-        files in path order, batch i to process i mod n; files not read left out, and
-        with ``cached``, those whose parse ``cache`` holds) and return the
-        :class:`Prefetch` through which ``cache`` takes their entries as the loader asks
-        for them."""
-        from ..core.load import ParseCache, content_prefix, in_content
-
-        limits = config.limits
-        ordered = [f for f in sorted(sources, key=lambda f: f.path) if not f.problem]  # the loader's order
-        keys = None
-        if cached:
-            keys = [ParseCache.parse_key(f.data, True, limits) for f in ordered]
-            kept = [i for i, key in enumerate(keys) if not cache.holds(key)]
-            ordered, keys = [ordered[i] for i in kept], [keys[i] for i in kept]
-        # the paths gather read: the content folder as configured, and the file below it
-        folder, prefix = os.path.join(config.root, config.content_dir), content_prefix(config)
-        shares: list[list] = [[] for _ in self.children]
-        for i in range(0, len(ordered), BATCH):
-            shares[(i // BATCH) % len(shares)].extend(
-                (os.path.join(folder, in_content(f.path, prefix)), f.path) for f in ordered[i:i + BATCH])
-        started = []
-        for (p, tasks, results), share in zip(self.children, shares):
-            try:
-                tasks.send(share)
-                started.append((p, results))
-            except OSError:  # the process is gone: the loader parses its files
-                results.close()
-                p.join()
-            finally:
-                tasks.close()
-        self.children = []
-        # made while the processes start on their shares
-        expected = set(keys) if keys is not None else {ParseCache.parse_key(f.data, True, limits) for f in ordered}
-        return Prefetch(cache, started, expected)
-
-    def stop(self) -> None:
-        """Not needed (or the build stopped): let the processes go."""
-        for p, tasks, results in self.children:
-            try:
-                tasks.send(None)
-            except (OSError, ValueError):  # gone, or already given its share
-                pass
-            tasks.close()
-            results.close()
-            p.join(timeout=1)
-            if p.is_alive():  # at work on a share
-                p.terminate()
-                p.join()
-        self.children = []
-
-
-def start_parsers(config, jobs: int) -> Parsers | None:
-    """Fork ``jobs`` parsing processes that wait for :meth:`Parsers.feed` (or
-    :meth:`Parsers.stop`); None for one job, no ``fork``, or when forking fails."""
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    ctx = multiprocessing.get_context("fork")
-    for stream in (sys.stdout, sys.stderr):
+def parse_all(sources: list[SourceFile], config: Config, jobs: int = 1, cache: ParseCache | None = None,
+              bodies: bool = True) -> dict[str, ParsedFile]:
+    """Every file the loader reads (``load.to_parse``), parsed and its body rendered
+    (``bodies``), by path: the plain data ``load.load`` takes. What ``cache`` holds is
+    taken from it, the rest is parsed (in a pool of ``jobs`` processes when there are many) and
+    put into it. The result is the same whatever ``jobs`` and whatever the cache holds:
+    an entry is a pure function of the file's bytes."""
+    cache = cache if cache is not None else ParseCache()
+    limits, allow_html = config.limits, config.allow_html
+    md = _markdown(allow_html) if bodies else None
+    out: dict[str, ParsedFile] = {}
+    todo: list[tuple[SourceFile, tuple]] = []
+    for f in to_parse(sources, config):
+        key = parse_key(f.data, limits)
+        parsed = cache.get(key)
+        if parsed is None:
+            todo.append((f, key))
+            continue
+        html = ""
+        if md is not None:
+            hkey = html_key(parsed.body, allow_html)
+            got = cache.get_html(hkey)
+            if got is None:
+                got = md.render(parsed.body)
+                cache.put_html(hkey, got)
+            html = got
+        out[f.path] = ParsedFile(parsed, html)
+    done = 0
+    if jobs > 1 and len(todo) >= POOL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_parser_start, initargs=(os.getpid(),))
         try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    children: list = []
+            tasks = ((f.data, limits, allow_html, bodies) for f, _ in todo)
+            for (f, key), (packed, html) in zip(todo, pool.map(_parse_packed, tasks, chunksize=BATCH)):
+                parsed = unpack_parsed(packed) if isinstance(packed, str) else packed
+                cache.put(key, parsed, packed if isinstance(packed, str) else None)
+                if bodies:
+                    cache.put_html(html_key(parsed.body, allow_html), html)
+                out[f.path] = ParsedFile(parsed, html)
+                done += 1
+        except BrokenProcessPool:
+            pass  # a parsing process died (out of memory, killed): the rest is parsed here
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # a build that stops stops them too
+    for f, key in todo[done:]:
+        entry = parse_file(f.data, limits, md)
+        cache.put(key, entry.parsed)
+        if md is not None:
+            cache.put_html(html_key(entry.parsed.body, allow_html), entry.html)
+        out[f.path] = entry
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def _markdown(allow_html: bool) -> Markdown:
+    """One renderer per process (its parsers are reused across files)."""
+    return Markdown(allow_html)
+
+
+def _parser_start(parent: int) -> None:
+    _die_with_parent(parent)
+    # Ctrl-C is for the main process: it stops the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _parse_packed(task: tuple[bytes, LimitsConfig, bool, bool]) -> tuple[str | Parsed, str]:
+    """A parsing process's work: one file parsed (sent as its JSON form, which is
+    quicker to send and receive than the objects; the objects when they cannot be
+    packed) and its body rendered."""
+    data, limits, allow_html, bodies = task
+    entry = parse_file(data, limits, _markdown(allow_html) if bodies else None)
     try:
-        for _ in range(jobs):
-            task_recv, task_send = ctx.Pipe(duplex=False)
-            result_recv, result_send = ctx.Pipe(duplex=False)
-            try:
-                inherited = [end for _, task, result in children for end in (task, result)]
-                p = ctx.Process(target=_parser_child, daemon=True,
-                                args=(config, task_recv, result_send, os.getpid(), inherited))
-                p.start()
-            except BaseException:
-                task_send.close()
-                result_recv.close()
-                raise
-            finally:
-                task_recv.close()
-                result_send.close()
-            children.append((p, task_send, result_recv))
-    except BaseException as exc:  # cannot fork (memory, process limit): the loader parses
-        Parsers(children).stop()
-        if not isinstance(exc, Exception):
-            raise
-        return None
-    return Parsers(children)
-
-
-class Prefetch:
-    """The parsing processes of :meth:`Parsers.feed`, feeding a ``load.ParseCache``:
-    when the loader asks the cache for an entry it does not hold, the cache calls
-    :meth:`more` (``ParseCache.more``), which waits for batches until the one with that
-    entry has come, so loading runs while the rest is parsed. Entries are kept aside
-    until the loader asks for them: the cache ends up with the same entries as when the
-    loader parses everything itself, and so does the ``parsed.json`` it is saved to."""
-
-    def __init__(self, cache, children: list, expected: set) -> None:
-        self.cache, self.processes = cache, len(children)
-        self.active = {recv: p for p, recv in children}
-        self.expected = expected  # the parse keys of the files sent
-        self.pending: dict[str, dict] = {"parsed": {}, "html": {}}
-        cache.more = self.more if self.active else None
-
-    def more(self, kind: str, key) -> bool:
-        """Put the entry ``key`` of ``kind`` ("parsed" or "html") into the cache, waiting
-        for it if it is to come; False when it will not (a file sent as other bytes than
-        those the loader has, a process that failed or died: the loader parses what it
-        does not find). A body's HTML comes in the batch of its file's parse, so it is
-        never waited for."""
-        pending = self.pending[kind]
-        if key not in pending:
-            if kind != "parsed" or key not in self.expected:
-                return False
-            while key not in pending:
-                if not self._receive():
-                    return False
-        self._store(kind, key, pending.pop(key))
-        return True
-
-    def _receive(self) -> bool:
-        """Wait for the next batch of any parsing process and keep it aside; False when
-        no more will come."""
-        from multiprocessing.connection import wait
-
-        while self.active:
-            for conn in wait(list(self.active)):
-                try:
-                    got = conn.recv()
-                except Exception:  # noqa: BLE001 - ended, or killed in the middle of a message
-                    got = None
-                if got is None:
-                    self._end(conn)
-                    continue
-                parsed, html = got
-                self.pending["parsed"].update(parsed)
-                self.pending["html"].update(html)
-                return True
-        return False
-
-    def _store(self, kind: str, key, value) -> None:
-        """Parses come packed (``cache.pack_parsed``), as a ``cache.PackedEntries``
-        keeps them; a cache of objects gets them unpacked."""
-        from .cache import unpack_parsed
-
-        target = getattr(self.cache, kind)
-        if kind == "parsed" and not getattr(target, "packs", False):
-            target[key] = unpack_parsed(value)
-        else:
-            getattr(target, "put_packed", target.__setitem__)(key, value)
-
-    def _end(self, conn) -> None:
-        p = self.active.pop(conn)
-        conn.close()
-        if p.is_alive():
-            p.terminate()
-        p.join()
-
-    def close(self) -> None:
-        """Stop the parsing processes, if any are left, and let go of the cache and of
-        the entries not asked for (files the loader skipped)."""
-        for conn in list(self.active):
-            self._end(conn)
-        if self.cache is not None:
-            self.cache.more = None
-        self.cache = None
-        self.pending = {"parsed": {}, "html": {}}
+        return pack_parsed(entry.parsed), entry.html
+    except (TypeError, ValueError):
+        return entry.parsed, entry.html

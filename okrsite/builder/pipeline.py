@@ -8,16 +8,19 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Mapping
 
 from ..core import lint, resolve, status
 from ..core.diagnostics import Diagnostics
-from ..core.load import ParseCache, load
+from ..core.load import ParsedFile, load
 from ..core.markdown import Markdown
 from ..core.model import Config, Diagnostic, Site, SourceFile
 from ..site.themes import theme_dirs
 from .gather import gather
 from .memory import release_free_memory
 from .outputs import plan
+from .parallel import parse_all
+from .parsecache import ParseCache
 from .sinks import CachedBuild, in_memory, write_folder
 
 
@@ -50,13 +53,13 @@ class BuildResult:
 
 
 def compute(config: Config, sources: list[SourceFile], as_of: date, *, diags: Diagnostics | None = None,
-            markdown: Markdown | None = None, cache: ParseCache | None = None,
+            markdown: Markdown | None = None, parsed: Mapping[str, ParsedFile] | None = None,
             bodies: bool = True) -> tuple[Site, Diagnostics]:
-    """Pure: source files -> a loaded, resolved, linted and computed Site, and every
-    problem found (added to ``diags`` when given). ``cache``: parsed files to reuse;
-    without ``bodies``, Markdown bodies are not rendered (nothing will be)."""
+    """Pure: source files (and those already parsed, ``parse_all``) -> a loaded,
+    resolved, linted and computed Site, and every problem found (added to ``diags`` when
+    given). Without ``bodies``, Markdown bodies are not rendered (nothing will be)."""
     diags = Diagnostics() if diags is None else diags
-    site = load(sources, config, as_of, diags, markdown, cache, bodies)
+    site = load(sources, config, as_of, diags, markdown, parsed, bodies)
     resolve.resolve(site, diags)
     lint.lint(site, diags)
     status.compute(site)
@@ -64,9 +67,10 @@ def compute(config: Config, sources: list[SourceFile], as_of: date, *, diags: Di
 
 
 def compute_site(config: Config, sources: list[SourceFile], as_of: date, diags: Diagnostics,
-                 markdown: Markdown | None = None, cache: ParseCache | None = None, bodies: bool = True) -> Site:
+                 markdown: Markdown | None = None, parsed: Mapping[str, ParsedFile] | None = None,
+                 bodies: bool = True) -> Site:
     """:func:`compute` with the caller's ``diags``: the Site alone."""
-    return compute(config, sources, as_of, diags=diags, markdown=markdown, cache=cache, bodies=bodies)[0]
+    return compute(config, sources, as_of, diags=diags, markdown=markdown, parsed=parsed, bodies=bodies)[0]
 
 
 def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
@@ -89,7 +93,8 @@ def build(config: Config, as_of: date, *, render_pages: bool = True, sources: li
     from_disk = sources is None
     if sources is None:
         sources = gather(config, diags)
-    site = compute_site(config, sources, as_of, diags, cache=cache, bodies=render_pages)
+    parsed = parse_all(sources, config, cache=cache, bodies=render_pages)
+    site = compute_site(config, sources, as_of, diags, parsed=parsed, bodies=render_pages)
     if from_disk:  # is the committed CODEOWNERS up to date with the maintainers?
         from ..core.codeowners import check_committed
 
@@ -143,8 +148,9 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     Steps: gather, :func:`compute`, ``outputs.plan`` (the one path-clash check), then the
     folder sink (``sinks.write_folder``). The collector and memory policy is the
     caller's (``okrsite.builder.memory``: the command line runs builds inside one)."""
-    from . import cache as build_cache
-    from .parallel import PREFETCH_MIN, default_jobs, start_parsers
+    from . import cache as build_cache, record as build_record, scan as build_scan
+    from .parallel import default_jobs
+    from .parsecache import load_parse_cache, own_cache_file, parsed_identity, save_parse_cache
     from .progress import Progress
     from .write import output_lock, remove_leftovers
 
@@ -157,27 +163,27 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     options = {"search": search}
     cache_root = Path(config.root) / build_cache.CACHE_DIR
 
-    record = build_cache.read_build(config) if use_cache else None
+    record = build_record.read_build(config) if use_cache else None
     removed: list = []  # leftovers of killed builds removed (BuildResult.leftovers)
     inputs = None
     fingerprint = None
     if use_cache:
         progress.stage("looking for changes")
-        inputs = build_cache.scan_inputs(input_roots(config, dirs), record.inputs if record else None,
-                                         record.inputs_ns if record else 0, defer=record is None,
-                                         skip={str(cache_root), str(output)})
+        inputs = build_scan.scan_inputs(input_roots(config, dirs), record.inputs if record else None,
+                                        record.inputs_ns if record else 0, defer=record is None,
+                                        skip={str(cache_root), str(output)})
         if record is not None:
-            fingerprint = build_cache.fingerprint(inputs, config, as_of, options)
-            if (fingerprint == record.fingerprint and record.output == build_cache.output_key(config, output)
+            fingerprint = build_scan.fingerprint(inputs, config, as_of, options)
+            if (fingerprint == record.fingerprint and record.output == build_record.output_key(config, output)
                     and output.is_dir()):
                 with output_lock(output, on_wait):
                     removed = remove_leftovers(output)  # of builds killed since (see write.py)
-                    manifest = build_cache.trusted_output(config, output, record)
+                    manifest = build_record.trusted_output(config, output, record)
                     if manifest is not None and manifest is not record.manifest:
                         # a restored output, verified: the record now names this folder
                         record.manifest, record.output_id = manifest, build_cache.output_identity(output)
                         try:
-                            build_cache.write_build(config, record)
+                            build_record.write_build(config, record)
                         except OSError:
                             pass
                 if manifest is not None:
@@ -186,77 +192,49 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
                                        seconds=time.perf_counter() - started, pages=record.pages, unchanged=True,
                                        timings=dict(progress.timings), leftovers=removed)
 
-    # YAML and Markdown are most of loading: with enough files and most of them not in
-    # the cache (decoding cached ones is quicker than sending them), other processes
-    # parse them, batch by batch, while this one loads. They are forked before the files
-    # are read, so as to share none of them (parallel.Parsers).
-    parsers = prefetch = None
     parsed_id: list = []  # parsed.json as this build leaves it, if it vouches for it
-    try:
-        if jobs > 1 and (record is None or record.files_read >= PREFETCH_MIN):
-            parsers = start_parsers(config, jobs)
-        diags = Diagnostics()
-        progress.stage("reading files")
-        sources = gather(config, diags)
-        files_read = len(sources)
-        if inputs is not None and fingerprint is None:
-            inputs.fill({s.path: s.data for s in sources if not s.problem})
-            fingerprint = build_cache.fingerprint(inputs, config, as_of, options)
-        parse_cache = build_cache.load_parse_cache(config, record.parsed_id if record else None) \
-            if use_cache else None
-        cached = len(getattr(parse_cache.parsed, "raw", ())) if parse_cache is not None else 0
-        if parsers is not None and files_read >= PREFETCH_MIN and cached < files_read // 2:
-            if parse_cache is None:
-                parse_cache = ParseCache()  # for this build only (--no-cache)
-                parse_cache.parsed = build_cache.PackedEntries()
-            prefetch = parsers.feed(sources, config, parse_cache, cached=cached > 0)
-        elif parsers is not None:
-            parsers.stop()
-        parsers = None
-        if prefetch is not None:
-            progress.stage(f"parsing and loading {files_read:,} files ({jobs} parsing processes)",
-                           key="parsing and loading")
-        else:
-            progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
-        site = compute_site(config, sources, as_of, diags, cache=parse_cache)
-        if prefetch is not None:
-            prefetch.close()  # its processes and the entries the loader did not ask for
-            prefetch = None
-        from ..core.codeowners import check_committed
+    diags = Diagnostics()
+    progress.stage("reading files")
+    sources = gather(config, diags)
+    files_read = len(sources)
+    if inputs is not None and fingerprint is None:
+        inputs.fill({s.path: s.data for s in sources if not s.problem})
+        fingerprint = build_scan.fingerprint(inputs, config, as_of, options)
+    parse_cache = load_parse_cache(config, record.parsed_id if record else None) if use_cache else None
+    progress.stage(f"parsing {files_read:,} files", key="parsing")
+    parsed = parse_all(sources, config, jobs, parse_cache)
+    if parse_cache is not None:
+        progress.stage("saving the cache")
+        try:
+            if own_cache_file(parse_cache, save_parse_cache(config, parse_cache)):
+                parsed_id = parsed_identity(config)
+        except OSError:
+            pass  # a cache that cannot be written costs the next build time, nothing else
+    parse_cache = None
+    progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
+    site = compute_site(config, sources, as_of, diags, parsed=parsed)
+    from ..core.codeowners import check_committed
 
-        check_committed(site, diags)
-        del sources
-        if parse_cache is not None and use_cache:
-            progress.stage("saving the cache")
-            try:
-                if build_cache.own_cache_file(parse_cache, build_cache.save_parse_cache(config, parse_cache)):
-                    parsed_id = build_cache.parsed_identity(config)
-            except OSError:
-                pass  # a cache that cannot be written costs the next build time, nothing else
-        parse_cache = None  # not needed any more: its memory goes before rendering
-        release_free_memory()
-        result = BuildResult(site, {}, [], files_read=files_read)
-        result.leftovers = removed
-        if write and not diags.errors and not (strict and diags.warnings):
-            cached_build = None
-            if use_cache:
-                assert inputs is not None and fingerprint is not None
-                label = input_roots(config, dirs)[0][0]
-                base = build_cache.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
-                cached_build = CachedBuild(fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs),
-                                           files_read)
-            outputs = plan(site, dirs, diags, _build_environment(dirs), marker=True, search=search,
-                           progress=progress)
-            written = write_folder(outputs, output, jobs=jobs, progress=progress, on_wait=on_wait,
-                                   cached=cached_build)
-            result.leftovers += written.leftovers
-            result.written, result.pages = written.written, written.pages
-            result.processes, result.reused = written.processes, written.reused
-    finally:
-        if parsers is not None:  # stopped before the files were handed out
-            parsers.stop()
-        if prefetch is not None:  # stopped while loading
-            prefetch.close()
+    check_committed(site, diags)
+    del sources, parsed  # not needed any more: their memory goes before rendering
+    release_free_memory()
+    result = BuildResult(site, {}, [], files_read=files_read)
+    result.leftovers = removed
+    if write and not diags.errors and not (strict and diags.warnings):
+        cached_build = None
+        if use_cache:
+            assert inputs is not None and fingerprint is not None
+            label = input_roots(config, dirs)[0][0]
+            base = build_scan.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
+            cached_build = CachedBuild(fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs),
+                                       files_read)
+        outputs = plan(site, dirs, diags, _build_environment(dirs), marker=True, search=search,
+                       progress=progress)
+        written = write_folder(outputs, output, jobs=jobs, progress=progress, on_wait=on_wait,
+                               cached=cached_build)
+        result.leftovers += written.leftovers
+        result.written, result.pages = written.written, written.pages
+        result.processes, result.reused = written.processes, written.reused
     progress.finish()
     result.diagnostics = diags.sorted()
     result.seconds = time.perf_counter() - started

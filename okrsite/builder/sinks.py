@@ -117,10 +117,10 @@ class CachedBuild:
     """A build with the cache: what it records for the next one, and what it needs to
     take unchanged pages from the last one (dependencies.py)."""
 
-    fingerprint: str  # of everything the output depends on (cache.fingerprint)
-    inputs: Any  # cache.Inputs of this build
+    fingerprint: str  # of everything the output depends on (scan.fingerprint)
+    inputs: Any  # scan.Inputs of this build
     parsed_id: list  # parsed.json as this build leaves it, if it vouches for it
-    record: Any  # cache.BuildRecord of the last build, or None
+    record: Any  # record.BuildRecord of the last build, or None
     content_label: str  # the content folder's label among the inputs (input_roots)
     base: str  # this build's fingerprint without the teams' period folders
     own_templates: bool  # a theme's own templates: the pages' dependencies are unknown
@@ -146,7 +146,7 @@ def write_folder(outputs: Outputs, output: Path, *, jobs: int, progress, on_wait
     nothing when ``outputs`` has errors, or gets one while its files are made."""
     from ..site import dependencies
     from ..site import pages as site_pages
-    from . import cache as build_cache
+    from . import cache as build_cache, record as build_record
     from .parallel import link_file, render_to_folder, write_file
     from .write import write_site_with
 
@@ -170,7 +170,7 @@ def write_folder(outputs: Outputs, output: Path, *, jobs: int, progress, on_wait
         teams = outputs.teams()
         view, people = dependencies.view_digest(plan), dependencies.people_slugs(plan)
         if (last is not None and last.base == cached.base and last.view == view
-                and last.output == build_cache.output_key(config, output)
+                and last.output == build_record.output_key(config, output)
                 and not cached.own_templates and not dependencies.people_changed(last.people, people)):
             changed = dependencies.changed_teams(last.inputs, cached.inputs.files, cached.content_label)
             if changed is not None:
@@ -189,7 +189,7 @@ def write_folder(outputs: Outputs, output: Path, *, jobs: int, progress, on_wait
         todo = plan
         if reuse is not None and last is not None:
             progress.stage("taking unchanged pages")
-            known = build_cache.trusted_output(config, output, last)
+            known = build_record.trusted_output(config, output, last)
             if known is not None:
                 pages = []
                 for page, render_it in zip(plan.pages, reuse):
@@ -211,8 +211,8 @@ def write_folder(outputs: Outputs, output: Path, *, jobs: int, progress, on_wait
             return
         inputs = cached.inputs
         try:
-            build_cache.write_build(config, build_cache.BuildRecord(
-                fingerprint=cached.fingerprint, output=build_cache.output_key(config, output),
+            build_record.write_build(config, build_record.BuildRecord(
+                fingerprint=cached.fingerprint, output=build_record.output_key(config, output),
                 output_id=build_cache.output_identity(output),
                 inputs=inputs.files, inputs_ns=inputs.started_ns, parsed_id=cached.parsed_id,
                 manifest=manifest, diagnostics=diags.sorted(), files_read=cached.files_read,

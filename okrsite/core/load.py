@@ -6,11 +6,11 @@ goes to the Diagnostics list; nothing raises on bad content."""
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
-from collections.abc import Callable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from .config import calendar_period
 from .diagnostics import Diagnostics
@@ -77,11 +77,11 @@ def classify(rel: str) -> Classified | str | None:
     return "not part of the content layout (too deep): ignored"
 
 
-def site_periods(config: Config, folder_ids) -> tuple[dict[str, Period], set[str]]:
+def site_periods(config: Config, folder_ids: Iterable[str]) -> tuple[dict[str, Period], set[str]]:
     """Declared periods plus calendar periods used as folders, sorted by start, end, id.
     Returns also the folder ids that are neither declared nor calendar ids."""
     periods = {p.id: p for p in config.periods}
-    unknown = set()
+    unknown: set[str] = set()
     for pid in folder_ids:
         if pid in periods:
             continue
@@ -108,79 +108,42 @@ def current_period(periods: dict[str, Period], as_of: date) -> str | None:
     return min(periods.values(), key=lambda p: (p.start, p.end, p.id)).id
 
 
-class ParseCache:
-    """Memo of parsed front matter and rendered bodies, keyed by content digest, kept
-    across builds by long-running callers (``serve``) so an edit re-parses one file.
-    Cached values are never mutated by the loader."""
+@dataclass(frozen=True)
+class ParsedFile:
+    """One content file parsed: its front matter and body (``parse.parse``) and the body
+    as HTML ("" when bodies are not rendered: ``okrsite check`` shows none)."""
 
-    def __init__(self) -> None:
-        self.parsed: dict[tuple, Parsed] = {}
-        self.html: dict[tuple[bytes, bool], str] = {}
-        # while other processes parse ahead (``parallel.Prefetch``): puts the entry of a
-        # kind ("parsed", "html") and key it misses into the cache, waiting for it if it
-        # is to come; False when it will not
-        self.more: Callable[[str, tuple], bool] | None = None
-
-    @staticmethod
-    def parse_key(data: bytes, front_matter: bool, limits: LimitsConfig) -> tuple:
-        """The limits are part of the key (the same bytes may be fine under one
-        okrsite.yaml and too deep under another)."""
-        return (hashlib.blake2b(data, digest_size=20).digest(), front_matter,
-                (limits.max_yaml_depth, limits.max_yaml_nodes))
-
-    def parse(self, data: bytes, front_matter: bool, limits: LimitsConfig | None = None) -> Parsed:
-        """``parse`` memoised."""
-        limits = limits or LimitsConfig()
-        key = self.parse_key(data, front_matter, limits)
-        hit = self.parsed.get(key)
-        if hit is None and self.more is not None and self.more("parsed", key):
-            hit = self.parsed.get(key)
-        if hit is None:
-            hit = self.parsed[key] = parse(data, front_matter, limits.max_yaml_depth, limits.max_yaml_nodes)
-        return hit
-
-    def holds(self, key: tuple) -> bool:
-        """Whether the parse of ``key`` (:meth:`parse_key`) is here, without decoding it."""
-        holds = getattr(self.parsed, "holds", None)
-        return holds(key) if holds is not None else key in self.parsed
-
-    def render(self, md: Markdown, text: str) -> str:
-        key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(), md.allow_html)
-        hit = self.html.get(key)
-        if hit is None and self.more is not None and self.more("html", key):
-            hit = self.html.get(key)
-        if hit is None:
-            hit = self.html[key] = md.render(text)
-        return hit
-
-    def prune(self, keep_data: list[bytes]) -> None:
-        """Forget entries of files that no longer exist (bounded memory in serve)."""
-        digests = {hashlib.blake2b(d, digest_size=20).digest() for d in keep_data}
-        self.parsed = {k: v for k, v in self.parsed.items() if k[0] in digests}
-        bodies = {hashlib.blake2b(p.body.encode("utf-8", "surrogatepass"), digest_size=20).digest() for p in self.parsed.values()}
-        self.html = {k: v for k, v in self.html.items() if k[0] in bodies}
+    parsed: Parsed
+    html: str
 
 
-class _Render:
-    """Markdown through the cache when there is one; nothing at all for ``check``."""
+def parse_file(data: bytes, limits: LimitsConfig, md: Markdown | None) -> ParsedFile:
+    """A content file's bytes parsed, and its body rendered by ``md`` (None: not
+    rendered). What the loader needs of a file, as ``parse_all`` (in the builder) gives
+    it for every file :func:`to_parse` names."""
+    parsed = parse(data, True, limits.max_yaml_depth, limits.max_yaml_nodes)
+    return ParsedFile(parsed, md.render(parsed.body) if md is not None else "")
 
-    def __init__(self, md: Markdown, cache: ParseCache | None, enabled: bool = True):
-        self.md, self.cache, self.enabled = md, cache, enabled
 
-    def render(self, text: str) -> str:
-        if not self.enabled:
-            return ""
-        return self.cache.render(self.md, text) if self.cache else self.md.render(text)
+def to_parse(files: Iterable[SourceFile], config: Config) -> list[SourceFile]:
+    """The files whose contents :func:`load` reads: in the content layout and readable.
+    A file listed here that load then skips (for a problem found later) costs a parse,
+    never a different result."""
+    prefix = content_prefix(config)
+    return [f for f in files
+            if not not_read(f, config.limits) and isinstance(classify(in_content(f.path, prefix)), Classified)]
 
 
 class Loader:
     def __init__(self, config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None,
-                 cache: ParseCache | None = None, bodies: bool = True):
+                 parsed: Mapping[str, ParsedFile] | None = None, bodies: bool = True):
+        """``parsed``: files already parsed, by path (``parse_all``); the loader parses
+        any other file itself. ``bodies=False``: bodies are not rendered."""
         self.config = config
         self.as_of = as_of
         self.diags = diags
-        self.cache = cache
-        self.md = _Render(markdown or Markdown(config.allow_html), cache, bodies)
+        self.parsed: Mapping[str, ParsedFile] = parsed or {}
+        self.md = (markdown or Markdown(config.allow_html)) if bodies else None
         self.unplaced: list[Checkin] = []  # check-ins without a date in their period (``Site.unplaced``)
 
     # ------------------------------------------------------------------ entry point
@@ -242,13 +205,13 @@ class Loader:
             if other is not None and other != pid:
                 del periods[pid]
                 period_clash[pid] = other
-        reported_unknown = set()
+        reported_unknown: set[str] = set()
         org = Org(title=self.config.title)
         teams: dict[str, Team] = {}
         backlogs: dict[str, str] = {}
         objectives: dict[str, Objective] = {}
-        checkins = []
-        retros = {}
+        checkins: list[Checkin] = []
+        retros: dict[tuple[str, str], Retro] = {}
         for f, c in classified:
             if c.period in period_clash:
                 if c.period not in reported_unknown:
@@ -325,32 +288,31 @@ class Loader:
                 return True
         return False
 
-    def parse(self, f: SourceFile, front_matter=True) -> Parsed:
+    def parse(self, f: SourceFile) -> ParsedFile:
         limits = self.config.limits
         if problem := not_read(f, limits):
             # the file's only diagnostic, and the objective still exists
             self.diags.error(f.path, 1, problem)
-            return Parsed(None, "", 1, [(1, "error", problem)])
-        if self.cache:
-            parsed = self.cache.parse(f.data, front_matter, limits)
-        else:
-            parsed = parse(f.data, front_matter, limits.max_yaml_depth, limits.max_yaml_nodes)
+            return ParsedFile(Parsed(None, "", 1, [(1, "error", problem)]), "")
+        entry = self.parsed.get(f.path) or parse_file(f.data, limits, self.md)
+        parsed = entry.parsed
         for line, severity, message in parsed.problems:
             self.diags.add(f.path, line, severity, message)
         if problem := html_too_deep(parsed.body, self.config.allow_html):
             self.diags.warning(f.path, parsed.body_line, problem)
-        return parsed
+        return entry
 
     def body_only(self, f: SourceFile) -> str:
-        parsed = self.parse(f)
-        if parsed.meta is not None:
-            Reader(self.diags, f.path, parsed.meta, BODY_ONLY_KEYS)
-        return self.md.render(parsed.body)
+        entry = self.parse(f)
+        if entry.parsed.meta is not None:
+            Reader(self.diags, f.path, entry.parsed.meta, BODY_ONLY_KEYS)
+        return entry.html
 
     # ------------------------------------------------------------------ kinds
     def org(self, f: SourceFile) -> Org:
-        parsed = self.parse(f)
-        org = Org(title=self.config.title, path=f.path, body_html=self.md.render(parsed.body))
+        entry = self.parse(f)
+        parsed = entry.parsed
+        org = Org(title=self.config.title, path=f.path, body_html=entry.html)
         org.incomplete = unreadable(parsed)
         if parsed.meta is None:
             return org
@@ -358,7 +320,7 @@ class Loader:
         org.title = r.text("title", default="") or self.config.title
         org.vision = r.text("vision")
         org.mission = r.text("mission")
-        seen = {}
+        seen: dict[str, int] = {}
         for item in r.mapping_list("strategy"):
             s = Reader(self.diags, f.path, item, STRATEGY_KEYS, "a strategic choice")
             sid, title = s.text("id", required=True), s.text("title", required=True)
@@ -372,8 +334,9 @@ class Loader:
         return org
 
     def team(self, f: SourceFile, team_id: str) -> Team:
-        parsed = self.parse(f)
-        team = Team(id=team_id, name=default_name(team_id), path=f.path, body_html=self.md.render(parsed.body))
+        entry = self.parse(f)
+        parsed = entry.parsed
+        team = Team(id=team_id, name=default_name(team_id), path=f.path, body_html=entry.html)
         team.incomplete = unreadable(parsed)
         if parsed.meta is None:
             return team
@@ -387,7 +350,7 @@ class Loader:
         team.members = r.people("members")
         team.maintainers = [m for m, _ in r.text_list("maintainers")]
         team.mission = r.text("mission")
-        seen = {}
+        seen: dict[str, int] = {}
         for item in r.mapping_list("kpis"):
             k = Reader(self.diags, f.path, item, KPI_KEYS, "a KPI")
             kid, name = k.text("id", required=True), k.text("name", required=True)
@@ -422,9 +385,10 @@ class Loader:
         return out
 
     def objective(self, f: SourceFile, c: Classified) -> Objective | None:
-        parsed = self.parse(f)
+        entry = self.parse(f)
+        parsed = entry.parsed
         obj = Objective(team=c.team, period=c.period, id=c.name, title=default_name(c.name), path=f.path,
-                        body_html=self.md.render(parsed.body))
+                        body_html=entry.html)
         if parsed.meta is None:
             if not parsed.problems:  # unreadable files are reported once, by parse
                 self.diags.error(f.path, 1, "front matter missing: an objective starts with '---', its title and key_results, then '---'")
@@ -522,7 +486,8 @@ class Loader:
         return kr
 
     def checkin(self, f: SourceFile, c: Classified, period: Period) -> Checkin | None:
-        parsed = self.parse(f)
+        entry = self.parse(f)
+        parsed = entry.parsed
         if parsed.meta is None:
             if not parsed.problems:
                 self.diags.error(f.path, 1, "front matter missing: a check-in starts with '---', its date and updates, then '---'")
@@ -554,7 +519,7 @@ class Loader:
         if placed and not counted:
             self.diags.warning(f.path, r.line("date"), f"check-in dated {when}, after the as-of date {self.as_of}: ignored for status until then")
         ci = Checkin(team=c.team, period=c.period, name=c.name, date=when, path=f.path,
-                     author=r.person("author"), body_html=self.md.render(parsed.body), counted=counted)
+                     author=r.person("author"), body_html=entry.html, counted=counted)
         if (krs := r.mapping("key_results")) is not None:
             for key, value in krs.items():
                 line = krs.line_of(key)
@@ -593,7 +558,7 @@ class Loader:
             return None
         return ci
 
-    def update(self, path: str, key: str, value, krs: LineDict, ci: Checkin) -> Update | None:
+    def update(self, path: str, key: str, value: Any, krs: LineDict, ci: Checkin) -> Update | None:
         line = krs.line_of(key)
         if is_number(value):
             return Update(checkin=ci.key, date=ci.date, line=line, value=value)
@@ -651,22 +616,7 @@ def default_name(identifier: str) -> str:
 
 
 def load(files: list[SourceFile], config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None,
-         cache: ParseCache | None = None, bodies: bool = True) -> Site:
-    """``bodies=False`` skips rendering Markdown bodies (``check`` shows none)."""
-    return Loader(config, as_of, diags, markdown, cache, bodies).load(files)
-
-
-def parse_ahead(files: list[SourceFile], config: Config, cache: ParseCache) -> None:
-    """Fill ``cache`` with what :func:`load` will ask it for (the parse of every file in
-    the layout and the HTML of its body), without building the model: for the
-    processes that parse while the main one loads (``parallel.Parsers``). A file it
-    parses and load does not use (one skipped for a problem found later) costs time,
-    never a different result: entries are pure functions of the bytes, and the loader
-    takes only those it asks for (``parallel.Prefetch``)."""
-    prefix = content_prefix(config)
-    limits = config.limits
-    md = Markdown(config.allow_html)
-    for f in files:
-        if not_read(f, limits) or not isinstance(classify(in_content(f.path, prefix)), Classified):
-            continue
-        cache.render(md, cache.parse(f.data, True, limits).body)
+         parsed: Mapping[str, ParsedFile] | None = None, bodies: bool = True) -> Site:
+    """``parsed``: the files already parsed, by path (the builder's ``parse_all``);
+    ``bodies=False`` skips rendering Markdown bodies (``check`` shows none)."""
+    return Loader(config, as_of, diags, markdown, parsed, bodies).load(files)

@@ -17,10 +17,11 @@ flag changed (those move pages, people and titles). Pure: no I/O, no globals.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..core.diagnostics import Diagnostics
-from ..core.load import Loader, ParseCache, classify, content_prefix
+from ..core.load import Loader, ParsedFile, classify, content_prefix
 from ..core.markdown import Markdown
 from ..core.model import Checkin, Diagnostic, Site, SourceFile
 from ..core.resolve import kpi_ids, resolve_checkin
@@ -35,15 +36,16 @@ class Patch:
 
 
 def edit_checkins(site: Site, diagnostics: list[Diagnostic], files: list[SourceFile],
-                  markdown: Markdown | None = None, cache: ParseCache | None = None) -> Patch | None:
+                  markdown: Markdown | None = None, parsed: Mapping[str, ParsedFile] | None = None) -> Patch | None:
     """The site after ``files`` (existing check-ins, new contents) changed, and the
-    site's diagnostics; None when a full rebuild is needed (see the module's doc)."""
+    site's diagnostics; None when a full rebuild is needed (see the module's doc).
+    ``parsed``: the files already parsed, by path (the builder's ``parse_all``)."""
     if not files:
         return None
     prefix = content_prefix(site.config)
     position = {ci.path: i for i, ci in enumerate(site.checkins)}
     diags = Diagnostics()
-    loader = Loader(site.config, site.as_of, diags, markdown, cache)
+    loader = Loader(site.config, site.as_of, diags, markdown, parsed)
     checkins = list(site.checkins)
     edited: dict[str, Checkin] = {}
     for f in files:

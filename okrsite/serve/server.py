@@ -44,11 +44,12 @@ from ..builder.gather import gather, read_source
 from ..builder.output import protected_folders, refusal
 from ..builder.memory import MemoryPolicy
 from ..builder.outputs import Outputs, plan as plan_outputs
+from ..builder.parallel import parse_all
+from ..builder.parsecache import ParseCache
 from ..builder.pipeline import compute_site, render_output
 from ..builder.sinks import LazyFiles
 from ..core.config import ConfigError, read_config
 from ..core.diagnostics import Diagnostics
-from ..core.load import ParseCache
 from ..core.model import Config, Diagnostic, Site, SourceFile
 from ..site.themes import static_files, theme_dirs
 from .http import ALL_INTERFACES, POLL_SECONDS, Snapshot, State, inject, make_httpd, script_tag
@@ -364,7 +365,7 @@ class Server:
             diags = Diagnostics()
             diags.extend(self.gather_diags)
             sources = [self.sources[p] for p in sorted(self.sources)]
-            self.site = compute_site(config, sources, as_of, diags, cache=self.cache)
+            self.site = compute_site(config, sources, as_of, diags, parsed=parse_all(sources, config, cache=self.cache))
             self.site_diags = diags.sorted()
             self.site_as_of = as_of
             self._builds_since_prune += 1
@@ -397,7 +398,8 @@ class Server:
         planned = self._planned
         if planned is None or planned.site is not self.site:
             return None
-        patch = edit_checkins(self.site, self.site_diags, edited, cache=self.cache)
+        patch = edit_checkins(self.site, self.site_diags, edited,
+                              parsed=parse_all(edited, self.site.config, cache=self.cache))
         if patch is None:
             return None
         self.site, self.site_diags = patch.site, patch.diagnostics
