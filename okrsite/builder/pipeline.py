@@ -127,13 +127,14 @@ def _feeds(site: Site, exported: dict, env, diags: Diagnostics) -> dict[str, byt
         return {}
 
 
-def search_index(site: Site, diags: Diagnostics) -> dict[str, bytes]:
-    """The search bundle of a site (``pagefind/...``), or {} with an error reported."""
-    from ..site import search
+def search_index(site: Site, diags: Diagnostics, previous=None) -> dict[str, bytes]:
+    """The search bundle of a site (``pagefind/...``), or {} with an error reported;
+    the parts unchanged since ``previous`` (a ``searchindex.Previous``) taken from it."""
+    from . import searchindex
 
     try:
-        return search.index_files(site)
-    except search.SearchError as exc:
+        return searchindex.index_files(site, previous)
+    except searchindex.SearchError as exc:
         diags.error(site.config.path, 1, f"cannot build the search index: {exc} "
                     "(turn search off with `search: false` or `okrsite build --no-search`)")
         return {}
@@ -144,7 +145,7 @@ def build(config: Config, as_of: date, *, render_pages: bool = True, sources: li
     """Gather (unless ``sources`` are given) and compute everything; render when there
     are no errors. Writes nothing: the caller writes ``result.files`` or serves them.
     ``search``: also build the search index (``okrsite build`` passes ``config.search``;
-    the preview server indexes in the background instead, see ``search.index_files``)."""
+    the preview server indexes in the background instead, see ``searchindex.index_files``)."""
     started = time.perf_counter()
     diags = Diagnostics()
     from_disk = sources is None
@@ -393,7 +394,10 @@ def _write_output(site: Site, dirs: list[Path], diags: Diagnostics, result: Buil
     if search:
         progress.stage("indexing for search")
         gc.freeze()  # the site: the collection below only looks at what indexing made
-        for path, data in search_index(site, diags).items():
+        from .searchindex import LastOutput
+
+        previous = LastOutput(config, output, cached.record) if cached is not None else None
+        for path, data in search_index(site, diags, previous).items():
             put(path, data, "the search index")
         # indexing leaves its records in reference cycles (through the frames of the
         # indexer's asyncio calls), which the paused collector would keep for good

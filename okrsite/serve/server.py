@@ -1049,9 +1049,10 @@ class Server:
                 continue
             started = time.perf_counter()
             try:
-                from ..site.search import index_files
+                from ..builder.searchindex import LastFiles, index_files
 
-                files = index_files(snap.files.site)
+                last = self.search_files[1] if self.search_files is not None else None
+                files = index_files(snap.files.site, LastFiles(last))  # only the parts that changed
             except Exception as exc:  # noqa: BLE001 - search is a nicety of the preview
                 message = f"okrsite: warning: the search index was not updated: {exc}"
                 if message not in self._search_errors:
