@@ -97,20 +97,22 @@ def _in_part(path: str, prefix: str) -> bool:
 
 
 @functools.cache
-def _pagefind_version() -> str:
+def _maker() -> str:
+    """What turns documents into a bundle: Pagefind's version and this module's code."""
     versions = []
     for name in ("pagefind", "pagefind_bin"):
         try:
             versions.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
-            pass
+            versions.append(f"{name} -")
+    versions.append(hashlib.sha256(Path(__file__).read_bytes()).hexdigest())
     return ", ".join(versions)
 
 
 def part_key(docs: list[tuple[str, str]], run_records: int, first: bool) -> str:
     """A part's key: the digest of what its bundle is made from (the records' URLs and
-    documents, in order), of Pagefind's version and of how it is split into runs."""
-    h = hashlib.sha256(json.dumps([FORMAT, _pagefind_version(), LANGUAGE, run_records, first]).encode("utf-8"))
+    documents, in order), of what makes it (``_maker``) and of how it is split into runs."""
+    h = hashlib.sha256(json.dumps([FORMAT, _maker(), LANGUAGE, run_records, first]).encode("utf-8"))
     for url, doc in docs:
         h.update(b"\0%d:%s\0%d:%s" % (len(url), url.encode("utf-8"), len(doc), doc.encode("utf-8")))
     return h.hexdigest()
