@@ -527,6 +527,34 @@ def test_search_over_a_split_index(watched, sample_site, split_bundle, static_se
 
 
 @browser
+def test_a_word_in_two_periods_finds_both_and_a_period_loads_only_its_bundle(watched, base):
+    """Each period is a bundle of its own: a word of two periods' check-ins finds both,
+    and a search of one period downloads none of the other periods' bundles."""
+    from playwright.sync_api import expect
+
+    q3, q4 = "teams/people/2026-Q3/checkins/2026-08-14/", "teams/people/2026-Q4/checkins/2026-10-23/"
+    page = watched
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(base + "search/?q=conversations&kind=checkin")
+    expect(results(page).first).to_be_visible()
+    links = [a.get_attribute("href") for a in page.locator(".search-result a").all()]
+    assert {"../" + q3, "../" + q4} <= set(links)
+    assert any("/pagefind/periods/2026-Q3/" in u for u in requested)
+    assert any("/pagefind/periods/2026-Q4/" in u for u in requested)
+    page2 = page.context.new_page()  # a new visit: nothing merged yet
+    requested.clear()
+    page2.on("request", lambda r: requested.append(r.url))
+    page2.goto(base + "search/?q=conversations&kind=checkin&period=2026-Q3")
+    expect(results(page2).first).to_be_visible()
+    links = [a.get_attribute("href") for a in page2.locator(".search-result a").all()]
+    assert "../" + q3 in links and "../" + q4 not in links
+    assert any("/pagefind/periods/2026-Q3/" in u for u in requested)
+    assert not any("/pagefind/periods/2026-Q4/" in u or "/pagefind/periods/2026/" in u for u in requested)
+    page2.close()
+
+
+@browser
 def test_slash_focuses_the_header_search_box(watched, base):
     from playwright.sync_api import expect
 

@@ -125,23 +125,41 @@ function updateUrl() {
 // The index is several bundles: pagefind/ (teams and people, and Pagefind's code), one
 // per period (pagefind/periods/2026-Q4/) and, for a large part, more runs of it
 // (pagefind/1/, pagefind/periods/2026-Q4/1/), listed in pagefind/okrsite-bundles.json:
-// the extra ones are merged into the first.
-async function loadPagefind() {
+// the extra ones are merged into the first, only when a search may find something in
+// them (a search of one period leaves the other periods' bundles unloaded).
+const BUNDLE_PATH = /^(periods\/([A-Za-z0-9][A-Za-z0-9-]*)\/)?(\d+\/)?$/;
+let extra = [];           // the bundles to merge: [path, period id or ""]
+const merged = new Map(); // path -> its merge (a promise), for those merged or merging
+
+async function loadPagefind(period) {
   if (!pagefind) {
-    const pf = await import(new URL("pagefind/pagefind.js", rootUrl).href);
-    const options = { baseUrl: rootUrl.pathname, excerptLength: EXCERPT_WORDS };
-    await pf.options({ ...options, mergeFilter: { [BUNDLE]: "./" } });
-    await pf.init();
-    const listed = await fetch(new URL("pagefind/okrsite-bundles.json", rootUrl));
-    const merge = listed.ok ? (await listed.json()).merge || [] : [];
-    for (const path of merge) {
-      if (typeof path === "string" && /^(periods\/[A-Za-z0-9][A-Za-z0-9-]*\/)?(\d+\/)?$/.test(path) && path) {
-        await pf.mergeIndex(new URL(`pagefind/${path}`, rootUrl).pathname, { ...options, mergeFilter: { [BUNDLE]: path } });
+    pagefind = (async () => {
+      const pf = await import(new URL("pagefind/pagefind.js", rootUrl).href);
+      await pf.options({ ...pagefindOptions(), mergeFilter: { [BUNDLE]: "./" } });
+      await pf.init();
+      const listed = await fetch(new URL("pagefind/okrsite-bundles.json", rootUrl));
+      const merge = listed.ok ? (await listed.json()).merge || [] : [];
+      for (const path of merge) {
+        const m = typeof path === "string" && path ? BUNDLE_PATH.exec(path) : null;
+        if (m) extra.push([path, m[2] || ""]);
       }
-    }
-    pagefind = pf;
+      return pf;
+    })();
   }
-  return pagefind;
+  const pf = await pagefind;
+  const wanted = extra.filter(([, of]) => !period || !of || of === period).map(([path]) => path);
+  for (const path of wanted) {
+    if (!merged.has(path)) {
+      merged.set(path, pf.mergeIndex(new URL(`pagefind/${path}`, rootUrl).pathname,
+                                     { ...pagefindOptions(), mergeFilter: { [BUNDLE]: path } }));
+    }
+  }
+  await Promise.all(wanted.map((path) => merged.get(path)));
+  return pf;
+}
+
+function pagefindOptions() {
+  return { baseUrl: rootUrl.pathname, excerptLength: EXCERPT_WORDS };
 }
 
 // A record's URL is relative to the site root ("teams/platform/#kr-p99"): from this
@@ -318,7 +336,7 @@ async function run() {
   }
   statusLine.textContent = "Searching…";
   try {
-    const pf = await loadPagefind();
+    const pf = await loadPagefind(filters.period);
     const pfFilters = pagefindFilters(filters);
     const search = await pf.search(term || null, { filters: pfFilters });
     if (gen !== generation || !search) return;
