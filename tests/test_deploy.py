@@ -123,20 +123,13 @@ def test_one_change_deploy_after_a_restore_reuses_pages(origin, cold, tmp_path, 
                    jobs=1).unchanged
 
 
-def test_one_change_deploy_indexes_only_the_changed_period_for_search(origin, cold, tmp_path, monkeypatch):
+def test_one_change_deploy_indexes_only_the_changed_period_for_search(origin, cold, tmp_path, indexed_parts):
     """The search index is one Pagefind bundle per period (and one for teams and people):
     after a restore, the new check-in's period is indexed again, the other parts are
     taken from the restored site, and the index is the cold build's, byte for byte."""
     from okrsite.builder import searchindex
 
-    indexed = []
-    index_part = searchindex._index_part
-
-    def spy(docs, size, prefix):
-        indexed.append(prefix)
-        return index_part(docs, size, prefix)
-
-    monkeypatch.setattr(searchindex, "_index_part", spy)
+    indexed = indexed_parts
     first = checkout(origin, tmp_path / "a" / "okrs")
     build(first)
     parts = list(json.loads((first / "public/pagefind" / searchindex.PARTS_FILE).read_bytes())["parts"])

@@ -263,17 +263,10 @@ def test_a_large_part_is_built_in_several_runs_merged_by_the_page(site, recs, sp
     assert searchindex.build_index(recs, run_records=SPLIT_RUN, periods=site.periods) == split_bundle
 
 
-def test_only_the_parts_that_changed_are_indexed_again(site, recs, bundle, monkeypatch):
+def test_only_the_parts_that_changed_are_indexed_again(site, recs, bundle, indexed_parts):
     """Given the last index, a part whose records are the same is taken from it: one
     changed check-in indexes its period again, and the index is the one made from nothing."""
-    indexed = []
-    index_part = searchindex._index_part
-
-    def spy(docs, size, prefix):
-        indexed.append(prefix)
-        return index_part(docs, size, prefix)
-
-    monkeypatch.setattr(searchindex, "_index_part", spy)
+    indexed = indexed_parts
     assert searchindex.build_index(recs, periods=site.periods, previous=searchindex.LastFiles(bundle)) == bundle
     assert indexed == []
     at = next(i for i, r in enumerate(recs) if r.own is None and r.parts[0].kind == "checkin"

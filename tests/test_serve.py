@@ -571,19 +571,12 @@ def test_search_index_is_built_in_the_background(site):
         assert get(s, "/okrs/pagefind/../okrsite.yaml").status == 404
 
 
-def test_a_saved_checkin_indexes_only_its_period_again(site, monkeypatch):
+def test_a_saved_checkin_indexes_only_its_period_again(site, indexed_parts):
     """Serve keeps its last search bundle: a check-in saved re-indexes its period's part,
     and the index is the one a build from nothing makes."""
     from okrsite.builder import searchindex
 
-    indexed = []
-    index_part = searchindex._index_part
-
-    def spy(docs, size, prefix):
-        indexed.append(prefix)
-        return index_part(docs, size, prefix)
-
-    monkeypatch.setattr(searchindex, "_index_part", spy)
+    indexed = indexed_parts
     with Server(site, port=0, watch=False, out=io.StringIO(), search_delay=0.1) as s:
         deadline = time.time() + 60
         while s.search_files is None and time.time() < deadline:
