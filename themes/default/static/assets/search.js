@@ -128,7 +128,7 @@ function updateUrl() {
 // the extra ones are merged into the first, only when a search may find something in
 // them (a search of one period leaves the other periods' bundles unloaded).
 const BUNDLE_PATH = /^(periods\/([A-Za-z0-9][A-Za-z0-9-]*)\/)?(\d+\/)?$/;
-let extra = [];           // the bundles to merge: [path, period id or ""]
+const extra = [];         // the bundles to merge: [path, period id or ""]
 const merged = new Map(); // path -> its merge (a promise), for those merged or merging
 
 async function loadPagefind(period) {
@@ -139,19 +139,27 @@ async function loadPagefind(period) {
       await pf.init();
       const listed = await fetch(new URL("pagefind/okrsite-bundles.json", rootUrl));
       const merge = listed.ok ? (await listed.json()).merge || [] : [];
+      extra.length = 0;
       for (const path of merge) {
         const m = typeof path === "string" && path ? BUNDLE_PATH.exec(path) : null;
         if (m) extra.push([path, m[2] || ""]);
       }
       return pf;
-    })();
+    })().catch((error) => {
+      pagefind = null; // the next search tries again
+      throw error;
+    });
   }
   const pf = await pagefind;
   const wanted = extra.filter(([, of]) => !period || !of || of === period).map(([path]) => path);
   for (const path of wanted) {
     if (!merged.has(path)) {
       merged.set(path, pf.mergeIndex(new URL(`pagefind/${path}`, rootUrl).pathname,
-                                     { ...pagefindOptions(), mergeFilter: { [BUNDLE]: path } }));
+                                     { ...pagefindOptions(), mergeFilter: { [BUNDLE]: path } })
+        .catch((error) => {
+          merged.delete(path);
+          throw error;
+        }));
     }
   }
   await Promise.all(wanted.map((path) => merged.get(path)));
