@@ -5,7 +5,7 @@
 
 1. generates the organisation (bench/generate.py) into WORK/site, unless already there;
 2. ``index``: in a child process, computes the site, then times ``search.records`` and
-   ``search.build_index`` while sampling its own and its children's (the Pagefind
+   ``searchindex.build_index`` while sampling its own and its children's (the Pagefind
    runs') resident memory every 50 ms: the peak of the children and of the sum;
 3. ``build``: runs ``python -m okrsite build`` (search on) in a child process while
    sampling the resident memory of it *and every process it started* (the Pagefind
@@ -101,6 +101,7 @@ def index_only(config_path: str) -> None:
     from okrsite.builder.pipeline import compute_site
     from okrsite.core.config import read_config
     from okrsite.core.diagnostics import Diagnostics
+    from okrsite.builder import searchindex
     from okrsite.site import search
 
     config, _ = read_config(config_path)
@@ -128,7 +129,7 @@ def index_only(config_path: str) -> None:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    files = search.build_index(recs)
+    files = searchindex.build_index(recs, periods=list(site.periods))
     t3 = time.perf_counter()
     done.set()
     sampler.join()

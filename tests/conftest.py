@@ -57,6 +57,23 @@ def missing_tool(what: str, how: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture
+def indexed_parts(monkeypatch) -> list[str]:
+    """The folders of the search index's parts that Pagefind indexes (not taken from
+    the last index) during the test, in order."""
+    from okrsite.builder import searchindex
+
+    indexed: list[str] = []
+    index_part = searchindex._index_part
+
+    def spy(docs, size, prefix):
+        indexed.append(prefix)
+        return index_part(docs, size, prefix)
+
+    monkeypatch.setattr(searchindex, "_index_part", spy)
+    return indexed
+
+
 def require_pagefind() -> None:
     """The Pagefind binary (the pagefind[bin] dependency, or PAGEFIND_BINARY_PATH), which
     every build with search runs."""

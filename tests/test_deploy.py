@@ -6,6 +6,7 @@ request can commit them) is never taken for a restored one."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -120,6 +121,39 @@ def test_one_change_deploy_after_a_restore_reuses_pages(origin, cold, tmp_path, 
     # and the build after it, with nothing changed, has nothing to do
     assert publish(read_config(second / "okrsite.yaml")[0], result.site.config.as_of, second / "public",
                    jobs=1).unchanged
+
+
+def test_one_change_deploy_indexes_only_the_changed_period_for_search(origin, cold, tmp_path, indexed_parts):
+    """The search index is one Pagefind bundle per period (and one for teams and people):
+    after a restore, the new check-in's period is indexed again, the other parts are
+    taken from the restored site, and the index is the cold build's, byte for byte."""
+    from okrsite.builder import searchindex
+
+    indexed = indexed_parts
+    first = checkout(origin, tmp_path / "a" / "okrs")
+    build(first)
+    parts = list(json.loads((first / "public/pagefind" / searchindex.PARTS_FILE).read_bytes())["parts"])
+    assert indexed == parts and len(parts) > 2 and "periods/2026-Q4/" in parts
+    save_cache(first, tmp_path / "cache.tar", "tar")
+    second = checkout(origin, tmp_path / "b" / "okrs")
+    restore_cache(tmp_path / "cache.tar", second, "tar")
+    (second / CHECKIN).write_text(CHECKIN_TEXT)
+    indexed.clear()
+    build(second)
+    assert indexed == ["periods/2026-Q4/"]
+    got = read_tree(second / "public")
+    assert sorted(got) == sorted(cold) and [p for p in cold if got[p] != cold[p]] == []
+    # a restored index file whose bytes are not the manifest's: its part is indexed again
+    third = checkout(origin, tmp_path / "c" / "okrs")
+    restore_cache(tmp_path / "cache.tar", third, "tar")
+    fragment = next(p for p in sorted((third / "public/pagefind/periods/2026-Q3/fragment").iterdir()))
+    fragment.write_bytes(fragment.read_bytes()[:-1] + b"x")
+    (third / CHECKIN).write_text(CHECKIN_TEXT)
+    indexed.clear()
+    build(third)
+    assert sorted(indexed) == ["periods/2026-Q3/", "periods/2026-Q4/"]
+    got = read_tree(third / "public")
+    assert [p for p in cold if got[p] != cold[p]] == []
 
 
 def test_a_restored_cache_with_nothing_changed_has_nothing_to_do(origin, tmp_path):

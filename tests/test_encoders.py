@@ -11,7 +11,8 @@ import pytest
 from markupsafe import Markup
 
 from conftest import SAMPLE_CONFIG
-from okrsite.site import feeds, search
+from okrsite.builder import searchindex
+from okrsite.site import feeds
 from okrsite.site.environment import make_environment
 from okrsite.core import urls
 from okrsite.builder.pipeline import build, render_output
@@ -32,9 +33,9 @@ RFC_8949_EXAMPLES = [
 
 @pytest.mark.parametrize(("value", "cbor"), RFC_8949_EXAMPLES, ids=[c for _, c in RFC_8949_EXAMPLES])
 def test_search_data_files_are_cbor_in_the_shortest_definite_form(value, cbor):
-    data = search._encode_dcd(value)
+    data = searchindex._encode_dcd(value)
     assert gzip.decompress(data) == b"pagefind_dcd" + bytes.fromhex(cbor)
-    assert search._decode_dcd(data) == value
+    assert searchindex._decode_dcd(data) == value
 
 
 # --------------------------------------------------------------------------- Atom feeds

@@ -4,16 +4,19 @@ off, and in Chromium the search box and page of the sample site served under /ok
 from __future__ import annotations
 
 import gzip
+import json
 
 import html
 import re
 import shutil
 from datetime import date
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from conftest import SAMPLE_CONFIG, require_pagefind, run_okrsite
+from okrsite.builder import searchindex
 from okrsite.site import search
 from okrsite.site.people import people
 from okrsite.core import urls
@@ -181,61 +184,120 @@ def test_records_are_deterministic(site, recs):
 # --------------------------------------------------------------------------- index
 
 
+def test_records_are_in_parts_by_period(site, recs):
+    """Teams and people in a part of their own; everything else in its period's part,
+    the parts in the site's order of periods."""
+    parts = search.partition(recs, site.periods)
+    assert list(parts)[0] == search.ORG_PART
+    assert list(parts)[1:] == [p for p in site.periods if p in parts]
+    assert {r.own.kind for r in parts[search.ORG_PART]} == {"team", "person"}
+    assert sum(len(v) for v in parts.values()) == len(recs)
+    for pid, part in list(parts.items())[1:]:
+        assert {p for r in part for i in r.items for p in i.filters["period"]} == {pid}
+    q4 = parts["2026-Q4"]
+    assert {i.kind for r in q4 for i in r.items} == {"objective", "key-result", "checkin"}
+    assert any(r.contributor for r in q4)
+    assert [r for r in recs if r in q4] == q4, "in the records' order"
+
+
 @pytest.fixture(scope="module")
-def bundle(recs):
+def bundle(site, recs):
     require_pagefind()
-    return search.build_index(recs)
+    return searchindex.build_index(recs, periods=site.periods)
 
 
-def test_index_bundle_is_deterministic(recs, bundle):
+def test_index_bundle_is_deterministic(site, recs, bundle):
     """Pagefind writes filter values in hash-map order; build_index sorts them, so the
     same records give the same bytes."""
-    again = search.build_index(recs)
+    again = searchindex.build_index(recs, periods=site.periods)
     assert sorted(again) == sorted(bundle)
     assert [p for p in bundle if bundle[p] != again[p]] == []
 
 
-def test_index_bundle_has_only_what_the_search_page_needs(bundle):
+def test_index_bundle_has_only_what_the_search_page_needs(site, recs, bundle):
+    import json
+
     assert all(p.startswith("pagefind/") for p in bundle)
     names = {p.removeprefix("pagefind/") for p in bundle}
-    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind", search.BUNDLES_FILE} <= names
-    assert bundle[f"pagefind/{search.BUNDLES_FILE}"] == b'{"merge":[]}', "a small site is one bundle"
+    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind",
+            searchindex.BUNDLES_FILE, searchindex.PARTS_FILE} <= names
+    periods = [p for p in search.partition(recs, site.periods) if p != search.ORG_PART]
+    assert len(periods) > 1
+    merge = json.loads(bundle[f"pagefind/{searchindex.BUNDLES_FILE}"])["merge"]
+    assert merge == [f"periods/{p}/" for p in periods], "one bundle per period, merged into the first"
+    parts = json.loads(bundle[f"pagefind/{searchindex.PARTS_FILE}"])["parts"]
+    assert list(parts) == ["", *merge]
+    for folder in merge:
+        own = {p.removeprefix(f"pagefind/{folder}") for p in bundle if p.startswith(f"pagefind/{folder}")}
+        assert "pagefind-entry.json" in own and any(n.startswith("fragment/") for n in own)
+        assert not {"pagefind.js", "pagefind-worker.js", "wasm.en.pagefind"} & own, "code and WebAssembly once"
     assert not any("-ui." in n for n in names), "Pagefind's own UIs are not shipped"
     assert any(n.startswith("filter/") for n in names) and any(n.startswith("fragment/") for n in names)
 
 
+SPLIT_RUN = 20  # records per Pagefind run of split_bundle
+
+
 @pytest.fixture(scope="module")
-def split_bundle(recs):
-    """The sample's index in three Pagefind runs, as a large site's (RUN_RECORDS)."""
+def split_bundle(site, recs):
+    """The sample's index with its larger parts in several Pagefind runs, as a large
+    site's (RUN_RECORDS)."""
     require_pagefind()
-    return search.build_index(recs, run_records=60)
+    return searchindex.build_index(recs, run_records=SPLIT_RUN, periods=site.periods)
 
 
-def test_a_large_index_is_built_in_several_runs_merged_by_the_page(recs, split_bundle):
+def test_a_large_part_is_built_in_several_runs_merged_by_the_page(site, recs, split_bundle):
     import json
 
-    assert len(recs) > 100
-    assert json.loads(split_bundle[f"pagefind/{search.BUNDLES_FILE}"]) == {"merge": ["1/", "2/"]}
-    for k in ("1", "2"):
-        names = {p.removeprefix(f"pagefind/{k}/") for p in split_bundle if p.startswith(f"pagefind/{k}/")}
+    parts = search.partition(recs, site.periods)
+    assert len(parts[search.ORG_PART]) > SPLIT_RUN and len(parts["2026-Q4"]) > 2 * SPLIT_RUN
+    merge = json.loads(split_bundle[f"pagefind/{searchindex.BUNDLES_FILE}"])["merge"]
+    assert "1/" in merge and ["periods/2026-Q4/", "periods/2026-Q4/1/", "periods/2026-Q4/2/"] == [
+        m for m in merge if m.startswith("periods/2026-Q4/")]
+    for folder in ("1/", "periods/2026-Q4/2/"):
+        names = {p.removeprefix(f"pagefind/{folder}") for p in split_bundle if p.startswith(f"pagefind/{folder}")}
         assert "pagefind-entry.json" in names and any(n.startswith("fragment/") for n in names)
         assert not {"pagefind.js", "pagefind-worker.js", "wasm.en.pagefind"} & names, "code and WebAssembly once"
     pages = sum(json.loads(split_bundle[p])["languages"]["en"]["page_count"]
                 for p in split_bundle if p.endswith("pagefind-entry.json"))
     assert pages == len(recs)
-    assert search.build_index(recs, run_records=60) == split_bundle
+    assert searchindex.build_index(recs, run_records=SPLIT_RUN, periods=site.periods) == split_bundle
+
+
+def test_only_the_parts_that_changed_are_indexed_again(site, recs, bundle, indexed_parts):
+    """Given the last index, a part whose records are the same is taken from it: one
+    changed check-in indexes its period again, and the index is the one made from nothing."""
+    indexed = indexed_parts
+    assert searchindex.build_index(recs, periods=site.periods, previous=searchindex.LastFiles(bundle)) == bundle
+    assert indexed == []
+    at = next(i for i, r in enumerate(recs) if r.own is None and r.parts[0].kind == "checkin"
+              and r.parts[0].filters["period"] == ["2026-Q4"])
+    ci = recs[at].parts[0]
+    changed = list(recs)
+    changed[at] = replace(recs[at], parts=(replace(ci, content=ci.content + " quokka"), *recs[at].parts[1:]))
+    got = searchindex.build_index(changed, periods=site.periods, previous=searchindex.LastFiles(bundle))
+    assert indexed == ["periods/2026-Q4/"]
+    indexed.clear()
+    assert got == searchindex.build_index(changed, periods=site.periods)
+    assert indexed == list(json.loads(bundle[f"pagefind/{searchindex.PARTS_FILE}"])["parts"])
+    # a last index whose list of parts is missing or from another format is not used
+    for broken in (b"", b'{"format":0,"parts":{}}'):
+        indexed.clear()
+        last = {**bundle, f"pagefind/{searchindex.PARTS_FILE}": broken}
+        assert searchindex.build_index(recs, periods=site.periods, previous=searchindex.LastFiles(last)) == bundle
+        assert len(indexed) == len(search.partition(recs, site.periods))
 
 
 def test_canonical_filters_keep_a_working_metadata(bundle):
     import json
 
-    entry = json.loads(bundle["pagefind/pagefind-entry.json"])
-    meta_name = f"pagefind/pagefind.{entry['languages']['en']['hash']}.pf_meta"
-    meta = search._decode_dcd(bundle[meta_name])
+    entry = json.loads(bundle["pagefind/periods/2026-Q4/pagefind-entry.json"])
+    meta_name = f"pagefind/periods/2026-Q4/pagefind.{entry['languages']['en']['hash']}.pf_meta"
+    meta = searchindex._decode_dcd(bundle[meta_name])
     filters = dict(next(x for x in meta if isinstance(x, list) and x and x[0] and x[0][0] == "kind"))
     assert sorted(filters) == ["kind", "period", "status", "team", "via"]
     for name, h in filters.items():
-        decoded = search._decode_dcd(bundle[f"pagefind/filter/{h}.pf_filter"])
+        decoded = searchindex._decode_dcd(bundle[f"pagefind/periods/2026-Q4/filter/{h}.pf_filter"])
         assert decoded[0] == name
         values = [v[0] for v in decoded[1]]
         assert values == sorted(values)
@@ -243,21 +305,21 @@ def test_canonical_filters_keep_a_working_metadata(bundle):
 
 def test_a_data_file_round_trips_and_one_cbor2_cannot_rewrite_is_left_alone():
     value = ["x", [0, 23, 24, 255, 256, 65536, 2**32, -1, -25], ["é", b"\x00"], []]
-    encoded = search._encode_dcd(value)
-    assert search._decode_dcd(encoded) == value
+    encoded = searchindex._encode_dcd(value)
+    assert searchindex._decode_dcd(encoded) == value
     raw = gzip.decompress(encoded)
-    assert search._decode_dcd(raw + b"\x00") is None  # something after the value
-    assert search._decode_dcd(b"pagefind_dcd\x9f\x01\xff") is None  # indefinite length
-    assert search._decode_dcd(b"pagefind_dcd\x18\x05") is None  # 5 not in its shortest form
-    assert search._decode_dcd(b"pagefind_dcd\x62\xff\xfe") is None  # not UTF-8
-    assert search._decode_dcd(b"not pagefind") is None
+    assert searchindex._decode_dcd(raw + b"\x00") is None  # something after the value
+    assert searchindex._decode_dcd(b"pagefind_dcd\x9f\x01\xff") is None  # indefinite length
+    assert searchindex._decode_dcd(b"pagefind_dcd\x18\x05") is None  # 5 not in its shortest form
+    assert searchindex._decode_dcd(b"pagefind_dcd\x62\xff\xfe") is None  # not UTF-8
+    assert searchindex._decode_dcd(b"not pagefind") is None
 
 
 def test_a_broken_pagefind_is_a_build_error(site, monkeypatch):
-    def broken(recs):
-        raise search.SearchError("the Pagefind binary exited unexpectedly")
+    def broken(*args, **kwargs):
+        raise searchindex.SearchError("the Pagefind binary exited unexpectedly")
 
-    monkeypatch.setattr(search, "build_index", broken)
+    monkeypatch.setattr(searchindex, "build_index", broken)
     result = build(site.config, site.as_of, search=True)
     assert result.failed()
     assert any("cannot build the search index" in d.message and "--no-search" in d.message for d in result.errors)
@@ -297,8 +359,8 @@ def test_no_search_flag_and_config_turn_it_off(tmp_path, sample_config):
 
 
 def test_index_files_is_what_the_build_writes(site, sample_site):
-    """``search.index_files(site)`` (for the preview server) gives the bytes the build writes."""
-    files = search.index_files(site)
+    """``searchindex.index_files(site)`` (for the preview server) gives the bytes the build writes."""
+    files = searchindex.index_files(site)
     written = {p.relative_to(sample_site).as_posix(): p.read_bytes()
                for p in (sample_site / "pagefind").rglob("*") if p.is_file()}
     assert files == written
@@ -454,7 +516,36 @@ def test_search_over_a_split_index(watched, sample_site, split_bundle, static_se
     page.on("request", lambda r: requested.append(r.url))
     page.goto(base + "search/?q=dashboard")
     expect(results(page).first).to_be_visible()
-    assert any("/pagefind/2/" in u for u in requested) and sum("wasm" in u for u in requested) == 1
+    assert any("/pagefind/periods/2026-Q4/2/" in u for u in requested) and any("/pagefind/1/" in u for u in requested)
+    assert sum("wasm" in u for u in requested) == 1
+
+
+@browser
+def test_a_word_in_two_periods_finds_both_and_a_period_loads_only_its_bundle(watched, base):
+    """Each period is a bundle of its own: a word of two periods' check-ins finds both,
+    and a search of one period downloads none of the other periods' bundles."""
+    from playwright.sync_api import expect
+
+    q3, q4 = "teams/people/2026-Q3/checkins/2026-08-14/", "teams/people/2026-Q4/checkins/2026-10-23/"
+    page = watched
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(base + "search/?q=conversations&kind=checkin")
+    expect(results(page).first).to_be_visible()
+    links = [a.get_attribute("href") for a in page.locator(".search-result a").all()]
+    assert {"../" + q3, "../" + q4} <= set(links)
+    assert any("/pagefind/periods/2026-Q3/" in u for u in requested)
+    assert any("/pagefind/periods/2026-Q4/" in u for u in requested)
+    page2 = page.context.new_page()  # a new visit: nothing merged yet
+    requested.clear()
+    page2.on("request", lambda r: requested.append(r.url))
+    page2.goto(base + "search/?q=conversations&kind=checkin&period=2026-Q3")
+    expect(results(page2).first).to_be_visible()
+    links = [a.get_attribute("href") for a in page2.locator(".search-result a").all()]
+    assert "../" + q3 in links and "../" + q4 not in links
+    assert any("/pagefind/periods/2026-Q3/" in u for u in requested)
+    assert not any("/pagefind/periods/2026-Q4/" in u or "/pagefind/periods/2026/" in u for u in requested)
+    page2.close()
 
 
 @browser

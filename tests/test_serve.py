@@ -617,6 +617,29 @@ def test_search_index_is_built_in_the_background(site):
         assert get(s, "/okrs/pagefind/../okrsite.yaml").status == 404
 
 
+def test_a_saved_checkin_indexes_only_its_period_again(site, indexed_parts):
+    """Serve keeps its last search bundle: a check-in saved re-indexes its period's part,
+    and the index is the one a build from nothing makes."""
+    from okrsite.builder import searchindex
+
+    indexed = indexed_parts
+    with Server(site, port=0, watch=False, out=io.StringIO(), search_delay=0.1) as s:
+        deadline = time.time() + 60
+        while s.search.files is None and time.time() < deadline:
+            time.sleep(0.05)
+        assert s.search.files is not None, s.out.getvalue()
+        assert indexed[0] == "" and "periods/2026-Q4/" in indexed
+        indexed.clear()
+        write(site.parent, CHECKIN, checkin_text().replace("A good week.", "A good week: the quokka shipped."))
+        assert s.rebuild([content_event(site, CHECKIN)]).ok
+        build_number = s.snapshot.build
+        while s.search.files[0] != build_number and time.time() < deadline:
+            time.sleep(0.05)
+        assert s.search.files[0] == build_number
+        assert indexed == ["periods/2026-Q4/"]
+        assert s.search.files[1] == searchindex.index_files(s.snapshot.files.site)
+
+
 def test_page_failing_on_request(server, site):
     """A page that fails to render when asked for (a bug, not content): 500 with the
     overlay, the rest of the site still served, cleared by the next good build."""

@@ -161,13 +161,14 @@ class Outputs:
         self.diags.error(path, line, f"{message}: {exc}")
 
 
-def search_index(site: Site, diags: Diagnostics) -> dict[str, bytes]:
-    """The search bundle of a site (``pagefind/...``), or {} with an error reported."""
-    from ..site import search
+def search_index(site: Site, diags: Diagnostics, previous: Any = None) -> dict[str, bytes]:
+    """The search bundle of a site (``pagefind/...``), or {} with an error reported;
+    the parts unchanged since ``previous`` (a ``searchindex.Previous``) taken from it."""
+    from . import searchindex
 
     try:
-        return search.index_files(site)
-    except search.SearchError as exc:
+        return searchindex.index_files(site, previous)
+    except searchindex.SearchError as exc:
         diags.error(site.config.path, 1, f"cannot build the search index: {exc} "
                     "(turn search off with `search: false` or `okrsite build --no-search`)")
         return {}
@@ -179,7 +180,7 @@ def page_plan_failed(outputs: Outputs, exc: BaseException) -> None:
 
 
 def plan(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *, static: dict[str, bytes] | None = None,
-         marker: bool = False, search: bool = False, progress=None,
+         marker: bool = False, search: bool = False, previous_index: Any = None, progress=None,
          on_plan_error: Callable[[Outputs, BaseException], None] = page_plan_failed) -> Outputs:
     """Every file of ``site``, each added with :meth:`Outputs.add` (the path-clash check),
     in this order: the themes' static files (``static``: already read), okrsite's marker
@@ -204,7 +205,7 @@ def plan(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *, static: 
             progress.stage("indexing for search")
         memory = memory_policy()
         memory.keep()  # the site: the collection below only looks at what indexing made
-        outputs.add_files(search_index(site, diags), SEARCH)
+        outputs.add_files(search_index(site, diags, previous_index), SEARCH)
         memory.collect()
     if progress is not None:
         progress.stage("planning pages")

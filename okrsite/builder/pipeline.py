@@ -87,7 +87,7 @@ def build(config: Config, as_of: date, *, render_pages: bool = True, sources: li
     """Gather (unless ``sources`` are given) and compute everything; render when there
     are no errors. Writes nothing: the caller writes ``result.files`` or serves them.
     ``search``: also build the search index (``okrsite build`` passes ``config.search``;
-    the preview server indexes in the background instead, see ``search.index_files``)."""
+    the preview server indexes in the background instead, see ``searchindex.index_files``)."""
     started = time.perf_counter()
     diags = Diagnostics()
     from_disk = sources is None
@@ -228,8 +228,13 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             base = build_scan.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
             cached_build = CachedBuild(fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs),
                                        files_read)
+        previous_index = None  # the last build's search index, whose unchanged parts are kept
+        if cached_build is not None:
+            from .searchindex import LastOutput
+
+            previous_index = LastOutput(config, output, record)
         outputs = plan(site, dirs, diags, _build_environment(dirs), marker=True, search=search,
-                       progress=progress)
+                       previous_index=previous_index, progress=progress)
         written = write_folder(outputs, output, jobs=jobs, progress=progress, on_wait=on_wait,
                                cached=cached_build)
         result.leftovers += written.leftovers

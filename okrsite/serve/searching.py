@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..site.search import index_files
+from ..builder.searchindex import LastFiles, index_files
 
 SEARCH_DELAY_SECONDS = 1.0  # quiet time after a build before the search index is rebuilt
 
@@ -66,7 +66,8 @@ class SearchIndexer:
                 continue
             started = time.perf_counter()
             try:
-                files = index_files(snap.files.site)
+                last = self.files[1] if self.files is not None else None
+                files = index_files(snap.files.site, LastFiles(last))  # only the parts that changed
             except Exception as exc:  # noqa: BLE001 - search is a nicety of the preview
                 message = f"okrsite: warning: the search index was not updated: {exc}"
                 if message not in self._errors:

@@ -1,4 +1,4 @@
-"""Search: a computed :class:`~okrsite.core.model.Site` -> compact records -> a Pagefind index.
+"""Search: a computed :class:`~okrsite.core.model.Site` -> compact records, in parts.
 
 ``records(site)`` is pure. What a reader finds is an :class:`Item`: an objective, key
 result, team, person or check-in, with the words people search for (plain text, never
@@ -10,11 +10,12 @@ team's check-ins of the period as parts. A record goes to Pagefind as a small sy
 HTML document (``Record.html()``, never a rendered page) in which each part is a heading
 with an ``id``; the search page splits a result back into its items (see docs/search.md).
 
-``build_index(records)`` is the edge: it runs Pagefind (the ``pagefind`` Python package
-driving the ``pagefind_bin`` binary, no network), in several runs for a large site (see
-``RUN_RECORDS``), and returns the browser bundle as ``{"pagefind/...": bytes}`` for the
-build to write with the rest of the site.
-``index_files(site)`` is both in one call, for ``okrsite serve``'s background indexing.
+``partition(records, periods)`` splits the records into the parts indexed one by one
+(one Pagefind bundle each, merged by the search page): one part per period (objectives,
+their key results, the contributing teams' records and check-ins of that period) and
+one for what has no single period (teams and people). A change to one check-in changes
+one part, so only that part is indexed again (``okrsite.builder.searchindex`` runs
+Pagefind and reuses unchanged parts).
 
 Record URLs are relative to the site root (``teams/platform/``): the search page turns
 them into links relative to itself, so one index works under any ``base_url``.
@@ -22,51 +23,31 @@ them into links relative to itself, so one index works under any ``base_url``.
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import gzip
-import hashlib
 import html
 import json
-import os
-import re
-import threading
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any, Callable, Coroutine, Iterable, TypeVar
+from typing import Iterable
 from urllib.parse import quote
 
-import cbor2
-
 from ..core import urls
-from ..core.model import COLOURS, STATUS_WORDS, KeyResult, Objective, Site
+from ..core.model import COLOURS, STATUS_WORDS, Site
 from .formatting import fmt_percent
 from .people import people  # the same people, slugs and URLs as the pages
-
-if TYPE_CHECKING:
-    from pagefind.service import PagefindService
 
 __all__ = [
     "KINDS",
     "STATUS_FILTER_WORDS",
-    "OUTPUT_DIR",
     "Item",
     "Record",
-    "SearchError",
     "records",
-    "build_index",
-    "index_files",
+    "ORG_PART",
+    "part",
+    "partition",
     "html_to_text",
 ]
 
-OUTPUT_DIR = "pagefind"
-LANGUAGE = "en"
-# At most this many records per Pagefind run. Pagefind's memory while it writes a
-# bundle grows with the words it indexed: a large site is indexed in several runs, one
-# after the other, each a bundle the search page merges (Pagefind's mergeIndex), so
-# indexing memory stays bounded whatever the size of the site.
-RUN_RECORDS = 4000
-BUNDLES_FILE = "okrsite-bundles.json"  # {"merge": ["1/", "2/", ...]}: the extra bundles
+LANGUAGE = "en"  # every record is indexed as English
 VIA_CONTRIBUTION = "contribution"  # the "via" filter of a contributing team's record
 
 # kind id (filter value, URL parameter) -> words shown on a result
@@ -85,20 +66,6 @@ STATUS_FILTER_WORDS = {
     "red": "At risk or graded red",
     "grey": "No data or not scored",
 }
-
-# Files of the Pagefind bundle the search page needs. Left out: Pagefind's own UIs and
-# wasm.unknown.pagefind (every record is indexed as English, so only wasm.en is loaded).
-# Extra bundles (merged into the first) need only their index: their code is the first's.
-_BUNDLE_KEEP = re.compile(
-    r"^(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.en\.pagefind"
-    r"|index/[^/]+|fragment/[^/]+|filter/[^/]+)$"
-)
-_MERGED_KEEP = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|index/[^/]+|fragment/[^/]+|filter/[^/]+)$")
-
-
-class SearchError(Exception):
-    """The search index could not be built (Pagefind missing or failing)."""
-
 
 @dataclass(frozen=True)
 class Item:
@@ -227,19 +194,19 @@ class _Text(HTMLParser):
         self.headings = headings
         self.in_heading = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag, attrs):
         if tag in self.HEADINGS:
             self.in_heading += 1
         if tag in self.BLOCK:
             self.parts.append(" ")
 
-    def handle_endtag(self, tag: str) -> None:
+    def handle_endtag(self, tag):
         if tag in self.HEADINGS and self.in_heading:
             self.in_heading -= 1
         if tag in self.BLOCK:
             self.parts.append(" ")
 
-    def handle_data(self, data: str) -> None:
+    def handle_data(self, data):
         if self.headings or not self.in_heading:
             self.parts.append(data)
 
@@ -275,7 +242,7 @@ def _join(*parts: str | None) -> str:
 # --------------------------------------------------------------------------- records
 
 
-def _status_words(item: Objective | KeyResult) -> tuple[str, str]:
+def _status_words(item) -> tuple[str, str]:
     """(words, colour) of an objective's or key result's status, as the site shows it."""
     if item.status == "graded":
         words = f"{STATUS_WORDS['graded']} {fmt_percent(item.score)}" if item.score is not None else "Not scored"
@@ -409,218 +376,30 @@ def records(site: Site) -> list[Record]:
     return out
 
 
-# --------------------------------------------------------------------------- index (edge)
+# --------------------------------------------------------------------------- parts
+
+ORG_PART = ""  # the part of what has no single period: teams and people
 
 
-def build_index(recs: list[Record], run_records: int | None = None) -> dict[str, bytes]:
-    """Run Pagefind over the records; return the browser bundle as
-    ``{"pagefind/<file>": bytes}``. More than ``run_records`` records (default
-    ``RUN_RECORDS``) are dealt round-robin into several runs, one after the other (one
-    Pagefind process each, so its memory is freed before the next): the first run's
-    bundle is ``pagefind/``, the others' ``pagefind/1/``, ``pagefind/2/``…, listed in
-    ``pagefind/okrsite-bundles.json`` for the search page to merge. The same records in
-    the same order give the same bytes (Pagefind's filter files are put in a canonical
-    order here, see ``_canonical_filters``). Raises SearchError when Pagefind cannot run."""
-    size = max(1, run_records or RUN_RECORDS)
-    runs = max(1, -(-len(recs) // size))
-    out: dict[str, bytes] = {}
-    for k in range(runs):
-        part = recs[k::runs]  # round-robin: every bundle a similar mix, so scores compare
-        try:
-            files = _run(lambda: _pagefind(part))
-        except SearchError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the binary missing, crashing, or answering an error
-            raise SearchError(f"Pagefind failed: {exc}") from exc
-        keep = _BUNDLE_KEEP if k == 0 else _MERGED_KEEP
-        files = _canonical_filters({path: data for path, data in files.items() if keep.match(path)})
-        prefix = f"{OUTPUT_DIR}/" if k == 0 else f"{OUTPUT_DIR}/{k}/"
-        out.update((prefix + path, files[path]) for path in files)
-        del files
-    merge = {"merge": [f"{k}/" for k in range(1, runs)]}
-    out[f"{OUTPUT_DIR}/{BUNDLES_FILE}"] = json.dumps(merge, separators=(",", ":")).encode("utf-8")
-    return {path: out[path] for path in sorted(out)}
+def part(record: Record) -> str:
+    """The part a record is indexed in: its period's id, or ``ORG_PART`` for a team or
+    a person (found in every period they have OKRs or check-ins in)."""
+    if record.own is not None and record.own.kind in ("team", "person"):
+        return ORG_PART
+    periods = {p for item in record.items for p in item.filters.get("period", ())}
+    return periods.pop() if len(periods) == 1 else ORG_PART
 
 
-_T = TypeVar("_T")
-
-
-def _run(make_coro: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
-    """Run a coroutine to completion from synchronous code: here, or in a worker thread
-    when this thread already runs an event loop (an application embedding okrsite)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make_coro())
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["value"] = asyncio.run(make_coro())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
-
-    t = threading.Thread(target=work, name="okrsite-search-index")
-    t.start()
-    t.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-def index_files(site: Site) -> dict[str, bytes]:
-    """``build_index(records(site))``: the search bundle of a computed site."""
-    return build_index(records(site))
-
-
-def _service_class() -> type[PagefindService]:
-    """Pagefind's Python service reads one reply per 0.1 s (a sleep in its polling loop)
-    and refuses a reply over 2 MiB: 10 records a second, and no bundle for a large site.
-    This subclass reads replies as they come, with no size limit; everything else
-    (the protocol, PagefindIndex and its methods) is the package's own."""
-    from pagefind.service import PagefindService
-
-    class _Service(PagefindService):
-        async def launch(self) -> PagefindService:
-            self._backend = await asyncio.create_subprocess_exec(
-                self._bin, "--service", cwd=os.getcwd(),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL, limit=2**31 - 1,
-            )
-            self._poll_task = self._loop.create_task(self._wait_for_responses())
-            return self
-
-        async def _wait_for_responses(self) -> None:
-            assert self._backend.stdout is not None
-            while True:
-                try:
-                    output = await self._backend.stdout.readuntil(b",")
-                except asyncio.IncompleteReadError:  # the binary exited
-                    for waiting in self._responses.values():
-                        if not waiting.done():
-                            waiting.set_exception(SearchError("the Pagefind binary exited unexpectedly"))
-                    return
-                resp = json.loads(base64.b64decode(output[:-1]))
-                if not resp:
-                    continue
-                fut = self._responses.pop(resp.get("message_id"), None)
-                if fut is None or fut.done():
-                    continue
-                payload = resp["payload"]
-                if payload.get("type") == "Error":
-                    fut.set_exception(SearchError(f"Pagefind: {payload.get('message')}"))
-                else:
-                    fut.set_result(payload)
-
-    return _Service
-
-
-async def _pagefind(recs: list[Record], batch: int = 500) -> dict[str, bytes]:
-    try:
-        service_class = _service_class()
-        service = service_class()
-    except (ImportError, FileNotFoundError) as exc:
-        raise SearchError(f"Pagefind is not installed ({exc}): pip install 'pagefind[bin]'") from exc
-    await service.launch()
-    try:
-        index = await service.create_index({"force_language": LANGUAGE})
-        # in order, a batch at a time: the service handles messages one by one, in order,
-        # so page numbers (and the index) follow the records' order
-        for start in range(0, len(recs), batch):
-            await asyncio.gather(*(
-                index.add_html_file(content=r.html(), url=r.url) for r in recs[start:start + batch]
-            ))
-        files = await index.get_files()
-        return {f["path"]: f["content"] for f in files}
-    finally:
-        await service.close()
-
-
-# --------------------------------------------------------------------------- determinism
-
-# Pagefind keeps filters in hash maps seeded at random, so the values inside each
-# filter file, and the list of filter files in the metadata, come out in a different
-# order on every run (index, fragment and word files do not). The browser does not care
-# about that order; byte-for-byte builds do. So the filter files and the metadata are
-# decoded, sorted and encoded again, and renamed by the hash of their new content.
-
-_SIGNATURE = b"pagefind_dcd"
-
-
-def _canonical_filters(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The bundle with its filter files and metadata in a canonical order. Anything
-    not understood (a future Pagefind format) leaves the bundle exactly as it was."""
-    entry_name = "pagefind-entry.json"
-    if entry_name not in files:
-        return files
-    entry = json.loads(files[entry_name])
-    out = dict(files)
-    renamed: dict[str, str] = {}  # old filter hash -> new
-    for path in sorted(p for p in files if p.startswith("filter/") and p.endswith(".pf_filter")):
-        value = _decode_dcd(files[path])
-        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], list)):
-            return files
-        name, values = value
-        data = _encode_dcd([name, sorted(values, key=lambda v: v[0])])
-        old = path[len("filter/"):-len(".pf_filter")]
-        new = f"{old.split('_', 1)[0]}_{_hash(data)[:7]}"
-        del out[path]
-        out[f"filter/{new}.pf_filter"] = data
-        renamed[old] = new
-    if not renamed:
-        return files
-    for lang, info in entry.get("languages", {}).items():
-        meta_path = f"pagefind.{info['hash']}.pf_meta"
-        meta = _decode_dcd(files[meta_path]) if meta_path in files else None
-        at = _meta_filters_position(meta, renamed)
-        if at is None or meta is None:
-            return files
-        meta[at] = sorted(([f, renamed[h]] for f, h in meta[at]), key=lambda fh: fh[0])
-        data = _encode_dcd(meta)
-        new_hash = f"{lang}_{_hash(data)[:10]}"
-        del out[meta_path]
-        out[f"pagefind.{new_hash}.pf_meta"] = data
-        info["hash"] = new_hash
-    out[entry_name] = json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return out
-
-
-def _meta_filters_position(meta: object, renamed: dict[str, str]) -> int | None:
-    """Where the metadata lists the filter files: a list of [filter name, hash] pairs
-    whose hashes are the filter files' (empty when there are no filters)."""
-    if not isinstance(meta, list):
-        return None
-    for i, item in enumerate(meta):
-        if (isinstance(item, list) and item and all(isinstance(x, list) and len(x) == 2 for x in item)
-                and all(isinstance(x[1], str) and x[1] in renamed for x in item)):
-            return i
-    return None
-
-
-def _hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _decode_dcd(data: bytes) -> Any:
-    """A gzipped Pagefind data file: the signature, then one CBOR value (cbor2), or None
-    when it is not one that cbor2 writes back byte for byte (then the file is left as
-    Pagefind wrote it)."""
-    try:
-        raw = gzip.decompress(data)
-    except OSError:
-        raw = data
-    if not raw.startswith(_SIGNATURE):
-        return None
-    try:
-        value = cbor2.loads(raw[len(_SIGNATURE):])
-        if _SIGNATURE + cbor2.dumps(value) != raw:  # also: anything after the value
-            return None
-    except (cbor2.CBORError, ValueError, TypeError):
-        return None
-    return value
-
-
-def _encode_dcd(value: object) -> bytes:
-    """The signature and ``value`` in CBOR: definite lengths and the shortest heads, as
-    Pagefind writes its filter and metadata files (lists, text, byte strings, integers)."""
-    return gzip.compress(_SIGNATURE + cbor2.dumps(value), compresslevel=6, mtime=0)
+def partition(recs: Iterable[Record], periods: Iterable[str] = ()) -> dict[str, list[Record]]:
+    """The records by part, each part's in the records' order: ``ORG_PART`` first (even
+    when empty: its bundle carries the search page's code), then the periods in the
+    order given (the site's), then any other, by id. Pure."""
+    periods = list(periods)
+    out: dict[str, list[Record]] = {ORG_PART: []}
+    for pid in periods:
+        out[pid] = []
+    for r in recs:
+        out.setdefault(part(r), []).append(r)
+    known = [ORG_PART, *dict.fromkeys(periods)]
+    extra = sorted(k for k in out if k not in known)
+    return {k: out[k] for k in known + extra if k == ORG_PART or out[k]}

@@ -13,6 +13,7 @@ const COLOURS = ["green", "amber", "red", "grey"];
 const PAGE_SIZE = 20;
 const EXCERPT_WORDS = 24;
 const STATUS_KINDS = ["objective", "key-result"]; // the kinds that have a status
+const BUNDLE = "okrsite-bundle"; // the filter of a record's bundle (see bundlesAsked)
 
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-q");
@@ -75,7 +76,7 @@ function bare(word) {
 // matched word of the results (typing "dashb" finds "dashboard"), or be a word of the
 // index in its English forms (a quoted one-word search: Pagefind's exact match of the
 // word's stem, so "onboarding" finds "onboarded"). Otherwise there are no results.
-async function asked(pf, term, data) {
+async function asked(pf, term, data, filters) {
   if (/^\s*".+"\s*$/.test(term)) return true; // an exact search matches only its words
   const found = new Set();
   for (const d of data) {
@@ -88,10 +89,27 @@ async function asked(pf, term, data) {
   }
   for (const word of term.split(/\s+/).map(bare).filter(Boolean)) {
     if ([...found].some((w) => w.startsWith(word))) continue;
-    const exact = await pf.search(`"${word}"`);
+    const exact = await pf.search(`"${word}"`, { filters });
     if (!exact || !exact.results.length) return false;
   }
   return true;
+}
+
+// Pagefind falls back to a shorter word in each bundle of the index on its own: a word
+// one period's bundle has may be "late" in another's. So whether the search found the
+// words asked for is decided bundle by bundle (the filter BUNDLE, which Pagefind adds to
+// every record of a bundle as it loads it), on each bundle's best result. Returns the
+// bundles with results (found) and those whose results are kept.
+async function bundlesAsked(pf, term, search, filters) {
+  const counts = (search.filters || {})[BUNDLE] || {};
+  const found = Object.keys(counts).filter((bundle) => counts[bundle] > 0);
+  const kept = await Promise.all(found.map(async (bundle) => {
+    const only = { [BUNDLE]: bundle };
+    const mine = await pf.search(term, { filters: { ...filters, ...only } });
+    const data = await Promise.all(mine.results.slice(0, 1).map((r) => r.data()));
+    return data.length && (await asked(pf, term, data, only)) ? bundle : null;
+  }));
+  return { found, kept: kept.filter((bundle) => bundle !== null) };
 }
 
 function updateUrl() {
@@ -104,24 +122,52 @@ function updateUrl() {
   window.history.replaceState(null, "", url);
 }
 
-// A large site's index is several bundles (pagefind/, pagefind/1/, …), listed in
-// pagefind/okrsite-bundles.json: the extra ones are merged into the first.
-async function loadPagefind() {
+// The index is several bundles: pagefind/ (teams and people, and Pagefind's code), one
+// per period (pagefind/periods/2026-Q4/) and, for a large part, more runs of it
+// (pagefind/1/, pagefind/periods/2026-Q4/1/), listed in pagefind/okrsite-bundles.json:
+// the extra ones are merged into the first, only when a search may find something in
+// them (a search of one period leaves the other periods' bundles unloaded).
+const BUNDLE_PATH = /^(periods\/([A-Za-z0-9][A-Za-z0-9-]*)\/)?(\d+\/)?$/;
+const extra = [];         // the bundles to merge: [path, period id or ""]
+const merged = new Map(); // path -> its merge (a promise), for those merged or merging
+
+async function loadPagefind(period) {
   if (!pagefind) {
-    const pf = await import(new URL("pagefind/pagefind.js", rootUrl).href);
-    const options = { baseUrl: rootUrl.pathname, excerptLength: EXCERPT_WORDS };
-    await pf.options(options);
-    await pf.init();
-    const listed = await fetch(new URL("pagefind/okrsite-bundles.json", rootUrl));
-    const merge = listed.ok ? (await listed.json()).merge || [] : [];
-    for (const path of merge) {
-      if (typeof path === "string" && /^\d+\/$/.test(path)) {
-        await pf.mergeIndex(new URL(`pagefind/${path}`, rootUrl).pathname, options);
+    pagefind = (async () => {
+      const pf = await import(new URL("pagefind/pagefind.js", rootUrl).href);
+      await pf.options({ ...pagefindOptions(), mergeFilter: { [BUNDLE]: "./" } });
+      await pf.init();
+      const listed = await fetch(new URL("pagefind/okrsite-bundles.json", rootUrl));
+      const merge = listed.ok ? (await listed.json()).merge || [] : [];
+      extra.length = 0;
+      for (const path of merge) {
+        const m = typeof path === "string" && path ? BUNDLE_PATH.exec(path) : null;
+        if (m) extra.push([path, m[2] || ""]);
       }
-    }
-    pagefind = pf;
+      return pf;
+    })().catch((error) => {
+      pagefind = null; // the next search tries again
+      throw error;
+    });
   }
-  return pagefind;
+  const pf = await pagefind;
+  const wanted = extra.filter(([, of]) => !period || !of || of === period).map(([path]) => path);
+  for (const path of wanted) {
+    if (!merged.has(path)) {
+      merged.set(path, pf.mergeIndex(new URL(`pagefind/${path}`, rootUrl).pathname,
+                                     { ...pagefindOptions(), mergeFilter: { [BUNDLE]: path } })
+        .catch((error) => {
+          merged.delete(path);
+          throw error;
+        }));
+    }
+  }
+  await Promise.all(wanted.map((path) => merged.get(path)));
+  return pf;
+}
+
+function pagefindOptions() {
+  return { baseUrl: rootUrl.pathname, excerptLength: EXCERPT_WORDS };
 }
 
 // A record's URL is relative to the site root ("teams/platform/#kr-p99"): from this
@@ -298,14 +344,19 @@ async function run() {
   }
   statusLine.textContent = "Searching…";
   try {
-    const pf = await loadPagefind();
-    const search = await pf.search(term || null, { filters: pagefindFilters(filters) });
+    const pf = await loadPagefind(filters.period);
+    const pfFilters = pagefindFilters(filters);
+    const search = await pf.search(term || null, { filters: pfFilters });
     if (gen !== generation || !search) return;
     let results = search.results;
     if (term && results.length) {
-      const first = await Promise.all(results.slice(0, PAGE_SIZE).map((r) => r.data()));
-      if (!(await asked(pf, term, first))) results = [];
+      const { found, kept } = await bundlesAsked(pf, term, search, pfFilters);
       if (gen !== generation) return;
+      if (kept.length < found.length) {
+        const only = { ...pfFilters, [BUNDLE]: { any: kept } };
+        results = kept.length ? (await pf.search(term, { filters: only })).results : [];
+        if (gen !== generation) return;
+      }
     }
     list.replaceChildren();
     shownTerm = term;
