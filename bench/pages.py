@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
             queries = a.query or (search.default_queries(config) if config else ["q=onboarding"])
             searches = search.query_bytes(out, queries)
     print(table(by_type, total, files, loads, searches))
+    for q in searches:
+        print(f"<!-- ?{q['query']}: {q['requests']} requests; KB by file: {q['by file']} -->")
     print()
     print(goals(by_type, total, loads, searches, peak_mb, len(subfolders(os.path.join(out, "teams")))))
     if a.teams and not a.keep:
