@@ -123,6 +123,18 @@ def test_deploy_measures_a_one_change_build_that_matches_a_cold_one(tmp_path):
     assert sorted(p.name for p in (tmp_path / "work").iterdir() if p.is_dir()) == ["site-t2-s1-y2026"]
 
 
+def test_deploy_takes_the_pages_a_check_in_cannot_alter_from_the_restored_output(tmp_path):
+    """The two deploys are git checkouts and the restored cache and output stay
+    untracked, as in CI: the one-change build trusts them and takes the pages a leaf
+    team's check-in cannot alter, and still writes what a cold build writes."""
+    require_pagefind()
+    out = bench("deploy.py", "--teams", 3, "--team", "search-2", "--work", tmp_path / "work", "--verify")
+    assert "added content/teams/search-2/" in out
+    assert " unchanged pages taken from the last build" in out.split("one-change:")[1]
+    (row,) = markdown_table(out)
+    assert row["same bytes as a cold build"] == "yes"
+
+
 @pytest.mark.browser
 def test_pages_report_loads_each_type_in_chromium_and_measures_search(tmp_path):
     """--site: the largest page of each type is loaded in Chromium (load time, elements,
