@@ -25,7 +25,8 @@
    downloads in the browser, index chunks, filters and result fragments included, and
    the time until the results show.
 
-Prints one Markdown table (1 KB = 1,000 bytes, 1 MB = 1,000,000 bytes).
+Prints one Markdown table (1 KB = 1,000 bytes, 1 MB = 1,000,000 bytes), then issue 28's
+goals that the run measured, each with its figure and whether it is met (``goals``).
 """
 
 from __future__ import annotations
