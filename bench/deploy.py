@@ -5,14 +5,14 @@ build the complete site with search.
     python bench/deploy.py --teams 1000 [--work DIR] [--team company] [--verify]
 
 1. Generates the organisation (bench/generate.py, reused while its stamp matches).
-2. **previous deploy**: copies it into WORK/deploy-1 as a fresh checkout would be (new
-   files, new modification times) and builds it cold with search into its ``public/``
+2. **previous deploy**: clones it (a git repository of it, made once) into WORK/deploy-1,
+   a fresh checkout (new files, new modification times), and builds it cold with search into its ``public/``
    (timed: the cold build).
-3. **this deploy**: copies the organisation again into WORK/deploy-2, a new checkout,
+3. **this deploy**: clones the organisation again into WORK/deploy-2, a new checkout,
    and restores the previous deploy's ``.okrsite-cache/`` and ``public/`` into it as a
    CI cache does (a copy keeping modification times, as ``actions/cache`` and Netlify's
-   and GitLab's caches restore a tar); adds one check-in to ``--team``'s latest period,
-   dated the day before its latest check-in; then times ``okrsite build`` with search,
+   and GitLab's caches restore a tar); adds and commits one check-in to ``--team``'s
+   latest period, dated the day before its latest check-in; then times ``okrsite build`` with search,
    start to finish (the one-change deploy).
 4. ``--verify``: builds the changed organisation cold into another folder and compares
    both outputs byte for byte (the writer's marker file aside).
@@ -27,6 +27,7 @@ import argparse
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -39,14 +40,29 @@ CACHE = ".okrsite-cache"
 OUTPUT = "public"
 
 
+def git(folder: str, *args: str) -> str:
+    return subprocess.run(["git", "-C", folder, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
+                           *args], check=True, capture_output=True, text=True).stdout
+
+
+def commit(folder: str, message: str, path: str = ".") -> None:
+    """Commit ``path`` (by default every file) of ``folder``, a git repository made if
+    need be, when it changed."""
+    if not os.path.isdir(os.path.join(folder, ".git")):
+        git(folder, "init", "-q")
+    if git(folder, "status", "--porcelain", "--", path):
+        git(folder, "add", "-A", "--", path)
+        git(folder, "commit", "-q", "-m", message)
+
+
 def checkout(src: str, dest: str) -> None:
-    """A fresh checkout of the organisation: okrsite.yaml and content/, new files with
-    new modification times (git does not keep them)."""
+    """A fresh checkout of the organisation, as CI makes one: a git clone (new files with
+    new modification times, a work tree that git can be asked about: the build trusts a
+    restored output only there)."""
     if os.path.isdir(dest):
         shutil.rmtree(dest)
-    os.makedirs(dest)
-    shutil.copyfile(os.path.join(src, "okrsite.yaml"), os.path.join(dest, "okrsite.yaml"))
-    shutil.copytree(os.path.join(src, "content"), os.path.join(dest, "content"), copy_function=shutil.copyfile)
+    commit(src, "the organisation")
+    git(os.path.dirname(dest) or ".", "clone", "-q", os.path.abspath(src), os.path.abspath(dest))
 
 
 def restore(previous: str, dest: str) -> None:
@@ -137,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     checkout(src, second)
     restore(first, second)
     added = add_checkin(second, a.team)
+    commit(second, "one more check-in", added)  # the push being deployed; the restored folders stay untracked
     change = build(second, os.path.join(second, OUTPUT), os.path.join(a.work, "deploy-2.log"))
     print(f"<!-- added {os.path.relpath(added, second)}; one-change: {steps(change)} -->")
 

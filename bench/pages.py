@@ -25,7 +25,8 @@
    downloads in the browser, index chunks, filters and result fragments included, and
    the time until the results show.
 
-Prints one Markdown table (1 KB = 1,000 bytes, 1 MB = 1,000,000 bytes).
+Prints one Markdown table (1 KB = 1,000 bytes, 1 MB = 1,000,000 bytes), then issue 28's
+goals that the run measured, each with its figure and whether it is met (``goals``).
 """
 
 from __future__ import annotations
@@ -196,6 +197,37 @@ def table(by_type: dict[str, list[tuple[int, str]]], total: int, files: int,
     return "\n".join(lines)
 
 
+HUGO_MB = 171  # issue 28: Hugo's output for the 1,000-team organisation
+
+
+def goals(by_type: dict[str, list[tuple[int, str]]], total: int, loads: dict[str, dict], searches: list[dict],
+          peak_mb: float | None, teams: int) -> str:
+    """Issue 28's goals that this run measured, one row each: the figure and whether it
+    is met. The output and search goals are set at 1,000 teams (larger sites get no
+    verdict); the median has no bound, only "unchanged": 7.9 KB at 1,000 teams before
+    the wide pages were redesigned."""
+    every = [p for pages in by_type.values() for p in pages]
+    largest = max(every)
+    d = distribution(every)
+    rows = [("largest HTML page", "≤ 300 KB", f"{largest[0] / KB:,.1f} KB (`{largest[1]}`); "
+             f"{d['over 300']:,} over 300 KB", largest[0] <= 300 * KB),
+            ("median HTML page", "unchanged (7.9 KB at 1,000 teams)", f"{d['median'] / KB:.1f} KB", None)]
+    if loads:
+        slow, path = max((v["load s"], p) for p, v in loads.items())
+        rows.append(("slowest load of a type's largest page", "< 1 s", f"{slow:.2f} s (`{path}`)", slow < 1))
+    rows.append(("total output", f"≤ 3 × Hugo's {HUGO_MB} MB = {3 * HUGO_MB} MB at 1,000 teams",
+                 f"{total / 1e6:,.1f} MB", total / 1e6 <= 3 * HUGO_MB if teams <= 1000 else None))
+    if peak_mb is not None:
+        rows.append(("peak memory of the build", "< 1,500 MB", f"{peak_mb:,.0f} MB (summed PSS)", peak_mb < 1500))
+    if searches:
+        worst = max(searches, key=lambda q: q["kB total"])
+        rows.append(("one query's download", "≤ 300 KB at 1,000 teams",
+                     f"{worst['kB total']:,.0f} KB (`?{worst['query']}`)", worst["kB total"] <= 300 if teams <= 1000 else None))
+    lines = ["| goal (issue 28) | target | figure | met? |", "|---|---|---|---|"]
+    lines += [f"| {g} | {t} | {f} | {'' if ok is None else 'yes' if ok else 'no'} |" for g, t, f, ok in rows]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--teams", type=int, help="generate an organisation of this many teams and build it")
@@ -219,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"<!-- okrsite bench/pages.py {time.strftime('%Y-%m-%d %H:%M')}: {run.machine()}; "
           f"Python {platform.python_version()} -->")
     config = a.config
+    peak_mb = None
     if a.teams:
         site_src = os.path.join(a.work, f"site-t{a.teams}-s{a.seed}-y{a.year}")
         out = os.path.join(a.work, f"out-t{a.teams}-s{a.seed}-y{a.year}")
@@ -232,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.exit(f"the build failed ({r.stopped or f'exit {r.returncode}'}):\n{r.tail()}")
         print(f"<!-- {a.teams} teams, {md_files:,} content files; cold build "
               f"{'with' if a.search else 'without'} search: {r.wall:.1f} s, peak {r.peak_mb:,.0f} MB -->")
+        peak_mb = r.peak_mb
     else:
         out = a.site
     by_type, total, files = survey(out)
@@ -247,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
             queries = a.query or (search.default_queries(config) if config else ["q=onboarding"])
             searches = search.query_bytes(out, queries)
     print(table(by_type, total, files, loads, searches))
+    for q in searches:
+        print(f"<!-- ?{q['query']}: {q['requests']} requests; KB by file: {q['by file']} -->")
+    print()
+    print(goals(by_type, total, loads, searches, peak_mb, len(subfolders(os.path.join(out, "teams")))))
     if a.teams and not a.keep:
         shutil.rmtree(out)
     return 0

@@ -182,13 +182,20 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         return super().translate_path("/" + path[len(self.prefix):])
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # the browser closing a connection it no longer needs is not an error
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def static_server(site_dir: str):
     """Serve a built site under /okrs/ from a plain local static server on 127.0.0.1
     (no compression, no caching headers: what a simple intranet host does); yields the
     base URL."""
     handler = functools.partial(_Handler, directory=site_dir)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = _Server(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}{_Handler.prefix}"

@@ -22,9 +22,15 @@ def bench(script: str, *args) -> str:
     return proc.stdout
 
 
-def markdown_table(text: str) -> list[dict[str, str]]:
-    """The one Markdown table in a script's output, as one dict per row."""
-    rows = [line for line in text.splitlines() if line.startswith("|")]
+def markdown_table(text: str, which: int = 0) -> list[dict[str, str]]:
+    """The ``which``-th Markdown table in a script's output, as one dict per row."""
+    tables: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.startswith("|"):
+            tables[-1].append(line)
+        elif tables[-1]:
+            tables.append([])
+    rows = tables[which]
     assert len(rows) >= 3 and set(rows[1]) <= set("|-:"), text
     cells = [[c.strip() for c in r.strip("|").split("|")] for r in rows]
     head = cells[0]
@@ -85,6 +91,23 @@ def test_pages_report_prints_sizes_for_every_page_type(tmp_path):
     assert every["> 300 KB"] == "0"
     whole = next(r for k, r in rows.items() if k.startswith("**whole output**"))
     assert float(whole["MB"]) >= float(every["MB"]) > 0
+    goals = {r["goal (issue 28)"]: r for r in markdown_table(out, 1)}
+    assert goals["largest HTML page"]["met?"] == "yes"
+    assert goals["largest HTML page"]["figure"].startswith(f"{every['largest KB']} KB")
+    assert goals["median HTML page"]["figure"] == f"{every['median KB']} KB"
+    assert goals["total output"]["figure"] == f"{whole['MB']} MB" and goals["total output"]["met?"] == "yes"
+    assert goals["peak memory of the build"]["figure"].endswith("MB (summed PSS)")
+    assert "slowest load of a type's largest page" not in goals  # --no-browser
+
+
+def test_compare_reads_the_preview_benchmarks_row():
+    """bench/compare.py takes the first build and the median latency from
+    bench/preview.py's row."""
+    import compare
+
+    row = "| 1,000 | 64,009 | 72,254 | 33.0 s | 0.100 s | 0.152 s | 9 | rebuild 0.05 s |"
+    m = compare.PREVIEW_ROW.search("machine: x\n| teams | files |\n|---:|---:|\n" + row + "\n")
+    assert (float(m[1]), float(m[2]), float(m[3])) == (33.0, 0.1, 0.152)
 
 
 def test_deploy_measures_a_one_change_build_that_matches_a_cold_one(tmp_path):
@@ -98,6 +121,18 @@ def test_deploy_measures_a_one_change_build_that_matches_a_cold_one(tmp_path):
     assert row["same bytes as a cold build"] == "yes"
     assert "added content/teams/company/" in out
     assert sorted(p.name for p in (tmp_path / "work").iterdir() if p.is_dir()) == ["site-t2-s1-y2026"]
+
+
+def test_deploy_takes_the_pages_a_check_in_cannot_alter_from_the_restored_output(tmp_path):
+    """The two deploys are git checkouts and the restored cache and output stay
+    untracked, as in CI: the one-change build trusts them and takes the pages a leaf
+    team's check-in cannot alter, and still writes what a cold build writes."""
+    require_pagefind()
+    out = bench("deploy.py", "--teams", 3, "--team", "search-2", "--work", tmp_path / "work", "--verify")
+    assert "added content/teams/search-2/" in out
+    assert " unchanged pages taken from the last build" in out.split("one-change:")[1]
+    (row,) = markdown_table(out)
+    assert row["same bytes as a cold build"] == "yes"
 
 
 @pytest.mark.browser
