@@ -52,8 +52,10 @@ class Checkout:
         self.name, self.folder, self.search = name, os.path.abspath(folder), search
         self.python = os.path.join(self.folder, ".venv", "bin", "python")
         if not os.path.isfile(self.python):
-            sys.exit(f"{self.python}: no virtual environment in {self.folder} (python -m venv .venv; "
-                     ".venv/bin/pip install -e .)")
+            sys.exit(
+                f"{self.python}: no virtual environment in {self.folder} (python -m venv .venv; "
+                ".venv/bin/pip install -e .)"
+            )
         self.site = os.path.join(work, f"site-{name}")
         self.out = os.path.join(work, f"out-{name}")
         self.preview = os.path.join(work, f"preview-{name}")
@@ -66,8 +68,18 @@ class Checkout:
         return r.stdout.strip() or "?"
 
     def build(self, log: str) -> run.Run:
-        argv = [self.python, "-m", "okrsite", "build", "--config", os.path.join(self.site, "okrsite.yaml"),
-                "--output", self.out, "--quiet", *(() if self.search else ("--no-search",))]
+        argv = [
+            self.python,
+            "-m",
+            "okrsite",
+            "build",
+            "--config",
+            os.path.join(self.site, "okrsite.yaml"),
+            "--output",
+            self.out,
+            "--quiet",
+            *(() if self.search else ("--no-search",)),
+        ]
         r = run.run_child(argv, os.path.join(self.logs, log), cwd=self.folder)
         if not r.ok:
             sys.exit(f"{self.name}: {' '.join(argv)}: {r.stopped or f'exit {r.returncode}'}\n{r.tail()}")
@@ -85,8 +97,16 @@ class Checkout:
         return {"warm s": self.build(f"warm-{i}.log").wall}
 
     def preview_run(self, i: int, edits: int) -> dict:
-        argv = [self.python, os.path.join(self.folder, "bench", "preview.py"), "--teams", str(self.teams),
-                "--repeat", str(edits), "--keep", self.preview]
+        argv = [
+            self.python,
+            os.path.join(self.folder, "bench", "preview.py"),
+            "--teams",
+            str(self.teams),
+            "--repeat",
+            str(edits),
+            "--keep",
+            self.preview,
+        ]
         log = os.path.join(self.logs, f"preview-{i}.log")
         with open(log, "w", encoding="utf-8") as f:
             p = subprocess.run(argv, cwd=self.folder, stdout=subprocess.PIPE, stderr=f, text=True)
@@ -96,8 +116,14 @@ class Checkout:
         return {"preview first build s": float(m[1]), "preview save→served s": float(m[2])}
 
 
-FORMATS = {"cold s": "{:.2f}", "cold CPU s": "{:.2f}", "cold peak MB": "{:,.0f}", "warm s": "{:.2f}",
-           "preview first build s": "{:.2f}", "preview save→served s": "{:.3f}"}
+FORMATS = {
+    "cold s": "{:.2f}",
+    "cold CPU s": "{:.2f}",
+    "cold peak MB": "{:,.0f}",
+    "warm s": "{:.2f}",
+    "preview first build s": "{:.2f}",
+    "preview save→served s": "{:.3f}",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--measure", default="cold,warm,preview", help="comma-separated: cold, warm, preview")
     ap.add_argument("--preview-edits", type=int, default=5, help="saves per preview run (its median is taken)")
     ap.add_argument("--search", action="store_true", help="builds with the search index (default: --no-search)")
-    ap.add_argument("--work", default=os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",
-                                                   "okrsite-compare"))
+    ap.add_argument(
+        "--work", default=os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp", "okrsite-compare")
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--year", type=int, default=2026)
     a = ap.parse_args(argv)
@@ -125,10 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     for c in pair:
         shutil.rmtree(c.site, ignore_errors=True)
         shutil.copytree(src, c.site)
-    print(f"<!-- okrsite bench/compare.py {time.strftime('%Y-%m-%d %H:%M')}: {run.machine()}; "
-          f"Python {platform.python_version()}; work folder {a.work}; {a.teams} teams, {md_files:,} files; "
-          f"base {pair[0].folder} at {pair[0].commit()}, head {pair[1].folder} at {pair[1].commit()}; "
-          f"builds {'with' if a.search else 'without'} search; {a.repeat} rounds, alternated -->", flush=True)
+    print(
+        f"<!-- okrsite bench/compare.py {time.strftime('%Y-%m-%d %H:%M')}: {run.machine()}; "
+        f"Python {platform.python_version()}; work folder {a.work}; {a.teams} teams, {md_files:,} files; "
+        f"base {pair[0].folder} at {pair[0].commit()}, head {pair[1].folder} at {pair[1].commit()}; "
+        f"builds {'with' if a.search else 'without'} search; {a.repeat} rounds, alternated -->",
+        flush=True,
+    )
 
     results: dict[str, list[dict]] = {"base": [], "head": []}
     for i in range(a.repeat):
@@ -143,9 +173,15 @@ def main(argv: list[str] | None = None) -> int:
         for c in order:
             if "preview" in measures:
                 results[c.name][-1].update(c.preview_run(i, a.preview_edits))
-        print(f"<!-- round {i + 1}: " + "; ".join(
-            f"{c.name} " + ", ".join(f"{k} {FORMATS[k].format(v)}" for k, v in results[c.name][-1].items())
-            for c in pair) + " -->", flush=True)
+        print(
+            f"<!-- round {i + 1}: "
+            + "; ".join(
+                f"{c.name} " + ", ".join(f"{k} {FORMATS[k].format(v)}" for k, v in results[c.name][-1].items())
+                for c in pair
+            )
+            + " -->",
+            flush=True,
+        )
 
     print("| figure | base (median) | head (median) | head / base | head / base, median of pairs |")
     print("|---|---:|---:|---:|---:|")

@@ -41,8 +41,12 @@ OUTPUT = "public"
 
 
 def git(folder: str, *args: str) -> str:
-    return subprocess.run(["git", "-C", folder, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
-                           *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-C", folder, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def commit(folder: str, message: str, path: str = ".") -> None:
@@ -90,8 +94,17 @@ def add_checkin(site: str, team: str) -> str:
 
 
 def build(site: str, out: str, log: str) -> run.Run:
-    argv = [sys.executable, "-m", "okrsite", "build", "--config", os.path.join(site, "okrsite.yaml"),
-            "--output", out, "--timings"]
+    argv = [
+        sys.executable,
+        "-m",
+        "okrsite",
+        "build",
+        "--config",
+        os.path.join(site, "okrsite.yaml"),
+        "--output",
+        out,
+        "--timings",
+    ]
     r = run.run_child(argv, log)
     if not r.ok:
         sys.exit(f"{' '.join(argv)}: {r.stopped or f'exit {r.returncode}'}\n{r.tail()}")
@@ -129,12 +142,19 @@ def differences(a: str, b: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--teams", type=int, required=True)
-    ap.add_argument("--work", default=os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",
-                                                   "okrsite-deploy"))
-    ap.add_argument("--team", default="company",
-                    help="the team that checks in (default: the root team, whose check-in alters the most pages)")
-    ap.add_argument("--verify", action="store_true",
-                    help="also build the changed organisation cold and compare the outputs byte for byte")
+    ap.add_argument(
+        "--work", default=os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp", "okrsite-deploy")
+    )
+    ap.add_argument(
+        "--team",
+        default="company",
+        help="the team that checks in (default: the root team, whose check-in alters the most pages)",
+    )
+    ap.add_argument(
+        "--verify",
+        action="store_true",
+        help="also build the changed organisation cold and compare the outputs byte for byte",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--year", type=int, default=2026)
     a = ap.parse_args(argv)
@@ -142,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(a.work, exist_ok=True)
     src = os.path.join(a.work, f"site-t{a.teams}-s{a.seed}-y{a.year}")
     md_files, _ = run.prepare_site(src, a.teams, a.seed, a.year)
-    print(f"<!-- okrsite bench/deploy.py {time.strftime('%Y-%m-%d %H:%M')}: {run.machine()}; "
-          f"Python {platform.python_version()}; work folder {a.work}; {a.teams} teams, {md_files:,} files -->")
+    print(
+        f"<!-- okrsite bench/deploy.py {time.strftime('%Y-%m-%d %H:%M')}: {run.machine()}; "
+        f"Python {platform.python_version()}; work folder {a.work}; {a.teams} teams, {md_files:,} files -->"
+    )
 
     first, second = os.path.join(a.work, "deploy-1"), os.path.join(a.work, "deploy-2")
     checkout(src, first)
@@ -166,12 +188,24 @@ def main(argv: list[str] | None = None) -> int:
         same = "yes" if not diff else f"no: {len(diff)} files differ ({', '.join(diff[:5])})"
         shutil.rmtree(fresh)
 
-    head = ["teams", "cold build s (search)", "cold peak MB", "one-change deploy s (search)", "peak MB",
-            *(["same bytes as a cold build"] if a.verify else [])]
+    head = [
+        "teams",
+        "cold build s (search)",
+        "cold peak MB",
+        "one-change deploy s (search)",
+        "peak MB",
+        *(["same bytes as a cold build"] if a.verify else []),
+    ]
     print("| " + " | ".join(head) + " |")
     print("|" + "---:|" * (len(head) - (1 if a.verify else 0)) + ("---|" if a.verify else ""))
-    cells = [f"{a.teams:,}", f"{cold.wall:.2f}", f"{cold.peak_mb:,.0f}", f"{change.wall:.2f}", f"{change.peak_mb:,.0f}",
-             *([same] if a.verify else [])]
+    cells = [
+        f"{a.teams:,}",
+        f"{cold.wall:.2f}",
+        f"{cold.peak_mb:,.0f}",
+        f"{change.wall:.2f}",
+        f"{change.peak_mb:,.0f}",
+        *([same] if a.verify else []),
+    ]
     print("| " + " | ".join(cells) + " |")
     for d in (first, second):
         shutil.rmtree(d)

@@ -46,26 +46,129 @@ GRADING_DELAY_DAYS = 5  # the grading check-in, after the quarter's end
 # --------------------------------------------------------------------------- words
 
 TEAM_WORDS = [
-    "platform", "payments", "search", "growth", "mobile", "data", "identity", "billing",
-    "onboarding", "infra", "security", "checkout", "catalog", "support", "design",
-    "analytics", "ml", "api", "web", "ios", "android", "sre", "observability", "storage",
-    "network", "compliance", "finance", "legal", "sales", "marketing", "partnerships",
-    "people", "recruiting", "docs", "devex", "quality", "release", "ads", "pricing",
-    "logistics", "notifications", "messaging", "maps", "media", "trust", "risk",
+    "platform",
+    "payments",
+    "search",
+    "growth",
+    "mobile",
+    "data",
+    "identity",
+    "billing",
+    "onboarding",
+    "infra",
+    "security",
+    "checkout",
+    "catalog",
+    "support",
+    "design",
+    "analytics",
+    "ml",
+    "api",
+    "web",
+    "ios",
+    "android",
+    "sre",
+    "observability",
+    "storage",
+    "network",
+    "compliance",
+    "finance",
+    "legal",
+    "sales",
+    "marketing",
+    "partnerships",
+    "people",
+    "recruiting",
+    "docs",
+    "devex",
+    "quality",
+    "release",
+    "ads",
+    "pricing",
+    "logistics",
+    "notifications",
+    "messaging",
+    "maps",
+    "media",
+    "trust",
+    "risk",
 ]
 
 FIRST_NAMES = [
-    "Ada", "Alan", "Grace", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances",
-    "Edsger", "Radia", "Donald", "Katherine", "Tim", "Hedy", "John", "Shafi", "Niklaus",
-    "Sophie", "Guido", "Anita", "Bjarne", "Karen", "Yukihiro", "Mary", "Leslie", "Joan",
-    "Vint", "Adele", "Fernando", "Priya", "Kwame", "Mei", "Omar", "Ines", "Tariq",
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Donald",
+    "Katherine",
+    "Tim",
+    "Hedy",
+    "John",
+    "Shafi",
+    "Niklaus",
+    "Sophie",
+    "Guido",
+    "Anita",
+    "Bjarne",
+    "Karen",
+    "Yukihiro",
+    "Mary",
+    "Leslie",
+    "Joan",
+    "Vint",
+    "Adele",
+    "Fernando",
+    "Priya",
+    "Kwame",
+    "Mei",
+    "Omar",
+    "Ines",
+    "Tariq",
 ]
 LAST_NAMES = [
-    "Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson",
-    "Allen", "Dijkstra", "Perlman", "Knuth", "Johnson", "Berners-Lee", "Lamarr", "McCarthy",
-    "Goldwasser", "Wirth", "Wilson", "van Rossum", "Borg", "Stroustrup", "Sparck Jones",
-    "Matsumoto", "Shaw", "Lamport", "Clarke", "Cerf", "Goldberg", "Corbato", "Raman",
-    "Mensah", "Chen", "Haddad", "Duarte", "Rahman",
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Ritchie",
+    "Liskov",
+    "Thompson",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Knuth",
+    "Johnson",
+    "Berners-Lee",
+    "Lamarr",
+    "McCarthy",
+    "Goldwasser",
+    "Wirth",
+    "Wilson",
+    "van Rossum",
+    "Borg",
+    "Stroustrup",
+    "Sparck Jones",
+    "Matsumoto",
+    "Shaw",
+    "Lamport",
+    "Clarke",
+    "Cerf",
+    "Goldberg",
+    "Corbato",
+    "Raman",
+    "Mensah",
+    "Chen",
+    "Haddad",
+    "Duarte",
+    "Rahman",
 ]
 
 STRATEGY = [
@@ -159,25 +262,40 @@ KPI_SPREAD = {  # kpi id -> (typical distance from the line, maximum value)
 }
 
 INITIATIVE_TITLES = [
-    "Run a design sprint with five customers", "Rewrite the retry logic", "Add a status page",
-    "Pair with the support team for a week", "Instrument the sign-up funnel",
-    "Move the batch jobs to the queue", "Hire a staff engineer", "Publish the API changelog",
-    "Introduce feature flags", "Run a game day", "Migrate dashboards", "Write the onboarding guide",
+    "Run a design sprint with five customers",
+    "Rewrite the retry logic",
+    "Add a status page",
+    "Pair with the support team for a week",
+    "Instrument the sign-up funnel",
+    "Move the batch jobs to the queue",
+    "Hire a staff engineer",
+    "Publish the API changelog",
+    "Introduce feature flags",
+    "Run a game day",
+    "Migrate dashboards",
+    "Write the onboarding guide",
 ]
 INITIATIVE_STATUSES = ["planned", "in-progress", "done", "dropped"]
 
 CHANGED = [
-    "Shipped the first slice behind a feature flag.", "Closed the two oldest incidents.",
-    "Finished the migration of the billing jobs.", "Interviewed six customers about onboarding.",
-    "Rolled out the new dashboard to the whole team.", "Cut the flaky tests in half.",
-    "Merged the caching change; latency dropped overnight.", "Started the hiring loop for two roles.",
-    "Paused the experiment after a data issue.", "Wrote the design doc and got sign-off.",
+    "Shipped the first slice behind a feature flag.",
+    "Closed the two oldest incidents.",
+    "Finished the migration of the billing jobs.",
+    "Interviewed six customers about onboarding.",
+    "Rolled out the new dashboard to the whole team.",
+    "Cut the flaky tests in half.",
+    "Merged the caching change; latency dropped overnight.",
+    "Started the hiring loop for two roles.",
+    "Paused the experiment after a data issue.",
+    "Wrote the design doc and got sign-off.",
 ]
 LEARNED = [
-    "Customers read the pricing page before the docs.", "Most pages come from one noisy alert.",
+    "Customers read the pricing page before the docs.",
+    "Most pages come from one noisy alert.",
     "Small pull requests get reviewed in hours, large ones in days.",
     "The baseline was measured on a holiday week and is optimistic.",
-    "Partners want webhooks more than a new SDK.", "Our estimate for the migration was too low.",
+    "Partners want webhooks more than a new SDK.",
+    "Our estimate for the migration was too low.",
     "Users who finish the checklist retain twice as well.",
 ]
 HELP = [
@@ -188,13 +306,19 @@ HELP = [
     "Could the platform team prioritise the queue upgrade?",
 ]
 NOTES = [
-    "Measured on the 7-day rolling average.", "Dip caused by the holiday traffic.",
-    "New dashboard; numbers are now exact.", "Waiting on the vendor.", "Ahead of plan.",
+    "Measured on the 7-day rolling average.",
+    "Dip caused by the holiday traffic.",
+    "New dashboard; numbers are now exact.",
+    "Waiting on the vendor.",
+    "Ahead of plan.",
 ]
 MISSIONS = [
-    "Keep the lights on and the pager quiet.", "Make the first week delightful.",
-    "Turn data into decisions.", "Help every customer succeed without asking.",
-    "Give engineers a paved road.", "Get paid on time, every time.",
+    "Keep the lights on and the pager quiet.",
+    "Make the first week delightful.",
+    "Turn data into decisions.",
+    "Help every customer succeed without asking.",
+    "Give engineers a paved road.",
+    "Get paid on time, every time.",
 ]
 TAGS = ["reliability", "growth", "customer", "cost", "security", "hiring", "tech-debt", "quality"]
 
@@ -229,8 +353,19 @@ def first_friday(d: date) -> date:
 
 
 class Team:
-    __slots__ = ("idx", "id", "name", "parent", "children", "siblings_before", "siblings",
-                 "lead", "members", "kpis", "plan")
+    __slots__ = (
+        "idx",
+        "id",
+        "name",
+        "parent",
+        "children",
+        "siblings_before",
+        "siblings",
+        "lead",
+        "members",
+        "kpis",
+        "plan",
+    )
 
     def __init__(self, idx: int, tid: str, name: str, parent: "Team | None"):
         self.idx = idx
@@ -272,7 +407,7 @@ def build_tree(n: int, seed: str) -> list[Team]:
     for t in teams:
         for j, c in enumerate(t.children):
             c.siblings_before = t.children[:j]
-            c.siblings = t.children[:j] + t.children[j + 1:]
+            c.siblings = t.children[:j] + t.children[j + 1 :]
     return teams
 
 
@@ -340,8 +475,7 @@ STAY = {  # kind -> (target, typical margin, decimals)
 class KR:
     """One key result of one team-quarter, with its trajectory."""
 
-    __slots__ = ("oid", "id", "title", "type", "unit", "kind", "start", "target", "dec",
-                 "achieve", "weight")
+    __slots__ = ("oid", "id", "title", "type", "unit", "kind", "start", "target", "dec", "achieve", "weight")
 
     def __init__(self, oid: str, tpl: tuple, rng: random.Random):
         self.oid = oid
@@ -422,8 +556,7 @@ def write_team_index(t: Team, rng: random.Random) -> str:
     return "\n".join(lines) + "\n" + body_team(t)
 
 
-def write_objective(t: Team, pid: str, oid: str, title: str, krs: list[KR],
-                    rng: random.Random) -> str:
+def write_objective(t: Team, pid: str, oid: str, title: str, krs: list[KR], rng: random.Random) -> str:
     lines = ["---", f"title: {q(title)}", f"owner: {q(rng.choice(t.members))}"]
     r = rng.random()
     if r < 0.25:
@@ -473,8 +606,9 @@ def write_objective(t: Team, pid: str, oid: str, title: str, krs: list[KR],
             pobj = rng.choice(parent.plan[pid])
             lines.append(f"    aligns_to: {parent.id}/{pobj[0]}/{rng.choice(pobj[2])[0]}")
     lines.append("---")
-    lines.append(f"## Why it matters\n\n{title} is what {t.name} needs most this quarter; "
-                 f"it supports the company strategy.\n")
+    lines.append(
+        f"## Why it matters\n\n{title} is what {t.name} needs most this quarter; it supports the company strategy.\n"
+    )
     lines.append("## How we will get there\n")
     for it in rng.sample(INITIATIVE_TITLES, 3):
         lines.append(f"- {it}")
@@ -482,8 +616,9 @@ def write_objective(t: Team, pid: str, oid: str, title: str, krs: list[KR],
     return "\n".join(lines)
 
 
-def write_checkin(t: Team, d: date, frac: float, krs: list[KR], objs: list[str],
-                  rng: random.Random, final: bool) -> str:
+def write_checkin(
+    t: Team, d: date, frac: float, krs: list[KR], objs: list[str], rng: random.Random, final: bool
+) -> str:
     lines = ["---", f"date: {d.isoformat()}", f"author: {q(rng.choice(t.members))}", "key_results:"]
     help_items: list[str] = []
     for kr in krs:
@@ -497,15 +632,15 @@ def write_checkin(t: Team, d: date, frac: float, krs: list[KR], objs: list[str],
             if p >= 1.0:
                 fields.append("done: true")
             elif p > 0:
-                fields.append(f"progress: {q(f'{round(p * 100)}%')}" if rng.random() < 0.3
-                              else f"progress: {num(p, 2)}")
+                fields.append(
+                    f"progress: {q(f'{round(p * 100)}%')}" if rng.random() < 0.3 else f"progress: {num(p, 2)}"
+                )
         else:
             value = kr.value_at(frac, rng)
             fields.append(f"value: {value}")
         if final:
             s = kr.final_score(rng, value)
-            fields.append(f"score: {q(f'{round(s * 100)}%')}" if rng.random() < 0.2
-                          else f"score: {num(s, 2)}")
+            fields.append(f"score: {q(f'{round(s * 100)}%')}" if rng.random() < 0.2 else f"score: {num(s, 2)}")
         else:
             r = rng.random()
             if r < 0.2:
@@ -538,38 +673,49 @@ def write_checkin(t: Team, d: date, frac: float, krs: list[KR], objs: list[str],
         lines.append(f"help: {q(help_items[0])}")
     lines.append("---")
     if final:
-        lines.append(f"## Grading\n\nThe quarter is over; scores are final.\n\n"
-                     f"- {rng.choice(CHANGED)}\n- {rng.choice(LEARNED)}\n\n"
-                     f"Notes from the [grading session](https://wiki.example.com/{t.id}/grading).\n")
+        lines.append(
+            f"## Grading\n\nThe quarter is over; scores are final.\n\n"
+            f"- {rng.choice(CHANGED)}\n- {rng.choice(LEARNED)}\n\n"
+            f"Notes from the [grading session](https://wiki.example.com/{t.id}/grading).\n"
+        )
     else:
         lines.append(f"## What changed?\n\n- {rng.choice(CHANGED)}\n- {rng.choice(CHANGED)}\n")
         lines.append(f"## What are we learning?\n\n{rng.choice(LEARNED)}\n")
         lines.append("## Where do we need help?\n")
-        lines.append((help_items[0] if help_items else "Nothing this week.") +
-                     f" See the [board](https://tracker.example.com/{t.id}).\n")
+        lines.append(
+            (help_items[0] if help_items else "Nothing this week.")
+            + f" See the [board](https://tracker.example.com/{t.id}).\n"
+        )
     return "\n".join(lines)
 
 
 def write_retro(t: Team, pid: str, rng: random.Random) -> str:
-    return (f"## Retro {pid}\n\n### What went well\n\n- {rng.choice(CHANGED)}\n\n"
-            f"### What we would change\n\n- {rng.choice(LEARNED)}\n\n"
-            f"Full notes: [retro doc](https://wiki.example.com/{t.id}/{pid}/retro).\n")
+    return (
+        f"## Retro {pid}\n\n### What went well\n\n- {rng.choice(CHANGED)}\n\n"
+        f"### What we would change\n\n- {rng.choice(LEARNED)}\n\n"
+        f"Full notes: [retro doc](https://wiki.example.com/{t.id}/{pid}/retro).\n"
+    )
 
 
 def write_org(n: int, year: int) -> str:
-    lines = ["---", f"title: {q(f'Example Corp ({n} teams)')}",
-             f"vision: {q('Every team knows what matters and how it is going.')}",
-             f"mission: {q('Build software our customers trust with their business.')}",
-             "strategy:"]
+    lines = [
+        "---",
+        f"title: {q(f'Example Corp ({n} teams)')}",
+        f"vision: {q('Every team knows what matters and how it is going.')}",
+        f"mission: {q('Build software our customers trust with their business.')}",
+        "strategy:",
+    ]
     for sid, title, desc in STRATEGY:
         lines.append(f"  - id: {sid}")
         lines.append(f"    title: {q(title)}")
         lines.append(f"    description: {q(desc)}")
     lines.append("---")
-    lines.append(f"# OKRs {year}\n\nA synthetic organisation of {n} teams for benchmarking.\n\n"
-                 "- Objectives are qualitative; key results measure them.\n"
-                 "- Teams check in weekly.\n\n"
-                 "Read the [OKR guide](https://wiki.example.com/okr-guide).\n")
+    lines.append(
+        f"# OKRs {year}\n\nA synthetic organisation of {n} teams for benchmarking.\n\n"
+        "- Objectives are qualitative; key results measure them.\n"
+        "- Teams check in weekly.\n\n"
+        "Read the [OKR guide](https://wiki.example.com/okr-guide).\n"
+    )
     return "\n".join(lines)
 
 
@@ -592,16 +738,20 @@ def generate_team(t: Team, root: str, periods, as_of: date, seed: str) -> int:
             okrs = [KR(oid, tpl, rng) for tpl in tpls]
             krs.extend(okrs)
             objs.append(oid)
-            files.append((os.path.join(pdir, oid + ".md"),
-                          write_objective(t, pid, oid, title, okrs, rng)))
+            files.append((os.path.join(pdir, oid + ".md"), write_objective(t, pid, oid, title, okrs, rng)))
         span = (end - start).days
         for d in dates:
             frac = (d - start).days / span
-            files.append((os.path.join(cdir, d.isoformat() + ".md"),
-                          write_checkin(t, d, frac, krs, objs, rng, final=False)))
+            files.append(
+                (os.path.join(cdir, d.isoformat() + ".md"), write_checkin(t, d, frac, krs, objs, rng, final=False))
+            )
         if grading <= as_of:
-            files.append((os.path.join(cdir, grading.isoformat() + ".md"),
-                          write_checkin(t, grading, 1.0, krs, objs, rng, final=True)))
+            files.append(
+                (
+                    os.path.join(cdir, grading.isoformat() + ".md"),
+                    write_checkin(t, grading, 1.0, krs, objs, rng, final=True),
+                )
+            )
             if rng.random() < 1 / 3:
                 files.append((os.path.join(pdir, "retro.md"), write_retro(t, pid, rng)))
     for path, text in files:
@@ -625,8 +775,7 @@ def generate(n: int, out: str, seed: int = 1, year: int = 2026, as_of: date | No
             with open(cfg, encoding="utf-8") as f:
                 ours = f.readline().startswith(MARKER)
         if not ours:
-            raise SystemExit(f"{content} exists and was not generated by this script; "
-                             "refusing to overwrite it")
+            raise SystemExit(f"{content} exists and was not generated by this script; refusing to overwrite it")
         shutil.rmtree(content)
     os.makedirs(os.path.join(content, "teams"), exist_ok=True)
 
@@ -634,9 +783,11 @@ def generate(n: int, out: str, seed: int = 1, year: int = 2026, as_of: date | No
     for t in teams:
         plan_team(t, periods, s)
     with open(cfg, "w", encoding="utf-8", newline="\n") as f:
-        f.write(f"{MARKER} --teams {n} --seed {seed} --year {year}\n"
-                f"title: {q(f'Example Corp OKRs ({n} teams)')}\n"
-                f"as_of: {as_of.isoformat()}\n")
+        f.write(
+            f"{MARKER} --teams {n} --seed {seed} --year {year}\n"
+            f"title: {q(f'Example Corp OKRs ({n} teams)')}\n"
+            f"as_of: {as_of.isoformat()}\n"
+        )
     with open(os.path.join(content, "_index.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write(write_org(n, year))
     count = 1
@@ -646,21 +797,25 @@ def generate(n: int, out: str, seed: int = 1, year: int = 2026, as_of: date | No
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--teams", type=int, required=True, help="number of teams (>= 1)")
     ap.add_argument("--out", required=True, help="folder to write okrsite.yaml and content/ into")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--year", type=int, default=2026)
-    ap.add_argument("--as-of", type=date.fromisoformat, default=None,
-                    help="as_of date written to okrsite.yaml (default: YEAR-11-20)")
+    ap.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help="as_of date written to okrsite.yaml (default: YEAR-11-20)",
+    )
     ap.add_argument("-q", "--quiet", action="store_true")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     count = generate(a.teams, a.out, a.seed, a.year, a.as_of)
     if not a.quiet:
-        print(f"wrote {count} files for {a.teams} teams to {a.out} "
-              f"in {time.perf_counter() - t0:.2f}s", file=sys.stderr)
+        print(f"wrote {count} files for {a.teams} teams to {a.out} in {time.perf_counter() - t0:.2f}s", file=sys.stderr)
     return 0
 
 

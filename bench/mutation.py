@@ -46,13 +46,19 @@ MODULE_TESTS = {
 
 
 # module -> its file under okrsite/ (its stage's folder)
-MODULE_PATH = {"status": "core/status", "resolve": "core/resolve", "diff": "cli/diff", "patch": "serve/patch",
-               "load": "core/load", "fields": "core/fields", "write": "builder/write"}
+MODULE_PATH = {
+    "status": "core/status",
+    "resolve": "core/resolve",
+    "diff": "cli/diff",
+    "patch": "serve/patch",
+    "load": "core/load",
+    "fields": "core/fields",
+    "write": "builder/write",
+}
 
 
 def mutmut(workdir: Path, *args: str, capture: bool = True) -> str:
-    proc = subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=workdir, text=True,
-                          capture_output=capture)
+    proc = subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=workdir, text=True, capture_output=capture)
     if proc.returncode != 0:
         sys.exit(f"mutation: mutmut {' '.join(args)} failed ({proc.returncode})\n{proc.stderr or ''}")
     return proc.stdout or ""
@@ -60,8 +66,16 @@ def mutmut(workdir: Path, *args: str, capture: bool = True) -> str:
 
 def sync_copy(workdir: Path) -> None:
     """Make workdir hold the checkout's files (as git lists them), keeping mutants/."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=REPO, capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     wanted = {name for name in listed if name and (REPO / name).is_file()}
     for path in sorted(workdir.rglob("*"), reverse=True):
         rel = path.relative_to(workdir).as_posix()
@@ -81,8 +95,10 @@ def configure(workdir: Path, module: str) -> None:
     """The copy's [tool.mutmut]: the shared settings, this module, its tests."""
     path = workdir / "pyproject.toml"
     text = path.read_text()
-    extra = (f'only_mutate = ["okrsite/{MODULE_PATH[module]}.py"]\n'
-             f"pytest_add_cli_args_test_selection = {MODULE_TESTS[module]!r}\n".replace("'", '"'))
+    extra = (
+        f'only_mutate = ["okrsite/{MODULE_PATH[module]}.py"]\n'
+        f"pytest_add_cli_args_test_selection = {MODULE_TESTS[module]!r}\n".replace("'", '"')
+    )
     path.write_text(text.replace("[tool.mutmut]\n", "[tool.mutmut]\n" + extra, 1))
 
 
@@ -139,10 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("the work folder must be outside the checkout")
 
     # the commit tested: the copies are made from the checkout as it is now
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True,
-                           text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     status: dict[str, str] = {}
     workdirs: dict[str, Path] = {}
     for module in modules:  # every copy first: all of them are of the commit reported
@@ -169,8 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         total = sum(counts.values())
         caught = sum(counts[s] for s in CAUGHT)
         share = f"{100 * caught / total:.1f}%" if total else "-"
-        print(f"| {m}.py | {total} | {counts['killed']} | {counts['survived']} | {counts['no tests']} "
-              f"| {counts['timeout']} | {share} |")
+        print(
+            f"| {m}.py | {total} | {counts['killed']} | {counts['survived']} | {counts['no tests']} "
+            f"| {counts['timeout']} | {share} |"
+        )
     odd = sorted(n for n, s in status.items() if s not in CAUGHT | {"survived", "no tests"})
     if odd:
         print("\nNot run to the end:", ", ".join(f"{n} ({status[n]})" for n in odd))
@@ -182,8 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         for name in survivors:
             source = REPO / "okrsite" / f"{MODULE_PATH[module_of(name)]}.py"
             lineno, old, new = where(workdirs[module_of(name)], name, source)
-            rows.append((module_of(name), lineno, f"okrsite/{MODULE_PATH[module_of(name)]}.py:{lineno}: {old}  ->  {new}"
-                         f"  [{name.split('.', 3)[3]}{', no tests' if status[name] == 'no tests' else ''}]"))
+            rows.append(
+                (
+                    module_of(name),
+                    lineno,
+                    f"okrsite/{MODULE_PATH[module_of(name)]}.py:{lineno}: {old}  ->  {new}"
+                    f"  [{name.split('.', 3)[3]}{', no tests' if status[name] == 'no tests' else ''}]",
+                )
+            )
         for _, _, text in sorted(rows):
             print(text)
     return 0

@@ -131,10 +131,16 @@ def survey(site: str) -> tuple[dict[str, list[tuple[int, str]]], int, int]:
 def distribution(pages: list[tuple[int, str]]) -> dict:
     sizes = sorted(s for s, _ in pages)
     largest = max(pages)
-    return {"pages": len(sizes), "median": statistics.median(sizes), "p90": percentile(sizes, 90),
-            "p99": percentile(sizes, 99), "max": sizes[-1], "largest": largest[1],
-            **{f"over {lim}": sum(1 for s in sizes if s > lim * KB) for lim in LIMITS_KB},
-            "MB": sum(sizes) / 1e6}
+    return {
+        "pages": len(sizes),
+        "median": statistics.median(sizes),
+        "p90": percentile(sizes, 90),
+        "p99": percentile(sizes, 99),
+        "max": sizes[-1],
+        "largest": largest[1],
+        **{f"over {lim}": sum(1 for s in sizes if s > lim * KB) for lim in LIMITS_KB},
+        "MB": sum(sizes) / 1e6,
+    }
 
 
 LOAD_JS = """() => {
@@ -161,28 +167,53 @@ def load_times(site: str, paths: list[str], repeat: int) -> dict[str, dict]:
                 page.wait_for_function("performance.getEntriesByType('navigation')[0].loadEventEnd > 0")
                 runs.append(page.evaluate(LOAD_JS))
                 context.close()
-            out[path] = {"load s": statistics.median(r["load"] for r in runs) / 1000,
-                         "elements": runs[0]["elements"], "loaded KB": runs[0]["bytes"] / KB}
+            out[path] = {
+                "load s": statistics.median(r["load"] for r in runs) / 1000,
+                "elements": runs[0]["elements"],
+                "loaded KB": runs[0]["bytes"] / KB,
+            }
     return out
 
 
-def table(by_type: dict[str, list[tuple[int, str]]], total: int, files: int,
-          loads: dict[str, dict], searches: list[dict]) -> str:
+def table(
+    by_type: dict[str, list[tuple[int, str]]], total: int, files: int, loads: dict[str, dict], searches: list[dict]
+) -> str:
     """The report: one row for all pages, one per type (in RULES order, then the
     others by name), one per search query, and the whole output."""
     order = [n for n, _ in RULES if n in by_type] + sorted(t for t in by_type if t not in dict(RULES))
-    head = ["page type", "pages", "median KB", "p90 KB", "p99 KB", "largest KB",
-            *(f"> {lim} KB" for lim in LIMITS_KB), "MB", "largest page", "elements", "KB loaded", "load s"]
+    head = [
+        "page type",
+        "pages",
+        "median KB",
+        "p90 KB",
+        "p99 KB",
+        "largest KB",
+        *(f"> {lim} KB" for lim in LIMITS_KB),
+        "MB",
+        "largest page",
+        "elements",
+        "KB loaded",
+        "load s",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * 8 + "---|" + "---:|" * 3]
 
     def row(name: str, pages: list[tuple[int, str]], with_load: bool) -> str:
         d = distribution(pages)
         load = loads.get(d["largest"], {}) if with_load else {}
-        cells = [name, f"{d['pages']:,}", f"{d['median'] / KB:.1f}", f"{d['p90'] / KB:.1f}", f"{d['p99'] / KB:.1f}",
-                 f"{d['max'] / KB:,.1f}", *(f"{d[f'over {lim}']:,}" for lim in LIMITS_KB), f"{d['MB']:,.1f}",
-                 f"`{d['largest']}`" if with_load else "",
-                 f"{load['elements']:,}" if load else "", f"{load['loaded KB']:,.0f}" if load else "",
-                 f"{load['load s']:.2f}" if load else ""]
+        cells = [
+            name,
+            f"{d['pages']:,}",
+            f"{d['median'] / KB:.1f}",
+            f"{d['p90'] / KB:.1f}",
+            f"{d['p99'] / KB:.1f}",
+            f"{d['max'] / KB:,.1f}",
+            *(f"{d[f'over {lim}']:,}" for lim in LIMITS_KB),
+            f"{d['MB']:,.1f}",
+            f"`{d['largest']}`" if with_load else "",
+            f"{load['elements']:,}" if load else "",
+            f"{load['loaded KB']:,.0f}" if load else "",
+            f"{load['load s']:.2f}" if load else "",
+        ]
         return "| " + " | ".join(cells) + " |"
 
     every = [p for t in order for p in by_type[t]]
@@ -190,18 +221,30 @@ def table(by_type: dict[str, list[tuple[int, str]]], total: int, files: int,
     lines.extend(row(t, by_type[t], True) for t in order)
     blank = [""] * 7
     for s in searches:
-        lines.append("| " + " | ".join([f"search `?{s['query']}`", *blank, "", f"{s['message']}", "",
-                                        f"{s['kB total']:,.0f}", f"{s['s']:.2f}"]) + " |")
-    lines.append("| " + " | ".join([f"**whole output** ({files:,} files)", *blank, f"{total / 1e6:,.1f}",
-                                    "", "", "", ""]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [f"search `?{s['query']}`", *blank, "", f"{s['message']}", "", f"{s['kB total']:,.0f}", f"{s['s']:.2f}"]
+            )
+            + " |"
+        )
+    lines.append(
+        "| " + " | ".join([f"**whole output** ({files:,} files)", *blank, f"{total / 1e6:,.1f}", "", "", "", ""]) + " |"
+    )
     return "\n".join(lines)
 
 
 HUGO_MB = 171  # issue 28: Hugo's output for the 1,000-team organisation
 
 
-def goals(by_type: dict[str, list[tuple[int, str]]], total: int, loads: dict[str, dict], searches: list[dict],
-          peak_mb: float | None, teams: int) -> str:
+def goals(
+    by_type: dict[str, list[tuple[int, str]]],
+    total: int,
+    loads: dict[str, dict],
+    searches: list[dict],
+    peak_mb: float | None,
+    teams: int,
+) -> str:
     """Issue 28's goals that this run measured, one row each: the figure and whether it
     is met. The output and search goals are set at 1,000 teams (larger sites get no
     verdict); the median has no bound, only "unchanged": 7.9 KB at 1,000 teams before
@@ -209,20 +252,38 @@ def goals(by_type: dict[str, list[tuple[int, str]]], total: int, loads: dict[str
     every = [p for pages in by_type.values() for p in pages]
     largest = max(every)
     d = distribution(every)
-    rows = [("largest HTML page", "≤ 300 KB", f"{largest[0] / KB:,.1f} KB (`{largest[1]}`); "
-             f"{d['over 300']:,} over 300 KB", largest[0] <= 300 * KB),
-            ("median HTML page", "unchanged (7.9 KB at 1,000 teams)", f"{d['median'] / KB:.1f} KB", None)]
+    rows = [
+        (
+            "largest HTML page",
+            "≤ 300 KB",
+            f"{largest[0] / KB:,.1f} KB (`{largest[1]}`); {d['over 300']:,} over 300 KB",
+            largest[0] <= 300 * KB,
+        ),
+        ("median HTML page", "unchanged (7.9 KB at 1,000 teams)", f"{d['median'] / KB:.1f} KB", None),
+    ]
     if loads:
         slow, path = max((v["load s"], p) for p, v in loads.items())
         rows.append(("slowest load of a type's largest page", "< 1 s", f"{slow:.2f} s (`{path}`)", slow < 1))
-    rows.append(("total output", f"≤ 3 × Hugo's {HUGO_MB} MB = {3 * HUGO_MB} MB at 1,000 teams",
-                 f"{total / 1e6:,.1f} MB", total / 1e6 <= 3 * HUGO_MB if teams <= 1000 else None))
+    rows.append(
+        (
+            "total output",
+            f"≤ 3 × Hugo's {HUGO_MB} MB = {3 * HUGO_MB} MB at 1,000 teams",
+            f"{total / 1e6:,.1f} MB",
+            total / 1e6 <= 3 * HUGO_MB if teams <= 1000 else None,
+        )
+    )
     if peak_mb is not None:
         rows.append(("peak memory of the build", "< 1,500 MB", f"{peak_mb:,.0f} MB (summed PSS)", peak_mb < 1500))
     if searches:
         worst = max(searches, key=lambda q: q["kB total"])
-        rows.append(("one query's download", "≤ 300 KB at 1,000 teams",
-                     f"{worst['kB total']:,.0f} KB (`?{worst['query']}`)", worst["kB total"] <= 300 if teams <= 1000 else None))
+        rows.append(
+            (
+                "one query's download",
+                "≤ 300 KB at 1,000 teams",
+                f"{worst['kB total']:,.0f} KB (`?{worst['query']}`)",
+                worst["kB total"] <= 300 if teams <= 1000 else None,
+            )
+        )
     lines = ["| goal (issue 28) | target | figure | met? |", "|---|---|---|---|"]
     lines += [f"| {g} | {t} | {f} | {'' if ok is None else 'yes' if ok else 'no'} |" for g, t, f, ok in rows]
     return "\n".join(lines)
@@ -231,13 +292,16 @@ def goals(by_type: dict[str, list[tuple[int, str]]], total: int, loads: dict[str
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--teams", type=int, help="generate an organisation of this many teams and build it")
-    ap.add_argument("--work", default=os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",
-                                                   "okrsite-pages"),
-                    help="work folder for the generated organisation and its output")
+    ap.add_argument(
+        "--work",
+        default=os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp", "okrsite-pages"),
+        help="work folder for the generated organisation and its output",
+    )
     ap.add_argument("--site", help="measure this built output folder instead (no generation, no build)")
     ap.add_argument("--config", help="with --site: its okrsite.yaml (for the search queries' period)")
-    ap.add_argument("--search", action="store_true",
-                    help="build with the search index and measure the default queries' downloads")
+    ap.add_argument(
+        "--search", action="store_true", help="build with the search index and measure the default queries' downloads"
+    )
     ap.add_argument("--query", action="append", help="with --search: a query after search/? (repeatable)")
     ap.add_argument("--repeat", type=int, default=3, help="loads of each page; the median is shown")
     ap.add_argument("--no-browser", action="store_true", help="sizes only: no Chromium")
@@ -248,8 +312,10 @@ def main(argv: list[str] | None = None) -> int:
     if bool(a.teams) == bool(a.site):
         ap.error("give --teams N (generate and build) or --site OUTPUT_DIR (measure a built site)")
 
-    print(f"<!-- okrsite bench/pages.py {time.strftime('%Y-%m-%d %H:%M')}: {run.machine()}; "
-          f"Python {platform.python_version()} -->")
+    print(
+        f"<!-- okrsite bench/pages.py {time.strftime('%Y-%m-%d %H:%M')}: {run.machine()}; "
+        f"Python {platform.python_version()} -->"
+    )
     config = a.config
     peak_mb = None
     if a.teams:
@@ -263,8 +329,10 @@ def main(argv: list[str] | None = None) -> int:
         r = run.run_child(case.build_argv(), os.path.join(a.work, f"build-t{a.teams}.log"))
         if not r.ok:
             sys.exit(f"the build failed ({r.stopped or f'exit {r.returncode}'}):\n{r.tail()}")
-        print(f"<!-- {a.teams} teams, {md_files:,} content files; cold build "
-              f"{'with' if a.search else 'without'} search: {r.wall:.1f} s, peak {r.peak_mb:,.0f} MB -->")
+        print(
+            f"<!-- {a.teams} teams, {md_files:,} content files; cold build "
+            f"{'with' if a.search else 'without'} search: {r.wall:.1f} s, peak {r.peak_mb:,.0f} MB -->"
+        )
         peak_mb = r.peak_mb
     else:
         out = a.site

@@ -91,11 +91,15 @@ def ramdisk(mount_point: str = DEFAULT_MOUNT, allow_mount: bool = True) -> RamDi
             os.makedirs(mount_point, exist_ok=True)
             if fs_type(mount_point) == "tmpfs" and os.path.ismount(mount_point):
                 return RamDisk(mount_point, f"tmpfs already mounted at {mount_point}")
-            r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777", "okrsite-bench", mount_point],
-                               capture_output=True, text=True)
+            r = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "mode=1777", "okrsite-bench", mount_point],
+                capture_output=True,
+                text=True,
+            )
             if r.returncode == 0:
-                return RamDisk(mount_point, f"tmpfs mounted for this run at {mount_point} (mount -t tmpfs)",
-                               mounted=True)
+                return RamDisk(
+                    mount_point, f"tmpfs mounted for this run at {mount_point} (mount -t tmpfs)", mounted=True
+                )
         except OSError:
             pass
     if os.path.isdir("/dev/shm") and fs_type("/dev/shm") == "tmpfs":
@@ -177,8 +181,14 @@ MIN_AVAILABLE_MB = 1500  # a build is stopped when the machine gets closer than 
 SAMPLER_SHARE = 0.02
 
 
-def run_timed(argv: list[str], log: str, cwd: str = REPO, env: dict | None = None,
-              sample: float = 0.05, min_available_mb: float = MIN_AVAILABLE_MB) -> Timed:
+def run_timed(
+    argv: list[str],
+    log: str,
+    cwd: str = REPO,
+    env: dict | None = None,
+    sample: float = 0.05,
+    min_available_mb: float = MIN_AVAILABLE_MB,
+) -> Timed:
     """Run argv to completion: wall and CPU time (os.wait4) and the peak memory of its
     whole process tree (sampled in a thread every ``sample`` s, or less often when a
     sample takes more than ``SAMPLER_SHARE`` of that). The process is killed
@@ -213,8 +223,9 @@ def run_timed(argv: list[str], log: str, cwd: str = REPO, env: dict | None = Non
         done.set()
         th.join()
     p.returncode = os.waitstatus_to_exitcode(status)
-    return Timed(argv, p.returncode, wall, ru.ru_utime + ru.ru_stime, peak / 1024, log, stopped,
-                 len(samples), sum(samples))
+    return Timed(
+        argv, p.returncode, wall, ru.ru_utime + ru.ru_stime, peak / 1024, log, stopped, len(samples), sum(samples)
+    )
 
 
 def count_files(root: str, suffix: str) -> int:
@@ -284,8 +295,7 @@ def make_hugo_site(site: str, dest: str) -> dict:
     os.makedirs(dest)
     cfg = read_org_config(site)
     with open(os.path.join(dest, "hugo.toml"), "w", encoding="utf-8") as f:
-        f.write(HUGO_CONFIG.format(source=site, title=json.dumps(cfg.get("title", "OKRs")),
-                                   as_of=cfg.get("as_of", "")))
+        f.write(HUGO_CONFIG.format(source=site, title=json.dumps(cfg.get("title", "OKRs")), as_of=cfg.get("as_of", "")))
     shutil.copytree(THEME, os.path.join(dest, "themes", "okrsite-bench"))
     src_content = os.path.join(site, "content")
     files = sections = 0
@@ -315,8 +325,19 @@ def make_hugo_site(site: str, dest: str) -> dict:
 
 
 def okrsite_argv(python: str, site: str, out: str, *extra: str) -> list[str]:
-    return [python, "-m", "okrsite", "build", "--config", os.path.join(site, "okrsite.yaml"), "--output", out,
-            "--no-search", "--quiet", *extra]
+    return [
+        python,
+        "-m",
+        "okrsite",
+        "build",
+        "--config",
+        os.path.join(site, "okrsite.yaml"),
+        "--output",
+        out,
+        "--no-search",
+        "--quiet",
+        *extra,
+    ]
 
 
 def cold_okrsite(python: str, site: str, out: str, log: str, *extra: str) -> Timed:
@@ -337,8 +358,17 @@ def cold_hugo(binary: str, hugo_site: str, out: str, log: str) -> Timed:
     return t
 
 
-def compare(teams: int, work: str, *, python: str = sys.executable, repeat: int = 1, seed: int = 1,
-            year: int = 2026, keep_outputs: bool = False, log=print) -> dict:
+def compare(
+    teams: int,
+    work: str,
+    *,
+    python: str = sys.executable,
+    repeat: int = 1,
+    seed: int = 1,
+    year: int = 2026,
+    keep_outputs: bool = False,
+    log=print,
+) -> dict:
     """Generate, convert, and time both cold builds ``repeat`` times (alternating);
     medians. Returns the figures."""
     site = os.path.join(work, f"site-t{teams}-s{seed}-y{year}")
@@ -411,18 +441,26 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(work, exist_ok=True)
     try:
         binary = hugo_binary()
-        print(f"<!-- okrsite vs {hugo_version(binary)}; Python {platform.python_version()}, {platform.system()} "
-              f"{platform.machine()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d')}; work folder {work} on {where}; "
-              f"repeat {a.repeat} (median) -->")
-        print("| teams | files | okrsite pages | okrsite s | okrsite cpu s | okrsite MB | Hugo pages | Hugo s "
-              "| Hugo cpu s | Hugo MB | okrsite / Hugo |")
+        print(
+            f"<!-- okrsite vs {hugo_version(binary)}; Python {platform.python_version()}, {platform.system()} "
+            f"{platform.machine()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d')}; work folder {work} on {where}; "
+            f"repeat {a.repeat} (median) -->"
+        )
+        print(
+            "| teams | files | okrsite pages | okrsite s | okrsite cpu s | okrsite MB | Hugo pages | Hugo s "
+            "| Hugo cpu s | Hugo MB | okrsite / Hugo |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for teams in a.teams or [1000]:
-            r = compare(teams, work, python=a.python, repeat=a.repeat, seed=a.seed, year=a.year,
-                        keep_outputs=a.keep_outputs)
-            print(f"| {teams:,} | {r['files']:,} | {r['okrsite pages']:,} | {r['okrsite s']:.1f} | "
-                  f"{r['okrsite cpu s']:.1f} | {r['okrsite MB']:,.0f} | {r['hugo pages']:,} | {r['hugo s']:.1f} | "
-                  f"{r['hugo cpu s']:.1f} | {r['hugo MB']:,.0f} | {r['ratio']:.2f} |", flush=True)
+            r = compare(
+                teams, work, python=a.python, repeat=a.repeat, seed=a.seed, year=a.year, keep_outputs=a.keep_outputs
+            )
+            print(
+                f"| {teams:,} | {r['files']:,} | {r['okrsite pages']:,} | {r['okrsite s']:.1f} | "
+                f"{r['okrsite cpu s']:.1f} | {r['okrsite MB']:,.0f} | {r['hugo pages']:,} | {r['hugo s']:.1f} | "
+                f"{r['hugo cpu s']:.1f} | {r['hugo MB']:,.0f} | {r['ratio']:.2f} |",
+                flush=True,
+            )
     finally:
         if disk is not None and disk.mounted:
             shutil.rmtree(work, ignore_errors=True)

@@ -49,8 +49,20 @@ def generate(teams: int, out: Path, seed: int) -> Path:
     if config.is_file() and config.read_text(encoding="utf-8").startswith(marker):
         return config
     print(f"generating {teams} teams into {out} ...", file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, str(HERE / "generate.py"), "--teams", str(teams), "--out", str(out),
-                    "--seed", str(seed), "-q"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "generate.py"),
+            "--teams",
+            str(teams),
+            "--out",
+            str(out),
+            "--seed",
+            str(seed),
+            "-q",
+        ],
+        check=True,
+    )
     return config
 
 
@@ -117,8 +129,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{time.strftime('%Y-%m-%d')}, nproc {sh(['nproc'])}, {total} RAM, {cpu or platform.processor()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{time.strftime('%Y-%m-%d')}, nproc {sh(['nproc'])}, {total} RAM, {cpu or platform.processor()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def measure(teams: int, base: Path, repeat: int, seed: int, profile: bool, timeout: float) -> dict:
@@ -200,8 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Measure okrsite serve's save-to-served latency.")
     ap.add_argument("--teams", type=int, action="append", required=True, help="organisation size (repeatable)")
     ap.add_argument("--repeat", type=int, default=5, help="edits per size (default 5)")
-    ap.add_argument("--keep", metavar="DIR", default=str(HERE / "out" / "preview"),
-                    help="where the generated sites are kept and reused (default bench/out/preview)")
+    ap.add_argument(
+        "--keep",
+        metavar="DIR",
+        default=str(HERE / "out" / "preview"),
+        help="where the generated sites are kept and reused (default bench/out/preview)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=900, help="seconds to wait for one rebuilt page")
     ap.add_argument("--profile", action="store_true", help="profile one rebuild per size with cProfile")
@@ -214,8 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         steps = ", ".join(f"{k} {v:.2f} s" for k, v in r["steps"].items() if v >= 0.005)
-        print(f"| {r['teams']:,} | {r['files']:,} | {r['pages']:,} | {r['first']:.1f} s | {r['median']:.3f} s "
-              f"| {r['max']:.3f} s | {r['runs']} | {steps} |")
+        print(
+            f"| {r['teams']:,} | {r['files']:,} | {r['pages']:,} | {r['first']:.1f} s | {r['median']:.3f} s "
+            f"| {r['max']:.3f} s | {r['runs']} | {steps} |"
+        )
     return 0
 
 

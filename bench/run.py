@@ -111,14 +111,17 @@ class Case:
 
     def build_argv(self, search: bool | None = None) -> list[str]:
         search = self.search if search is None else search
-        return self.okrsite("build", "--config", self.config, "--output", self.out,
-                            *(() if search else ("--no-search",)))
+        return self.okrsite(
+            "build", "--config", self.config, "--output", self.out, *(() if search else ("--no-search",))
+        )
 
     def run(self, name: str, argv: list[str]) -> Run:
         r = run_child(argv, os.path.join(self.logs, f"{name}.log"))
         if not r.ok:
-            self.failures.append(f"{self.teams} teams, {name}: {r.stopped or f'exit {r.returncode}'} "
-                                 f"(log: {r.log})\n  $ {' '.join(argv)}\n{r.tail()}")
+            self.failures.append(
+                f"{self.teams} teams, {name}: {r.stopped or f'exit {r.returncode}'} "
+                f"(log: {r.log})\n  $ {' '.join(argv)}\n{r.tail()}"
+            )
             if argv[3:4] == ["build"]:
                 self.build_failed = True
         return r
@@ -169,12 +172,24 @@ def measure_cold(case: Case) -> dict:
     make_cold(case)
     r = case.run("cold", case.build_argv())
     if r.stopped:
-        return {"pages": r.stopped, "cold s": r.stopped, "files/s": None, "peak MB": r.peak_mb,
-                "cpu s": None, "out MB": None}
+        return {
+            "pages": r.stopped,
+            "cold s": r.stopped,
+            "files/s": None,
+            "peak MB": r.peak_mb,
+            "cpu s": None,
+            "out MB": None,
+        }
     pages = count_files(case.out, ".html") if os.path.isdir(case.out) else 0
     if not r.ok:
-        return {"cold s": None, "pages": pages or None, "files/s": None,
-                "peak MB": r.peak_mb, "cpu s": r.cpu, "out MB": None}
+        return {
+            "cold s": None,
+            "pages": pages or None,
+            "files/s": None,
+            "peak MB": r.peak_mb,
+            "cpu s": r.cpu,
+            "out MB": None,
+        }
     return {
         "pages": pages,
         "cold s": r.wall,
@@ -278,8 +293,12 @@ def measure_hugo(case: Case) -> dict:
     shutil.rmtree(hugo_site, ignore_errors=True)
     if not r.ok:
         case.failures.append(f"{case.teams} teams, hugo: exit {r.returncode}\n{r.tail()}")
-    return {"hugo pages": pages, "hugo s": r.wall if r.ok else None, "hugo cpu s": r.cpu if r.ok else None,
-            "hugo MB": r.peak_mb if r.ok else None}
+    return {
+        "hugo pages": pages,
+        "hugo s": r.wall if r.ok else None,
+        "hugo cpu s": r.cpu if r.ok else None,
+        "hugo MB": r.peak_mb if r.ok else None,
+    }
 
 
 SEARCH_MAX_TEAMS = 1000  # Pagefind needs about 3.3 GB per 1,000 teams: larger sites skip "search"
@@ -377,31 +396,47 @@ def prepare_site(site: str, teams: int, seed: int, year: int) -> tuple[int, floa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark okrsite build on generated organisations.")
-    ap.add_argument("--speed", action="store_true",
-                    help="the whole table: --teams 100 --teams 1000 --teams 5000 --ramdisk --no-search "
-                         "--measure cold,warm,change,hugo,search (unless given otherwise)")
-    ap.add_argument("--teams", type=int, action="append",
-                    help="organisation size; repeat for several sizes")
-    ap.add_argument("--keep", metavar="DIR",
-                    help="work folder to generate into and keep (sites, outputs and logs); "
-                         "default: a reused folder under the system temp dir, outputs removed")
-    ap.add_argument("--tmpfs", action="store_true",
-                    help="use /dev/shm as the work folder (memory-backed: takes disk I/O out)")
-    ap.add_argument("--ramdisk", action="store_true",
-                    help=f"mount a tmpfs for the run at {peers.DEFAULT_MOUNT} (needs root; else /dev/shm) "
-                         "and use it as the work folder; unmounted at the end")
-    ap.add_argument("--no-search", dest="search", action="store_false",
-                    help="build without the search index (except the 'search' measurement)")
-    ap.add_argument("--measure", default=None,
-                    help=f"comma-separated measurements, in order: {', '.join(MEASURES)} "
-                         "(default: cold)")
+    ap.add_argument(
+        "--speed",
+        action="store_true",
+        help="the whole table: --teams 100 --teams 1000 --teams 5000 --ramdisk --no-search "
+        "--measure cold,warm,change,hugo,search (unless given otherwise)",
+    )
+    ap.add_argument("--teams", type=int, action="append", help="organisation size; repeat for several sizes")
+    ap.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="work folder to generate into and keep (sites, outputs and logs); "
+        "default: a reused folder under the system temp dir, outputs removed",
+    )
+    ap.add_argument(
+        "--tmpfs", action="store_true", help="use /dev/shm as the work folder (memory-backed: takes disk I/O out)"
+    )
+    ap.add_argument(
+        "--ramdisk",
+        action="store_true",
+        help=f"mount a tmpfs for the run at {peers.DEFAULT_MOUNT} (needs root; else /dev/shm) "
+        "and use it as the work folder; unmounted at the end",
+    )
+    ap.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        help="build without the search index (except the 'search' measurement)",
+    )
+    ap.add_argument(
+        "--measure", default=None, help=f"comma-separated measurements, in order: {', '.join(MEASURES)} (default: cold)"
+    )
     ap.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is shown")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--year", type=int, default=2026)
     ap.add_argument("--python", default=sys.executable, help="interpreter that runs okrsite")
-    ap.add_argument("--fine-memory", action="store_true",
-                    help="sample memory every 50 ms whatever sampling costs: a peak exact to 50 ms, "
-                         "but times slowed by the sampler (default: it takes at most 2%% of one CPU)")
+    ap.add_argument(
+        "--fine-memory",
+        action="store_true",
+        help="sample memory every 50 ms whatever sampling costs: a peak exact to 50 ms, "
+        "but times slowed by the sampler (default: it takes at most 2%% of one CPU)",
+    )
     a = ap.parse_args(argv)
     if a.fine_memory:
         peers.SAMPLER_SHARE = 1.0
@@ -459,24 +494,36 @@ def run_sizes(a, measures: list[str], base: str, where: str) -> int:
     hugo = ""
     if "hugo" in measures:
         hugo = ", " + peers.hugo_version(peers.hugo_binary()).split("-")[0]
-    print(f"<!-- okrsite bench {time.strftime('%Y-%m-%d %H:%M')}: {machine()}; Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()} {platform.machine()}{hugo}; work folder {base} on {where}; "
-          f"builds {'with' if a.search else 'without'} search unless 'search'; "
-          f"measures {','.join(measures)}, repeat {a.repeat} (median); memory sampled "
-          f"{'every 50 ms' if peers.SAMPLER_SHARE >= 1 else f'with at most {peers.SAMPLER_SHARE:.0%} of one CPU'} -->")
+    print(
+        f"<!-- okrsite bench {time.strftime('%Y-%m-%d %H:%M')}: {machine()}; Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()} {platform.machine()}{hugo}; work folder {base} on {where}; "
+        f"builds {'with' if a.search else 'without'} search unless 'search'; "
+        f"measures {','.join(measures)}, repeat {a.repeat} (median); memory sampled "
+        f"{'every 50 ms' if peers.SAMPLER_SHARE >= 1 else f'with at most {peers.SAMPLER_SHARE:.0%} of one CPU'} -->"
+    )
     rows: list[dict] = []
     failures: list[str] = []
     header_printed = False
     for teams in a.teams:
         name = f"t{teams}-s{a.seed}-y{a.year}"
         site = os.path.join(base, "site-" + name)
-        case = Case(teams, site, os.path.join(base, "out-" + name),
-                    os.path.join(base, "logs-" + name), a.python, search=a.search, base=base)
+        case = Case(
+            teams,
+            site,
+            os.path.join(base, "out-" + name),
+            os.path.join(base, "logs-" + name),
+            a.python,
+            search=a.search,
+            base=base,
+        )
         os.makedirs(case.logs, exist_ok=True)
         case.md_files, gen_secs = prepare_site(site, teams, a.seed, a.year)
-        print(f"<!-- {teams} teams: {case.md_files} files in {site} "
-              + (f"generated in {gen_secs:.1f}s" if gen_secs is not None else "(reused)")
-              + " -->", flush=True)
+        print(
+            f"<!-- {teams} teams: {case.md_files} files in {site} "
+            + (f"generated in {gen_secs:.1f}s" if gen_secs is not None else "(reused)")
+            + " -->",
+            flush=True,
+        )
         row = {"teams": teams, "files": case.md_files}
         for m in measures:
             row.update(aggregate([MEASURES[m](case) for _ in range(a.repeat)]))

@@ -137,16 +137,25 @@ def index_only(config_path: str) -> None:
     for r in recs:
         for item in r.items:
             kinds[item.kind] = kinds.get(item.kind, 0) + 1
-    print(json.dumps({
-        "site s": t1 - t0, "records s": t2 - t1, "index s": t3 - t2, "records": len(recs), "kinds": kinds,
-        "items": sum(kinds.values()),
-        "words": sum(len(i.content.split()) for r in recs for i in r.items),
-        "python MB after site": site_mb,
-        "python peak MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "pagefind peak MB": peaks["children"] / 1024,
-        "indexing peak MB": peaks["tree"] / 1024,
-        "bundle files": len(files), "bundle MB": sum(map(len, files.values())) / 1e6,
-    }))
+    print(
+        json.dumps(
+            {
+                "site s": t1 - t0,
+                "records s": t2 - t1,
+                "index s": t3 - t2,
+                "records": len(recs),
+                "kinds": kinds,
+                "items": sum(kinds.values()),
+                "words": sum(len(i.content.split()) for r in recs for i in r.items),
+                "python MB after site": site_mb,
+                "python peak MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "pagefind peak MB": peaks["children"] / 1024,
+                "indexing peak MB": peaks["tree"] / 1024,
+                "bundle files": len(files),
+                "bundle MB": sum(map(len, files.values())) / 1e6,
+            }
+        )
+    )
 
 
 # --------------------------------------------------------------------------- disk
@@ -163,8 +172,12 @@ def disk_usage(folder: str) -> dict:
             count += 1
             largest.append((st.st_size, os.path.relpath(os.path.join(dirpath, name), folder)))
     largest.sort(reverse=True)
-    return {"files": count, "MB": apparent / 1e6, "MB on disk (blocks)": blocks / 1e6,
-            "largest": [f"{p} {n / 1e3:.0f} kB" for n, p in largest[:6]]}
+    return {
+        "files": count,
+        "MB": apparent / 1e6,
+        "MB on disk (blocks)": blocks / 1e6,
+        "largest": [f"{p} {n / 1e3:.0f} kB" for n, p in largest[:6]],
+    }
 
 
 # --------------------------------------------------------------------------- query bytes
@@ -179,7 +192,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path):
         if not path.startswith(self.prefix):
             return os.path.join(self.directory, "__outside__")
-        return super().translate_path("/" + path[len(self.prefix):])
+        return super().translate_path("/" + path[len(self.prefix) :])
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -231,12 +244,13 @@ def query_bytes(site_dir: str, queries: list[str]) -> list[dict]:
             context = browser.new_context(viewport=VIEWPORT)  # empty cache
             page = context.new_page()
             sizes: dict[str, int] = {}
-            page.on("response", lambda r: sizes.__setitem__(r.url[len(base):], len(r.body()) if r.ok else 0))
+            page.on("response", lambda r: sizes.__setitem__(r.url[len(base) :], len(r.body()) if r.ok else 0))
             t0 = time.perf_counter()
             page.goto(base + "search/?" + q)
             page.wait_for_function(
                 "() => /results?\\b|No results|not available/.test(document.getElementById('search-message').textContent)",
-                timeout=120_000)
+                timeout=120_000,
+            )
             page.wait_for_load_state("networkidle")
             seconds = time.perf_counter() - t0
             message = page.locator("#search-message").inner_text()
@@ -247,9 +261,17 @@ def query_bytes(site_dir: str, queries: list[str]) -> list[dict]:
                 key = u.split("?")[0]
                 key = key.split("/")[1] if key.startswith("pagefind/") and key.count("/") > 1 else key
                 by_kind[key] = by_kind.get(key, 0) + n
-            rows.append({"query": q, "message": message, "kB total": total / 1e3,
-                         "kB pagefind/": search_only / 1e3, "requests": len(sizes), "s": seconds,
-                         "by file": {k: round(v / 1e3, 1) for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])}})
+            rows.append(
+                {
+                    "query": q,
+                    "message": message,
+                    "kB total": total / 1e3,
+                    "kB pagefind/": search_only / 1e3,
+                    "requests": len(sizes),
+                    "s": seconds,
+                    "by file": {k: round(v / 1e3, 1) for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])},
+                }
+            )
             context.close()
     return rows
 
@@ -269,9 +291,15 @@ def default_queries(config_path: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--teams", type=int, default=1000)
-    ap.add_argument("--work", default=os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp", "okrsite-search"))
-    ap.add_argument("--query", action="append", help="query string after search/? (repeatable); "
-                    "default: q=onboarding, q=<a team name>, status=red&period=<last period>")
+    ap.add_argument(
+        "--work", default=os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp", "okrsite-search")
+    )
+    ap.add_argument(
+        "--query",
+        action="append",
+        help="query string after search/? (repeatable); "
+        "default: q=onboarding, q=<a team name>, status=red&period=<last period>",
+    )
     ap.add_argument("--steps", default="index,build,query", help="comma-separated: index, build, query")
     ap.add_argument("--index-only", metavar="CONFIG", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -284,33 +312,54 @@ def main(argv: list[str] | None = None) -> int:
     out = os.path.join(a.work, f"public-{a.teams}")
     os.makedirs(a.work, exist_ok=True)
     if not os.path.isfile(os.path.join(site, "okrsite.yaml")):
-        subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), "--teams", str(a.teams), "--out", site], check=True)
+        subprocess.run(
+            [sys.executable, os.path.join(HERE, "generate.py"), "--teams", str(a.teams), "--out", site], check=True
+        )
     config = os.path.join(site, "okrsite.yaml")
-    print(f"<!-- {date.today()} · Python {platform.python_version()} · {platform.platform()} · "
-          f"{os.cpu_count()} CPUs · work folder {a.work} -->")
+    print(
+        f"<!-- {date.today()} · Python {platform.python_version()} · {platform.platform()} · "
+        f"{os.cpu_count()} CPUs · work folder {a.work} -->"
+    )
 
     if "index" in steps:
-        proc = subprocess.run([sys.executable, __file__, "--index-only", config], cwd=REPO, env=child_env(),
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--index-only", config],
+            cwd=REPO,
+            env=child_env(),
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             sys.exit(proc.stdout + proc.stderr)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
-        print("\n| teams | records | items | words indexed | records s | index s | Pagefind peak MB | Python peak MB | "
-              "Python + Pagefind peak MB | bundle files | bundle MB |")
+        print(
+            "\n| teams | records | items | words indexed | records s | index s | Pagefind peak MB | Python peak MB | "
+            "Python + Pagefind peak MB | bundle files | bundle MB |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        print(f"| {a.teams} | {r['records']:,} | {r['items']:,} | {r['words']:,} | {r['records s']:.1f} | {r['index s']:.1f} | "
-              f"{r['pagefind peak MB']:,.0f} | {r['python peak MB']:,.0f} | {r['indexing peak MB']:,.0f} | {r['bundle files']:,} | {r['bundle MB']:.1f} |")
-        print(f"<!-- items by kind: {r['kinds']}; Python after computing the site: {r['python MB after site']:.0f} MB -->")
+        print(
+            f"| {a.teams} | {r['records']:,} | {r['items']:,} | {r['words']:,} | {r['records s']:.1f} | {r['index s']:.1f} | "
+            f"{r['pagefind peak MB']:,.0f} | {r['python peak MB']:,.0f} | {r['indexing peak MB']:,.0f} | {r['bundle files']:,} | {r['bundle MB']:.1f} |"
+        )
+        print(
+            f"<!-- items by kind: {r['kinds']}; Python after computing the site: {r['python MB after site']:.0f} MB -->"
+        )
 
     if "build" in steps:
         shutil.rmtree(out, ignore_errors=True)
-        b = run_sampled([sys.executable, "-m", "okrsite", "build", "--config", config, "--output", out],
-                        os.path.join(a.work, f"build-{a.teams}.log"))
+        b = run_sampled(
+            [sys.executable, "-m", "okrsite", "build", "--config", config, "--output", out],
+            os.path.join(a.work, f"build-{a.teams}.log"),
+        )
         d = disk_usage(os.path.join(out, "pagefind"))
-        print("\n| teams | build s (with search) | peak MB, whole build | index files | index MB | index MB on disk (blocks) |")
+        print(
+            "\n| teams | build s (with search) | peak MB, whole build | index files | index MB | index MB on disk (blocks) |"
+        )
         print("|---:|---:|---:|---:|---:|---:|")
-        print(f"| {a.teams} | {b['wall s']:.0f} | {b['peak MB (sum of processes)']:,.0f} | {d['files']:,} | "
-              f"{d['MB']:.1f} | {d['MB on disk (blocks)']:.1f} |")
+        print(
+            f"| {a.teams} | {b['wall s']:.0f} | {b['peak MB (sum of processes)']:,.0f} | {d['files']:,} | "
+            f"{d['MB']:.1f} | {d['MB on disk (blocks)']:.1f} |"
+        )
         print(f"<!-- largest index files: {', '.join(d['largest'])} -->")
 
     if "query" in steps:
@@ -320,8 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n| query | result | kB downloaded (all) | of which pagefind/ | requests | s |")
         print("|---|---|---:|---:|---:|---:|")
         for r in rows:
-            print(f"| `search/?{r['query']}` | {r['message']} | {r['kB total']:.0f} | {r['kB pagefind/']:.0f} | "
-                  f"{r['requests']} | {r['s']:.1f} |")
+            print(
+                f"| `search/?{r['query']}` | {r['message']} | {r['kB total']:.0f} | {r['kB pagefind/']:.0f} | "
+                f"{r['requests']} | {r['s']:.1f} |"
+            )
         for r in rows:
             print(f"<!-- {r['query']}: {json.dumps(r['by file'])} -->")
     return 0

@@ -38,7 +38,8 @@ REAL_OKR_SETS = ("gitlab-fy20-q2", "sourcegraph")
 # The one guard for the real OKR sets, which live beside the repository, not in it: a clone
 # has no ../shared. tests/test_outside.py checks that every use of REAL_OKRS is behind it.
 needs_real_okrs = pytest.mark.skipif(
-    not REAL_OKRS.is_dir(), reason=f"the real OKR sets are not beside the repository ({REAL_OKRS} is absent)")
+    not REAL_OKRS.is_dir(), reason=f"the real OKR sets are not beside the repository ({REAL_OKRS} is absent)"
+)
 REQUIRE_TOOLS = os.environ.get("OKRSITE_REQUIRE_TOOLS") == "1"
 
 
@@ -88,18 +89,31 @@ def require_pagefind() -> None:
 # No example database, and Hypothesis's other files (its cache of constants) in the system's
 # temporary folder: nothing in the checkout (print_blob says how to reproduce a failure).
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "okrsite-hypothesis")
-settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True, database=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=2_000, deadline=None, print_blob=True, database=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, print_blob=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long",
+    max_examples=2_000,
+    deadline=None,
+    print_blob=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile("long" if os.environ.get("OKRSITE_LONG_TESTS") == "1" else "ci")
 # Screenshots and other artefacts for people to look at: never inside the checkout.
 RESULTS_DIR = Path(os.environ.get("OKRSITE_TEST_RESULTS") or Path(tempfile.gettempdir()) / "okrsite-test-results")
 
 CHROMIUM = os.environ.get("OKRSITE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -111,9 +125,13 @@ def pytest_configure(config):
 
 
 def pytest_addoption(parser):
-    parser.addoption("--serial", choices=("all", "only", "skip"), default="all",
-                     help="okrsite: run only the timing-sensitive tests (marked serial), or all but "
-                          "them; test.sh runs the rest in parallel, then these alone")
+    parser.addoption(
+        "--serial",
+        choices=("all", "only", "skip"),
+        default="all",
+        help="okrsite: run only the timing-sensitive tests (marked serial), or all but "
+        "them; test.sh runs the rest in parallel, then these alone",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -131,7 +149,11 @@ def pytest_collection_modifyitems(config, items):
             if REQUIRE_TOOLS:
                 item.add_marker(pytest.mark.usefixtures("_chromium_required"))
             else:
-                item.add_marker(pytest.mark.skip(reason=f"Chromium is not installed at {CHROMIUM} (set OKRSITE_CHROMIUM; test.sh installs it)"))
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason=f"Chromium is not installed at {CHROMIUM} (set OKRSITE_CHROMIUM; test.sh installs it)"
+                    )
+                )
 
 
 @pytest.fixture
@@ -145,15 +167,19 @@ def _checkout_state() -> str | None:
     git = shutil.which("git")
     if git is None or not (REPO / ".git").exists():
         return None
-    proc = subprocess.run([git, "status", "--porcelain", "--ignored", "--untracked-files=all"], cwd=REPO,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [git, "status", "--porcelain", "--ignored", "--untracked-files=all"], cwd=REPO, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         return None
     allowed = ("__pycache__/", ".venv/", ".egg-info/")
     if os.environ.get("OKRSITE_UPDATE_GOLDEN") == "1":  # refreshing them is the point
         allowed += ("tests/golden/",)
-    return "\n".join(line for line in proc.stdout.splitlines()
-                     if not any(part in line[3:] or line[3:].startswith(part) for part in allowed))
+    return "\n".join(
+        line
+        for line in proc.stdout.splitlines()
+        if not any(part in line[3:] or line[3:].startswith(part) for part in allowed)
+    )
 
 
 def pytest_sessionstart(session):
@@ -189,7 +215,9 @@ def browser_type_launch_args(browser_type_launch_args):
 def run_okrsite(*args, cwd=REPO, check=False):
     proc = subprocess.run([sys.executable, "-m", "okrsite", *map(str, args)], capture_output=True, text=True, cwd=cwd)
     if check and proc.returncode != 0:
-        raise AssertionError(f"okrsite {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"okrsite {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
@@ -280,7 +308,7 @@ class _PrefixHandler(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path):
         if not path.startswith(self.prefix):
             return str(Path(self.directory) / "__outside_prefix__")
-        return super().translate_path("/" + path[len(self.prefix):])
+        return super().translate_path("/" + path[len(self.prefix) :])
 
     def send_error(self, code, message=None, explain=None):
         if code == 404 and (Path(self.directory) / "404.html").is_file():
@@ -333,9 +361,14 @@ def watched(page):
     page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     # a navigation cancels the previous page's requests in flight (net::ERR_ABORTED): not a failure
-    page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "") and problems.append(f"failed: {r.url} ({r.failure})"))
+    page.on(
+        "requestfailed",
+        lambda r: "ERR_ABORTED" not in (r.failure or "") and problems.append(f"failed: {r.url} ({r.failure})"),
+    )
     page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status}: {r.url}"))
-    page.on("request", lambda r: not r.url.startswith("http://127.0.0.1") and problems.append(f"non-local request: {r.url}"))
+    page.on(
+        "request", lambda r: not r.url.startswith("http://127.0.0.1") and problems.append(f"non-local request: {r.url}")
+    )
     page.problems = problems
     page.expected_problems = set()
     yield page

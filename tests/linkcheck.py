@@ -63,9 +63,7 @@ def parse_page(data: bytes) -> _Collector:
 def read_output(folder: str | Path) -> dict[str, bytes]:
     """Every file under a built site's folder, output-relative posix path -> bytes."""
     root = Path(folder)
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _normalise_base(base_url: str) -> str:
@@ -92,7 +90,7 @@ def resolve_link(page: str, href: str, files: dict[str, bytes], base_url: str = 
         base = _normalise_base(base_url)
         if not path.startswith(base) and path + "/" != base:
             return None, "", f"absolute link outside base_url {base!r}"
-        rel = path[len(base):] if path.startswith(base) else ""
+        rel = path[len(base) :] if path.startswith(base) else ""
         joined = rel
         trailing = path.endswith("/")
     else:

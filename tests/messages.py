@@ -107,7 +107,7 @@ RUN_AT_START = 6  # ...or this many, when it is the beginning of the message ("n
 
 @lru_cache(maxsize=None)
 def _grams(text: str, k: int) -> frozenset[str]:
-    return frozenset(text[i:i + k] for i in range(len(text) - k + 1))
+    return frozenset(text[i : i + k] for i in range(len(text) - k + 1))
 
 
 @lru_cache(maxsize=None)
@@ -128,8 +128,11 @@ def names(fragment: str, template: str) -> bool:
     characters, or ``RUN_AT_START`` if it is the message's beginning (both at most the
     template's longest literal piece)."""
     head, longest, grams = _shape(template)
-    if head and fragment.startswith(head[:len(fragment)]) and \
-            _window_match(fragment, template, min(RUN_AT_START, longest), True):
+    if (
+        head
+        and fragment.startswith(head[: len(fragment)])
+        and _window_match(fragment, template, min(RUN_AT_START, longest), True)
+    ):
         return True
     if min(RUN, longest) >= GRAM and grams.isdisjoint(_grams(fragment, GRAM)):
         return False

@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 
 # the lists okrsite.site.summary paginates: their first page's folder
-PAGED = re.compile(r"^(people/|periods/[^/]+/groups/[^/]+/|periods/[^/]+/alignment-teams/|this-week/[^/]+/)"
-                   r"page/\d+/index\.html$")
+PAGED = re.compile(
+    r"^(people/|periods/[^/]+/groups/[^/]+/|periods/[^/]+/alignment-teams/|this-week/[^/]+/)"
+    r"page/\d+/index\.html$"
+)
 TEAM_PAGES = ("teams", "team", "team-period", "objective", "checkin")  # by depth under teams/
 
 
@@ -28,8 +30,13 @@ def page_kind(path: str) -> str:
         if n <= 2:
             kind = ("periods", "period")[n - 1]
         else:
-            kind = {("glance", 3): "glance", ("groups", 4): "group", ("alignment", 3): "alignment",
-                    ("alignment", 4): "alignment-team", ("alignment-teams", 3): "alignment-teams"}.get((parts[2], n))
+            kind = {
+                ("glance", 3): "glance",
+                ("groups", 4): "group",
+                ("alignment", 3): "alignment",
+                ("alignment", 4): "alignment-team",
+                ("alignment-teams", 3): "alignment-teams",
+            }.get((parts[2], n))
     elif parts[0] == "this-week" and n <= 2:
         kind = ("this-week", "list")[n - 1]
     elif parts[0] == "people" and n <= 2:

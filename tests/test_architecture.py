@@ -134,8 +134,11 @@ def test_architecture_doc_names_every_module_and_only_real_ones():
     named = set(NAMED.findall(text))
     missing = sorted(n for n in named if not (REPO / n).is_file())
     assert not missing, f"docs/architecture.md names modules that do not exist: {missing}"
-    files = {p.relative_to(REPO).as_posix() for p in PACKAGE.rglob("*")
-             if p.suffix in (".py", ".js") and (p.name != "__init__.py" or p.parent == PACKAGE)}
+    files = {
+        p.relative_to(REPO).as_posix()
+        for p in PACKAGE.rglob("*")
+        if p.suffix in (".py", ".js") and (p.name != "__init__.py" or p.parent == PACKAGE)
+    }
     unnamed = sorted(files - named)
     assert not unnamed, f"docs/architecture.md does not name: {unnamed}"
 

@@ -16,8 +16,13 @@ import pages  # noqa: E402  (bench/pages.py)
 
 
 def bench(script: str, *args) -> str:
-    proc = subprocess.run([sys.executable, str(REPO / "bench" / script), *map(str, args)],
-                          capture_output=True, text=True, cwd=REPO, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -41,26 +46,29 @@ def markdown_table(text: str, which: int = 0) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- page types
 
 
-@pytest.mark.parametrize("path, kind", [
-    ("index.html", "home"),
-    ("this-week/index.html", "this-week"),
-    ("periods/2026-Q4/index.html", "period"),
-    ("periods/2026-Q4/glance/index.html", "glance"),
-    ("periods/2026-Q4/alignment/index.html", "alignment"),
-    ("periods/2026/alignment/index.html", "alignment"),
-    ("periods/2026-Q4/alignment/payments-1/index.html", "focused alignment"),
-    ("teams/index.html", "teams index"),
-    ("teams/payments-1/index.html", "team"),
-    ("teams/payments-1/2026-Q4/index.html", "team-period"),
-    ("teams/payments-1/2026-Q4/reliability/index.html", "objective"),
-    ("teams/payments-1/2026-Q4/checkins/2026-11-20/index.html", "check-in"),
-    ("people/index.html", "people index"),
-    ("people/ana-garcia/index.html", "person"),
-    # pages no rule knows are named by their shape: new kinds show up on their own
-    ("periods/2026-Q4/groups/payments-1/index.html", "periods/<period>/groups/<team>/"),
-    ("this-week/page/2/index.html", "this-week/page/<n>/"),
-    ("people/page/3/index.html", "people/page/<n>/"),
-])
+@pytest.mark.parametrize(
+    "path, kind",
+    [
+        ("index.html", "home"),
+        ("this-week/index.html", "this-week"),
+        ("periods/2026-Q4/index.html", "period"),
+        ("periods/2026-Q4/glance/index.html", "glance"),
+        ("periods/2026-Q4/alignment/index.html", "alignment"),
+        ("periods/2026/alignment/index.html", "alignment"),
+        ("periods/2026-Q4/alignment/payments-1/index.html", "focused alignment"),
+        ("teams/index.html", "teams index"),
+        ("teams/payments-1/index.html", "team"),
+        ("teams/payments-1/2026-Q4/index.html", "team-period"),
+        ("teams/payments-1/2026-Q4/reliability/index.html", "objective"),
+        ("teams/payments-1/2026-Q4/checkins/2026-11-20/index.html", "check-in"),
+        ("people/index.html", "people index"),
+        ("people/ana-garcia/index.html", "person"),
+        # pages no rule knows are named by their shape: new kinds show up on their own
+        ("periods/2026-Q4/groups/payments-1/index.html", "periods/<period>/groups/<team>/"),
+        ("this-week/page/2/index.html", "this-week/page/<n>/"),
+        ("people/page/3/index.html", "people/page/<n>/"),
+    ],
+)
 def test_every_page_gets_its_type_from_its_url(path, kind):
     assert pages.page_type(path, {"payments-1", "company"}, {"2026-Q4", "2026"}) == kind
 
@@ -79,8 +87,20 @@ def test_pages_report_prints_sizes_for_every_page_type(tmp_path):
     page type with its distribution, all pages and the whole output."""
     out = bench("pages.py", "--teams", 3, "--work", tmp_path, "--no-browser")
     rows = {r["page type"]: r for r in markdown_table(out)}
-    for kind in ("home", "this-week", "period", "glance", "alignment", "focused alignment", "team",
-                 "team-period", "objective", "check-in", "person", "people index"):
+    for kind in (
+        "home",
+        "this-week",
+        "period",
+        "glance",
+        "alignment",
+        "focused alignment",
+        "team",
+        "team-period",
+        "objective",
+        "check-in",
+        "person",
+        "people index",
+    ):
         assert kind in rows, out
         assert int(rows[kind]["pages"].replace(",", "")) >= 1
         assert float(rows[kind]["largest KB"].replace(",", "")) >= float(rows[kind]["median KB"])
@@ -145,8 +165,9 @@ def test_pages_report_loads_each_type_in_chromium_and_measures_search(tmp_path):
     generate.generate(2, str(tmp_path / "org"))
     config = tmp_path / "org" / "okrsite.yaml"
     run_okrsite("build", "--config", config, "--output", tmp_path / "out", check=True)
-    out = bench("pages.py", "--site", tmp_path / "out", "--config", config, "--search", "--repeat", 1,
-                "--query", "q=onboarding")
+    out = bench(
+        "pages.py", "--site", tmp_path / "out", "--config", config, "--search", "--repeat", 1, "--query", "q=onboarding"
+    )
     rows = markdown_table(out)
     typed = [r for r in rows if r["largest page"].startswith("`")]
     assert {r["page type"] for r in typed} >= {"home", "period", "alignment", "objective", "check-in"}

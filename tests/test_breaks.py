@@ -71,13 +71,16 @@ def default_statuses(sample_model):
     return statuses_of(sample_model)
 
 
-@pytest.mark.parametrize("setting", [
-    "pace_on_track: 0.5\n  pace_behind: 0.9",  # far behind the pace still counts as on track
-    "pace_on_track: 0\n  pace_behind: 0.01",  # any gap is behind
-    "confidence_on_track: 0.05\n  confidence_behind: 0.01",  # low confidence is on track
-    "confidence_on_track: 1\n  confidence_behind: 0.99",  # any doubt is at risk
-    "stale_after_days: 1",  # every key result not updated on the as-of day is stale
-])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "pace_on_track: 0.5\n  pace_behind: 0.9",  # far behind the pace still counts as on track
+        "pace_on_track: 0\n  pace_behind: 0.01",  # any gap is behind
+        "confidence_on_track: 0.05\n  confidence_behind: 0.01",  # low confidence is on track
+        "confidence_on_track: 1\n  confidence_behind: 0.99",  # any doubt is at risk
+        "stale_after_days: 1",  # every key result not updated on the as-of day is stale
+    ],
+)
 def test_each_status_threshold_in_the_config_changes_statuses(default_statuses, setting):
     changed = statuses(f"status:\n  {setting}\n")
     differ = [ref for ref in default_statuses if changed[ref] != default_statuses[ref]]
@@ -177,8 +180,11 @@ def test_diff_reports_help_added_to_an_existing_checkin(sample_model):
 
 def site_files(generation: int) -> dict[str, bytes]:
     """A site whose every file says which write made it, and one file only it has."""
-    return {"index.html": f"<p>{generation}</p>".encode(), "marker.txt": str(generation).encode(),
-            f"only-{generation}/page.html": f"{generation}".encode() * 1000}
+    return {
+        "index.html": f"<p>{generation}</p>".encode(),
+        "marker.txt": str(generation).encode(),
+        f"only-{generation}/page.html": f"{generation}".encode() * 1000,
+    }
 
 
 def whole_site(output: Path) -> int | None:
@@ -210,10 +216,18 @@ def test_the_output_is_a_whole_site_at_every_step_of_a_write(tmp_path, monkeypat
                 return fn(*args, **kwargs)
             finally:
                 seen.append(whole_site(output))
+
         return step
 
-    for module, name in [(write.os, "rename"), (write.os, "replace"), (write.os, "rmdir"), (write.os, "chmod"),
-                         (write.shutil, "rmtree"), (write.shutil, "move"), (write, "exchange")]:
+    for module, name in [
+        (write.os, "rename"),
+        (write.os, "replace"),
+        (write.os, "rmdir"),
+        (write.os, "chmod"),
+        (write.shutil, "rmtree"),
+        (write.shutil, "move"),
+        (write, "exchange"),
+    ]:
         monkeypatch.setattr(module, name, checked(getattr(module, name)))
     for generation in (2, 3):
         seen.clear()

@@ -47,6 +47,7 @@ def test_home_to_team_to_objective_to_checkin(watched: Page, sample_site, static
 def test_unknown_url_shows_the_404_page_with_working_links(watched: Page, tmp_path, static_server, sample_config):
     """404.html is served at any depth, so its links are absolute: built for /okrs/."""
     from conftest import run_okrsite
+
     out = tmp_path / "public"
     run_okrsite("build", "--config", sample_config, "--output", out, "--base-url", "/okrs/", check=True)
     base = static_server(out, "/okrs/")
@@ -56,7 +57,9 @@ def test_unknown_url_shows_the_404_page_with_working_links(watched: Page, tmp_pa
     expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("not found", re.I))
     page.get_by_role("navigation").get_by_role("link", name="Teams").first.click()
     expect(page).to_have_url(base + "teams/")
-    expected = {f"404: {base}teams/no-such-team/deep/page/",
-                "console: Failed to load resource: the server responded with a status of 404 (Not Found)"}
+    expected = {
+        f"404: {base}teams/no-such-team/deep/page/",
+        "console: Failed to load resource: the server responded with a status of 404 (Not Found)",
+    }
     assert sorted(page.problems) == sorted(expected)  # the page's own 404, and nothing else
     page.expected_problems = expected

@@ -20,8 +20,12 @@ EVIL = "<script>window.__pwned=1</script>"
 
 
 def build(config: Path, *args) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "build", "--config", str(config), "-j", "1", *args],
-                          capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "build", "--config", str(config), "-j", "1", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 

@@ -32,10 +32,16 @@ def parse(svg: str) -> ET.Element:
 
 
 def kr(**kw) -> KeyResult:
-    updates = [Update(checkin=f"t/2026-Q4/{d}", date=date.fromisoformat(d), line=1, **u)
-               for d, u in kw.pop("updates", [])]
-    k = KeyResult(objective="t/2026-Q4/o", id=kw.pop("id", "k"), title=kw.pop("title", "p99 latency"),
-                  type=kw.pop("type", "metric"), **kw)
+    updates = [
+        Update(checkin=f"t/2026-Q4/{d}", date=date.fromisoformat(d), line=1, **u) for d, u in kw.pop("updates", [])
+    ]
+    k = KeyResult(
+        objective="t/2026-Q4/o",
+        id=kw.pop("id", "k"),
+        title=kw.pop("title", "p99 latency"),
+        type=kw.pop("type", "metric"),
+        **kw,
+    )
     k.updates = updates
     return k
 
@@ -62,8 +68,9 @@ def test_tick_labels_have_the_decimals_their_step_needs():
 
 
 def test_kr_chart_is_named_described_escaped_and_small():
-    c = charts.kr_chart(kr(title=XSS, start=450, target=200, unit="ms", updates=WEEKLY), Q4, date(2026, 11, 20),
-                        "chart-kr-p99")
+    c = charts.kr_chart(
+        kr(title=XSS, start=450, target=200, unit="ms", updates=WEEKLY), Q4, date(2026, 11, 20), "chart-kr-p99"
+    )
     root = parse(c.svg)
     assert root.get("role") == "img"
     assert root.get("aria-labelledby") == "chart-kr-p99-t" and root.get("aria-describedby") == "chart-kr-p99-d"
@@ -107,8 +114,14 @@ def test_lower_is_better_goes_down_towards_a_lower_target_line():
 
 
 def test_milestones_are_progress_from_0_to_100_percent():
-    m = kr(type="milestone", updates=[("2026-10-09", {"progress": 0.4}), ("2026-10-16", {"note": "blocked"}),
-                                       ("2026-11-06", {"done": True})])
+    m = kr(
+        type="milestone",
+        updates=[
+            ("2026-10-09", {"progress": 0.4}),
+            ("2026-10-16", {"note": "blocked"}),
+            ("2026-11-06", {"done": True}),
+        ],
+    )
     c = charts.kr_chart(m, Q4, date(2026, 11, 20), "c")
     assert ">100%<" in c.svg and ">0%<" in c.svg and "target 100%" in c.svg
     assert len(_points(c.svg)) == 2  # the note-only update moves nothing
@@ -116,7 +129,9 @@ def test_milestones_are_progress_from_0_to_100_percent():
 
 
 def test_stay_below_shows_the_line_to_hold_and_no_pace():
-    s = kr(type="stay_below", target=2, unit="%", updates=[("2026-10-02", {"value": 1.5}), ("2026-10-09", {"value": 2.5})])
+    s = kr(
+        type="stay_below", target=2, unit="%", updates=[("2026-10-02", {"value": 1.5}), ("2026-10-09", {"value": 2.5})]
+    )
     c = charts.kr_chart(s, Q4, date(2026, 11, 20), "c")
     assert "chart-pace" not in c.svg and "stay below 2%" in c.svg
     assert "stay below 2%; highest 2.5%" in c.summary
@@ -131,8 +146,13 @@ def test_no_chart_without_values():
 
 
 def test_progress_chart_against_the_expected_diagonal():
-    c = charts.progress_chart([(date(2026, 10, 2), 0.05), (date(2026, 11, 20), 1.3)], Q4, date(2026, 11, 20),
-                              "Ship it: progress", "chart-objective")
+    c = charts.progress_chart(
+        [(date(2026, 10, 2), 0.05), (date(2026, 11, 20), 1.3)],
+        Q4,
+        date(2026, 11, 20),
+        "Ship it: progress",
+        "chart-objective",
+    )
     parse(c.svg)
     assert 'd="M44 128L310 10"' in c.svg  # 0% at the start, 100% at the end
     assert _points(c.svg)[-1][1] == 10  # 130% is drawn at 100%
@@ -142,9 +162,11 @@ def test_progress_chart_against_the_expected_diagonal():
 def test_colour_distribution_stacks_counts_with_words_and_hatching():
     words = {"green": "On track", "amber": "Behind", "red": "At risk", "grey": "No data"}
     graded = {"green": "Graded green", "amber": "Graded amber", "red": "Graded red", "grey": "Not scored"}
-    weeks = [("2026-07-07", {"green": 1, "amber": 0, "red": 0, "grey": 3}),
-             ("2026-07-14", {"green": 2, "amber": 1, "red": 1, "grey": 0}),
-             ("Grades", {"green": 3, "amber": 1, "red": 0, "grey": 0})]
+    weeks = [
+        ("2026-07-07", {"green": 1, "amber": 0, "red": 0, "grey": 3}),
+        ("2026-07-14", {"green": 2, "amber": 1, "red": 1, "grey": 0}),
+        ("Grades", {"green": 3, "amber": 1, "red": 0, "grey": 0}),
+    ]
     c = charts.distribution_chart(weeks, words, "Team: week by week", "chart-colours", graded)
     root = parse(c.svg)
     assert "Graded: 3 graded green, 1 graded amber, 0 graded red, 0 not scored." in c.summary
@@ -161,7 +183,10 @@ def test_sparkline_against_the_healthy_line():
     c = charts.sparkline(k, "chart-kpi-up")
     parse(c.svg)
     assert len(_points(c.svg)) == 12  # the most recent twelve
-    assert c.summary.startswith("Last 12 values, 2026-10-23 to 2027-01-08: 99.83%, 99.84%") and "Healthy above 99.9%." in c.summary
+    assert (
+        c.summary.startswith("Last 12 values, 2026-10-23 to 2027-01-08: 99.83%, 99.84%")
+        and "Healthy above 99.9%." in c.summary
+    )
     assert 'class="chart-target"' in c.svg and len(c.svg) < 1500
 
 
@@ -193,11 +218,21 @@ def test_status_on_an_earlier_date_is_what_a_build_on_that_date_says(sample, ear
         cis = [c for c in status.ordered_checkins(sample.checkins) if (c.team, c.period) == (obj.team, obj.period)]
         got = history.objective_at(obj, period, earlier, cis, cfg)
         want = then.objectives[ref]
-        assert (got.status, got.colour, got.score, round(got.progress, 9)) == \
-               (want.status, want.colour, want.score, round(want.progress, 9)), ref
+        assert (got.status, got.colour, got.score, round(got.progress, 9)) == (
+            want.status,
+            want.colour,
+            want.score,
+            round(want.progress, 9),
+        ), ref
         for a, b in zip(got.key_results, want.key_results):
-            assert (a.status, a.colour, a.stale, a.score, a.current, a.progress) == \
-                   (b.status, b.colour, b.stale, b.score, b.current, b.progress), a.ref
+            assert (a.status, a.colour, a.stale, a.score, a.current, a.progress) == (
+                b.status,
+                b.colour,
+                b.stale,
+                b.score,
+                b.current,
+                b.progress,
+            ), a.ref
         checked += 1
     assert checked > 10
 
@@ -210,8 +245,9 @@ def test_the_shortcuts_agree_with_the_full_recompute(sample):
         for d in history.week_ends(period, sample.as_of) + [c.date for c in cis]:
             full = history.objective_at(obj, period, d, cis, cfg)
             assert history.objective_progress_at(obj, d) == full.progress
-            assert [history.kr_colour_at(kr, period, d, cfg) for kr in obj.key_results] == \
-                   [kr.colour for kr in full.key_results]
+            assert [history.kr_colour_at(kr, period, d, cfg) for kr in obj.key_results] == [
+                kr.colour for kr in full.key_results
+            ]
 
 
 def test_colours_at_a_week_end_are_what_a_build_on_that_day_says(sample):
@@ -221,8 +257,11 @@ def test_colours_at_a_week_end_are_what_a_build_on_that_day_says(sample):
         objs = [o for o in sample.objectives.values() if (o.team, o.period) == (team, "2026-Q4")]
         if not objs:
             continue
-        week = next(w for w in history.colour_weeks(objs, q4, sample.as_of, sample.config.status)
-                    if w.date == date(2026, 11, 18))
+        week = next(
+            w
+            for w in history.colour_weeks(objs, q4, sample.as_of, sample.config.status)
+            if w.date == date(2026, 11, 18)
+        )
         assert week.counts == then.teams[team].kr_counts["2026-Q4"], team
 
 
@@ -232,7 +271,9 @@ def test_history_never_changes_the_site(sample):
     for obj in sample.objectives.values():
         period = sample.periods[obj.period]
         history.colour_weeks([obj], period, sample.as_of, cfg)
-        history.progress_series(obj, period, [c for c in sample.checkins if (c.team, c.period) == (obj.team, obj.period)])
+        history.progress_series(
+            obj, period, [c for c in sample.checkins if (c.team, c.period) == (obj.team, obj.period)]
+        )
     history.this_week(sample, sorted(sample.teams))
     assert export_json(sample) == before
 
@@ -264,18 +305,28 @@ def test_this_week(sample):
     for ref, obj in sample.objectives.items():  # and none is missing
         for item in [obj, *obj.key_results]:
             old = then.item(item.ref)
-            if sample.periods[obj.period].start <= date(2026, 11, 20) and (old.status, old.colour) != (item.status, item.colour):
+            if sample.periods[obj.period].start <= date(2026, 11, 20) and (old.status, old.colour) != (
+                item.status,
+                item.colour,
+            ):
                 assert item.ref in changed
     # a request for help is new unless the team's previous check-in asked the same
     for h in week.help:
-        earlier = [c for c in status.ordered_checkins(sample.checkins)
-                   if c.team == h.checkin.team and (c.date, c.name) < (h.checkin.date, h.checkin.name)]
+        earlier = [
+            c
+            for c in status.ordered_checkins(sample.checkins)
+            if c.team == h.checkin.team and (c.date, c.name) < (h.checkin.date, h.checkin.name)
+        ]
         assert not earlier or h.text not in earlier[-1].help
     assert week.help
 
 
 def test_odd_numbers_never_break_a_chart():
-    huge = kr(start=0, target=float("inf"), updates=[("2026-10-02", {"value": 1e300}), ("2026-10-09", {"value": float("nan")})])
+    huge = kr(
+        start=0,
+        target=float("inf"),
+        updates=[("2026-10-02", {"value": 1e300}), ("2026-10-09", {"value": float("nan")})],
+    )
     c = charts.kr_chart(huge, Q4, date(2026, 11, 20), "c")
     assert c is not None
     assert not re.search(r'="[^"]*\b(nan|inf)\b', c.svg)  # no coordinate is not a number
@@ -293,8 +344,16 @@ def test_memoised_axes_are_the_axes_drawn_afresh():
     d0, d1 = date(2026, 10, 1), date(2026, 12, 31)
     huge = charts.nice_ticks(1e16, 1.0000000000000004e16)  # whole numbers beyond a float's precision
     assert all(type(t) is int for t in huge)
-    for ticks in ([0.0, 0.001, 0.002], [-0.0, 0.001, 0.002], [0.0, 25.0, 50.0, 75.0, 100.0], [-1.5, 0.0, 1.5], huge,
-                  [float(t) for t in huge], [0, 10, 20], [0.0, 10.0, 20.0]):
+    for ticks in (
+        [0.0, 0.001, 0.002],
+        [-0.0, 0.001, 0.002],
+        [0.0, 25.0, 50.0, 75.0, 100.0],
+        [-1.5, 0.0, 1.5],
+        huge,
+        [float(t) for t in huge],
+        [0, 10, 20],
+        [0.0, 10.0, 20.0],
+    ):
         for percent in (False, True):
             frame = charts._Frame(d0, d1, ticks)
             assert frame.axes(percent) == frame.axes(percent) == charts._Frame(d0, d1, list(ticks)).draw_axes(percent)

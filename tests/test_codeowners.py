@@ -26,7 +26,7 @@ FILES = {
 }
 
 
-def site_of(config_text: str = "codeowners_fallback: \"@acme/okr-admins\"\n", files=FILES):
+def site_of(config_text: str = 'codeowners_fallback: "@acme/okr-admins"\n', files=FILES):
     config, _ = parse_config(config_text.encode())
     sources = [SourceFile(p, t.encode()) for p, t in files.items()]
     return build(config, AS_OF, render_pages=False, sources=sources).site
@@ -39,7 +39,8 @@ def test_section_owns_each_team_folder_by_its_maintainers():
         "/content/ @acme/okr-admins\n"
         "/content/teams/company/ @ceo @acme/leads\n"
         "/content/teams/web/ @ana bo@example.com\n"
-        "# END okrsite\n")
+        "# END okrsite\n"
+    )
 
 
 def test_without_fallback_only_team_folders_are_owned():
@@ -48,10 +49,19 @@ def test_without_fallback_only_team_folders_are_owned():
     assert "/content/teams/web/ @ana bo@example.com" in text
 
 
-@pytest.mark.parametrize("handle, expected", [
-    ("meilin", "@meilin"), ("@meilin", "@meilin"), ("@org/team-x", "@org/team-x"),
-    ("a@b.org", "a@b.org"), ("", None), ("two words", None), ("@-bad", None), ("@org/", None),
-])
+@pytest.mark.parametrize(
+    "handle, expected",
+    [
+        ("meilin", "@meilin"),
+        ("@meilin", "@meilin"),
+        ("@org/team-x", "@org/team-x"),
+        ("a@b.org", "a@b.org"),
+        ("", None),
+        ("two words", None),
+        ("@-bad", None),
+        ("@org/", None),
+    ],
+)
 def test_owner_handles(handle, expected):
     assert codeowners.owner(handle) == expected
 
@@ -85,12 +95,14 @@ def test_check_warns_when_the_file_has_no_section():
     [d] = diags.items
     assert (d.path, d.line) == ("CODEOWNERS", 1) and "no okrsite section" in d.message
     diags = Diagnostics()  # nothing to own: a hand-written file is none of our business
-    codeowners.check(site_of("", {"content/teams/x/_index.md": "---\nname: X\n---\n"}), "* @someone\n", "CODEOWNERS", diags)
+    codeowners.check(
+        site_of("", {"content/teams/x/_index.md": "---\nname: X\n---\n"}), "* @someone\n", "CODEOWNERS", diags
+    )
     assert diags.items == []
 
 
 def test_bad_handle_is_a_warning_on_the_team():
-    site = site_of("", {"content/teams/x/_index.md": "---\nmaintainers: [\"two words\"]\n---\n"})
+    site = site_of("", {"content/teams/x/_index.md": '---\nmaintainers: ["two words"]\n---\n'})
     diags = Diagnostics()
     codeowners.check(site, None, ".github/CODEOWNERS", diags)
     [d] = diags.items
@@ -98,15 +110,20 @@ def test_bad_handle_is_a_warning_on_the_team():
 
 
 def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "okrsite", *args], cwd=cwd, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+    return subprocess.run(
+        [sys.executable, "-m", "okrsite", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )
 
 
 def test_codeowners_command_and_check(tmp_path):
     for rel, text in FILES.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
-    (tmp_path / "okrsite.yaml").write_text("as_of: 2026-11-20\ncodeowners_fallback: \"@acme/okr-admins\"\n")
+    (tmp_path / "okrsite.yaml").write_text('as_of: 2026-11-20\ncodeowners_fallback: "@acme/okr-admins"\n')
     # no CODEOWNERS yet: nothing to compare
     assert run("check", cwd=tmp_path).stdout == ""
     proc = run("codeowners", cwd=tmp_path)
@@ -114,7 +131,7 @@ def test_codeowners_command_and_check(tmp_path):
     written = tmp_path / ".github" / "CODEOWNERS"
     assert proc.stdout.strip() == ".github/CODEOWNERS"
     config, _ = read_config(tmp_path / "okrsite.yaml")
-    assert written.read_text() == codeowners.section(site_of("codeowners_fallback: \"@acme/okr-admins\"\n"))
+    assert written.read_text() == codeowners.section(site_of('codeowners_fallback: "@acme/okr-admins"\n'))
     assert run("check", "--strict", cwd=tmp_path).returncode == 0
     assert "up to date" in run("codeowners", cwd=tmp_path).stderr
     assert run("codeowners", "--output", "-", cwd=tmp_path).stdout == written.read_text()

@@ -40,12 +40,15 @@ def test_pyproject_bounds_are_the_tested_ones():
         assert f"{dist}>={low},<{high}" in project["dependencies"], dist
 
 
-@pytest.mark.parametrize(("versions", "named"), [
-    ({"jinja2": "3.2.0", "markupsafe": "3.0.2"}, "jinja2 3.2.0"),
-    ({"jinja2": "3.0.3", "markupsafe": "3.0.2"}, "jinja2 3.0.3"),
-    ({"jinja2": "3.1.6", "markupsafe": "3.1.0rc1"}, "markupsafe 3.1.0rc1"),
-    ({"jinja2": "4.0", "markupsafe": "2.0.1"}, "markupsafe 2.0.1"),
-])
+@pytest.mark.parametrize(
+    ("versions", "named"),
+    [
+        ({"jinja2": "3.2.0", "markupsafe": "3.0.2"}, "jinja2 3.2.0"),
+        ({"jinja2": "3.0.3", "markupsafe": "3.0.2"}, "jinja2 3.0.3"),
+        ({"jinja2": "3.1.6", "markupsafe": "3.1.0rc1"}, "markupsafe 3.1.0rc1"),
+        ({"jinja2": "4.0", "markupsafe": "2.0.1"}, "markupsafe 2.0.1"),
+    ],
+)
 def test_a_version_outside_the_tested_range_is_named(versions, named):
     found = jinja_compat.problems(versions.__getitem__)
     assert any(p.startswith(named + " is outside the tested range") for p in found), found
@@ -64,14 +67,14 @@ def test_a_changed_context_call_is_named(monkeypatch):
 
     monkeypatch.setattr(jinja2.runtime.Context, "call", call)
     assert jinja_compat.problems() == [
-        "jinja2.runtime.Context.call no longer takes out exactly _block_vars, _loop_vars"]
+        "jinja2.runtime.Context.call no longer takes out exactly _block_vars, _loop_vars"
+    ]
 
     def call(__self, __obj, args, kwargs):
         return __obj(*args, **kwargs)
 
     monkeypatch.setattr(jinja2.runtime.Context, "call", call)
-    assert jinja_compat.problems() == [
-        "jinja2.runtime.Context.call is no longer call(self, obj, *args, **kwargs)"]
+    assert jinja_compat.problems() == ["jinja2.runtime.Context.call is no longer call(self, obj, *args, **kwargs)"]
 
 
 def test_outside_the_tested_range_jinjas_own_classes_and_the_same_pages(monkeypatch, tmp_path):
@@ -123,7 +126,9 @@ def test_the_quick_template_context_calls_like_jinjas():
         ctx=jinja2.pass_context(lambda c, x: f"{c['who']}/{x}"),
         envname=jinja2.pass_environment(lambda e, x: f"{type(e).__name__}{x}"),
         evalctx=jinja2.pass_eval_context(lambda e, x: f"{e.autoescape}{x}"),
-        obj=WithContext(), stops=stops, who="page",
+        obj=WithContext(),
+        stops=stops,
+        who="page",
     )
     outputs = []
     for context_class in (jinja_compat.QuickContext, jinja2.runtime.Context):
@@ -135,8 +140,22 @@ def test_the_quick_template_context_calls_like_jinjas():
     assert "loop/1" in outputs[0] and "page:4" in outputs[0] and outputs[0].endswith("True")
 
 
-@pytest.mark.parametrize("value", ["", "plain", "a <b> & 'c' \"d\"", "&amp;", "\u00e9\u202e<", 0, 1.5, None, True,
-                                   Markup("<b>safe</b>"), Markup("a &amp; b")])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "plain",
+        "a <b> & 'c' \"d\"",
+        "&amp;",
+        "\u00e9\u202e<",
+        0,
+        1.5,
+        None,
+        True,
+        Markup("<b>safe</b>"),
+        Markup("a &amp; b"),
+    ],
+)
 def test_escape_text_is_markupsafe_escape_as_text(value):
     from okrsite.site import links, snippets
 

@@ -56,15 +56,22 @@ def test_every_kind_of_edit_gives_the_bytes_of_a_build_from_nothing(tmp_path):
     company = root / "content/teams/company/2026/trusted-numbers.md"
 
     steps = [
-        ("a check-in's value", lambda: _edit(last_checkin, "usage-billing/billing-accuracy: 1.7",
-                                             "usage-billing/billing-accuracy: 2.9")),
+        (
+            "a check-in's value",
+            lambda: _edit(last_checkin, "usage-billing/billing-accuracy: 1.7", "usage-billing/billing-accuracy: 2.9"),
+        ),
         ("a check-in's body", lambda: _edit(last_checkin, "## What changed", "## What changed this week")),
-        ("a new check-in", lambda: (q4 / "checkins" / "2026-11-19.md").write_text(
-            "---\ndate: 2026-11-19\nauthor: \"Sofie Janssen\"\nkey_results:\n"
-            "  usage-billing/billing-accuracy: 2.2\nhelp: \"A second pair of eyes on the tax engine\"\n---\n"
-            "A short one.\n", encoding="utf-8")),
+        (
+            "a new check-in",
+            lambda: (q4 / "checkins" / "2026-11-19.md").write_text(
+                '---\ndate: 2026-11-19\nauthor: "Sofie Janssen"\nkey_results:\n'
+                '  usage-billing/billing-accuracy: 2.2\nhelp: "A second pair of eyes on the tax engine"\n---\n'
+                "A short one.\n",
+                encoding="utf-8",
+            ),
+        ),
         ("a check-in removed", lambda: (q4 / "checkins" / "2026-11-19.md").unlink()),
-        ("a title other teams show", lambda: _edit(company, "title: \"", "title: \"Renamed: ")),
+        ("a title other teams show", lambda: _edit(company, 'title: "', 'title: "Renamed: ')),
         ("a link removed", lambda: _edit(billing, "aligns_to: company/win-mid-market\n", "")),
         ("a link added", lambda: _edit(billing, "depends_on:", "aligns_to: company/trusted-numbers\ndepends_on:")),
         ("a dependency removed", lambda: _edit(billing, "depends_on: data/fresh-data\n", "")),
@@ -72,12 +79,17 @@ def test_every_kind_of_edit_gives_the_bytes_of_a_build_from_nothing(tmp_path):
         ("an owner who is new", lambda: _edit(reliability, 'owner: "Yuki Sato"', 'owner: "Ada Newperson"')),
         ("an owner who was named", lambda: _edit(reliability, 'owner: "Ada Newperson"', 'owner: "Sofie Janssen"')),
         ("a retro", lambda: _edit(root / "content/teams/payments/2026-Q3/retro.md", "## Q3", "## The third quarter")),
-        ("a new objective", lambda: (q4 / "new-objective.md").write_text(
-            "---\ntitle: \"Customers trust every invoice\"\nowner: \"Sofie Janssen\"\n"
-            "aligns_to: company/trusted-numbers\nkey_results:\n"
-            "  - id: disputes\n    title: \"Disputed invoices fall from 40 to 10 a month\"\n"
-            "    start: 40\n    target: 10\n  - id: audit\n    title: \"Billing audit passed with no findings\"\n"
-            "    type: milestone\n---\n", encoding="utf-8")),
+        (
+            "a new objective",
+            lambda: (q4 / "new-objective.md").write_text(
+                '---\ntitle: "Customers trust every invoice"\nowner: "Sofie Janssen"\n'
+                "aligns_to: company/trusted-numbers\nkey_results:\n"
+                '  - id: disputes\n    title: "Disputed invoices fall from 40 to 10 a month"\n'
+                '    start: 40\n    target: 10\n  - id: audit\n    title: "Billing audit passed with no findings"\n'
+                "    type: milestone\n---\n",
+                encoding="utf-8",
+            ),
+        ),
         ("an objective removed", lambda: (q4 / "new-objective.md").unlink()),
     ]
     for what, step in steps:
@@ -91,10 +103,12 @@ def test_every_kind_of_edit_gives_the_bytes_of_a_build_from_nothing(tmp_path):
 def _yearly(path: Path, title: str, aligns_to: str = "") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        f"---\ntitle: \"{title}\"\nowner: \"Ada Lovelace\"\n" + (f"aligns_to: {aligns_to}\n" if aligns_to else "")
-        + "key_results:\n  - id: one\n    title: \"Churn falls from 9% to 6%\"\n    start: 9\n    target: 6\n"
-        "  - id: two\n    title: \"Renewals rise from 80 to 90\"\n    start: 80\n    target: 90\n---\n",
-        encoding="utf-8")
+        f'---\ntitle: "{title}"\nowner: "Ada Lovelace"\n'
+        + (f"aligns_to: {aligns_to}\n" if aligns_to else "")
+        + 'key_results:\n  - id: one\n    title: "Churn falls from 9% to 6%"\n    start: 9\n    target: 6\n'
+        '  - id: two\n    title: "Renewals rise from 80 to 90"\n    start: 80\n    target: 90\n---\n',
+        encoding="utf-8",
+    )
 
 
 def test_alignment_pages_follow_links_from_other_periods_and_whole_chains(tmp_path):
@@ -107,9 +121,17 @@ def test_alignment_pages_follow_links_from_other_periods_and_whole_chains(tmp_pa
     mobile = root / "mobile" / "2026-Q4" / "app-store-rating.md"
     _check(config_path, tmp_path)
     # a link from another period makes sales' Q3 objective no longer stand on its own
-    _edit(mobile, "aligns_to: company/confident-start", "aligns_to: [company/confident-start, sales/2026-Q3/sales-playbook]")
+    _edit(
+        mobile,
+        "aligns_to: company/confident-start",
+        "aligns_to: [company/confident-start, sales/2026-Q3/sales-playbook]",
+    )
     assert _check(config_path, tmp_path) > 0
-    _edit(mobile, "aligns_to: [company/confident-start, sales/2026-Q3/sales-playbook]", "aligns_to: company/confident-start")
+    _edit(
+        mobile,
+        "aligns_to: [company/confident-start, sales/2026-Q3/sales-playbook]",
+        "aligns_to: company/confident-start",
+    )
     assert _check(config_path, tmp_path) > 0
     # a chain of yearly objectives that shows on Q4's pages only through mobile's link
     _yearly(root / "sales" / "2026" / "annual-w.md", "Keep every customer we win")
@@ -183,8 +205,9 @@ def test_a_theme_with_templates_of_its_own_renders_every_page(tmp_path):
     assert _check(config_path, tmp_path) > 0
     (theme / "templates").mkdir()
     base = (REPO / "themes" / "default" / "templates" / "base.html").read_text(encoding="utf-8")
-    (theme / "templates" / "base.html").write_text(base.replace("</footer>", "{{ v.team_order|length }}</footer>"),
-                                                   encoding="utf-8")
+    (theme / "templates" / "base.html").write_text(
+        base.replace("</footer>", "{{ v.team_order|length }}</footer>"), encoding="utf-8"
+    )
     _check(config_path, tmp_path)
     _edit(checkin, "## What changed, first", "## What changed, second")
     assert _check(config_path, tmp_path) == 0
@@ -204,8 +227,11 @@ class _RandomEdits:
         self.rng = random.Random(seed)
 
     def _objectives(self) -> list[Path]:
-        return sorted(p for p in self.teams_dir.rglob("*.md")
-                      if p.parent.name != "checkins" and p.name not in ("_index.md", "retro.md", "backlog.md"))
+        return sorted(
+            p
+            for p in self.teams_dir.rglob("*.md")
+            if p.parent.name != "checkins" and p.name not in ("_index.md", "retro.md", "backlog.md")
+        )
 
     def _checkins(self) -> list[Path]:
         return sorted(self.teams_dir.rglob("checkins/*.md"))
@@ -222,8 +248,12 @@ class _RandomEdits:
 
     def value(self) -> None:
         f = self.rng.choice(self._checkins())
-        text = re.sub(r"(: )(\d+(\.\d+)?)\n", lambda m: f"{m.group(1)}{float(m.group(2)) * 1.5 + 1}\n",
-                      f.read_text(encoding="utf-8"), count=1)
+        text = re.sub(
+            r"(: )(\d+(\.\d+)?)\n",
+            lambda m: f"{m.group(1)}{float(m.group(2)) * 1.5 + 1}\n",
+            f.read_text(encoding="utf-8"),
+            count=1,
+        )
         f.write_text(text.replace("---\n\n", "---\n\nEdited.\n", 1), encoding="utf-8")
 
     def link(self) -> None:
@@ -231,8 +261,10 @@ class _RandomEdits:
         target = self._ref(self.rng.choice(self._objectives()))
         if key == "depends_on":
             target = "/".join(target.split("/")[:3])
-        self._front(self.rng.choice(self._objectives()),
-                    lambda h: re.sub(rf"\n{key}:.*", "", "\n" + h)[1:] + f"\n{key}: {target}")
+        self._front(
+            self.rng.choice(self._objectives()),
+            lambda h: re.sub(rf"\n{key}:.*", "", "\n" + h)[1:] + f"\n{key}: {target}",
+        )
 
     def unlink(self) -> None:
         self._front(self.rng.choice(self._objectives()), lambda h: re.sub(r"\naligns_to:.*", "", "\n" + h)[1:])
@@ -246,8 +278,10 @@ class _RandomEdits:
 
     def contributor(self) -> None:
         team = self.rng.choice(sorted(d.name for d in self.teams_dir.iterdir()))
-        self._front(self.rng.choice(self._objectives()),
-                    lambda h: h.replace("\n    title: ", f"\n    contributors: [{team}]\n    title: ", 1))
+        self._front(
+            self.rng.choice(self._objectives()),
+            lambda h: h.replace("\n    title: ", f"\n    contributors: [{team}]\n    title: ", 1),
+        )
 
     def checkin_removed(self) -> None:
         self.rng.choice(self._checkins()).unlink()
@@ -257,8 +291,9 @@ class _RandomEdits:
         day = f"{int(f.stem[-2:]) % 27 + 1:02d}"
         new = f.with_name(f.stem[:-2] + day + ".md")
         if not new.exists():
-            new.write_text(re.sub(r"date: \S+", f"date: {new.stem}", f.read_text(encoding="utf-8"), count=1),
-                           encoding="utf-8")
+            new.write_text(
+                re.sub(r"date: \S+", f"date: {new.stem}", f.read_text(encoding="utf-8"), count=1), encoding="utf-8"
+            )
 
     def objective_added(self) -> None:
         f = self.rng.choice(self._objectives())
@@ -270,9 +305,20 @@ class _RandomEdits:
             self.rng.choice(added).unlink()
 
     def some(self) -> list[str]:
-        edits = [self.value, self.value, self.link, self.link, self.unlink, self.title, self.owner,
-                 self.contributor, self.checkin_removed, self.checkin_added, self.objective_added,
-                 self.objective_removed]
+        edits = [
+            self.value,
+            self.value,
+            self.link,
+            self.link,
+            self.unlink,
+            self.title,
+            self.owner,
+            self.contributor,
+            self.checkin_removed,
+            self.checkin_added,
+            self.objective_added,
+            self.objective_removed,
+        ]
         done = []
         for _ in range(self.rng.randint(1, 2)):
             edit = self.rng.choice(edits)
@@ -316,15 +362,24 @@ def test_only_files_of_period_folders_name_a_team():
     assert dependencies.team_of_input("content/teams/ops/2026-Q4/ship.md", "content") == "ops"
     assert dependencies.team_of_input("content/teams/ops/2026-Q4/checkins/2026-11-20.md", "content") == "ops"
     assert dependencies.team_of_input("content/teams/ops/2026-Q4/retro.md", "content") == "ops"
-    for other in ("content/teams/ops/_index.md", "content/teams/ops/backlog.md", "content/_index.md",
-                  "okrsite.yaml", "<theme /x>/templates/base.html", "content/teams/ops/2026-Q4/a/b/c.md",
-                  "other/teams/ops/2026-Q4/ship.md"):
+    for other in (
+        "content/teams/ops/_index.md",
+        "content/teams/ops/backlog.md",
+        "content/_index.md",
+        "okrsite.yaml",
+        "<theme /x>/templates/base.html",
+        "content/teams/ops/2026-Q4/a/b/c.md",
+        "other/teams/ops/2026-Q4/ship.md",
+    ):
         assert dependencies.team_of_input(other, "content") is None, other
 
 
 def test_changed_teams():
-    old = {"content/teams/a/2026-Q4/x.md": [1, 0, 0, 0, "d1"], "content/teams/b/2026-Q4/y.md": [1, 0, 0, 0, "d2"],
-           "okrsite.yaml": [1, 0, 0, 0, "c"]}
+    old = {
+        "content/teams/a/2026-Q4/x.md": [1, 0, 0, 0, "d1"],
+        "content/teams/b/2026-Q4/y.md": [1, 0, 0, 0, "d2"],
+        "okrsite.yaml": [1, 0, 0, 0, "c"],
+    }
     assert dependencies.changed_teams(old, dict(old), "content") == set()
     new = dict(old, **{"content/teams/a/2026-Q4/x.md": [2, 5, 5, 9, "d9"]})
     assert dependencies.changed_teams(old, new, "content") == {"a"}
@@ -353,9 +408,16 @@ def test_teams_of_pages_survive_the_record():
     encoded = dependencies.encode_teams(deps)
     assert encoded == {"teams": ["a", "b"], "pages": {"p1": [0, 1], "p3": [1]}}
     assert dependencies.decode_teams(encoded) == {"p1": ("a", "b"), "p3": ("b",)}
-    for bad in (None, {}, {"teams": ["a"], "pages": {"p": [3]}}, {"teams": 1, "pages": []},
-                {"teams": [["a"]], "pages": {"p": [0]}}, {"teams": ["a"], "pages": {"p": ["0"]}},
-                {"teams": ["a", "b"], "pages": {"p": [-1]}}, {"teams": ["a", "b"], "pages": {"p": [True]}}):
+    for bad in (
+        None,
+        {},
+        {"teams": ["a"], "pages": {"p": [3]}},
+        {"teams": 1, "pages": []},
+        {"teams": [["a"]], "pages": {"p": [0]}},
+        {"teams": ["a"], "pages": {"p": ["0"]}},
+        {"teams": ["a", "b"], "pages": {"p": [-1]}},
+        {"teams": ["a", "b"], "pages": {"p": [True]}},
+    ):
         assert dependencies.decode_teams(bad) == {}
 
 

@@ -37,8 +37,11 @@ CACHED = (cache.CACHE_DIR, "public")  # what the workflow's cache step saves and
 
 
 def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), "-c", "user.name=CI", "-c", "user.email=ci@example.com", *args],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=CI", "-c", "user.email=ci@example.com", *args],
+        check=True,
+        capture_output=True,
+    )
 
 
 def checkout(origin: Path, where: Path) -> Path:
@@ -110,7 +113,9 @@ def test_one_change_deploy_after_a_restore_reuses_pages(origin, cold, tmp_path, 
     shutil.rmtree(first)
     second = checkout(origin, first if place == "same folder" else tmp_path / "runner-2" / "ws" / "okrs")
     restore_cache(archive, second, how)
-    assert cache.output_identity(second / "public") != record.read_build(read_config(second / "okrsite.yaml")[0]).output_id
+    assert (
+        cache.output_identity(second / "public") != record.read_build(read_config(second / "okrsite.yaml")[0]).output_id
+    )
     (second / CHECKIN).write_text(CHECKIN_TEXT)
     result = build(second)
     got = read_tree(second / "public")
@@ -119,8 +124,9 @@ def test_one_change_deploy_after_a_restore_reuses_pages(origin, cold, tmp_path, 
     pages = sum(1 for p in got if p.endswith(".html"))
     assert result.reused > pages * 0.8, (result.reused, pages)  # one team's pages change, and the wide ones
     # and the build after it, with nothing changed, has nothing to do
-    assert publish(read_config(second / "okrsite.yaml")[0], result.site.config.as_of, second / "public",
-                   jobs=1).unchanged
+    assert publish(
+        read_config(second / "okrsite.yaml")[0], result.site.config.as_of, second / "public", jobs=1
+    ).unchanged
 
 
 def test_one_change_deploy_indexes_only_the_changed_period_for_search(origin, cold, tmp_path, indexed_parts):

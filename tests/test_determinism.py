@@ -26,13 +26,31 @@ def test_same_bytes_twice_and_elsewhere_whatever_the_environment(tmp_path, sampl
     shutil.copy(SAMPLE_CONFIG, copy / "okrsite.yaml")
     runs = [
         # the same folder as the session's build, again: one process, another hash seed and zone
-        (SAMPLE_CONFIG, tmp_path / "again", {"PYTHONHASHSEED": "1", "TZ": "Pacific/Kiritimati", "LC_ALL": "C"}, ["-j", "1", "--no-cache"]),
+        (
+            SAMPLE_CONFIG,
+            tmp_path / "again",
+            {"PYTHONHASHSEED": "1", "TZ": "Pacific/Kiritimati", "LC_ALL": "C"},
+            ["-j", "1", "--no-cache"],
+        ),
         # another folder: several processes, another seed, zone and locale, with the build cache
-        (copy / "okrsite.yaml", tmp_path / "other", {"PYTHONHASHSEED": "4242", "TZ": "America/Adak", "LC_ALL": "C.UTF-8"}, ["-j", "3"]),
+        (
+            copy / "okrsite.yaml",
+            tmp_path / "other",
+            {"PYTHONHASHSEED": "4242", "TZ": "America/Adak", "LC_ALL": "C.UTF-8"},
+            ["-j", "3"],
+        ),
     ]
-    procs = [subprocess.Popen([sys.executable, "-m", "okrsite", "build", "--config", str(config), "--output", str(out), *args],
-                              env={**os.environ, **env}, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for config, out, env, args in runs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "okrsite", "build", "--config", str(config), "--output", str(out), *args],
+            env={**os.environ, **env},
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for config, out, env, args in runs
+    ]
     for p in procs:
         _, err = p.communicate(timeout=180)
         assert p.returncode == 0, err

@@ -26,8 +26,12 @@ from conftest import missing_tool
 REPO = Path(__file__).resolve().parent.parent
 GIT = shutil.which("git")
 # git from wherever it is installed, and nothing else of the caller's environment
-ENV = {"PATH": os.pathsep.join(dict.fromkeys([os.path.dirname(GIT or "/usr/bin/git"), "/usr/bin", "/bin"])),
-       "PYTHONPATH": str(REPO), "HOME": "/nonexistent", "GIT_CONFIG_NOSYSTEM": "1"}
+ENV = {
+    "PATH": os.pathsep.join(dict.fromkeys([os.path.dirname(GIT or "/usr/bin/git"), "/usr/bin", "/bin"])),
+    "PYTHONPATH": str(REPO),
+    "HOME": "/nonexistent",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 # Turns the cache hit rate red: 20% is far behind the pace for 61% -> 85%.
 RED_CHECKIN = """\
@@ -58,15 +62,32 @@ author: "Jonas Lindqvist"
 def git(*args, cwd):
     if GIT is None:
         missing_tool("git", "the pull-request scenario commits to a temporary repository")
-    proc = subprocess.run([GIT, "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main",
-                           "-c", "commit.gpgsign=false", *args], cwd=cwd, capture_output=True, text=True, env=ENV)
+    proc = subprocess.run(
+        [
+            GIT,
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
 
 def okrsite(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "okrsite", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, env=ENV)
+    return subprocess.run(
+        [sys.executable, "-m", "okrsite", *map(str, args)], cwd=cwd, capture_output=True, text=True, env=ENV
+    )
 
 
 @pytest.fixture
@@ -104,14 +125,17 @@ def test_pull_request_scenario(repo):
     md = okrsite("diff", "--format", "markdown", "HEAD", cwd=repo)
     assert md.returncode == 0, md.stderr
     assert md.stdout.startswith("### OKR changes from HEAD to working tree (as of 2026-11-20)\n")
-    assert "- `platform/2026-Q4/fast-dashboards/cache-hit-rate`: behind -> at-risk, 38% -> -171% (70% -> 20%)" in md.stdout
+    assert (
+        "- `platform/2026-Q4/fast-dashboards/cache-hit-rate`: behind -> at-risk, 38% -> -171% (70% -> 20%)" in md.stdout
+    )
     assert "**New errors" in md.stdout
 
     check = okrsite("check", "--format", "github", cwd=repo)
     assert check.returncode == 1
     [annotation] = check.stdout.splitlines()
     assert annotation.startswith(
-        "::error file=content/teams/engineering/2026-Q4/checkins/2026-11-20.md,line=4,title=okrsite error::invalid YAML")
+        "::error file=content/teams/engineering/2026-Q4/checkins/2026-11-20.md,line=4,title=okrsite error::invalid YAML"
+    )
 
     # committed, the same change seen between two refs
     git("add", ".", cwd=repo)
@@ -120,7 +144,8 @@ def test_pull_request_scenario(repo):
     assert between.returncode == 0, between.stderr
     assert "cache-hit-rate: behind -> at-risk, 38% -> -171%" in between.stdout
     assert okrsite("diff", "HEAD", cwd=repo).stdout.endswith(
-        "No change to objectives, key results, statuses or check-ins.\n")
+        "No change to objectives, key results, statuses or check-ins.\n"
+    )
 
 
 def test_diff_between_folders_and_of_a_site_in_a_subfolder(tmp_path):
@@ -197,7 +222,9 @@ def test_status_and_progress_words(data):
     assert before["status"] == "on-track" and before["current"] == 1480
     assert change.words() == "on-track -> at-risk, 58% -> 62% (1,480 ms -> 1,500 ms)"
     assert [(i.kind, i.ref) for i in changes.added] == [("key result", "platform/2026-Q4/fast-dashboards/new-kr")]
-    assert [(i.kind, i.ref) for i in changes.removed] == [("objective", "platform/2026-Q4/cloud-cost")]  # its KRs with it
+    assert [(i.kind, i.ref) for i in changes.removed] == [
+        ("objective", "platform/2026-Q4/cloud-cost")
+    ]  # its KRs with it
 
 
 def test_graded_items_compare_scores(data):
@@ -221,8 +248,16 @@ def test_diagnostics_compared_without_lines():
 
 def test_markdown_escapes_free_text(data):
     head = copy.deepcopy(data)
-    head["checkins"].append({"team": "platform", "period": "2026-Q4", "date": "2026-11-21", "author": "<b>x</b>",
-                             "url": "teams/platform/2026-Q4/checkins/2026-11-21/", "help": ["use *this* | `that`\nnow"]})
+    head["checkins"].append(
+        {
+            "team": "platform",
+            "period": "2026-Q4",
+            "date": "2026-11-21",
+            "author": "<b>x</b>",
+            "url": "teams/platform/2026-Q4/checkins/2026-11-21/",
+            "help": ["use *this* | `that`\nnow"],
+        }
+    )
     md = diff.markdown(diff.compare(data, head))
     assert "\\<b\\>x\\</b\\>" in md
     assert "use \\*this\\* \\| \\`that\\` now" in md

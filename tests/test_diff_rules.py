@@ -14,13 +14,25 @@ def kr(ref, title="KR", status="on-track", progress=0.5, current=None, unit=""):
 
 
 def obj(ref, title="Objective", status="on-track", progress=0.5, score=None, krs=()):
-    return {"ref": ref, "title": title, "status": status, "progress": progress, "score": score,
-            "key_results": list(krs)}
+    return {
+        "ref": ref,
+        "title": title,
+        "status": status,
+        "progress": progress,
+        "score": score,
+        "key_results": list(krs),
+    }
 
 
 def checkin(date, team="web", period="2026-Q4", author="", help=()):
-    return {"team": team, "period": period, "date": date, "author": author,
-            "url": f"teams/{team}/{period}/checkins/{date}/", "help": list(help)}
+    return {
+        "team": team,
+        "period": period,
+        "date": date,
+        "author": author,
+        "url": f"teams/{team}/{period}/checkins/{date}/",
+        "help": list(help),
+    }
 
 
 def side(objectives=(), checkins=(), teams=({"id": "web", "name": "Web <team>"},)):
@@ -28,33 +40,57 @@ def side(objectives=(), checkins=(), teams=({"id": "web", "name": "Web <team>"},
 
 
 BASE = side(
-    [obj("web/2026-Q4/fast", "Fast pages", krs=[kr("web/2026-Q4/fast/p99", "p99", "behind", 0.41, 1480, "ms"),
-                                               kr("web/2026-Q4/fast/same", "Same")]),
-     obj("web/2026-Q4/old", "Old one", krs=[kr("web/2026-Q4/old/k1")]),
-     obj("web/2026-Q3/done", "Graded", "graded", 0.8, 0.65)],
+    [
+        obj(
+            "web/2026-Q4/fast",
+            "Fast pages",
+            krs=[kr("web/2026-Q4/fast/p99", "p99", "behind", 0.41, 1480, "ms"), kr("web/2026-Q4/fast/same", "Same")],
+        ),
+        obj("web/2026-Q4/old", "Old one", krs=[kr("web/2026-Q4/old/k1")]),
+        obj("web/2026-Q3/done", "Graded", "graded", 0.8, 0.65),
+    ],
     [checkin("2026-11-06", help=["need a reviewer"])],
 )
 HEAD = side(
-    [obj("web/2026-Q4/fast", "Fast pages", krs=[kr("web/2026-Q4/fast/p99", "p99", "on-track", 0.58, 1500, "ms"),
-                                               kr("web/2026-Q4/fast/same", "Same"),
-                                               kr("web/2026-Q4/fast/new", "New *KR*")]),
-     obj("web/2026-Q4/brand-new", "Brand new", krs=[kr("web/2026-Q4/brand-new/a"), kr("web/2026-Q4/brand-new/b")]),
-     obj("web/2026-Q4/one", "One KR", krs=[kr("web/2026-Q4/one/a")]),
-     obj("web/2026-Q3/done", "Graded", "graded", 0.8, 0.7)],
-    [checkin("2026-11-06", help=["need a reviewer", "and a designer"]),
-     checkin("2026-11-13", author="Ana", help=["budget"]),
-     checkin("2026-11-13", team="api", help=[])],
+    [
+        obj(
+            "web/2026-Q4/fast",
+            "Fast pages",
+            krs=[
+                kr("web/2026-Q4/fast/p99", "p99", "on-track", 0.58, 1500, "ms"),
+                kr("web/2026-Q4/fast/same", "Same"),
+                kr("web/2026-Q4/fast/new", "New *KR*"),
+            ],
+        ),
+        obj("web/2026-Q4/brand-new", "Brand new", krs=[kr("web/2026-Q4/brand-new/a"), kr("web/2026-Q4/brand-new/b")]),
+        obj("web/2026-Q4/one", "One KR", krs=[kr("web/2026-Q4/one/a")]),
+        obj("web/2026-Q3/done", "Graded", "graded", 0.8, 0.7),
+    ],
+    [
+        checkin("2026-11-06", help=["need a reviewer", "and a designer"]),
+        checkin("2026-11-13", author="Ana", help=["budget"]),
+        checkin("2026-11-13", team="api", help=[]),
+    ],
 )
-BASE_DIAGS = [Diagnostic("a.md", 3, "error", "bad"), Diagnostic("a.md", 9, "error", "bad"),
-              Diagnostic("b.md", 1, "warning", "meh")]
-HEAD_DIAGS = [Diagnostic("a.md", 5, "error", "bad"), Diagnostic("c.md", 2, "error", "worse"),
-              Diagnostic("b.md", 1, "warning", "meh"), Diagnostic("d.md", 4, "warning", "hm | <x>")]
+BASE_DIAGS = [
+    Diagnostic("a.md", 3, "error", "bad"),
+    Diagnostic("a.md", 9, "error", "bad"),
+    Diagnostic("b.md", 1, "warning", "meh"),
+]
+HEAD_DIAGS = [
+    Diagnostic("a.md", 5, "error", "bad"),
+    Diagnostic("c.md", 2, "error", "worse"),
+    Diagnostic("b.md", 1, "warning", "meh"),
+    Diagnostic("d.md", 4, "warning", "hm | <x>"),
+]
 
 
 def test_the_whole_markdown_of_a_change():
     changes = diff.compare(BASE, HEAD, BASE_DIAGS, HEAD_DIAGS)
     changes.notes.append("base built *without* cache")
-    assert diff.markdown(changes, title="OKR changes in #12") == """\
+    assert (
+        diff.markdown(changes, title="OKR changes in #12")
+        == """\
 ### OKR changes in \\#12
 
 1 new error · 1 error fixed · 2 status or progress changes · 3 added · 1 removed · 2 new check-ins · 2 new requests for help · 1 new warning
@@ -94,12 +130,15 @@ def test_the_whole_markdown_of_a_change():
 
 - `d.md:4`: hm \\| \\<x\\>
 """
+    )
 
 
 def test_the_whole_text_of_a_change():
     changes = diff.compare(BASE, HEAD, BASE_DIAGS, HEAD_DIAGS)
     changes.notes.append("a note")
-    assert diff.text(changes) == """\
+    assert (
+        diff.text(changes)
+        == """\
 OKR changes: 1 new error · 1 error fixed · 2 status or progress changes · 3 added · 1 removed · 2 new check-ins · 2 new requests for help · 1 new warning
 note: a note
 
@@ -129,23 +168,40 @@ New requests for help:
 New warnings:
   d.md:4: hm | <x>
 """
+    )
 
 
 def test_the_changes_themselves():
     changes = diff.compare(BASE, HEAD, BASE_DIAGS, HEAD_DIAGS)
     assert not changes.empty
     assert changes.team_names == {"web": "Web <team>"}
-    assert [(c.ref, c.kind, c.status_before, c.status_after, c.progress_before, c.progress_after,
-             c.value_before, c.value_after) for c in changes.status] == [
+    assert [
+        (
+            c.ref,
+            c.kind,
+            c.status_before,
+            c.status_after,
+            c.progress_before,
+            c.progress_after,
+            c.value_before,
+            c.value_after,
+        )
+        for c in changes.status
+    ] == [
         ("web/2026-Q3/done", "objective", "graded 65%", "graded 70%", "80%", "80%", "", ""),
         ("web/2026-Q4/fast/p99", "key result", "behind", "on-track", "41%", "58%", "1,480 ms", "1,500 ms"),
     ]
     assert [(i.kind, i.ref, i.title, i.detail) for i in changes.removed] == [
-        ("objective", "web/2026-Q4/old", "Old one", "1 key result")]
+        ("objective", "web/2026-Q4/old", "Old one", "1 key result")
+    ]
     assert [(c.team, c.date, c.author, c.url) for c in changes.checkins] == [
         ("api", "2026-11-13", "", "teams/api/2026-Q4/checkins/2026-11-13/"),
-        ("web", "2026-11-13", "Ana", "teams/web/2026-Q4/checkins/2026-11-13/")]
-    assert [(ci.date, text) for ci, text in changes.help] == [("2026-11-06", "and a designer"), ("2026-11-13", "budget")]
+        ("web", "2026-11-13", "Ana", "teams/web/2026-Q4/checkins/2026-11-13/"),
+    ]
+    assert [(ci.date, text) for ci, text in changes.help] == [
+        ("2026-11-06", "and a designer"),
+        ("2026-11-13", "budget"),
+    ]
     assert [(d.path, d.line, d.message) for d in changes.errors] == [("c.md", 2, "worse")]
     assert [(d.path, d.line) for d in changes.warnings] == [("d.md", 4)]
     assert changes.fixed_errors == 1
@@ -229,10 +285,13 @@ def test_code_spans_hold_any_backticks():
 
 def test_markdown_of_no_change_and_free_text_on_one_line():
     assert diff.markdown(diff.compare(diff.EMPTY, diff.EMPTY)) == (
-        "### OKR changes\n\nNo change to objectives, key results, statuses or check-ins.\n")
+        "### OKR changes\n\nNo change to objectives, key results, statuses or check-ins.\n"
+    )
     head = side([obj("w/P/o", "two\nlines  and\\ ~strike~ [link](x) _u_ |")])
-    assert "- objective `w/P/o`: two lines and\\\\ \\~strike\\~ \\[link\\](x) \\_u\\_ \\| (0 key results)" in \
-        diff.markdown(diff.compare(diff.EMPTY, head))
+    assert (
+        "- objective `w/P/o`: two lines and\\\\ \\~strike\\~ \\[link\\](x) \\_u\\_ \\| (0 key results)"
+        in diff.markdown(diff.compare(diff.EMPTY, head))
+    )
 
 
 def test_a_value_appearing_and_details_of_added_key_results():
@@ -247,29 +306,40 @@ def test_sides_with_missing_keys_still_compare():
     head = {"objectives": [{"ref": "w/P/o"}, {"ref": "w/P/p", "key_results": [{"ref": "w/P/p/k"}]}]}
     changes = diff.compare({}, head)
     assert [(i.kind, i.ref, i.title, i.detail) for i in changes.added] == [
-        ("objective", "w/P/o", "", "0 key results"), ("objective", "w/P/p", "", "1 key result")]
+        ("objective", "w/P/o", "", "0 key results"),
+        ("objective", "w/P/p", "", "1 key result"),
+    ]
     assert diff.compare(head, {}).removed[0].title == ""
 
 
 def test_team_names_come_from_the_head_then_the_base():
     base = side(teams=[{"id": "web", "name": "Old name"}, {"id": "gone", "name": "Gone team"}])
-    head = side(checkins=[checkin("2026-11-13"), checkin("2026-11-13", team="gone")],
-                teams=[{"id": "web", "name": "New name"}])
+    head = side(
+        checkins=[checkin("2026-11-13"), checkin("2026-11-13", team="gone")], teams=[{"id": "web", "name": "New name"}]
+    )
     changes = diff.compare(base, head)
     assert changes.team_names == {"web": "New name", "gone": "Gone team"}
-    assert diff.text(changes).splitlines()[-2:] == ["  Gone team, 2026-Q4: 2026-11-13", "  New name, 2026-Q4: 2026-11-13"]
+    assert diff.text(changes).splitlines()[-2:] == [
+        "  Gone team, 2026-Q4: 2026-11-13",
+        "  New name, 2026-Q4: 2026-11-13",
+    ]
 
 
 def test_new_checkins_are_listed_by_team_period_date_then_address():
-    head = side(checkins=[
-        {**checkin("2026-11-13", team="web"), "url": "teams/web/2026-Q4/checkins/2026-11-13-b/"},
-        {**checkin("2026-11-13", team="web"), "url": "teams/web/2026-Q4/checkins/2026-11-13-a/"},
-        checkin("2026-11-06", team="web-2"),
-        checkin("2026-11-06", team="web", period="2026-Q3"),
-    ])
+    head = side(
+        checkins=[
+            {**checkin("2026-11-13", team="web"), "url": "teams/web/2026-Q4/checkins/2026-11-13-b/"},
+            {**checkin("2026-11-13", team="web"), "url": "teams/web/2026-Q4/checkins/2026-11-13-a/"},
+            checkin("2026-11-06", team="web-2"),
+            checkin("2026-11-06", team="web", period="2026-Q3"),
+        ]
+    )
     assert [(c.team, c.period, c.url.rsplit("/", 2)[-2]) for c in diff.compare(diff.EMPTY, head).checkins] == [
-        ("web", "2026-Q3", "2026-11-06"), ("web", "2026-Q4", "2026-11-13-a"), ("web", "2026-Q4", "2026-11-13-b"),
-        ("web-2", "2026-Q4", "2026-11-06")]
+        ("web", "2026-Q3", "2026-11-06"),
+        ("web", "2026-Q4", "2026-11-13-a"),
+        ("web", "2026-Q4", "2026-11-13-b"),
+        ("web-2", "2026-Q4", "2026-11-06"),
+    ]
 
 
 def test_a_diagnostic_present_twice_on_both_sides_is_not_new():

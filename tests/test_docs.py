@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_cli_reference_matches_help():
     assert (REPO / "docs" / "cli.md").read_text() == clidocs.render(), (
-        "docs/cli.md is out of date: run `python -m okrsite.cli.clidocs > docs/cli.md`")
+        "docs/cli.md is out of date: run `python -m okrsite.cli.clidocs > docs/cli.md`"
+    )
 
 
 def test_readme_lists_every_command_and_links_the_reference():
@@ -42,16 +43,18 @@ def test_readme_examples_are_valid_content(tmp_path):
     files = {
         "content/teams/platform/2026-Q4/reliability.md": objective,
         "content/teams/platform/2026-Q4/checkins/2026-11-20.md": checkin,
-        "content/teams/company/2026/customer-trust.md":
-            "---\ntitle: Earn customer trust\nowner: CEO\nkey_results:\n  - {title: NPS, start: 20, target: 40}\n"
-            "  - {title: Churn, start: 5, target: 3, unit: \"%\"}\n---\n",
+        "content/teams/company/2026/customer-trust.md": "---\ntitle: Earn customer trust\nowner: CEO\nkey_results:\n  - {title: NPS, start: 20, target: 40}\n"
+        '  - {title: Churn, start: 5, target: 3, unit: "%"}\n---\n',
         "okrsite.yaml": "as_of: 2026-11-20\n",
     }
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "check", "--strict", "--config", str(tmp_path / "okrsite.yaml")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "check", "--strict", "--config", str(tmp_path / "okrsite.yaml")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout == ""
 

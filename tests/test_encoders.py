@@ -21,12 +21,28 @@ from okrsite.core.diagnostics import Diagnostics
 
 # RFC 8949, appendix A: the encodings Pagefind's own writer (minicbor) gives these values
 RFC_8949_EXAMPLES = [
-    (0, "00"), (23, "17"), (24, "1818"), (100, "1864"), (1000, "1903e8"), (1000000, "1a000f4240"),
-    (1000000000000, "1b000000e8d4a51000"), (18446744073709551615, "1bffffffffffffffff"),
-    (-1, "20"), (-10, "29"), (-100, "3863"), (-1000, "3903e7"),
-    ("", "60"), ("a", "6161"), ("IETF", "6449455446"), ("\u00fc", "62c3bc"), ("\u6c34", "63e6b0b4"),
-    (b"", "40"), (b"\x01\x02\x03\x04", "4401020304"),
-    ([], "80"), ([1, 2, 3], "83010203"), ([1, [2, 3], [4, 5]], "8301820203820405"),
+    (0, "00"),
+    (23, "17"),
+    (24, "1818"),
+    (100, "1864"),
+    (1000, "1903e8"),
+    (1000000, "1a000f4240"),
+    (1000000000000, "1b000000e8d4a51000"),
+    (18446744073709551615, "1bffffffffffffffff"),
+    (-1, "20"),
+    (-10, "29"),
+    (-100, "3863"),
+    (-1000, "3903e7"),
+    ("", "60"),
+    ("a", "6161"),
+    ("IETF", "6449455446"),
+    ("\u00fc", "62c3bc"),
+    ("\u6c34", "63e6b0b4"),
+    (b"", "40"),
+    (b"\x01\x02\x03\x04", "4401020304"),
+    ([], "80"),
+    ([1, 2, 3], "83010203"),
+    ([1, [2, 3], [4, 5]], "8301820203820405"),
     (list(range(1, 26)), "98190102030405060708090a0b0c0d0e0f101112131415161718181819"),
 ]
 
@@ -61,7 +77,8 @@ def test_a_theme_overrides_the_feed_template_and_its_values_are_escaped_for_xml(
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "feed.xml").write_text(
         '<feed title="{{ feed.title }}">{% for e in entries %}<e n="{{ e.checkin.name }}">{{ e.title }}</e>'
-        '{% endfor %}{% set text = "<b>\x01&\'" %}{{ text }}{{ "<i>kept</i>"|safe }}</feed>\n')
+        '{% endfor %}{% set text = "<b>\x01&\'" %}{{ text }}{{ "<i>kept</i>"|safe }}</feed>\n'
+    )
     env = make_environment([tmp_path, BUILTIN])
     files = feeds.outputs(sample, env=env)
     data = files[urls.team_feed("platform")].decode()
@@ -71,13 +88,18 @@ def test_a_theme_overrides_the_feed_template_and_its_values_are_escaped_for_xml(
 
 
 def test_xml_text_escapes_text_and_keeps_markup_without_forbidden_characters():
-    assert feeds.xml_text('a <b> & "c" \'d\'\x00\ufffe') == "a &lt;b&gt; &amp; &quot;c&quot; &#x27;d&#x27;"
+    assert feeds.xml_text("a <b> & \"c\" 'd'\x00\ufffe") == "a &lt;b&gt; &amp; &quot;c&quot; &#x27;d&#x27;"
     assert feeds.xml_text(Markup("<b>x\x0b</b>")) == Markup("<b>x</b>")
     assert feeds.xml_text(3) == "3"
 
 
-@pytest.mark.parametrize(("template", "line"), [("<feed>\n{% for e in entries %}\n</feed>\n", 3),  # where Jinja finds the end
-                                                ("<feed>\n\n{{ no_such_name }}\n</feed>\n", 3)])
+@pytest.mark.parametrize(
+    ("template", "line"),
+    [
+        ("<feed>\n{% for e in entries %}\n</feed>\n", 3),  # where Jinja finds the end
+        ("<feed>\n\n{{ no_such_name }}\n</feed>\n", 3),
+    ],
+)
 def test_a_broken_feed_template_is_one_error_at_its_line_not_a_traceback(tmp_path, sample, template, line):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "feed.xml").write_text(template)

@@ -31,14 +31,28 @@ class Tagged(dict):
     pass
 
 
-scalars = (st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
-           | st.floats(allow_nan=False, allow_infinity=False) | st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
-keys = st.text(alphabet=st.characters(blacklist_categories=("Cs",))) | st.integers() | st.floats(allow_nan=False) | st.booleans() | st.none()
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
+)
+keys = (
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.booleans()
+    | st.none()
+)
 values = st.recursive(
     scalars,
-    lambda inner: (st.lists(inner, max_size=5) | st.lists(inner, max_size=3).map(tuple)
-                   | st.dictionaries(keys, inner, max_size=5)
-                   | st.dictionaries(st.text(), inner, max_size=3).map(Tagged)),
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(keys, inner, max_size=5)
+        | st.dictionaries(st.text(), inner, max_size=3).map(Tagged)
+    ),
     max_leaves=40,
 )
 
@@ -46,10 +60,10 @@ values = st.recursive(
 @settings(max_examples=400, deadline=None)
 @given(values)
 @example({"a": [], "b": {}, "c": [[]], "d": [{}], "e": [1, [2, [3]]]})
-@example([-0.0, 1e300, 5e-324, 0.1 + 0.2, 1e16, 1e-4, 5.2e-05, 1e-07, 1e-10, 2**64, -2**63 - 1])
-@example({"quote \" and \\ and \n": "é, ✓, \u2028, \x00, \x7f, 0.0000 and 1e-7 in text"})
+@example([-0.0, 1e300, 5e-324, 0.1 + 0.2, 1e16, 1e-4, 5.2e-05, 1e-07, 1e-10, 2**64, -(2**63) - 1])
+@example({'quote " and \\ and \n': "é, ✓, \u2028, \x00, \x7f, 0.0000 and 1e-7 in text"})
 @example({1: "one", 1.5: "x", False: "f", None: "n"})
-@example({"k\\\": ": [1.5e-06, "a: 1e-5", "\n 1e-5", "0.0000"], "0.0000": -2e-7, "e-1": [[7e-05]]})
+@example({'k\\": ': [1.5e-06, "a: 1e-5", "\n 1e-5", "0.0000"], "0.0000": -2e-7, "e-1": [[7e-05]]})
 @example([Level.LOW, OrderedDict([("z", 1), ("a", [Level.LOW])]), Tagged(x=[Tagged(y=2)])])
 def test_dumps_writes_exactly_what_json_dumps_writes(value):
     assert dumps(value) == reference(value)

@@ -32,8 +32,13 @@ def objective(owner: str | None = "Mei Lin", unit: str | None = "ms", kr_owner: 
     lines = ["---", 'title: "Make dashboards fast"']
     if owner is not None:
         lines.append(f'owner: "{owner}"')
-    lines += ["key_results:", "  - id: p99", '    title: "p99 load time falls to 800 ms"', "    start: 2400",
-              "    target: 800"]
+    lines += [
+        "key_results:",
+        "  - id: p99",
+        '    title: "p99 load time falls to 800 ms"',
+        "    start: 2400",
+        "    target: 800",
+    ]
     if unit is not None:
         lines.append(f'    unit: "{unit}"')
     if kr_owner:
@@ -49,7 +54,9 @@ def checkin(day: str, value: int, author: str | None = None) -> str:
 
 
 def built(tmp_path: Path, files: dict[str, str]):
-    config, diags = read_config(write(tmp_path / "site", {"content/teams/platform/_index.md": "---\nname: Platform\n---\n", **files}))
+    config, diags = read_config(
+        write(tmp_path / "site", {"content/teams/platform/_index.md": "---\nname: Platform\n---\n", **files})
+    )
     assert not diags
     result = build(config, AS_OF)
     assert not [d for d in result.diagnostics if d.severity == "error"], result.diagnostics
@@ -64,10 +71,13 @@ def export(result) -> dict:
 
 
 def test_absent_unit_owner_and_author_are_null_in_okrs_json(tmp_path):
-    result = built(tmp_path, {
-        "content/teams/platform/2026-Q4/fast.md": objective(owner=None, unit=None),
-        "content/teams/platform/2026-Q4/checkins/2026-11-13.md": checkin("2026-11-13", 1500),
-    })
+    result = built(
+        tmp_path,
+        {
+            "content/teams/platform/2026-Q4/fast.md": objective(owner=None, unit=None),
+            "content/teams/platform/2026-Q4/checkins/2026-11-13.md": checkin("2026-11-13", 1500),
+        },
+    )
     data = export(result)
     (obj,) = data["objectives"]
     assert obj["owner"] is None and obj["key_results"][0]["unit"] is None
@@ -82,10 +92,17 @@ def test_absent_unit_owner_and_author_are_null_in_okrs_json(tmp_path):
 
 
 def test_present_unit_owner_and_author_are_written(tmp_path):
-    data = export(built(tmp_path, {
-        "content/teams/platform/2026-Q4/fast.md": objective(owner="Mei Lin", unit="ms"),
-        "content/teams/platform/2026-Q4/checkins/2026-11-13.md": checkin("2026-11-13", 1500, author="Kwame Mensah"),
-    }))
+    data = export(
+        built(
+            tmp_path,
+            {
+                "content/teams/platform/2026-Q4/fast.md": objective(owner="Mei Lin", unit="ms"),
+                "content/teams/platform/2026-Q4/checkins/2026-11-13.md": checkin(
+                    "2026-11-13", 1500, author="Kwame Mensah"
+                ),
+            },
+        )
+    )
     assert data["objectives"][0]["owner"] == "Mei Lin" and data["objectives"][0]["key_results"][0]["unit"] == "ms"
     assert data["checkins"][0]["author"] == "Kwame Mensah"
 
@@ -104,12 +121,15 @@ def test_the_period_csv_writes_an_absent_owner_and_unit_as_empty_cells(tmp_path)
 
 def test_checkins_of_one_date_follow_their_file_names(tmp_path):
     folder = "content/teams/platform/2026-Q4/checkins/"
-    result = built(tmp_path, {
-        "content/teams/platform/2026-Q4/fast.md": objective(),
-        folder + "2026-11-20-late.md": checkin("2026-11-20", 1300),  # written second, named second
-        folder + "2026-11-20.md": checkin("2026-11-20", 1500),
-        folder + "2026-11-13.md": checkin("2026-11-13", 1700),
-    })
+    result = built(
+        tmp_path,
+        {
+            "content/teams/platform/2026-Q4/fast.md": objective(),
+            folder + "2026-11-20-late.md": checkin("2026-11-20", 1300),  # written second, named second
+            folder + "2026-11-20.md": checkin("2026-11-20", 1500),
+            folder + "2026-11-13.md": checkin("2026-11-13", 1700),
+        },
+    )
     data = export(result)
     assert [c["url"].split("/")[-2] for c in data["checkins"]] == ["2026-11-13", "2026-11-20", "2026-11-20-late"]
     assert data["objectives"][0]["key_results"][0]["current"] == 1300  # the later name is the newer check-in
@@ -123,23 +143,26 @@ def test_checkins_of_one_date_follow_their_file_names(tmp_path):
 
 def test_the_docs_state_the_order_next_to_the_naming():
     text = (Path(__file__).resolve().parent.parent / "docs" / "content.md").read_text()
-    section = text[text.index("## A check-in"):]
-    section = section[:section.index("\n## ", 3)]
+    section = text[text.index("## A check-in") :]
+    section = section[: section.index("\n## ", 3)]
     assert "`2026-11-20-late.md`" in section and "`2026-11-20.md` comes before `2026-11-20-late.md`" in section
 
 
 # --------------------------------------------------------------------------- people's slugs
 
 
-@pytest.mark.parametrize("name, slug", [
-    ("Søren Kristensen", "soren-kristensen"),
-    ("Jürgen Weiß", "jurgen-weiss"),
-    ("Ægir Łukasz", "aegir-lukasz"),
-    ("Đorđe Đukić", "dorde-dukic"),
-    ("Ana García", "ana-garcia"),
-    ("O'Brien", "o-brien"),
-    ("!!!", "person"),
-])
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("Søren Kristensen", "soren-kristensen"),
+        ("Jürgen Weiß", "jurgen-weiss"),
+        ("Ægir Łukasz", "aegir-lukasz"),
+        ("Đorđe Đukić", "dorde-dukic"),
+        ("Ana García", "ana-garcia"),
+        ("O'Brien", "o-brien"),
+        ("!!!", "person"),
+    ],
+)
 def test_slugs_transliterate_letters_outside_ascii(name, slug):
     assert urls.slugify(name) == slug
 

@@ -95,9 +95,17 @@ def test_feeds_are_deterministic_and_use_site_url(sample):
 
 def test_a_team_without_checkins_has_a_valid_feed():
     config, _ = parse_config(b"as_of: 2026-11-20\n")
-    site = build(config, date(2026, 11, 20), render_pages=False, sources=[SourceFile(
-        "content/teams/solo/2026-Q4/one.md",
-        b"---\ntitle: One\nowner: A\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n")]).site
+    site = build(
+        config,
+        date(2026, 11, 20),
+        render_pages=False,
+        sources=[
+            SourceFile(
+                "content/teams/solo/2026-Q4/one.md",
+                b"---\ntitle: One\nowner: A\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
+            )
+        ],
+    ).site
     feed = check_atom(feeds.team_feed(site, "solo"))
     assert feed.findall(f"{A}entry") == []
     assert feed.findtext(f"{A}updated") == "2026-10-01T00:00:00Z"
@@ -106,10 +114,12 @@ def test_a_team_without_checkins_has_a_valid_feed():
 def test_feed_escapes_content():
     config, _ = parse_config(b"as_of: 2026-11-20\n")
     files = {
-        "content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nowner: A\nkey_results:\n  - {id: a, title: \"<b>a</b> & b\", start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
-        "content/teams/solo/2026-Q4/checkins/2026-11-13.md": "---\ndate: 2026-11-13\nauthor: \"<script>x</script>\"\nkey_results:\n  one/a: 0.5\nhelp: \"]]> & <i>\"\n---\n",
+        "content/teams/solo/2026-Q4/one.md": '---\ntitle: One\nowner: A\nkey_results:\n  - {id: a, title: "<b>a</b> & b", start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n',
+        "content/teams/solo/2026-Q4/checkins/2026-11-13.md": '---\ndate: 2026-11-13\nauthor: "<script>x</script>"\nkey_results:\n  one/a: 0.5\nhelp: "]]> & <i>"\n---\n',
     }
-    site = build(config, date(2026, 11, 20), render_pages=False, sources=[SourceFile(p, t.encode()) for p, t in files.items()]).site
+    site = build(
+        config, date(2026, 11, 20), render_pages=False, sources=[SourceFile(p, t.encode()) for p, t in files.items()]
+    ).site
     feed = check_atom(feeds.site_feed(site))
     entry = feed.find(f"{A}entry")
     assert entry.find(f"{A}author/{A}name").text == "<script>x</script>"  # text, escaped in the XML
@@ -123,12 +133,15 @@ def test_feed_leaves_out_what_xml_forbids_in_every_part_of_an_entry():
     part by part and then, as a whole, for XML, which is where they are left out."""
     config, _ = parse_config(b"as_of: 2026-11-20\n")
     files = {
-        "content/teams/solo/2026-Q4/one.md": "---\ntitle: \"On\\x01e\"\nowner: A\nkey_results:\n  - {id: a, title: \"<b>a\\x02</b> & b\", start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
+        "content/teams/solo/2026-Q4/one.md": '---\ntitle: "On\\x01e"\nowner: A\nkey_results:\n  - {id: a, title: "<b>a\\x02</b> & b", start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n',
         "content/teams/solo/2026-Q4/checkins/2026-11-13.md": (
-            "---\ndate: 2026-11-13\nkey_results:\n  one/a: {value: 0.5, note: \"n\\x0bote <i>\"}\n"
-            "objectives:\n  one: at-risk\nhelp: \"he\\x1flp & more\"\n---\n"),
+            '---\ndate: 2026-11-13\nkey_results:\n  one/a: {value: 0.5, note: "n\\x0bote <i>"}\n'
+            'objectives:\n  one: at-risk\nhelp: "he\\x1flp & more"\n---\n'
+        ),
     }
-    site = build(config, date(2026, 11, 20), render_pages=False, sources=[SourceFile(p, t.encode()) for p, t in files.items()]).site
+    site = build(
+        config, date(2026, 11, 20), render_pages=False, sources=[SourceFile(p, t.encode()) for p, t in files.items()]
+    ).site
     data = feeds.team_feed(site, "solo")
     assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", data)
     content = check_atom(data).find(f"{A}entry").findtext(f"{A}content")  # the HTML, unescaped once
@@ -183,10 +196,18 @@ def test_graded_period_csv_has_scores(sample):
 
 def test_csv_cells_never_start_a_formula():
     config, _ = parse_config(b"as_of: 2026-11-20\n")
-    site = build(config, date(2026, 11, 20), render_pages=False, sources=[SourceFile(
-        "content/teams/solo/2026-Q4/one.md",
-        b"---\ntitle: \"=HYPERLINK(1)\"\nowner: \"@boss\"\nkey_results:\n  - {title: \"+1 more\", start: 0, target: 1}\n"
-        b"  - {title: b, type: milestone}\n---\n")]).site
+    site = build(
+        config,
+        date(2026, 11, 20),
+        render_pages=False,
+        sources=[
+            SourceFile(
+                "content/teams/solo/2026-Q4/one.md",
+                b'---\ntitle: "=HYPERLINK(1)"\nowner: "@boss"\nkey_results:\n  - {title: "+1 more", start: 0, target: 1}\n'
+                b"  - {title: b, type: milestone}\n---\n",
+            )
+        ],
+    ).site
     rows = parse_csv(feeds.period_csv(site, "2026-Q4"))
     assert rows[0]["title"] == "'=HYPERLINK(1)" and rows[0]["owner"] == "'@boss" and rows[1]["title"] == "'+1 more"
 
@@ -252,8 +273,9 @@ def test_team_names_and_period_labels_read_the_same_in_feeds_search_and_pages():
     from okrsite.site.people import people
     from okrsite.site.views import SiteView
 
-    config, _ = parse_config(b"as_of: 2026-11-20\nperiods:\n"
-                             b"  - {id: 2026-Q4, start: 2026-10-01, end: 2026-12-31, label: Autumn 2026}\n")
+    config, _ = parse_config(
+        b"as_of: 2026-11-20\nperiods:\n  - {id: 2026-Q4, start: 2026-10-01, end: 2026-12-31, label: Autumn 2026}\n"
+    )
     files = {
         "content/teams/solo/_index.md": "---\nname: Solo Team\n---\n",
         "content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nowner: A\nkey_results:\n  - {id: a, title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
@@ -262,7 +284,11 @@ def test_team_names_and_period_labels_read_the_same_in_feeds_search_and_pages():
     result = build(config, date(2026, 11, 20), sources=[SourceFile(p, t.encode()) for p, t in files.items()])
     site = result.site
     assert (site.team_name("solo"), site.team_name("ghost"), site.team_name(None)) == ("Solo Team", "ghost", "")
-    assert (site.period_label("2026-Q4"), site.period_label("2027-Q1"), site.period_label(None)) == ("Autumn 2026", "2027-Q1", "")
+    assert (site.period_label("2026-Q4"), site.period_label("2027-Q1"), site.period_label(None)) == (
+        "Autumn 2026",
+        "2027-Q1",
+        "",
+    )
     view = SiteView(site, people(site))
     assert (view.team_name("ghost"), view.period_label("2026-Q4")) == ("ghost", "Autumn 2026")
     entry = check_atom(feeds.team_feed(site, "solo")).find(f"{A}entry")

@@ -96,10 +96,22 @@ def test_golden(sample_site, path):
     expected = golden.read_bytes()
     if actual != expected:
         import difflib
-        diff = "".join(list(difflib.unified_diff(expected.decode().splitlines(True), actual.decode().splitlines(True),
-                                                 f"golden/{golden.name}", "built", n=2))[:80])
-        pytest.fail(f"{path} differs from its golden file (first lines of the diff below); if intended, refresh "
-                    f"with  OKRSITE_UPDATE_GOLDEN=1 ./test.sh tests/test_golden.py\n{diff}")
+
+        diff = "".join(
+            list(
+                difflib.unified_diff(
+                    expected.decode().splitlines(True),
+                    actual.decode().splitlines(True),
+                    f"golden/{golden.name}",
+                    "built",
+                    n=2,
+                )
+            )[:80]
+        )
+        pytest.fail(
+            f"{path} differs from its golden file (first lines of the diff below); if intended, refresh "
+            f"with  OKRSITE_UPDATE_GOLDEN=1 ./test.sh tests/test_golden.py\n{diff}"
+        )
 
 
 def test_no_golden_file_is_left_over():
@@ -110,7 +122,8 @@ def test_pretty_html_is_one_element_a_line_and_keeps_the_text():
     html = '<!DOCTYPE html>\n<html><body>\n<p class="x">Hello <a href="/">home</a> and\nmore</p><br><img src="a"/></body></html>'
     assert pretty_html(html) == (
         '<!DOCTYPE html>\n<html>\n  <body>\n    <p class="x">\n      Hello \n      <a href="/">\n        home\n'
-        '      </a>\n       and\\nmore\n    </p>\n    <br>\n    <img src="a"/>\n  </body>\n</html>\n')
+        '      </a>\n       and\\nmore\n    </p>\n    <br>\n    <img src="a"/>\n  </body>\n</html>\n'
+    )
 
 
 def test_the_update_mode_refuses_to_run_in_ci(tmp_path, monkeypatch):

@@ -15,8 +15,12 @@ SIZES = {"laptop": (1280, 800), "phone": (360, 740)}
 FIRST_SCREEN = [
     ".attention .as-of",  # the period
     ".attention-counts",  # on track / behind / at risk
-    "#risk-title", ".risk-board .attention-list > li:visible", ".risk-board .more a",
-    "#help-title", ".help-board .attention-list > li:visible", ".help-board .attention-list > li:visible a.help-text",
+    "#risk-title",
+    ".risk-board .attention-list > li:visible",
+    ".risk-board .more a",
+    "#help-title",
+    ".help-board .attention-list > li:visible",
+    ".help-board .attention-list > li:visible a.help-text",
     ".help-board .more a",
 ]
 
@@ -25,9 +29,15 @@ def _inside(page: Page, selector: str, width: int, height: int) -> list[str]:
     """Each element matching ``selector`` that is not wholly inside the viewport."""
     boxes = [loc.bounding_box() for loc in page.locator(selector).all()]
     assert boxes, f"nothing matches {selector}"
-    return [f"{selector}: {box}" for box in boxes
-            if box is None or box["x"] < 0 or box["y"] < 0 or box["x"] + box["width"] > width + 0.5
-            or box["y"] + box["height"] > height + 0.5]
+    return [
+        f"{selector}: {box}"
+        for box in boxes
+        if box is None
+        or box["x"] < 0
+        or box["y"] < 0
+        or box["x"] + box["width"] > width + 0.5
+        or box["y"] + box["height"] > height + 0.5
+    ]
 
 
 @pytest.mark.browser

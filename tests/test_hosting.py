@@ -44,8 +44,9 @@ def test_github_pages_workflow_builds_and_deploys_main():
     runs = [s["run"] for s in steps if "run" in s]
     assert "python -m pip install -r requirements.txt" in runs
     assert 'okrsite build --base-url "${BASE_PATH}/"' in runs
-    assert any(s.get("uses", "").startswith("actions/upload-pages-artifact@") and s["with"]["path"] == "public/"
-               for s in steps)
+    assert any(
+        s.get("uses", "").startswith("actions/upload-pages-artifact@") and s["with"]["path"] == "public/" for s in steps
+    )
     assert flow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
 
 
@@ -57,11 +58,14 @@ def test_gitlab_ci_is_valid_and_publishes_public():
     assert ci["check"]["script"] == ["okrsite check"]
 
 
-@pytest.mark.parametrize("pages_url, base", [
-    ("https://acme.gitlab.io/okrs", "/okrs/"),
-    ("https://acme.gitlab.io/group/okrs/", "/group/okrs/"),
-    ("https://okrs.example.com", "/"),
-])
+@pytest.mark.parametrize(
+    "pages_url, base",
+    [
+        ("https://acme.gitlab.io/okrs", "/okrs/"),
+        ("https://acme.gitlab.io/group/okrs/", "/group/okrs/"),
+        ("https://okrs.example.com", "/"),
+    ],
+)
 def test_gitlab_pages_base_path(pages_url, base):
     """The `pages` job's first line, run as GitLab runs it, gives base_url from CI_PAGES_URL."""
     ci = yaml.safe_load(block("yaml", "# .gitlab-ci.yml"))
@@ -78,8 +82,9 @@ def test_nginx_example_sends_the_netlify_headers():
     conf = block("nginx", "# /etc/nginx/conf.d/okrs.conf")
     headers = dict(re.findall(r'add_header (\S+) "([^"]*)" always;', conf))
     assert headers["Content-Security-Policy"] == starter.CSP
-    for name, value in re.findall(r'^\s+(X-Content-Type-Options|Referrer-Policy|X-Frame-Options) = "([^"]*)"',
-                                  starter.NETLIFY, re.M):
+    for name, value in re.findall(
+        r'^\s+(X-Content-Type-Options|Referrer-Policy|X-Frame-Options) = "([^"]*)"', starter.NETLIFY, re.M
+    ):
         assert headers[name] == value
     assert re.search(r"location /okrs/ \{\n\s+alias /srv/okrs/current/;", conf)
     assert "deny all;" in conf

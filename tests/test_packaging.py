@@ -32,8 +32,24 @@ def source_copy(dest: Path) -> Path:
 def test_wheel_ships_the_theme_and_builds_a_site_elsewhere(tmp_path):
     src = source_copy(tmp_path / "src")
     wheels = tmp_path / "wheels"
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                           "-q", "-w", str(wheels), str(src)], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(wheels),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     wheel = next(wheels.glob("okrsite-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -42,19 +58,30 @@ def test_wheel_ships_the_theme_and_builds_a_site_elsewhere(tmp_path):
     assert not any(n.startswith("themes/") for n in names)
 
     target = tmp_path / "site-packages"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
     site = tmp_path / "org"
     (site / "content" / "teams" / "web" / "2026-Q4").mkdir(parents=True)
     (site / "okrsite.yaml").write_text("title: Elsewhere\nas_of: 2026-11-20\n")
     (site / "content" / "teams" / "web" / "2026-Q4" / "fast.md").write_text(
         "---\ntitle: Fast pages\nowner: Ana\nkey_results:\n  - {title: p99, start: 900, target: 300, unit: ms}\n"
-        "  - {title: Budget, type: milestone}\n---\n")
+        "  - {title: Budget, type: milestone}\n---\n"
+    )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
     proc = subprocess.run([sys.executable, "-m", "okrsite", "build"], cwd=site, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # the installed copy was used, not this checkout
-    check = subprocess.run([sys.executable, "-c", "import okrsite, sys; print(okrsite.__file__)"], cwd=site, env=env, capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, "-c", "import okrsite, sys; print(okrsite.__file__)"],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert check.stdout.startswith(str(target))
     assert (site / "public" / "teams" / "web" / "2026-Q4" / "fast" / "index.html").is_file()
     assert (site / "public" / "okrs.json").is_file()

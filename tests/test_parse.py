@@ -37,8 +37,13 @@ SITES = [pytest.param(REPO / "okrsite.yaml", id="sample"), *real_okr_params(path
 def shape(value):
     """A parsed value with every line number in it, for comparing two parses."""
     if isinstance(value, LineDict):
-        return ("D", value.line, dict(value.key_lines), dict(value.value_lines),
-                [(k, type(k).__name__, shape(v)) for k, v in value.items()])
+        return (
+            "D",
+            value.line,
+            dict(value.key_lines),
+            dict(value.value_lines),
+            [(k, type(k).__name__, shape(v)) for k, v in value.items()],
+        )
     if isinstance(value, LineList):
         return ("L", value.line, list(value.item_lines), [shape(v) for v in value])
     return (type(value).__name__, value)
@@ -85,24 +90,30 @@ def test_both_composers_parse_real_content_alike(config, monkeypatch):
         same(*both(source.data, monkeypatch))
 
 
-@pytest.mark.parametrize("text", [
-    "a: [" * 60 + "1" + "]" * 60,  # too deep: the same node and line either way
-    "a:\n" + "".join("  " * i + "- \n" for i in range(60)) + "  " * 60 + "- x\n",
-    "a: " + "[" * 100_000,  # libyaml's own bound, before either composer
-    "a: &x [1, 2]\nb: *x\nc: {<<: {d: 1}, e: 2}\nd: 1\nd: 2\n",  # aliases, merge keys, duplicates
-    "a: 1\n  b: 2\n",  # a syntax error
-    "a: 2026-11-20\nb: 0x1F\nc: .inf\nd: ~\ne: yes\nf: '1'\ng: !!str 3\nh: 1_000\n",  # implicit types
-    "x" * 150 + ": 1\n" + "y: " + "1" * 150 + "\n",  # values too long to memoise their tag
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: [" * 60 + "1" + "]" * 60,  # too deep: the same node and line either way
+        "a:\n" + "".join("  " * i + "- \n" for i in range(60)) + "  " * 60 + "- x\n",
+        "a: " + "[" * 100_000,  # libyaml's own bound, before either composer
+        "a: &x [1, 2]\nb: *x\nc: {<<: {d: 1}, e: 2}\nd: 1\nd: 2\n",  # aliases, merge keys, duplicates
+        "a: 1\n  b: 2\n",  # a syntax error
+        "a: 2026-11-20\nb: 0x1F\nc: .inf\nd: ~\ne: yes\nf: '1'\ng: !!str 3\nh: 1_000\n",  # implicit types
+        "x" * 150 + ": 1\n" + "y: " + "1" * 150 + "\n",  # values too long to memoise their tag
+    ],
+)
 def test_both_composers_agree_on_hard_cases(text, monkeypatch):
     same(*both(f"---\n{text}---\nbody\n".encode(), monkeypatch))
     same(*both(f"---\n{text}---\n".encode(), monkeypatch, max_depth=3, max_nodes=5))
 
 
-@pytest.mark.parametrize("text, max_depth", [
-    ("title: t\n<<: [" + "{x: " * 49 + "1" + "}" * 49 + "]\n", 50),
-    ("<<: [{a: 1}]\n", 2),
-])
+@pytest.mark.parametrize(
+    "text, max_depth",
+    [
+        ("title: t\n<<: [" + "{x: " * 49 + "1" + "}" * 49 + "]\n", 50),
+        ("<<: [{a: 1}]\n", 2),
+    ],
+)
 def test_merged_lists_are_as_deep_as_they_are_written(text, max_depth, monkeypatch):
     """In ``<<: [{...}]`` the converter takes the merged mappings one level up from
     where they are written; such documents are composed in Python, which counts the
@@ -112,20 +123,70 @@ def test_merged_lists_are_as_deep_as_they_are_written(text, max_depth, monkeypat
     assert [p[2].split(":")[0] for p in fast.problems] == ["front matter nested too deeply"]
 
 
-YAML_11_EDGES = ["", "~", "null", "Null", "NULL", "true", "True", "TRUE", "yes", "Yes", "on", "Off", "n", "y", "0", "-0",
-                 "+12", "0o17", "017", "0x1F", "0b101", "1_000", "190:20:30", "1.5", "-.5", "1e3", "1.0e+3", ".inf",
-                 "-.Inf", ".NaN", "6.8523015e+5", "685.230_15e+03", "2026-11-20", "2026-11-20T10:00:00Z",
-                 "2026-1-2 3:04:05", "=", "<<", "1 2", "0.", "._", "12:30", "1:2:3.5", "x" * 100, "1" * 101]
+YAML_11_EDGES = [
+    "",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "true",
+    "True",
+    "TRUE",
+    "yes",
+    "Yes",
+    "on",
+    "Off",
+    "n",
+    "y",
+    "0",
+    "-0",
+    "+12",
+    "0o17",
+    "017",
+    "0x1F",
+    "0b101",
+    "1_000",
+    "190:20:30",
+    "1.5",
+    "-.5",
+    "1e3",
+    "1.0e+3",
+    ".inf",
+    "-.Inf",
+    ".NaN",
+    "6.8523015e+5",
+    "685.230_15e+03",
+    "2026-11-20",
+    "2026-11-20T10:00:00Z",
+    "2026-1-2 3:04:05",
+    "=",
+    "<<",
+    "1 2",
+    "0.",
+    "._",
+    "12:30",
+    "1:2:3.5",
+    "x" * 100,
+    "1" * 101,
+]
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.one_of(st.sampled_from(YAML_11_EDGES), st.text(max_size=12),
-                 st.from_regex(r"[-+]?[0-9_.:eE]{1,10}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", fullmatch=True)))
+@given(
+    st.one_of(
+        st.sampled_from(YAML_11_EDGES),
+        st.text(max_size=12),
+        st.from_regex(r"[-+]?[0-9_.:eE]{1,10}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", fullmatch=True),
+    )
+)
 def test_memoised_tags_are_pyyamls(value):
     """The memo of implicit tags (``parse._plain_tag``) gives what PyYAML's resolver gives."""
     expected = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
     assert parse_mod._MemoResolver().resolve(yaml.ScalarNode, value, (True, False)) == expected
-    assert parse_mod._MemoResolver().resolve(yaml.ScalarNode, value, (False, True)) == yaml.resolver.Resolver.DEFAULT_SCALAR_TAG
+    assert (
+        parse_mod._MemoResolver().resolve(yaml.ScalarNode, value, (False, True))
+        == yaml.resolver.Resolver.DEFAULT_SCALAR_TAG
+    )
 
 
 @pytest.mark.parametrize("kind", [yaml.SequenceNode, yaml.MappingNode])
@@ -135,7 +196,9 @@ def test_collections_get_pyyamls_tags(kind):
         assert parse_mod._MemoResolver().resolve(kind, None, implicit) == expected
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(kind=st.sampled_from(sorted(KINDS)), data=st.data())
 def test_both_composers_agree_on_fuzzed_files(kind, data, monkeypatch):
     same(*both(data.draw(documents(kind)), monkeypatch))
@@ -149,8 +212,9 @@ def composed(text: str, offset: int = 1, max_depth: int = parse_mod.MAX_DEPTH, m
     return read_with(parse_mod._Loader, text, offset, max_depth, max_nodes)
 
 
-def read_with(loader, text: str, offset: int = 1, max_depth: int = parse_mod.MAX_DEPTH,
-              max_nodes: int = parse_mod.MAX_NODES):
+def read_with(
+    loader, text: str, offset: int = 1, max_depth: int = parse_mod.MAX_DEPTH, max_nodes: int = parse_mod.MAX_NODES
+):
     try:
         data, duplicates = parse_mod._load_yaml(loader, text, offset, max_depth, max_nodes)
     except parse_mod.YamlProblem as exc:
@@ -204,27 +268,67 @@ def test_real_files_are_read_in_c_as_in_python(config):
     assert check_all(found) == len(found)
 
 
-@pytest.mark.parametrize("text", [
-    "date: 2026-10-02\nauthor: \"Ines Duarte\"\nkey_results:\n  a/b: 605\n  a/c:\n    value: 41.9\n"
-    "    note: \"New: dashboard # not a comment\"\n  a/d: {progress: 0}\n",
-    "title: 'Single # quoted'  # a comment\ntags: [customer, tech-debt]\nempty: []\nnone: {}\n",
-    "key_results:\n  - id: a\n    start: -5\n    target: 1e3\n  -   id: b\n      type: stay_above\n",
-    "list:\n- a\n- 1.5\n- ~\nnext: yes\n",  # a list at its key's indentation
-    "# a comment first\n\na: 1  \n  # an indented comment\nb: C#\nc: http://x.y/z?a=1\nd: a, b\n",
-    "a:\n    b:\n      - x\n      - y: 1\n        z: 0x1F\n",
-    "when: 2026-11-20T10:00:00Z\ncount: 1_000\nratio: .inf\n",
-    "a: &x 1\nb: *x\n", "<<: {a: 1}\n", "a: !!str 1\n", "a: |\n  text\n", "a: >\n  text\n",
-    "a: 1\na: 2\n",  # duplicates: a warning each
-    "a:\n", "a:\nb: 1\n",  # empty values
-    "a: one\n  two\n",  # a plain value over two lines
-    "a: \"two\n  lines\"\n", "a: \"esc\\t\"\n", "a: 'it''s'\n", "a: \"x\" y\n",
-    "a: b: c\n", "a: b:\n", "a: [x, [y]]\n", "a: {b: {c: 1}}\n", "a: [x,]\n", "a: {b:1}\n", "a: [\"q\"]\n",
-    "1: a\n", "yes: a\n", "\"a\": 1\n", "a b: 1\n", "é: 1\n", "a:1\n", "[a]: 1\n", "? {a: 1}\n: 2\n",
-    "a:\n\tb: 1\n", "a: x\u2028y\n", "a: x\x07\n", "\ufeffa: 1\n",
-    "- a\n", "  a: 1\n", "a: 1\n- b\n", "a:\n  - x\n  y: 1\n", "a:\n  b: 1\n c: 2\n",
-    "a: %x\n", "a: @x\n", "a: `x\n", "a: ?x\n", "a: -\n", "a: - x\n", "...\n", "--- a\n",
-    "a: 0x" + "F" * 300 + "\n", "a: !!int x\n", "a: !!foo x\n",  # scalars front matter cannot keep
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'date: 2026-10-02\nauthor: "Ines Duarte"\nkey_results:\n  a/b: 605\n  a/c:\n    value: 41.9\n'
+        '    note: "New: dashboard # not a comment"\n  a/d: {progress: 0}\n',
+        "title: 'Single # quoted'  # a comment\ntags: [customer, tech-debt]\nempty: []\nnone: {}\n",
+        "key_results:\n  - id: a\n    start: -5\n    target: 1e3\n  -   id: b\n      type: stay_above\n",
+        "list:\n- a\n- 1.5\n- ~\nnext: yes\n",  # a list at its key's indentation
+        "# a comment first\n\na: 1  \n  # an indented comment\nb: C#\nc: http://x.y/z?a=1\nd: a, b\n",
+        "a:\n    b:\n      - x\n      - y: 1\n        z: 0x1F\n",
+        "when: 2026-11-20T10:00:00Z\ncount: 1_000\nratio: .inf\n",
+        "a: &x 1\nb: *x\n",
+        "<<: {a: 1}\n",
+        "a: !!str 1\n",
+        "a: |\n  text\n",
+        "a: >\n  text\n",
+        "a: 1\na: 2\n",  # duplicates: a warning each
+        "a:\n",
+        "a:\nb: 1\n",  # empty values
+        "a: one\n  two\n",  # a plain value over two lines
+        'a: "two\n  lines"\n',
+        'a: "esc\\t"\n',
+        "a: 'it''s'\n",
+        'a: "x" y\n',
+        "a: b: c\n",
+        "a: b:\n",
+        "a: [x, [y]]\n",
+        "a: {b: {c: 1}}\n",
+        "a: [x,]\n",
+        "a: {b:1}\n",
+        'a: ["q"]\n',
+        "1: a\n",
+        "yes: a\n",
+        '"a": 1\n',
+        "a b: 1\n",
+        "é: 1\n",
+        "a:1\n",
+        "[a]: 1\n",
+        "? {a: 1}\n: 2\n",
+        "a:\n\tb: 1\n",
+        "a: x\u2028y\n",
+        "a: x\x07\n",
+        "\ufeffa: 1\n",
+        "- a\n",
+        "  a: 1\n",
+        "a: 1\n- b\n",
+        "a:\n  - x\n  y: 1\n",
+        "a:\n  b: 1\n c: 2\n",
+        "a: %x\n",
+        "a: @x\n",
+        "a: `x\n",
+        "a: ?x\n",
+        "a: -\n",
+        "a: - x\n",
+        "...\n",
+        "--- a\n",
+        "a: 0x" + "F" * 300 + "\n",
+        "a: !!int x\n",
+        "a: !!foo x\n",  # scalars front matter cannot keep
+    ],
+)
 def test_the_c_composer_reads_front_matter_as_python_does(text):
     assert c_is_composed(text)
 
@@ -240,12 +344,63 @@ def test_the_limits_stop_both_composers_at_the_same_value():
     assert composed(wide, 1, max_nodes=20)[0] == "problem" and composed(wide, 1, max_nodes=21)[1] == []
 
 
-VALUES = ["v", "1", "-5", "1.5", "1e3", "0x1F", "0o17", "yes", "No", "~", "null", "2026-10-02", "'q'", '"q"', "{a: 1}",
-          "{a: 1, b: x}", "{}", "[a, b]", "[]", "v # c", "v#c", "http://x.y", "C#", "a  b", ".inf", ".nan", "1_000",
-          "190:20:30", "a, b", "é ü", '"a: #b"', "'x # y'", "-.inf", "0b101", "+12", "1:20"]
+VALUES = [
+    "v",
+    "1",
+    "-5",
+    "1.5",
+    "1e3",
+    "0x1F",
+    "0o17",
+    "yes",
+    "No",
+    "~",
+    "null",
+    "2026-10-02",
+    "'q'",
+    '"q"',
+    "{a: 1}",
+    "{a: 1, b: x}",
+    "{}",
+    "[a, b]",
+    "[]",
+    "v # c",
+    "v#c",
+    "http://x.y",
+    "C#",
+    "a  b",
+    ".inf",
+    ".nan",
+    "1_000",
+    "190:20:30",
+    "a, b",
+    "é ü",
+    '"a: #b"',
+    "'x # y'",
+    "-.inf",
+    "0b101",
+    "+12",
+    "1:20",
+]
 KEYS = ["a", "b", "c", "key_results", "x-y/z", "id", "title", "value", "2026-10-02", "_k", "a.b"]
-MUTATIONS = [*"ab01 :-#'\"{}[],&*!|>%@`?~.\\\t", "\n", "\n  ", "\n- ", "- ", ": ", "  ", "key: v\n", "\n    ", "yes",
-             "null", "1.5", "<<: ", "\u2028", "\xa0", "é"]  # no lone surrogate: decode() never gives one
+MUTATIONS = [
+    *"ab01 :-#'\"{}[],&*!|>%@`?~.\\\t",
+    "\n",
+    "\n  ",
+    "\n- ",
+    "- ",
+    ": ",
+    "  ",
+    "key: v\n",
+    "\n    ",
+    "yes",
+    "null",
+    "1.5",
+    "<<: ",
+    "\u2028",
+    "\xa0",
+    "é",
+]  # no lone surrogate: decode() never gives one
 
 
 def tree(rng: random.Random, indent: int, depth: int, out: list[str], first: str | None = None) -> None:
@@ -277,7 +432,7 @@ def tree(rng: random.Random, indent: int, depth: int, out: list[str], first: str
 def mutate(rng: random.Random, text: str) -> str:
     for _ in range(rng.randint(1, 3)):
         at = rng.randint(0, len(text))
-        text = text[:at] + rng.choice(MUTATIONS) + text[at + rng.choice([0, 0, 1, 2]):]
+        text = text[:at] + rng.choice(MUTATIONS) + text[at + rng.choice([0, 0, 1, 2]) :]
     return text
 
 

@@ -49,8 +49,9 @@ class Org:
         diags = Diagnostics()
         diags.extend(self.gather_diags)
         sources = [self.sources[p] for p in sorted(self.sources)]
-        site = compute_site(self.config, sources, self.config.as_of, diags,
-                            parsed=parse_all(sources, self.config, cache=self.cache))
+        site = compute_site(
+            self.config, sources, self.config.as_of, diags, parsed=parse_all(sources, self.config, cache=self.cache)
+        )
         return site, diags.sorted()
 
     def checkins(self) -> list[str]:
@@ -70,17 +71,35 @@ def edits(text: str, rng: random.Random) -> list[tuple[str, str]]:
     numbers = list(re.finditer(r"^(  [\w-]+/[\w-]+: )(-?\d+(?:\.\d+)?)$", text, re.M))
     if numbers:
         m = rng.choice(numbers)
-        out.append(("value", text[:m.start(2)] + str(float(m[2]) * 3 + 7) + text[m.end(2):]))
-        out.append(("unknown kr", text[:m.start()] + m[1].replace("/", "/no-such-kr-", 1).rstrip() + " 5" + text[m.end():]))
+        out.append(("value", text[: m.start(2)] + str(float(m[2]) * 3 + 7) + text[m.end(2) :]))
+        out.append(
+            ("unknown kr", text[: m.start()] + m[1].replace("/", "/no-such-kr-", 1).rstrip() + " 5" + text[m.end() :])
+        )
     keys = re.findall(r"^  ([\w-]+)/[\w-]+:", text, re.M)
     if keys and "\nobjectives:" not in text:  # the team's call: the objective turns red
         out.append(("call", text.replace("\nkey_results:", f"\nobjectives:\n  {keys[0]}: at-risk\nkey_results:", 1)))
     if "\nkey_results:" in text:
         out.append(("status", text.replace("\nkey_results:", "\nobjectives:\n  nowhere: at-risk\nkey_results:", 1)))
-        out.append(("confidence", re.sub(r"^(  [\w-]+/[\w-]+: )(-?\d+(?:\.\d+)?)$",
-                                         r"\1{value: \2, confidence: 0.2, note: \"worried\"}", text, count=1, flags=re.M)))
-    out.append(("help", text.replace("\n---", "\nhelp: we need a hand with <script>alert(1)</script>\n---", 1)
-                if "\nhelp:" not in text else text))
+        out.append(
+            (
+                "confidence",
+                re.sub(
+                    r"^(  [\w-]+/[\w-]+: )(-?\d+(?:\.\d+)?)$",
+                    r"\1{value: \2, confidence: 0.2, note: \"worried\"}",
+                    text,
+                    count=1,
+                    flags=re.M,
+                ),
+            )
+        )
+    out.append(
+        (
+            "help",
+            text.replace("\n---", "\nhelp: we need a hand with <script>alert(1)</script>\n---", 1)
+            if "\nhelp:" not in text
+            else text,
+        )
+    )
     return out
 
 
@@ -126,7 +145,7 @@ def test_the_old_site_is_left_as_it_was(sample):
     text = sample.sources[path].data.decode("utf-8")
     m = re.search(r"^(  [\w-]+/[\w-]+: )(-?\d+(?:\.\d+)?)$", text, re.M)
     assert m
-    changed = text[:m.start(2)] + "123456" + text[m.end(2):]
+    changed = text[: m.start(2)] + "123456" + text[m.end(2) :]
     patch = edit_checkins(sample.site, sample.diagnostics, [SourceFile(path, changed.encode())])
     assert patch is not None
     assert export.export_json(patch.site) != before
@@ -217,8 +236,13 @@ def test_a_patched_view_has_every_index_a_view_built_from_scratch_has(which, sam
     for page in plan.pages:  # every page rendered once first: the view's caches are full
         render_page(plan, page, org.env)
     view, site, diagnostics = plan.view, org.site, org.diagnostics
-    crediting = sorted(ci.path for ci in site.checkins if any(
-        c != o.team for o in view.objectives(ci.team, ci.period) for kr in o.key_results for c in kr.contributors))
+    crediting = sorted(
+        ci.path
+        for ci in site.checkins
+        if any(
+            c != o.team for o in view.objectives(ci.team, ci.period) for kr in o.key_results for c in kr.contributors
+        )
+    )
     assert crediting and set(crediting) <= set(org.checkins())
     team = next(ci.team for ci in site.checkins if ci.path == crediting[0])
     latest = view.latest_checkin(team).path  # a team's latest check-in, made anew

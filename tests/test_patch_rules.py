@@ -43,11 +43,15 @@ def test_two_checkins_edited_at_once_equal_a_full_rebuild():
     patch = edit_checkins(site, diagnostics, [SourceFile(p, t.encode()) for p, t in edited.items()])
     assert patch is not None
     want_site, want_diags = full({**FILES, **edited})
-    assert [str(d) for d in patch.diagnostics] == [str(d) for d in want_diags] == [
-        f"{API}:4: warning: 'progress' and 'done' are for milestones; 'solid/k2' is a metric key result: give its 'value' instead",
-        "content/teams/data/2026-Q4/deep.md:4: error: unknown team 'nobody' in ref 'nobody/x'",
-        f"{WEB}:5: error: unknown key result 'k9' in objective 'fast'",
-    ]
+    assert (
+        [str(d) for d in patch.diagnostics]
+        == [str(d) for d in want_diags]
+        == [
+            f"{API}:4: warning: 'progress' and 'done' are for milestones; 'solid/k2' is a metric key result: give its 'value' instead",
+            "content/teams/data/2026-Q4/deep.md:4: error: unknown team 'nobody' in ref 'nobody/x'",
+            f"{WEB}:5: error: unknown key result 'k9' in objective 'fast'",
+        ]
+    )
     assert patch.team_periods == {("web", "2026-Q4"), ("api", "2026-Q4")}
     assert patch.site.objectives == want_site.objectives
     assert patch.site.teams == want_site.teams
@@ -108,5 +112,7 @@ def test_the_callers_renderer_and_parse_cache_are_used():
     assert "&lt;b&gt;strong&lt;/b&gt; note" in ci.body_html  # the site's settings: no raw HTML
     assert parse_key(edited[0].data, site.config.limits) in cache.parsed
     # without a renderer, the site's own settings: raw HTML shown as text
-    [ci] = [c for c in edit_checkins(site, diagnostics, [SourceFile(WEB, text.encode())]).site.checkins if c.path == WEB]
+    [ci] = [
+        c for c in edit_checkins(site, diagnostics, [SourceFile(WEB, text.encode())]).site.checkins if c.path == WEB
+    ]
     assert "<b>" not in ci.body_html and "&lt;b&gt;bold&lt;/b&gt;" in ci.body_html

@@ -65,8 +65,8 @@ def lines(proc) -> list[str]:
 HOSTILE = {
     # ids and refs that try to climb out
     "content/teams/t/2026-Q4/climb.md": b"---\ntitle: Climb\nowner: A\naligns_to: ../../../etc/passwd\ndepends_on: /etc/passwd\n"
-                                        b"key_results:\n  - {id: ../k, title: A, start: 0, target: 1}\n"
-                                        b"  - {id: k2, title: B, type: milestone, contributors: [..]}\n---\n",
+    b"key_results:\n  - {id: ../k, title: A, start: 0, target: 1}\n"
+    b"  - {id: k2, title: B, type: milestone, contributors: [..]}\n---\n",
     "content/teams/u/_index.md": b"---\nname: U\nparent: ../t\n---\n",
     # check-in names that differ only in case
     "content/teams/t/2026-Q4/checkins/Late.md": b"---\ndate: 2026-11-14\n---\n",
@@ -194,16 +194,28 @@ def test_an_unreadable_file_is_an_error_and_causes_no_cascade(tmp_path, monkeypa
 
 
 def test_declared_periods_differing_only_in_case_are_a_config_error(tmp_path):
-    config = write(tmp_path, {}, CONFIG + b"periods:\n  - {id: FY27-Q1, start: 2026-11-01, end: 2027-01-31}\n"
-                                         b"  - {id: fy27-q1, start: 2026-11-01, end: 2027-01-31}\n")
+    config = write(
+        tmp_path,
+        {},
+        CONFIG + b"periods:\n  - {id: FY27-Q1, start: 2026-11-01, end: 2027-01-31}\n"
+        b"  - {id: fy27-q1, start: 2026-11-01, end: 2027-01-31}\n",
+    )
     proc = okrsite("check", "--config", config)
     assert proc.returncode == 2
-    assert "okrsite.yaml:6: error: period 'fy27-q1' differs only in case from 'FY27-Q1' (line 5)" in proc.stdout + proc.stderr
+    assert (
+        "okrsite.yaml:6: error: period 'fy27-q1' differs only in case from 'FY27-Q1' (line 5)"
+        in proc.stdout + proc.stderr
+    )
 
 
 def test_file_names_with_newlines_and_controls_stay_one_line(tmp_path):
-    config = write(tmp_path, {"content/teams/t/2026-Q4/we\nird\u202e.md": b"---\ntitle: x\n---\n",
-                              "content/teams/t/2026-Q4/o\x1b[31m.md": b"---\ntitle: x\n---\n"})
+    config = write(
+        tmp_path,
+        {
+            "content/teams/t/2026-Q4/we\nird\u202e.md": b"---\ntitle: x\n---\n",
+            "content/teams/t/2026-Q4/o\x1b[31m.md": b"---\ntitle: x\n---\n",
+        },
+    )
     proc = okrsite("check", "--config", config)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     bad = [line for line in lines(proc) if "2026-Q4/we" in line or "2026-Q4/o\\x1b" in line]

@@ -141,7 +141,9 @@ def test_alignment_tree_shows_owners_and_progress_and_focuses_each_team(sample, 
         assert '<strong aria-current="page">' in focused
     # each team's pages link to its branch of the tree
     assert 'href="../../periods/2026-Q4/alignment/platform/"' in page(sample, urls.team("platform"))
-    assert 'href="../../../periods/2026-Q4/alignment/platform/"' in page(sample, urls.team_period("platform", "2026-Q4"))
+    assert 'href="../../../periods/2026-Q4/alignment/platform/"' in page(
+        sample, urls.team_period("platform", "2026-Q4")
+    )
     # in the hand-built site: Platform's KR aligns to the company's NPS KR; Engineering stands alone
     focused = page(hand_built, urls.alignment_team("2026-Q4", "platform"))
     assert "Customers trust us with their day" in focused and "Hire well" not in focused
@@ -153,8 +155,11 @@ def test_this_week_page(sample, hand_built):
     week = page(sample, urls.THIS_WEEK)
     assert "2026-11-13" in week and "2026-11-20" in week
     changes = week.split('id="changes-title"', 1)[1].split("</section>", 1)[0]
-    assert re.search(r'<span class="status status-\w+">[^<]+</span> <span class="arrow" aria-hidden="true">→</span>'
-                     r'<span class="visually-hidden"> became </span> <span class="status status-\w+">', changes)
+    assert re.search(
+        r'<span class="status status-\w+">[^<]+</span> <span class="arrow" aria-hidden="true">→</span>'
+        r'<span class="visually-hidden"> became </span> <span class="status status-\w+">',
+        changes,
+    )
     assert "Could one engineer pair with Dmitri".lower() in week.lower()  # Platform's new request
     assert 'href="../teams/platform/2026-Q4/checkins/2026-11-20/"' in week
     hb = page(hand_built, urls.THIS_WEEK)  # as of 2026-11-23: check-ins after 2026-11-16

@@ -59,8 +59,21 @@ def test_the_in_memory_build_reports_the_clash_once(tmp_path, adds):
 def test_okrsite_build_reports_the_clash_once_and_writes_nothing(tmp_path, capsys, adds):
     config = clashing_site(tmp_path)
     out = tmp_path / "public"
-    code = main(["build", "--config", str(config), "--output", str(out), "--as-of", AS_OF.isoformat(),
-                 "--no-cache", "-q", "--jobs", "1"])
+    code = main(
+        [
+            "build",
+            "--config",
+            str(config),
+            "--output",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--no-cache",
+            "-q",
+            "--jobs",
+            "1",
+        ]
+    )
     printed = capsys.readouterr()
     assert code == 1
     assert [line for line in printed.out.splitlines() if ": error: " in line] == [CLASH]
@@ -80,8 +93,10 @@ def test_check_and_diff_plan_no_files(tmp_path, capsys, adds):
     """check and diff stop after computing (nothing is rendered, so no path can clash)."""
     config = clashing_site(tmp_path)
     assert main(["check", "--config", str(config), "--as-of", AS_OF.isoformat()]) == 0
-    assert main(["diff", str(config.parent), str(config.parent), "--config", str(config),
-                 "--as-of", AS_OF.isoformat()]) == 0
+    assert (
+        main(["diff", str(config.parent), str(config.parent), "--config", str(config), "--as-of", AS_OF.isoformat()])
+        == 0
+    )
     capsys.readouterr()
     assert adds == []
 
@@ -115,8 +130,13 @@ def test_plan_lists_every_file_before_making_any(tmp_path):
     site = build(config, AS_OF).site
     outputs = plan(site, theme_dirs(config), Diagnostics())
     owners = {o.owner for o in outputs}
-    assert owners == {"the theme's static files", "a page", "the JSON export", "the JSON export's shards",
-                      "the feeds and CSV exports"}
+    assert owners == {
+        "the theme's static files",
+        "a page",
+        "the JSON export",
+        "the JSON export's shards",
+        "the feeds and CSV exports",
+    }
     assert all(o.data is None for o in outputs if o.owner != "the theme's static files")
     assert len(outputs.teams()) == len(outputs.pages.pages)
     assert sorted(in_memory(outputs)) == sorted(o.path for o in outputs)

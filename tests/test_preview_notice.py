@@ -32,11 +32,19 @@ LATER_TEXT = "---\ndate: 2026-11-27\nkey_results:\n  fast-dashboards/p99-latency
 
 def site_with(checkin_dates: list[str], as_of=date(2026, 11, 20)):
     cfg, _ = parse_config(b"")
-    files = [SourceFile("content/teams/platform/2026-Q4/fast.md",
-                        b"---\ntitle: Fast\nowner: A\nkey_results:\n  - {id: p99, title: p99, start: 450, target: 200}\n---\n")]
+    files = [
+        SourceFile(
+            "content/teams/platform/2026-Q4/fast.md",
+            b"---\ntitle: Fast\nowner: A\nkey_results:\n  - {id: p99, title: p99, start: 450, target: 200}\n---\n",
+        )
+    ]
     for day in checkin_dates:
-        files.append(SourceFile(f"content/teams/platform/2026-Q4/checkins/{day}.md",
-                                f"---\ndate: {day}\nkey_results:\n  fast/p99: 320\n---\n".encode()))
+        files.append(
+            SourceFile(
+                f"content/teams/platform/2026-Q4/checkins/{day}.md",
+                f"---\ndate: {day}\nkey_results:\n  fast/p99: 320\n---\n".encode(),
+            )
+        )
     return compute_site(cfg, files, as_of, Diagnostics())
 
 
@@ -85,8 +93,11 @@ def test_the_notice_has_the_themes_style():
 
 def test_served_pages_have_the_notice_and_built_pages_do_not(tmp_path):
     config = make_site(tmp_path / "site")
-    write(config.parent, "content/teams/platform/2026-Q4/checkins/2026-11-27.md",
-          "---\ndate: 2026-11-27\nkey_results:\n  reliability/p99: 300\n---\n")
+    write(
+        config.parent,
+        "content/teams/platform/2026-Q4/checkins/2026-11-27.md",
+        "---\ndate: 2026-11-27\nkey_results:\n  reliability/p99: 300\n---\n",
+    )
     server = Server(config, port=0, watch=False, out=io.StringIO())
     server.start()
     try:
@@ -98,8 +109,12 @@ def test_served_pages_have_the_notice_and_built_pages_do_not(tmp_path):
     finally:
         server.stop()
     out = tmp_path / "public"
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "build", "--config", str(config), "--output", str(out)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "build", "--config", str(config), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for page in out.rglob("*.html"):
         assert b"okrsite-preview" not in page.read_bytes(), page

@@ -32,14 +32,17 @@ def between(html: str, start: str, end: str) -> str:
 # --------------------------------------------------------------------------- status: which rule decided
 
 
-@pytest.mark.parametrize("kr, updates, expected", [
-    (make_kr(), [], ("no-data", status.RULE_NO_UPDATE)),
-    (make_kr(), [upd(day(50), value=1.0, status="on-track")], ("on-track", status.RULE_TEAM_STATUS)),
-    (make_kr(), [upd(day(50), value=9.0, confidence=0.5)], ("behind", status.RULE_CONFIDENCE)),
-    (make_kr(), [upd(day(50), note="nothing to report")], ("no-data", status.RULE_NO_PROGRESS)),
-    (make_kr(type="stay_above", target=5.0), [upd(day(50), value=4.0)], ("at-risk", status.RULE_LINE)),
-    (make_kr(), [upd(day(50), value=3.5)], ("behind", status.RULE_PACE)),
-])
+@pytest.mark.parametrize(
+    "kr, updates, expected",
+    [
+        (make_kr(), [], ("no-data", status.RULE_NO_UPDATE)),
+        (make_kr(), [upd(day(50), value=1.0, status="on-track")], ("on-track", status.RULE_TEAM_STATUS)),
+        (make_kr(), [upd(day(50), value=9.0, confidence=0.5)], ("behind", status.RULE_CONFIDENCE)),
+        (make_kr(), [upd(day(50), note="nothing to report")], ("no-data", status.RULE_NO_PROGRESS)),
+        (make_kr(type="stay_above", target=5.0), [upd(day(50), value=4.0)], ("at-risk", status.RULE_LINE)),
+        (make_kr(), [upd(day(50), value=3.5)], ("behind", status.RULE_PACE)),
+    ],
+)
 def test_kr_status_rule_names_the_rule_that_decided(kr, updates, expected):
     assert status.kr_status_rule(kr, updates, PERIOD, CONFIG) == expected
     assert status.kr_status(kr, updates, PERIOD, CONFIG) == expected[0]
@@ -52,7 +55,9 @@ def test_kr_reason_carries_the_figures_of_its_rule():
     assert reason.rule == status.RULE_PACE and reason.date == day(40)
     assert reason.progress == pytest.approx(0.2) and reason.expected == pytest.approx(0.4)
     status.compute_kr(kr, [upd(day(40), value=9.0, confidence=0.3)], PERIOD, day(60), CONFIG)
-    assert status.kr_reason(kr, PERIOD, day(60), CONFIG) == status.Reason(status.RULE_CONFIDENCE, day(40), confidence=0.3)
+    assert status.kr_reason(kr, PERIOD, day(60), CONFIG) == status.Reason(
+        status.RULE_CONFIDENCE, day(40), confidence=0.3
+    )
     # after the end: the band of the key result's commitment
     graded = make_kr(commitment="committed")
     status.compute_kr(graded, [upd(day(90), value=8.0)], PERIOD, day(120), CONFIG)
@@ -103,14 +108,24 @@ def test_help_state_is_open_only_in_the_latest_recent_check_in():
 def site_page(sample_site):
     def read(url: str) -> str:
         return (sample_site / url / "index.html").read_text(encoding="utf-8")
+
     return read
 
 
 def test_home_leads_with_attention_then_company_objectives_then_direction(site_page):
     home = site_page("")
-    order = [home.index(marker) for marker in (
-        'class="as-of"', 'class="attention-counts"', 'id="help-title"', 'id="risk-title"',
-        'id="company-title"', 'class="vision"', 'id="strategy-title"')]
+    order = [
+        home.index(marker)
+        for marker in (
+            'class="as-of"',
+            'class="attention-counts"',
+            'id="help-title"',
+            'id="risk-title"',
+            'id="company-title"',
+            'class="vision"',
+            'id="strategy-title"',
+        )
+    ]
     assert order == sorted(order)
     attention = between(home, 'id="attention-title"', 'id="company-title"')
     # bounded: at most three of each, and a link to the complete lists on This week
@@ -156,8 +171,10 @@ def test_grades_say_which_band_coloured_them(site_page):
     obj = words(site_page("teams/platform/2026-Q3/query-engine-v2"))
     assert "Graded 80%: amber. Grade bands for committed: green from 100%, amber from 70%." in obj
     glance = words(site_page("periods/2026-Q3/glance"))
-    assert ("Grade bands: committed: green from 100%, amber from 70%; aspirational: green from 70%, "
-            "amber from 40%; experimental: green from 70%, amber from 40%.") in glance
+    assert (
+        "Grade bands: committed: green from 100%, amber from 70%; aspirational: green from 70%, "
+        "amber from 40%; experimental: green from 70%, amber from 40%."
+    ) in glance
 
 
 def test_checkin_table_shows_computed_status_and_only_columns_with_data(site_page):
@@ -185,9 +202,14 @@ def test_a_graded_milestone_without_done_has_no_empty_done_entry(tmp_path):
     shutil.copytree(REPO / "content", site / "content")
     shutil.copy(REPO / "okrsite.yaml", site / "okrsite.yaml")
     objective = site / "content/teams/people/2026-Q3/career-framework.md"
-    objective.write_text(objective.read_text(encoding="utf-8").replace(
-        "key_results:\n", 'key_results:\n  - id: never-reported\n    title: "Mentoring scheme launched"\n'
-        "    type: milestone\n", 1), encoding="utf-8")
+    objective.write_text(
+        objective.read_text(encoding="utf-8").replace(
+            "key_results:\n",
+            'key_results:\n  - id: never-reported\n    title: "Mentoring scheme launched"\n    type: milestone\n',
+            1,
+        ),
+        encoding="utf-8",
+    )
     run_okrsite("build", "--config", site / "okrsite.yaml", "--output", tmp_path / "public", check=True)
     html = (tmp_path / "public/teams/people/2026-Q3/career-framework/index.html").read_text(encoding="utf-8")
     milestone = between(html, 'id="kr-never-reported"', "</section>")

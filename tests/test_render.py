@@ -78,20 +78,36 @@ def make_site(base_url: str = "/okrs/") -> Site:
         body_html="<p>Welcome to Acme's OKRs.</p>",
     )
     teams = {
-        "company": Team("company", "Acme", lead="Ana García", mission="Run the company",
-                        children=["engineering", "xss"]),
-        "engineering": Team("engineering", "Engineering", parent="company", lead="Bob Stone",
-                            children=["platform"], depth=1),
+        "company": Team(
+            "company", "Acme", lead="Ana García", mission="Run the company", children=["engineering", "xss"]
+        ),
+        "engineering": Team(
+            "engineering", "Engineering", parent="company", lead="Bob Stone", children=["platform"], depth=1
+        ),
         "platform": Team(
-            "platform", "Platform", parent="engineering", lead="Carla Diaz",
-            members=["Dan Eve", "Ana Garcia"], maintainers=["@carla"], mission="Fast, boring infra",
+            "platform",
+            "Platform",
+            parent="engineering",
+            lead="Carla Diaz",
+            members=["Dan Eve", "Ana Garcia"],
+            maintainers=["@carla"],
+            mission="Fast, boring infra",
             kpis=[
-                Kpi("uptime", "Uptime", unit="%", healthy_above=99.9, value=99.95,
-                    value_date=date(2026, 11, 20), healthy=True),
-                Kpi("pages", "Pages per week", healthy_below=5, value=9.0,
-                    value_date=date(2026, 11, 20), healthy=False),
+                Kpi(
+                    "uptime",
+                    "Uptime",
+                    unit="%",
+                    healthy_above=99.9,
+                    value=99.95,
+                    value_date=date(2026, 11, 20),
+                    healthy=True,
+                ),
+                Kpi(
+                    "pages", "Pages per week", healthy_below=5, value=9.0, value_date=date(2026, 11, 20), healthy=False
+                ),
             ],
-            body_html="<p>We run the platform.</p>", backlog_html="<ul><li>Try eBPF</li></ul>",
+            body_html="<p>We run the platform.</p>",
+            backlog_html="<ul><li>Try eBPF</li></ul>",
             depth=2,
         ),
         "xss": Team("xss", XSS, parent="company", lead=XSS, depth=1),
@@ -101,8 +117,9 @@ def make_site(base_url: str = "/okrs/") -> Site:
     objectives: dict[str, Objective] = {}
 
     def obj(team, period, oid, title, krs, **kw):
-        o = Objective(team=team, period=period, id=oid, title=title,
-                      path=f"content/teams/{team}/{period}/{oid}.md", **kw)
+        o = Objective(
+            team=team, period=period, id=oid, title=title, path=f"content/teams/{team}/{period}/{oid}.md", **kw
+        )
         for kr in krs:
             kr.objective = o.ref
         o.key_results = krs
@@ -116,66 +133,215 @@ def make_site(base_url: str = "/okrs/") -> Site:
         checkin=f"{team}/{period}/{name}", date=date.fromisoformat(name), line=1, **kw
     )
 
-    obj("company", "2026", "customer-trust", "Customers trust us with their day",
-        [kr("nps", "NPS from 20 to 40", start=20, target=40, current=31.0, progress=0.55,
-            status="on-track", colour="green", owner="Ana García",
-            updates=[u("company", "2026", "2026-11-02", value=31.0, confidence=0.8)],
-            last_update=date(2026, 11, 2))],
-        owner="Ana García", theme="trust", progress=0.55, status="on-track", colour="green",
-        commitment="committed")
-    obj("company", "2026-Q4", "grow", "Grow in Europe",
-        [kr("deals", "Close 10 deals", start=0, target=10, current=2, progress=0.2, status="at-risk",
-            colour="red", owner="Bob Stone", stale=True, last_update=date(2026, 10, 20),
-            updates=[u("company", "2026-Q4", "2026-10-20", value=2, status="at-risk",
-                       note="Pipeline dried up")])],
-        owner="Bob Stone", theme="growth", progress=0.2, status="at-risk", colour="red")
-    obj("platform", "2026-Q4", "reliability", "Make the platform boringly reliable",
+    obj(
+        "company",
+        "2026",
+        "customer-trust",
+        "Customers trust us with their day",
         [
-            kr("p99", "Cut p99 latency from 450 ms to 200 ms", start=450.0, target=200.0, unit="ms",
-               current=-117.5, progress=2.27, status="on-track", colour="green", owner="Carla Diaz",
-               partner=XSS, contributors=["engineering"],
-               aligns_to=[_ref("company/customer-trust/nps", "company/2026/customer-trust/nps")],
-               initiatives=[Initiative("Cache warmup", "in-progress", "https://example.com/i/1"),
-                            Initiative("Evil link", "planned", "javascript:alert(1)")],
-               updates=[
-                   u("platform", "2026-Q4", "2026-11-06", value=300.0, confidence=0.7, note="First win"),
-                   u("platform", "2026-Q4", "2026-11-20", value=-117.5, status="on-track", note=XSS),
-               ],
-               last_update=date(2026, 11, 20)),
-            kr("runbook", "Publish the on-call runbook", type="milestone", progress=0.5,
-               status="behind", colour="amber", owner="Dan Eve",
-               updates=[u("platform", "2026-Q4", "2026-11-20", progress=0.5)],
-               last_update=date(2026, 11, 20)),
-            kr("errors", "Keep error rate below 1%", type="stay_below", target=1, unit="%",
-               current=0.5, progress=1, status="on-track", colour="green", weight=2,
-               updates=[u("platform", "2026-Q4", "2026-11-20", value=0.5)],
-               last_update=date(2026, 11, 20)),
+            kr(
+                "nps",
+                "NPS from 20 to 40",
+                start=20,
+                target=40,
+                current=31.0,
+                progress=0.55,
+                status="on-track",
+                colour="green",
+                owner="Ana García",
+                updates=[u("company", "2026", "2026-11-02", value=31.0, confidence=0.8)],
+                last_update=date(2026, 11, 2),
+            )
         ],
-        owner="Carla Diaz", tags=["infra", XSS], theme="trust", progress=0.67, status="behind",
-        colour="amber", body_html="<p>Why: customers wait.</p>",
+        owner="Ana García",
+        theme="trust",
+        progress=0.55,
+        status="on-track",
+        colour="green",
+        commitment="committed",
+    )
+    obj(
+        "company",
+        "2026-Q4",
+        "grow",
+        "Grow in Europe",
+        [
+            kr(
+                "deals",
+                "Close 10 deals",
+                start=0,
+                target=10,
+                current=2,
+                progress=0.2,
+                status="at-risk",
+                colour="red",
+                owner="Bob Stone",
+                stale=True,
+                last_update=date(2026, 10, 20),
+                updates=[u("company", "2026-Q4", "2026-10-20", value=2, status="at-risk", note="Pipeline dried up")],
+            )
+        ],
+        owner="Bob Stone",
+        theme="growth",
+        progress=0.2,
+        status="at-risk",
+        colour="red",
+    )
+    obj(
+        "platform",
+        "2026-Q4",
+        "reliability",
+        "Make the platform boringly reliable",
+        [
+            kr(
+                "p99",
+                "Cut p99 latency from 450 ms to 200 ms",
+                start=450.0,
+                target=200.0,
+                unit="ms",
+                current=-117.5,
+                progress=2.27,
+                status="on-track",
+                colour="green",
+                owner="Carla Diaz",
+                partner=XSS,
+                contributors=["engineering"],
+                aligns_to=[_ref("company/customer-trust/nps", "company/2026/customer-trust/nps")],
+                initiatives=[
+                    Initiative("Cache warmup", "in-progress", "https://example.com/i/1"),
+                    Initiative("Evil link", "planned", "javascript:alert(1)"),
+                ],
+                updates=[
+                    u("platform", "2026-Q4", "2026-11-06", value=300.0, confidence=0.7, note="First win"),
+                    u("platform", "2026-Q4", "2026-11-20", value=-117.5, status="on-track", note=XSS),
+                ],
+                last_update=date(2026, 11, 20),
+            ),
+            kr(
+                "runbook",
+                "Publish the on-call runbook",
+                type="milestone",
+                progress=0.5,
+                status="behind",
+                colour="amber",
+                owner="Dan Eve",
+                updates=[u("platform", "2026-Q4", "2026-11-20", progress=0.5)],
+                last_update=date(2026, 11, 20),
+            ),
+            kr(
+                "errors",
+                "Keep error rate below 1%",
+                type="stay_below",
+                target=1,
+                unit="%",
+                current=0.5,
+                progress=1,
+                status="on-track",
+                colour="green",
+                weight=2,
+                updates=[u("platform", "2026-Q4", "2026-11-20", value=0.5)],
+                last_update=date(2026, 11, 20),
+            ),
+        ],
+        owner="Carla Diaz",
+        tags=["infra", XSS],
+        theme="trust",
+        progress=0.67,
+        status="behind",
+        colour="amber",
+        body_html="<p>Why: customers wait.</p>",
         aligns_to=[_ref("company/customer-trust", "company/2026/customer-trust")],
         depends_on=[_ref("company/grow/deals", "company/2026-Q4/grow/deals")],
-        initiatives=[Initiative("Move to new region", "done")])
-    obj("engineering", "2026-Q4", "hiring", "Hire well",
-        [kr("hires", "Hire 3 engineers", start=0, target=3, current=None, progress=None,
-            status="no-data", colour="grey", owner="Bob Stone")],
-        owner="Bob Stone", progress=0.0, status="no-data", colour="grey")
-    obj("xss", "2026-Q4", "evil", XSS,
-        [kr("k1", XSS, start=0, target=1, owner=XSS, status="at-risk", colour="red", progress=0.0,
-            current=0.0, updates=[u("xss", "2026-Q4", "2026-11-21", value=0.0, note=XSS)],
-            last_update=date(2026, 11, 21))],
-        owner=XSS, progress=0.0, status="at-risk", colour="red")
-    obj("platform", "2026-Q3", "old", "Ship the old thing",
-        [kr("a", "Ship A", type="milestone", progress=1.0, status="graded", colour="green", score=1.0,
-            commitment="committed",
-            updates=[u("platform", "2026-Q3", "2026-09-30", done=True, score=1.0)],
-            last_update=date(2026, 9, 30)),
-         kr("b", "Grow B from 10 to 20", start=10, target=20, current=14, progress=0.4,
-            status="graded", colour="red", score=0.4, commitment="committed",
-            updates=[u("platform", "2026-Q3", "2026-09-30", value=14)],
-            last_update=date(2026, 9, 30))],
-        owner="Carla Diaz", commitment="committed", progress=0.7, status="graded", colour="amber",
-        score=0.7)
+        initiatives=[Initiative("Move to new region", "done")],
+    )
+    obj(
+        "engineering",
+        "2026-Q4",
+        "hiring",
+        "Hire well",
+        [
+            kr(
+                "hires",
+                "Hire 3 engineers",
+                start=0,
+                target=3,
+                current=None,
+                progress=None,
+                status="no-data",
+                colour="grey",
+                owner="Bob Stone",
+            )
+        ],
+        owner="Bob Stone",
+        progress=0.0,
+        status="no-data",
+        colour="grey",
+    )
+    obj(
+        "xss",
+        "2026-Q4",
+        "evil",
+        XSS,
+        [
+            kr(
+                "k1",
+                XSS,
+                start=0,
+                target=1,
+                owner=XSS,
+                status="at-risk",
+                colour="red",
+                progress=0.0,
+                current=0.0,
+                updates=[u("xss", "2026-Q4", "2026-11-21", value=0.0, note=XSS)],
+                last_update=date(2026, 11, 21),
+            )
+        ],
+        owner=XSS,
+        progress=0.0,
+        status="at-risk",
+        colour="red",
+    )
+    obj(
+        "platform",
+        "2026-Q3",
+        "old",
+        "Ship the old thing",
+        [
+            kr(
+                "a",
+                "Ship A",
+                type="milestone",
+                progress=1.0,
+                status="graded",
+                colour="green",
+                score=1.0,
+                commitment="committed",
+                updates=[u("platform", "2026-Q3", "2026-09-30", done=True, score=1.0)],
+                last_update=date(2026, 9, 30),
+            ),
+            kr(
+                "b",
+                "Grow B from 10 to 20",
+                start=10,
+                target=20,
+                current=14,
+                progress=0.4,
+                status="graded",
+                colour="red",
+                score=0.4,
+                commitment="committed",
+                updates=[u("platform", "2026-Q3", "2026-09-30", value=14)],
+                last_update=date(2026, 9, 30),
+            ),
+        ],
+        owner="Carla Diaz",
+        commitment="committed",
+        progress=0.7,
+        status="graded",
+        colour="amber",
+        score=0.7,
+    )
     objectives = dict(sorted(objectives.items()))
     for o in objectives.values():
         for k in o.key_results:
@@ -187,37 +353,76 @@ def make_site(base_url: str = "/okrs/") -> Site:
         day = date.fromisoformat(name)
         if name == "2026-11-10":
             name = "week 47 – ünï#code?"  # a file name that is not a date needs quoting in links
-        c = Checkin(team=team, period=period, name=name, date=day,
-                    path=f"content/teams/{team}/{period}/checkins/{name}.md", **kw)
+        c = Checkin(
+            team=team,
+            period=period,
+            name=name,
+            date=day,
+            path=f"content/teams/{team}/{period}/checkins/{name}.md",
+            **kw,
+        )
         for key, upd in updates.items():
             c.key_results[key] = upd
         return c
 
     checkins = [
-        ci("company", "2026", "2026-11-02", author="Ana García",
-           key_results={"customer-trust/nps": objectives["company/2026/customer-trust"].key_results[0].updates[0]}),
-        ci("company", "2026-Q4", "2026-10-20", author="Bob Stone",
-           key_results={"grow/deals": objectives["company/2026-Q4/grow"].key_results[0].updates[0]},
-           help=["Intros to European buyers"]),
-        ci("platform", "2026-Q3", "2026-09-30", author="Carla Diaz",
-           key_results={"old/a": objectives["platform/2026-Q3/old"].key_results[0].updates[0],
-                        "old/b": objectives["platform/2026-Q3/old"].key_results[1].updates[0]}),
-        ci("platform", "2026-Q4", "2026-11-06", author="Dan Eve",
-           key_results={"reliability/p99": objectives["platform/2026-Q4/reliability"].key_results[0].updates[0]},
-           body_html="<h2>What changed?</h2><p>Latency down.</p>"),
-        ci("platform", "2026-Q4", "2026-11-20", author="Carla Diaz",
-           key_results={
-               "reliability/p99": objectives["platform/2026-Q4/reliability"].key_results[0].updates[1],
-               "reliability/runbook": objectives["platform/2026-Q4/reliability"].key_results[1].updates[0],
-               "reliability/errors": objectives["platform/2026-Q4/reliability"].key_results[2].updates[0],
-           },
-           objectives={"reliability": "behind"}, kpis={"uptime": 99.95, "pages": 9},
-           help=["Need a DBA for a week", XSS]),
-        ci("platform", "2026-Q4", "2026-12-01", author="Future Person", counted=False,
-           help=["not counted yet"]),
+        ci(
+            "company",
+            "2026",
+            "2026-11-02",
+            author="Ana García",
+            key_results={"customer-trust/nps": objectives["company/2026/customer-trust"].key_results[0].updates[0]},
+        ),
+        ci(
+            "company",
+            "2026-Q4",
+            "2026-10-20",
+            author="Bob Stone",
+            key_results={"grow/deals": objectives["company/2026-Q4/grow"].key_results[0].updates[0]},
+            help=["Intros to European buyers"],
+        ),
+        ci(
+            "platform",
+            "2026-Q3",
+            "2026-09-30",
+            author="Carla Diaz",
+            key_results={
+                "old/a": objectives["platform/2026-Q3/old"].key_results[0].updates[0],
+                "old/b": objectives["platform/2026-Q3/old"].key_results[1].updates[0],
+            },
+        ),
+        ci(
+            "platform",
+            "2026-Q4",
+            "2026-11-06",
+            author="Dan Eve",
+            key_results={"reliability/p99": objectives["platform/2026-Q4/reliability"].key_results[0].updates[0]},
+            body_html="<h2>What changed?</h2><p>Latency down.</p>",
+        ),
+        ci(
+            "platform",
+            "2026-Q4",
+            "2026-11-20",
+            author="Carla Diaz",
+            key_results={
+                "reliability/p99": objectives["platform/2026-Q4/reliability"].key_results[0].updates[1],
+                "reliability/runbook": objectives["platform/2026-Q4/reliability"].key_results[1].updates[0],
+                "reliability/errors": objectives["platform/2026-Q4/reliability"].key_results[2].updates[0],
+            },
+            objectives={"reliability": "behind"},
+            kpis={"uptime": 99.95, "pages": 9},
+            help=["Need a DBA for a week", XSS],
+        ),
+        ci("platform", "2026-Q4", "2026-12-01", author="Future Person", counted=False, help=["not counted yet"]),
         ci("platform", "2026-Q4", "2026-11-10", author="Dan Eve"),
-        ci("xss", "2026-Q4", "2026-11-21", author=XSS, help=[XSS],
-           key_results={"evil/k1": objectives["xss/2026-Q4/evil"].key_results[0].updates[0]}),
+        ci(
+            "xss",
+            "2026-Q4",
+            "2026-11-21",
+            author=XSS,
+            help=[XSS],
+            key_results={"evil/k1": objectives["xss/2026-Q4/evil"].key_results[0].updates[0]},
+        ),
     ]
     checkins.sort(key=lambda c: (c.team, c.period, c.date, c.name))
 
@@ -239,8 +444,7 @@ def make_site(base_url: str = "/okrs/") -> Site:
         teams=teams,
         objectives=objectives,
         checkins=checkins,
-        retros={("platform", "2026-Q3"): Retro("platform", "2026-Q3", "retro.md",
-                                               "<p>We learned to ship small.</p>")},
+        retros={("platform", "2026-Q3"): Retro("platform", "2026-Q3", "retro.md", "<p>We learned to ship small.</p>")},
         aligned_from={
             "company/2026/customer-trust": ["platform/2026-Q4/reliability"],
             "company/2026/customer-trust/nps": ["platform/2026-Q4/reliability/p99"],
@@ -367,11 +571,23 @@ def test_404_uses_absolute_links_under_base_url(files):
     assert 'href="/okrs/assets/okrsite.css"' in page
     assert 'href="/okrs/"' in page
     assert 'href="/okrs/teams/"' in page
-    assert check_links({**static(), "404.html": files["404.html"], "index.html": b"",
-                        "teams/index.html": b"", "people/index.html": b"",
-                        "periods/index.html": b"", "periods/2026-Q4/index.html": b"", "search/index.html": b"",
-                        "this-week/index.html": b""},
-                       base_url="/okrs/") == []
+    assert (
+        check_links(
+            {
+                **static(),
+                "404.html": files["404.html"],
+                "index.html": b"",
+                "teams/index.html": b"",
+                "people/index.html": b"",
+                "periods/index.html": b"",
+                "periods/2026-Q4/index.html": b"",
+                "search/index.html": b"",
+                "this-week/index.html": b"",
+            },
+            base_url="/okrs/",
+        )
+        == []
+    )
     for base, prefix in [("/", "/"), ("okrs", "/okrs/"), ("/a/b", "/a/b/"), ("", "/")]:
         f = render_site(make_site(base_url=base), make_environment([BUILTIN]))
         assert f'href="{prefix}assets/okrsite.css"' in f["404.html"].decode()
@@ -396,7 +612,10 @@ def test_no_scripts_inline_styles_or_handlers(files):
         page = data.decode()
         # scripts only as files of the theme (search, its "/" shortcut, okrsite.js), never inline
         for attrs, body in re.findall(r"<script\b([^>]*)>(.*?)</script>", page, re.S):
-            assert re.fullmatch(r' (type="module" )?src="[^"]*assets/(keys|search|okrsite)\.js"( defer)?', attrs), (path, attrs)
+            assert re.fullmatch(r' (type="module" )?src="[^"]*assets/(keys|search|okrsite)\.js"( defer)?', attrs), (
+                path,
+                attrs,
+            )
             assert body == "", path
         assert not re.search(r"\sstyle=", page), path
         assert not re.search(r"<[^>]+\son[a-z]+=", page), path
@@ -405,12 +624,12 @@ def test_no_scripts_inline_styles_or_handlers(files):
 def test_every_page_has_the_frame(files):
     for path, data in files.items():
         page = data.decode()
-        assert page.startswith("<!doctype html>\n<html lang=\"en\">"), path
+        assert page.startswith('<!doctype html>\n<html lang="en">'), path
         assert re.search(r"<title>[^<]+</title>", page), path
         assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page, path
         assert 'class="skip-link" href="#main"' in page, path
         assert '<main id="main"' in page, path
-        assert 'datetime="2026-11-23"' in page.split('<footer', 1)[1], path
+        assert 'datetime="2026-11-23"' in page.split("<footer", 1)[1], path
         nav = page.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
         for word in ("Home", "Periods", "Teams", "People"):
             assert f">{word}</a>" in nav, path
@@ -424,7 +643,7 @@ def test_renders_are_deterministic(env):
 
 def test_home_page(files):
     home = text(files, "")
-    assert "<h1 id=\"org-title\">Acme</h1>" in home
+    assert '<h1 id="org-title">Acme</h1>' in home
     assert "Every customer confident" in home and "Make shipping boring" in home
     assert "Earn trust" in home and "Reliability first" in home
     # company objectives: the annual one (containing period) and the quarter's
@@ -444,7 +663,7 @@ def test_home_page(files):
     assert "Close 10 deals" in stale and "Stale" in stale
     # organisation-wide counts for the current period (red: company + xss)
     counts = board.split('class="attention-counts"', 1)[1].split("</table>", 1)[0]
-    assert "<tr><th scope=\"row\">Objectives</th><td>" in counts and "<td>2</td><td>" in counts
+    assert '<tr><th scope="row">Objectives</th><td>' in counts and "<td>2</td><td>" in counts
     assert 'href="periods/2026-Q4/alignment/"' in home
     assert 'href="people/"' in home and 'href="teams/"' in home and 'href="periods/"' in home
 
@@ -621,11 +840,26 @@ def test_duplicate_output_paths_raise(site, env, monkeypatch):
 
 
 def test_empty_site_renders(env):
-    site = Site(config=Config(), as_of=date(2026, 1, 1), org=Org(), periods={}, current_period=None,
-                teams={}, objectives={}, checkins=[])
+    site = Site(
+        config=Config(),
+        as_of=date(2026, 1, 1),
+        org=Org(),
+        periods={},
+        current_period=None,
+        teams={},
+        objectives={},
+        checkins=[],
+    )
     files = render_site(site, env)
-    assert set(files) == {"index.html", "404.html", "periods/index.html", "teams/index.html",
-                          "people/index.html", "search/index.html", "this-week/index.html"}
+    assert set(files) == {
+        "index.html",
+        "404.html",
+        "periods/index.html",
+        "teams/index.html",
+        "people/index.html",
+        "search/index.html",
+        "this-week/index.html",
+    }
     from okrsite.site import feeds  # the site-wide feed the home page links to
 
     assert check_links({**static(), **files, **feeds.outputs(site)}) == []
@@ -642,7 +876,7 @@ def test_macros_kept_for_custom_themes_match_the_helpers(site, env):
     ctx["crumbs"] = crumbs
     html = env.from_string(
         '{% import "macros.html" as m with context %}'
-        '{{ m.breadcrumbs(crumbs) }}|{% for n in trees + other_trees %}{{ m.tree_node(n) }}{% endfor %}'
+        "{{ m.breadcrumbs(crumbs) }}|{% for n in trees + other_trees %}{{ m.tree_node(n) }}{% endfor %}"
     ).render(ctx)
     trees = ctx["trees"] + ctx["other_trees"]
     assert html == ctx["breadcrumb_nav"](crumbs) + "|" + ctx["tree_nodes"](trees, ctx["period"].id)

@@ -24,7 +24,8 @@ DIAGS = [
 def test_text_is_the_contract_format():
     assert report.render(DIAGS, "text") == (
         "content/teams/a/2026-Q4/x.md:4: error: invalid YAML: mapping values are not allowed here\n"
-        "content/teams/a/_index.md:1: warning: unknown key 'nmae' (did you mean 'name'?)\n")
+        "content/teams/a/_index.md:1: warning: unknown key 'nmae' (did you mean 'name'?)\n"
+    )
     assert report.render([], "text") == ""
 
 
@@ -36,12 +37,15 @@ def test_github_workflow_commands():
     ]
 
 
-@pytest.mark.parametrize("raw, data, prop", [
-    ("100%", "100%25", "100%25"),
-    ("a\nb\r\nc", "a%0Ab%0D%0Ac", "a%0Ab%0D%0Ac"),
-    ("k: v, w", "k: v, w", "k%3A v%2C w"),
-    ("%0A", "%250A", "%250A"),  # an already-escaped-looking text stays literal
-])
+@pytest.mark.parametrize(
+    "raw, data, prop",
+    [
+        ("100%", "100%25", "100%25"),
+        ("a\nb\r\nc", "a%0Ab%0D%0Ac", "a%0Ab%0D%0Ac"),
+        ("k: v, w", "k: v, w", "k%3A v%2C w"),
+        ("%0A", "%250A", "%250A"),  # an already-escaped-looking text stays literal
+    ],
+)
 def test_github_escaping(raw, data, prop):
     assert report.escape_data(raw) == data
     assert report.escape_property(raw) == prop
@@ -50,21 +54,34 @@ def test_github_escaping(raw, data, prop):
 def test_github_escapes_paths_and_messages():
     d = Diagnostic("content/teams/a,b/x:y.md", 2, "error", "50% done\rsecond line")
     # a Diagnostic is one line: control characters are shown escaped (model.printable)
-    assert report.github_command(d) == "::error file=content/teams/a%2Cb/x%3Ay.md,line=2,title=okrsite error::50%25 done\\rsecond line"
+    assert (
+        report.github_command(d)
+        == "::error file=content/teams/a%2Cb/x%3Ay.md,line=2,title=okrsite error::50%25 done\\rsecond line"
+    )
 
 
 def test_prefix_puts_paths_under_a_subfolder():
-    assert report.render(DIAGS[:1], "github", prefix="okrs").startswith("::error file=okrs/content/teams/a/2026-Q4/x.md,")
+    assert report.render(DIAGS[:1], "github", prefix="okrs").startswith(
+        "::error file=okrs/content/teams/a/2026-Q4/x.md,"
+    )
     assert report.render(DIAGS[:1], "text", prefix=".") == report.render(DIAGS[:1], "text")
 
 
 def test_json_is_a_list_of_diagnostics():
     data = json.loads(report.render(DIAGS, "json"))
     assert data == [
-        {"path": "content/teams/a/2026-Q4/x.md", "line": 4, "severity": "error",
-         "message": "invalid YAML: mapping values are not allowed here"},
-        {"path": "content/teams/a/_index.md", "line": 1, "severity": "warning",
-         "message": "unknown key 'nmae' (did you mean 'name'?)"},
+        {
+            "path": "content/teams/a/2026-Q4/x.md",
+            "line": 4,
+            "severity": "error",
+            "message": "invalid YAML: mapping values are not allowed here",
+        },
+        {
+            "path": "content/teams/a/_index.md",
+            "line": 1,
+            "severity": "warning",
+            "message": "unknown key 'nmae' (did you mean 'name'?)",
+        },
     ]
     assert json.loads(report.render([], "json")) == []
 
@@ -79,15 +96,21 @@ def _site(tmp_path: Path) -> Path:
     (tmp_path / "okrsite.yaml").write_text("as_of: 2026-11-20\ntitel: typo\n")
     (tmp_path / "content/teams/a/2026-Q4/x.md").write_text("---\ntitle: [unclosed\nowner: A\n---\n")
     (tmp_path / "content/teams/a/2026-Q4/ok.md").write_text(
-        "---\ntitle: Fine\nowner: A\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n")
+        "---\ntitle: Fine\nowner: A\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n"
+    )
     return tmp_path
 
 
 @pytest.mark.parametrize("fmt", ["text", "github", "json"])
 def test_check_formats_from_the_command_line(tmp_path, fmt):
     site = _site(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "check", "--format", fmt], cwd=site,
-                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "check", "--format", fmt],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "1 error, 1 warning" in proc.stderr  # the summary stays on standard error
@@ -99,17 +122,27 @@ def test_check_formats_from_the_command_line(tmp_path, fmt):
     elif fmt == "github":
         lines = proc.stdout.splitlines()
         assert lines[0].startswith("::error file=content/teams/a/2026-Q4/x.md,line=2,title=okrsite error::invalid YAML")
-        assert lines[1] == "::warning file=okrsite.yaml,line=2,title=okrsite warning::unknown key 'titel' (did you mean 'title'?)"
+        assert (
+            lines[1]
+            == "::warning file=okrsite.yaml,line=2,title=okrsite warning::unknown key 'titel' (did you mean 'title'?)"
+        )
     else:
         data = json.loads(proc.stdout)
         assert [(d["path"], d["line"], d["severity"]) for d in data] == [
-            ("content/teams/a/2026-Q4/x.md", 2, "error"), ("okrsite.yaml", 2, "warning")]
+            ("content/teams/a/2026-Q4/x.md", 2, "error"),
+            ("okrsite.yaml", 2, "warning"),
+        ]
 
 
 def test_github_paths_are_relative_to_the_working_folder(tmp_path):
     """In CI the runner's folder is the repository's root; a site in a sub-folder of it
     still annotates the right file."""
     _site(tmp_path / "okrs")
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "check", "--format", "github", "--config", "okrs/okrsite.yaml"],
-                          cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "check", "--format", "github", "--config", "okrs/okrsite.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )
     assert proc.stdout.startswith("::error file=okrs/content/teams/a/2026-Q4/x.md,line=2,")

@@ -33,13 +33,15 @@ def site_of(files: dict[str, str], config: str = "as_of: 2026-11-20\n"):
 
 
 def test_two_part_ref_looks_in_own_period_then_containing_periods_shortest_first():
-    site, diags = site_of({
-        "teams/company/2026/trust.md": objective("Annual trust"),
-        "teams/company/2026-H2/trust.md": objective("Half-year trust"),
-        "teams/company/2026/growth.md": objective("Annual growth"),
-        "teams/web/2026-Q4/a.md": objective(aligns_to="company/trust"),
-        "teams/web/2026-Q4/b.md": objective(aligns_to="[company/growth, company/growth/k2]"),
-    })
+    site, diags = site_of(
+        {
+            "teams/company/2026/trust.md": objective("Annual trust"),
+            "teams/company/2026-H2/trust.md": objective("Half-year trust"),
+            "teams/company/2026/growth.md": objective("Annual growth"),
+            "teams/web/2026-Q4/a.md": objective(aligns_to="company/trust"),
+            "teams/web/2026-Q4/b.md": objective(aligns_to="[company/growth, company/growth/k2]"),
+        }
+    )
     assert diags == []
     a = site.objectives["web/2026-Q4/a"]
     assert [r.target for r in a.aligns_to] == ["company/2026-H2/trust"]  # H2 is shorter than the year
@@ -50,21 +52,26 @@ def test_two_part_ref_looks_in_own_period_then_containing_periods_shortest_first
 
 
 def test_own_period_wins_over_containing_period():
-    site, diags = site_of({
-        "teams/company/2026/trust.md": objective(),
-        "teams/company/2026-Q4/trust.md": objective(),
-        "teams/web/2026-Q4/a.md": objective(aligns_to="company/trust"),
-    })
+    site, diags = site_of(
+        {
+            "teams/company/2026/trust.md": objective(),
+            "teams/company/2026-Q4/trust.md": objective(),
+            "teams/web/2026-Q4/a.md": objective(aligns_to="company/trust"),
+        }
+    )
     assert diags == []
     assert site.objectives["web/2026-Q4/a"].aligns_to[0].target == "company/2026-Q4/trust"
 
 
 def test_explicit_period_refs_and_kr_to_kr_alignment():
-    site, diags = site_of({
-        "teams/company/2026-Q3/old.md": objective(),
-        "teams/web/2026-Q4/a.md": objective(aligns_to="company/2026-Q3/old",
-                                            extra="    aligns_to: company/2026-Q3/old/k1"),
-    })
+    site, diags = site_of(
+        {
+            "teams/company/2026-Q3/old.md": objective(),
+            "teams/web/2026-Q4/a.md": objective(
+                aligns_to="company/2026-Q3/old", extra="    aligns_to: company/2026-Q3/old/k1"
+            ),
+        }
+    )
     assert diags == []
     a = site.objectives["web/2026-Q4/a"]
     assert a.aligns_to[0].target == "company/2026-Q3/old"
@@ -73,35 +80,44 @@ def test_explicit_period_refs_and_kr_to_kr_alignment():
 
 
 def test_three_part_ref_both_period_and_objective_is_ambiguous():
-    site, diags = site_of({
-        "teams/company/2026/2026-q3.md": objective(),  # an objective named like a period...
-        "teams/company/2026-q3/x.md": objective(),  # ...and a period folder with that id
-        "teams/web/2026-Q4/a.md": objective(aligns_to="company/2026-q3/k1"),
-    }, config="as_of: 2026-11-20\nperiods:\n  - {id: 2026-q3, start: 2026-07-01, end: 2026-09-30}\n")
+    site, diags = site_of(
+        {
+            "teams/company/2026/2026-q3.md": objective(),  # an objective named like a period...
+            "teams/company/2026-q3/x.md": objective(),  # ...and a period folder with that id
+            "teams/web/2026-Q4/a.md": objective(aligns_to="company/2026-q3/k1"),
+        },
+        config="as_of: 2026-11-20\nperiods:\n  - {id: 2026-q3, start: 2026-07-01, end: 2026-09-30}\n",
+    )
     assert len(diags) == 1 and "ambiguous ref 'company/2026-q3/k1'" in diags[0]
     assert diags[0].startswith("content/teams/web/2026-Q4/a.md:4: error:")
 
 
 def test_later_period_is_a_warning_and_still_links():
-    site, diags = site_of({
-        "teams/company/2027/next.md": objective(),
-        "teams/web/2026-Q4/a.md": objective(aligns_to="company/2027/next"),
-    })
+    site, diags = site_of(
+        {
+            "teams/company/2027/next.md": objective(),
+            "teams/web/2026-Q4/a.md": objective(aligns_to="company/2027/next"),
+        }
+    )
     assert len(diags) == 1 and "warning: " in diags[0] and "later period" in diags[0]
     assert site.objectives["web/2026-Q4/a"].aligns_to[0].target == "company/2027/next"
 
 
 def test_dependencies_both_ways_and_dependency_cycle():
-    site, diags = site_of({
-        "teams/web/2026-Q4/a.md": objective(depends_on="api/b"),
-        "teams/api/2026-Q4/b.md": objective(),
-    })
+    site, diags = site_of(
+        {
+            "teams/web/2026-Q4/a.md": objective(depends_on="api/b"),
+            "teams/api/2026-Q4/b.md": objective(),
+        }
+    )
     assert diags == []
     assert site.depended_on_by == {"api/2026-Q4/b": ["web/2026-Q4/a"]}
-    site, diags = site_of({
-        "teams/web/2026-Q4/a.md": objective(depends_on="api/b"),
-        "teams/api/2026-Q4/b.md": objective(depends_on="web/a/k1"),  # a KR counts as its objective
-    })
+    site, diags = site_of(
+        {
+            "teams/web/2026-Q4/a.md": objective(depends_on="api/b"),
+            "teams/api/2026-Q4/b.md": objective(depends_on="web/a/k1"),  # a KR counts as its objective
+        }
+    )
     assert len(diags) == 1 and "'depends_on' forms a cycle" in diags[0]
     assert diags[0].startswith("content/teams/api/2026-Q4/b.md:4: error:")
 
@@ -115,6 +131,7 @@ def test_kr_aligning_to_a_sibling_kr_is_a_cycle_and_to_itself_is_self_reference(
 
 def test_unresolved_refs_do_not_reach_the_export():
     from okrsite.site.export import export_data
+
     site, diags = site_of({"teams/web/2026-Q4/a.md": objective(aligns_to="[web/nope, web/a]")})
     assert len(diags) == 2
     assert export_data(site)["objectives"][0]["aligns_to"] == []
@@ -123,10 +140,14 @@ def test_unresolved_refs_do_not_reach_the_export():
 def test_current_period_rules():
     from okrsite.core.load import current_period, site_periods
     from okrsite.core.model import Config, Period
+
     periods, unknown = site_periods(Config(), ["2026", "2026-Q4", "2026-H2"])
     assert not unknown
     assert current_period(periods, date(2026, 11, 20)) == "2026-Q4"  # the shortest containing
     assert current_period(periods, date(2027, 3, 1)) == "2026-Q4"  # none contains it: the latest started
     assert current_period(periods, date(2025, 1, 1)) == "2026"  # none started: the earliest
-    ties = {"b": Period("b", date(2026, 1, 1), date(2026, 3, 31), "b"), "a": Period("a", date(2026, 1, 1), date(2026, 3, 31), "a")}
+    ties = {
+        "b": Period("b", date(2026, 1, 1), date(2026, 3, 31), "b"),
+        "a": Period("a", date(2026, 1, 1), date(2026, 3, 31), "a"),
+    }
     assert current_period(ties, date(2026, 2, 1)) == "a"

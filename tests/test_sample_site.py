@@ -48,8 +48,22 @@ def crawl(files: dict[str, bytes], start: str = "index.html") -> set[str]:
 
 def test_every_page_type_exists_and_every_page_is_reachable_from_home(files):
     kinds = page_kinds(files)
-    for kind in ("home", "404", "period", "alignment", "alignment-team", "glance", "this-week", "teams", "team",
-                 "team-period", "objective", "checkin", "people", "person"):
+    for kind in (
+        "home",
+        "404",
+        "period",
+        "alignment",
+        "alignment-team",
+        "glance",
+        "this-week",
+        "teams",
+        "team",
+        "team-period",
+        "objective",
+        "checkin",
+        "people",
+        "person",
+    ):
         assert kinds.get(kind), f"no {kind} page"
     reachable = crawl(files)
     pages = {p for p in files if p.endswith(".html")} - {"404.html"}
@@ -78,6 +92,7 @@ def test_sample_covers_the_cases_it_exists_to_show(files):
 
     def level(team):
         return 0 if parents[team] is None else 1 + level(parents[team])
+
     assert max(level(t) for t in parents) >= 2  # at least 3 levels
     assert depth
 
@@ -88,11 +103,42 @@ def test_json_export_shape(files):
     assert set(data["periods"][0]) == {"id", "start", "end", "label"}
     assert set(data["teams"][0]) == {"id", "name", "parent", "url", "counts", "kr_counts"}
     obj = data["objectives"][0]
-    assert list(obj) == ["ref", "team", "period", "id", "title", "owner", "commitment", "url", "aligns_to",
-                         "depends_on", "progress", "status", "colour", "score", "key_results"]
-    assert list(obj["key_results"][0]) == ["ref", "id", "title", "type", "start", "target", "unit", "current",
-                                           "commitment", "progress", "status", "colour", "stale", "score",
-                                           "last_update", "aligns_to", "contributors"]
+    assert list(obj) == [
+        "ref",
+        "team",
+        "period",
+        "id",
+        "title",
+        "owner",
+        "commitment",
+        "url",
+        "aligns_to",
+        "depends_on",
+        "progress",
+        "status",
+        "colour",
+        "score",
+        "key_results",
+    ]
+    assert list(obj["key_results"][0]) == [
+        "ref",
+        "id",
+        "title",
+        "type",
+        "start",
+        "target",
+        "unit",
+        "current",
+        "commitment",
+        "progress",
+        "status",
+        "colour",
+        "stale",
+        "score",
+        "last_update",
+        "aligns_to",
+        "contributors",
+    ]
     assert set(data["checkins"][0]) == {"team", "period", "date", "author", "url", "help"}
     assert [t["id"] for t in data["teams"]] == sorted(t["id"] for t in data["teams"])
     assert [o["ref"] for o in data["objectives"]] == sorted(o["ref"] for o in data["objectives"])
@@ -125,6 +171,8 @@ def test_status_is_never_colour_alone(files):
         if not path.endswith(".html"):
             continue
         html = data.decode()
-        for m in re.finditer(r'<(span|td|li|div|a)[^>]*class="[^"]*\bstatus-(green|amber|red|grey)\b[^"]*"[^>]*>(.*?)</\1>', html, re.S):
+        for m in re.finditer(
+            r'<(span|td|li|div|a)[^>]*class="[^"]*\bstatus-(green|amber|red|grey)\b[^"]*"[^>]*>(.*?)</\1>', html, re.S
+        ):
             text = re.sub(r"<[^>]+>", "", m.group(3))
             assert re.search(r"[A-Za-z]{3,}|\d+%", text), f"{path}: colour without words: {m.group(0)[:200]}"

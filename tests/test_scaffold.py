@@ -23,8 +23,9 @@ ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
 
 
 def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "okrsite", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, env=ENV)
+    return subprocess.run(
+        [sys.executable, "-m", "okrsite", *map(str, args)], cwd=cwd, capture_output=True, text=True, env=ENV
+    )
 
 
 @pytest.fixture
@@ -44,8 +45,22 @@ def sample_site():
 # --------------------------------------------------------------------------- YAML helpers
 
 
-@pytest.mark.parametrize("text", ["plain", "Björn \"BJ\" Aasen", "a: b # c", "tab\there", "line\nbreak",
-                                  "\u2028sep", "\x85nel\x7f", "emoji 🚀", "", "yes", "100%"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        'Björn "BJ" Aasen',
+        "a: b # c",
+        "tab\there",
+        "line\nbreak",
+        "\u2028sep",
+        "\x85nel\x7f",
+        "emoji 🚀",
+        "",
+        "yes",
+        "100%",
+    ],
+)
 def test_yaml_str_round_trips(text):
     assert yaml.safe_load(f"k: {scaffold.yaml_str(text)}") == {"k": text}
 
@@ -56,7 +71,9 @@ def test_yaml_key_round_trips(key):
 
 
 def test_numbers_and_percentages():
-    assert scaffold.yaml_number(450.0) == "450" and scaffold.yaml_number(0.1) == "0.1" and scaffold.yaml_number(3) == "3"
+    assert (
+        scaffold.yaml_number(450.0) == "450" and scaffold.yaml_number(0.1) == "0.1" and scaffold.yaml_number(3) == "3"
+    )
     assert scaffold.pct(0.4) == "40%" and scaffold.pct(0.125) == "12.5%"
 
 
@@ -81,12 +98,19 @@ def test_checkin_prefills_every_key_result(sample_site):
     assert front["kpis"] == {"availability": 99.94, "deploys-per-week": 34}
     assert "objectives" not in front and "help" not in front  # offered, commented
     # each line says what it measures, so that the writer only changes the number
-    assert re.search(r"^#   fast-dashboards/p99-latency: 1480  # last value, 2026-11-20; p99 dashboard load time "
-                     r".*\(2,400 ms → 800 ms\)$", text, re.M)
+    assert re.search(
+        r"^#   fast-dashboards/p99-latency: 1480  # last value, 2026-11-20; p99 dashboard load time "
+        r".*\(2,400 ms → 800 ms\)$",
+        text,
+        re.M,
+    )
     assert "last time confidence 30%" in text
     body = text.split("---\n", 2)[2]
     assert [line for line in body.splitlines() if line.startswith("## ")] == [
-        "## What changed", "## What are we learning", "## Where do we need help"]
+        "## What changed",
+        "## What are we learning",
+        "## Where do we need help",
+    ]
 
 
 def test_checkin_period_choice(sample_site):
@@ -128,13 +152,16 @@ def test_new_checkin_passes_check_unchanged_and_an_edit_shows_on_the_site(sample
     assert "9" in checkin_page and "What changed" in checkin_page
 
 
-@pytest.mark.parametrize("args, message", [
-    (["nobody"], "unknown team 'nobody'"),
-    (["platform", "--period", "2031-Q1"], "no objectives in period '2031-Q1'"),
-    (["platform", "--date", "2026-11-20"], "already exists"),
-    (["platform", "--date", "2026-09-15", "--period", "2026-Q4"], "outside period 2026-Q4"),
-    (["platform", "--date", "2026-13-01"], "not a date"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nobody"], "unknown team 'nobody'"),
+        (["platform", "--period", "2031-Q1"], "no objectives in period '2031-Q1'"),
+        (["platform", "--date", "2026-11-20"], "already exists"),
+        (["platform", "--date", "2026-09-15", "--period", "2026-Q4"], "outside period 2026-Q4"),
+        (["platform", "--date", "2026-13-01"], "not a date"),
+    ],
+)
 def test_new_checkin_usage_errors(sample, args, message):
     before = sorted(p for p in (sample / "content").rglob("*"))
     proc = run("new", "checkin", *args, cwd=sample)
@@ -147,12 +174,14 @@ def test_new_checkin_of_a_team_with_milestones_never_reported(tmp_path):
     (tmp_path / "okrsite.yaml").write_text("as_of: 2026-11-20\n")
     obj = tmp_path / "content/teams/solo/2026-Q4/one.md"
     obj.parent.mkdir(parents=True)
-    obj.write_text("---\ntitle: One\nowner: A\nkey_results:\n  - {id: a, title: A, start: 10, target: 20}\n"
-                   "  - {id: b, title: B, type: milestone}\n  - {id: c, title: C, type: stay_above, target: 3}\n---\n")
+    obj.write_text(
+        "---\ntitle: One\nowner: A\nkey_results:\n  - {id: a, title: A, start: 10, target: 20}\n"
+        "  - {id: b, title: B, type: milestone}\n  - {id: c, title: C, type: stay_above, target: 3}\n---\n"
+    )
     proc = run("new", "checkin", "solo", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "content/teams/solo/2026-Q4/checkins/2026-11-20.md").read_text()
-    assert "#   one/a: 10  #" in text and "#   one/b: {progress: \"0%\"}" in text and "#   one/c: 3  #" in text
+    assert "#   one/a: 10  #" in text and '#   one/b: {progress: "0%"}' in text and "#   one/c: 3  #" in text
     check = run("check", "--strict", cwd=tmp_path)
     assert check.returncode == 0 and check.stdout == ""
 
@@ -170,7 +199,11 @@ def test_new_objective_passes_check(sample):
     check = run("check", "--strict", cwd=sample)
     assert check.returncode == 0 and check.stdout == "", check.stdout
     # uncommenting an offered ref works as it is
-    path.write_text(text.replace("# aligns_to:\n#   - engineering/boring-reliability", "aligns_to:\n  - engineering/boring-reliability"))
+    path.write_text(
+        text.replace(
+            "# aligns_to:\n#   - engineering/boring-reliability", "aligns_to:\n  - engineering/boring-reliability"
+        )
+    )
     check = run("check", "--strict", cwd=sample)
     assert check.returncode == 0 and check.stdout == "", check.stdout
     assert run("new", "objective", "platform", "faster-ci", cwd=sample).returncode == 2  # never overwrites
@@ -205,8 +238,10 @@ def test_no_next_period_past_the_last_year(sample_site):
 
 
 def test_declared_next_period():
-    config, _ = parse_config(b"periods:\n  - {id: FY27-Q1, start: 2026-02-01, end: 2026-04-30}\n"
-                             b"  - {id: FY27-Q2, start: 2026-05-01, end: 2026-07-31}\n")
+    config, _ = parse_config(
+        b"periods:\n  - {id: FY27-Q1, start: 2026-02-01, end: 2026-04-30}\n"
+        b"  - {id: FY27-Q2, start: 2026-05-01, end: 2026-07-31}\n"
+    )
     site = build(config, date(2026, 3, 1), render_pages=False, sources=[]).site
     assert scaffold.next_period(site, config.periods[0]).id == "FY27-Q2"
     with pytest.raises(scaffold.ScaffoldError, match="no period is declared after FY27-Q2"):
@@ -229,7 +264,10 @@ def test_new_period_carries_unfinished_aspirational_objectives(sample):
     assert front["key_results"][0]["target"] == old_ttfd["target"]
     assert front["key_results"][0]["start"] != old_ttfd["start"]
     body = text.split("---\n", 2)[2]
-    assert "Carried over from [growth/2026-Q3/guided-setup](../../../../teams/growth/2026-Q3/guided-setup/) (89% at the end of 2026-Q3)" in body
+    assert (
+        "Carried over from [growth/2026-Q3/guided-setup](../../../../teams/growth/2026-Q3/guided-setup/) (89% at the end of 2026-Q3)"
+        in body
+    )
     check = run("check", cwd=sample)
     assert check.returncode == 0, check.stdout
     assert "error" not in check.stdout
@@ -248,7 +286,9 @@ def test_new_period_to_the_next_quarter_by_default(sample):
     proc = run("new", "period", "platform", "--from", "2026-Q4", cwd=sample)
     assert proc.returncode == 0, proc.stderr
     written = sorted(proc.stdout.split())
-    assert written == [f"content/teams/platform/2027-Q1/{o}.md" for o in ("cloud-cost", "fast-dashboards", "paved-road")]
+    assert written == [
+        f"content/teams/platform/2027-Q1/{o}.md" for o in ("cloud-cost", "fast-dashboards", "paved-road")
+    ]
     cloud = (sample / "content/teams/platform/2027-Q1/cloud-cost.md").read_text()
     assert "  - company/2026/win-mid-market  # was company/win-mid-market" in cloud  # still names the same objective
     assert "Finished there and left behind: Legacy Presto cluster switched off." in cloud
@@ -265,8 +305,15 @@ def test_new_period_to_the_next_quarter_by_default(sample):
 
 def test_init_files_build_with_no_warning(tmp_path):
     files = scaffold.init_files("Northwind Traders", date(2026, 11, 23), "okrsite==0.1.0", "0.1.0")
-    assert {"okrsite.yaml", "netlify.toml", ".github/workflows/okrs.yml", "README.md", "requirements.txt",
-            "content/_index.md", "content/teams/first-team/2026-Q4/checkins/2026-11-23.md"} <= set(files)
+    assert {
+        "okrsite.yaml",
+        "netlify.toml",
+        ".github/workflows/okrs.yml",
+        "README.md",
+        "requirements.txt",
+        "content/_index.md",
+        "content/teams/first-team/2026-Q4/checkins/2026-11-23.md",
+    } <= set(files)
     sources = [SourceFile(p, t.encode()) for p, t in files.items() if p.startswith("content/")]
     config, warnings = parse_config(files["okrsite.yaml"].encode())
     assert warnings == [] and config.title == "Northwind Traders OKRs"

@@ -93,7 +93,9 @@ def test_record_html_is_escaped_and_marks_each_part(recs):
     assert first == [KR_URL, "key-result", "Key result", KR_TITLE, rec.parts[0].status, rec.parts[0].colour]
     assert html.unescape(ids[0][2]) == KR_TITLE  # the heading: the KR's title, indexed
     assert "parts" not in rec.meta  # metadata is indexed by Pagefind: the parts' data are not in it
-    hostile = search.Item(url="x/", kind="team", title='<script>alert(1)</script>', content='<img src=x onerror=alert(1)> & "q"')
+    hostile = search.Item(
+        url="x/", kind="team", title="<script>alert(1)</script>", content='<img src=x onerror=alert(1)> & "q"'
+    )
     doc = search.Record(url="x/", title=hostile.title, own=hostile, parts=(hostile,)).html()
     assert "<script>" not in doc and "<img" not in doc and "&lt;script&gt;" in doc
 
@@ -132,8 +134,10 @@ def test_filters_and_status_words(site, items):
         assert r.filters["kind"] == [r.kind]
         assert set(r.filters) <= {"kind", "team", "period", "status"}
         if r.kind in ("objective", "key-result"):
-            item = site.item(r.url.split("#")[0].removeprefix("teams/").rstrip("/")
-                             + ("/" + r.url.split("#kr-")[1] if "#kr-" in r.url else ""))
+            item = site.item(
+                r.url.split("#")[0].removeprefix("teams/").rstrip("/")
+                + ("/" + r.url.split("#kr-")[1] if "#kr-" in r.url else "")
+            )
             assert r.filters["status"] == [item.colour] and r.colour == item.colour
             assert r.filters["team"] == [item.ref.split("/")[0]] and r.filters["period"] == [item.ref.split("/")[1]]
             if item.status == "graded":
@@ -172,7 +176,9 @@ def test_content_is_plain_text(items):
 
 
 def test_html_to_text():
-    html = "<h2>What changed</h2><p>Tom &amp; Jerry wrote <code>&lt;script&gt;</code></p><ul><li>one</li><li>two</li></ul>"
+    html = (
+        "<h2>What changed</h2><p>Tom &amp; Jerry wrote <code>&lt;script&gt;</code></p><ul><li>one</li><li>two</li></ul>"
+    )
     assert search.html_to_text(html) == "What changed Tom & Jerry wrote <script> one two"
     assert search.html_to_text(html, headings=False) == "Tom & Jerry wrote <script> one two"
 
@@ -219,8 +225,14 @@ def test_index_bundle_has_only_what_the_search_page_needs(site, recs, bundle):
 
     assert all(p.startswith("pagefind/") for p in bundle)
     names = {p.removeprefix("pagefind/") for p in bundle}
-    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind",
-            searchindex.BUNDLES_FILE, searchindex.PARTS_FILE} <= names
+    assert {
+        "pagefind.js",
+        "pagefind-worker.js",
+        "pagefind-entry.json",
+        "wasm.en.pagefind",
+        searchindex.BUNDLES_FILE,
+        searchindex.PARTS_FILE,
+    } <= names
     periods = [p for p in search.partition(recs, site.periods) if p != search.ORG_PART]
     assert len(periods) > 1
     merge = json.loads(bundle[f"pagefind/{searchindex.BUNDLES_FILE}"])["merge"]
@@ -253,13 +265,17 @@ def test_a_large_part_is_built_in_several_runs_merged_by_the_page(site, recs, sp
     assert len(parts[search.ORG_PART]) > SPLIT_RUN and len(parts["2026-Q4"]) > 2 * SPLIT_RUN
     merge = json.loads(split_bundle[f"pagefind/{searchindex.BUNDLES_FILE}"])["merge"]
     assert "1/" in merge and ["periods/2026-Q4/", "periods/2026-Q4/1/", "periods/2026-Q4/2/"] == [
-        m for m in merge if m.startswith("periods/2026-Q4/")]
+        m for m in merge if m.startswith("periods/2026-Q4/")
+    ]
     for folder in ("1/", "periods/2026-Q4/2/"):
         names = {p.removeprefix(f"pagefind/{folder}") for p in split_bundle if p.startswith(f"pagefind/{folder}")}
         assert "pagefind-entry.json" in names and any(n.startswith("fragment/") for n in names)
         assert not {"pagefind.js", "pagefind-worker.js", "wasm.en.pagefind"} & names, "code and WebAssembly once"
-    pages = sum(json.loads(split_bundle[p])["languages"]["en"]["page_count"]
-                for p in split_bundle if p.endswith("pagefind-entry.json"))
+    pages = sum(
+        json.loads(split_bundle[p])["languages"]["en"]["page_count"]
+        for p in split_bundle
+        if p.endswith("pagefind-entry.json")
+    )
     assert pages == len(recs)
     assert searchindex.build_index(recs, run_records=SPLIT_RUN, periods=site.periods) == split_bundle
 
@@ -270,8 +286,11 @@ def test_only_the_parts_that_changed_are_indexed_again(site, recs, bundle, index
     indexed = indexed_parts
     assert searchindex.build_index(recs, periods=site.periods, previous=searchindex.LastFiles(bundle)) == bundle
     assert indexed == []
-    at = next(i for i, r in enumerate(recs) if r.own is None and r.parts[0].kind == "checkin"
-              and r.parts[0].filters["period"] == ["2026-Q4"])
+    at = next(
+        i
+        for i, r in enumerate(recs)
+        if r.own is None and r.parts[0].kind == "checkin" and r.parts[0].filters["period"] == ["2026-Q4"]
+    )
     ci = recs[at].parts[0]
     changed = list(recs)
     changed[at] = replace(recs[at], parts=(replace(ci, content=ci.content + " quokka"), *recs[at].parts[1:]))
@@ -361,8 +380,11 @@ def test_no_search_flag_and_config_turn_it_off(tmp_path, sample_config):
 def test_index_files_is_what_the_build_writes(site, sample_site):
     """``searchindex.index_files(site)`` (for the preview server) gives the bytes the build writes."""
     files = searchindex.index_files(site)
-    written = {p.relative_to(sample_site).as_posix(): p.read_bytes()
-               for p in (sample_site / "pagefind").rglob("*") if p.is_file()}
+    written = {
+        p.relative_to(sample_site).as_posix(): p.read_bytes()
+        for p in (sample_site / "pagefind").rglob("*")
+        if p.is_file()
+    }
     assert files == written
 
 

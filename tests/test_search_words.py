@@ -17,7 +17,9 @@ from test_search import base, recs, results, site  # noqa: F401 - the sample's s
 
 
 def test_ids_are_in_the_searched_text(recs):
-    rec = next(r for r in recs if r.url == urls.objective("platform", "2026-Q4", "fast-dashboards") and not r.contributor)
+    rec = next(
+        r for r in recs if r.url == urls.objective("platform", "2026-Q4", "fast-dashboards") and not r.contributor
+    )
     assert "Id: fast-dashboards" in rec.own.content.split("\n")
     kr = next(p for p in rec.parts if p.url == KR_URL)
     assert kr.content.split("\n")[:2] == [KR_TITLE, "Id: p99-latency"]  # the title stays the heading
@@ -27,7 +29,10 @@ def test_ids_are_in_the_searched_text(recs):
 
 def test_a_contributing_team_has_a_record_of_the_key_results_it_contributes_to(site, recs):
     contributed = [
-        (c, urls.objective_ref(kr.ref)) for o in site.objectives.values() for kr in o.key_results for c in kr.contributors
+        (c, urls.objective_ref(kr.ref))
+        for o in site.objectives.values()
+        for kr in o.key_results
+        for c in kr.contributors
     ]
     theirs = [r for r in recs if r.contributor]
     assert sorted((r.contributor, r.parts[0].url) for r in theirs) == sorted(contributed)
@@ -114,7 +119,12 @@ def test_a_word_no_page_has_finds_nothing_not_a_shorter_word(watched, base):
     box.press("Enter")
     expect(page.locator("#search-message")).to_have_text("No results for “dashboard onboardee”.")
     # what a reader types on the way to a word still finds it, and English forms still match
-    for term, word in (("onboardin", "onboarding"), ("dashb", "dashboard"), ("onboarded", "onboard"), ("latencies", "latency")):
+    for term, word in (
+        ("onboardin", "onboarding"),
+        ("dashb", "dashboard"),
+        ("onboarded", "onboard"),
+        ("latencies", "latency"),
+    ):
         box.fill(term)
         box.press("Enter")
         items = results(page)
@@ -147,7 +157,10 @@ def test_the_team_filter_finds_key_results_the_team_contributes_to(watched, base
     shown = page.locator(".search-result a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
     helped = {
         "../" + urls.objective(o.team, o.period, o.id) + "#" + urls.kr_anchor(kr.id)
-        for o in site.objectives.values() if o.period == "2026-Q4" for kr in o.key_results if "data" in kr.contributors
+        for o in site.objectives.values()
+        if o.period == "2026-Q4"
+        for kr in o.key_results
+        if "data" in kr.contributors
     }
     assert "../" + KR_URL in helped and helped <= set(shown)
     assert all(h.startswith("../teams/data/") or h in helped for h in shown), shown

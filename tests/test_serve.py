@@ -39,8 +39,10 @@ OBJECTIVE_URL = "teams/platform/2026-Q4/reliability/"
 
 
 def checkin_text(p99: int = 317, uptime: float = 99.5) -> str:
-    return ("---\ndate: 2026-11-13\nauthor: \"Alan Turing\"\nkey_results:\n"
-            f"  reliability/p99: {p99}\n  reliability/uptime: {uptime}\n---\nA good week.\n")
+    return (
+        '---\ndate: 2026-11-13\nauthor: "Alan Turing"\nkey_results:\n'
+        f"  reliability/p99: {p99}\n  reliability/uptime: {uptime}\n---\nA good week.\n"
+    )
 
 
 SITE = {
@@ -52,19 +54,23 @@ SITE = {
     "content/teams/company/2026-Q4/growth.md": (
         '---\ntitle: "Grow steadily"\nowner: "Ada Lovelace"\nkey_results:\n'
         '  - id: revenue\n    title: "Revenue from 10 to 20"\n    start: 10\n    target: 20\n    unit: M\n'
-        '  - id: customers\n    title: "Customers from 100 to 200"\n    start: 100\n    target: 200\n---\nWhy.\n'),
+        '  - id: customers\n    title: "Customers from 100 to 200"\n    start: 100\n    target: 200\n---\nWhy.\n'
+    ),
     OBJECTIVE: (
         '---\ntitle: "Be reliable"\nowner: "Alan Turing"\naligns_to: company/growth\nkey_results:\n'
         '  - id: p99\n    title: "p99 latency from 450 to 200 ms"\n    start: 450\n    target: 200\n    unit: ms\n'
-        '  - id: uptime\n    title: "Uptime from 99 to 99.9"\n    start: 99\n    target: 99.9\n    unit: "%"\n---\n'),
+        '  - id: uptime\n    title: "Uptime from 99 to 99.9"\n    start: 99\n    target: 99.9\n    unit: "%"\n---\n'
+    ),
     "content/teams/platform/2026-Q4/costs.md": (
         '---\ntitle: "Spend less on hosting"\nowner: "Alan Turing"\nkey_results:\n'
         '  - id: bill\n    title: "Monthly bill from 50 to 40"\n    start: 50\n    target: 40\n    unit: k\n'
-        '  - id: idle\n    title: "Idle servers from 30 to 5"\n    start: 30\n    target: 5\n---\n'),
+        '  - id: idle\n    title: "Idle servers from 30 to 5"\n    start: 30\n    target: 5\n---\n'
+    ),
     "content/teams/mobile/2026-Q4/app.md": (
         '---\ntitle: "A faster app"\nowner: "Grace Hopper"\nkey_results:\n'
         '  - id: start\n    title: "Cold start from 3 to 1 s"\n    start: 3\n    target: 1\n    unit: s\n'
-        '  - id: rating\n    title: "Rating from 4.1 to 4.6"\n    start: 4.1\n    target: 4.6\n---\n'),
+        '  - id: rating\n    title: "Rating from 4.1 to 4.6"\n    start: 4.1\n    target: 4.6\n---\n'
+    ),
     CHECKIN: checkin_text(),
 }
 
@@ -271,8 +277,21 @@ def test_head(ro_server):
 def test_safe_path_unit():
     assert safe_path("/okrs/teams/") == "/okrs/teams/"
     assert safe_path("/okrs/a%20b") == "/okrs/a b"
-    for bad in ("/..", "/a/../b", "/a/%2e%2e/b", "/a%2fb", "/a%5cb", "/a\\b", "/a%00", "/a%252e",
-                "/a//b", "/./a", "a/b", "/%ff", "/a%0d%0ab"):
+    for bad in (
+        "/..",
+        "/a/../b",
+        "/a/%2e%2e/b",
+        "/a%2fb",
+        "/a%5cb",
+        "/a\\b",
+        "/a%00",
+        "/a%252e",
+        "/a//b",
+        "/./a",
+        "a/b",
+        "/%ff",
+        "/a%0d%0ab",
+    ):
         assert safe_path(bad) is None, bad
 
 
@@ -300,8 +319,12 @@ def test_script_injected_when_served_only(server, site, tmp_path):
     assert b"innerHTML" not in js.body and b"okrsite: the site was not rebuilt" in js.body
     # `okrsite build` output never has it
     out = tmp_path / "public"
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "build", "--config", str(site), "--output", str(out)],
-                          capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "build", "--config", str(site), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr
     built = list(out.rglob("*"))
     assert any(p.name == "index.html" for p in built)
@@ -433,8 +456,11 @@ def test_checkin_edit_is_patched_and_equals_the_build(server, site):
     root = site.parent
     config, _ = read_config(site)
     listed = server.snapshot.files.outputs.files  # the files of the full build's plan
-    for text in (checkin_text(p99=251), checkin_text(p99=600, uptime=90),
-                 checkin_text(p99=251).replace("A good week.", "A week with *news*.")):
+    for text in (
+        checkin_text(p99=251),
+        checkin_text(p99=600, uptime=90),
+        checkin_text(p99=251).replace("A good week.", "A week with *news*."),
+    ):
         write(root, CHECKIN, text)
         state = server.rebuild([content_event(site, CHECKIN)])
         assert state.ok and "patch" in server.timings and "compute" not in server.timings
@@ -449,7 +475,9 @@ def test_checkin_edit_is_patched_and_equals_the_build(server, site):
     write(root, CHECKIN, checkin_text().replace("reliability/p99", "reliability/p98"))
     state = server.rebuild([content_event(site, CHECKIN)])
     assert not state.ok and "patch" in server.timings
-    assert any(d.startswith(CHECKIN + ":5: error: unknown key result 'p98'") for d in state.diagnostics), state.diagnostics
+    assert any(d.startswith(CHECKIN + ":5: error: unknown key result 'p98'") for d in state.diagnostics), (
+        state.diagnostics
+    )
     write(root, CHECKIN, checkin_text(p99=233))
     state = server.rebuild([content_event(site, CHECKIN)])
     assert state.ok and "patch" in server.timings and "233" in page(server).text
@@ -468,7 +496,9 @@ def test_invalid_content_keeps_the_last_good_build(server, site):
     state = server.rebuild([content_event(site, CHECKIN)])
     assert not state.ok and state.good == good.build
     assert server.snapshot is good
-    assert any(d.startswith(CHECKIN + ":4: error: ") for d in state.diagnostics), state.diagnostics  # the line of the open [
+    assert any(d.startswith(CHECKIN + ":4: error: ") for d in state.diagnostics), (
+        state.diagnostics
+    )  # the line of the open [
     assert "251" in page(server).text  # still the last good page
     out = server.out.getvalue()
     assert CHECKIN + ":4: error: " in out
@@ -485,8 +515,12 @@ def test_created_deleted_and_renamed(server, site):
     root = site.parent
     # a new team: a folder and its files
     write(root, "content/teams/data/_index.md", '---\nname: "Data Science"\nparent: company\n---\n')
-    state = server.rebuild([content_event(site, "content/teams/data", "created", is_dir=True),
-                            content_event(site, "content/teams/data/_index.md", "created")])
+    state = server.rebuild(
+        [
+            content_event(site, "content/teams/data", "created", is_dir=True),
+            content_event(site, "content/teams/data/_index.md", "created"),
+        ]
+    )
     assert state.ok
     assert "Data Science" in page(server, "teams/").text
     assert page(server, "teams/data/").status == 200
@@ -499,20 +533,39 @@ def test_created_deleted_and_renamed(server, site):
     tmp = root / "content/teams/mobile/2026-Q4/.app.md.swp"
     tmp.write_text(SITE["content/teams/mobile/2026-Q4/app.md"].replace("A faster app", "A much faster app"))
     os.replace(tmp, root / "content/teams/mobile/2026-Q4/app.md")
-    server.rebuild([Event("moved", str(tmp.resolve()), False, str((root / "content/teams/mobile/2026-Q4/app.md").resolve()))])
+    server.rebuild(
+        [Event("moved", str(tmp.resolve()), False, str((root / "content/teams/mobile/2026-Q4/app.md").resolve()))]
+    )
     assert "A much faster app" in page(server, "teams/mobile/2026-Q4/app/").text
     # an objective renamed
     os.rename(root / "content/teams/mobile/2026-Q4/app.md", root / "content/teams/mobile/2026-Q4/speed.md")
-    server.rebuild([Event("moved", str((root / "content/teams/mobile/2026-Q4/app.md").resolve()), False,
-                          str((root / "content/teams/mobile/2026-Q4/speed.md").resolve()))])
+    server.rebuild(
+        [
+            Event(
+                "moved",
+                str((root / "content/teams/mobile/2026-Q4/app.md").resolve()),
+                False,
+                str((root / "content/teams/mobile/2026-Q4/speed.md").resolve()),
+            )
+        ]
+    )
     assert page(server, "teams/mobile/2026-Q4/app/").status == 404
     assert page(server, "teams/mobile/2026-Q4/speed/").status == 200
     # a team folder renamed and one deleted
     os.rename(root / "content/teams/mobile", root / "content/teams/apps")
-    server.rebuild([Event("moved", str((root / "content/teams/mobile").resolve()), True,
-                          str((root / "content/teams/apps").resolve()))])
+    server.rebuild(
+        [
+            Event(
+                "moved",
+                str((root / "content/teams/mobile").resolve()),
+                True,
+                str((root / "content/teams/apps").resolve()),
+            )
+        ]
+    )
     assert page(server, "teams/apps/").status == 200 and page(server, "teams/mobile/").status == 404
     import shutil
+
     shutil.rmtree(root / "content/teams/data")
     state = server.rebuild([content_event(site, "content/teams/data", "deleted", is_dir=True)])
     assert state.ok and page(server, "teams/data/").status == 404
@@ -525,8 +578,11 @@ def test_created_deleted_and_renamed(server, site):
 def test_incremental_sources_match_gather(server, site):
     root = site.parent
     events = []
-    write(root, "content/teams/platform/2026-Q4/checkins/2026-11-20.md",
-          "---\ndate: 2026-11-20\nkey_results:\n  reliability/p99: 280\n---\n")
+    write(
+        root,
+        "content/teams/platform/2026-Q4/checkins/2026-11-20.md",
+        "---\ndate: 2026-11-20\nkey_results:\n  reliability/p99: 280\n---\n",
+    )
     events.append(content_event(site, "content/teams/platform/2026-Q4/checkins/2026-11-20.md", "created"))
     write(root, "content/teams/platform/notes.txt", "not content")
     events.append(content_event(site, "content/teams/platform/notes.txt", "created"))
@@ -555,8 +611,10 @@ def test_template_change_rerenders(tmp_path):
         base.write_text("\n".join(text) + "\n")
         state = s.rebuild([Event("modified", str(base.resolve()))])
         assert not state.ok
-        assert any(d.startswith("themes/mytheme/templates/base.html:4: error: template syntax error")
-                   for d in state.diagnostics), state.diagnostics
+        assert any(
+            d.startswith("themes/mytheme/templates/base.html:4: error: template syntax error")
+            for d in state.diagnostics
+        ), state.diagnostics
         assert "Preview marker" in page(s).text
         # an error at run time (unknown variable): caught before serving
         text[3] = text[3].replace(" {% if %}", " {{ no_such_thing.x }}")
@@ -694,35 +752,39 @@ def test_broken_config_at_start_still_serves(tmp_path):
 @pytest.fixture
 def roots(tmp_path) -> Roots:
     root = tmp_path / "site"
-    return Roots(root / "okrsite.yaml", root / "content", root / "public",
-                 [root / "themes" / "mine", tmp_path / "builtin"])
+    return Roots(
+        root / "okrsite.yaml", root / "content", root / "public", [root / "themes" / "mine", tmp_path / "builtin"]
+    )
 
 
-@pytest.mark.parametrize("rel, is_dir, kind", [
-    ("okrsite.yaml", False, "config"),
-    ("content", True, "config"),
-    ("themes/mine", True, "config"),
-    ("content/teams/a/2026-Q4/o.md", False, "content"),
-    ("content/_index.md", False, "content"),
-    ("content/teams/a/2026-Q4", True, "tree"),
-    ("content/teams/a/notes.txt", False, None),
-    ("content/teams/a/.o.md.swp", False, None),
-    ("content/teams/a/o.md~", False, None),
-    ("content/teams/a/.#o.md", False, None),
-    ("content/teams/a/#o.md#", False, None),
-    ("content/teams/a/4913", False, None),
-    ("content/.git/index", False, None),
-    ("content/teams/.hidden/o.md", False, None),
-    ("themes/mine/templates/base.html", False, "template"),
-    ("themes/mine/templates/partials", True, "template"),
-    ("themes/mine/templates/.base.html.swp", False, None),
-    ("themes/mine/static/assets/a.css", False, "static"),
-    ("themes/mine/README.md", False, None),
-    ("public/index.html", False, None),
-    ("public", True, None),
-    ("README.md", False, None),
-    ("other.yaml", False, None),
-])
+@pytest.mark.parametrize(
+    "rel, is_dir, kind",
+    [
+        ("okrsite.yaml", False, "config"),
+        ("content", True, "config"),
+        ("themes/mine", True, "config"),
+        ("content/teams/a/2026-Q4/o.md", False, "content"),
+        ("content/_index.md", False, "content"),
+        ("content/teams/a/2026-Q4", True, "tree"),
+        ("content/teams/a/notes.txt", False, None),
+        ("content/teams/a/.o.md.swp", False, None),
+        ("content/teams/a/o.md~", False, None),
+        ("content/teams/a/.#o.md", False, None),
+        ("content/teams/a/#o.md#", False, None),
+        ("content/teams/a/4913", False, None),
+        ("content/.git/index", False, None),
+        ("content/teams/.hidden/o.md", False, None),
+        ("themes/mine/templates/base.html", False, "template"),
+        ("themes/mine/templates/partials", True, "template"),
+        ("themes/mine/templates/.base.html.swp", False, None),
+        ("themes/mine/static/assets/a.css", False, "static"),
+        ("themes/mine/README.md", False, None),
+        ("public/index.html", False, None),
+        ("public", True, None),
+        ("README.md", False, None),
+        ("other.yaml", False, None),
+    ],
+)
 def test_classify(roots, rel, is_dir, kind):
     assert classify(roots.config_dir / rel, is_dir, roots) == kind
 
@@ -733,24 +795,34 @@ def test_classify_builtin_theme(roots, tmp_path):
 
 def test_make_plan(roots):
     c = roots.config_dir
-    plan = make_plan([
-        Event("modified", str(c / "content/a.md")),
-        Event("modified", str(c / "content/a.md")),
-        Event("closed", str(c / "content/b.md")),
-        Event("opened", str(c / "content/c.md")),
-        Event("closed_no_write", str(c / "okrsite.yaml")),
-        Event("modified", str(c / "content/teams"), is_dir=True),
-        Event("moved", str(c / "content/.d.md.swp"), False, str(c / "content/d.md")),
-    ], roots)
+    plan = make_plan(
+        [
+            Event("modified", str(c / "content/a.md")),
+            Event("modified", str(c / "content/a.md")),
+            Event("closed", str(c / "content/b.md")),
+            Event("opened", str(c / "content/c.md")),
+            Event("closed_no_write", str(c / "okrsite.yaml")),
+            Event("modified", str(c / "content/teams"), is_dir=True),
+            Event("moved", str(c / "content/.d.md.swp"), False, str(c / "content/d.md")),
+        ],
+        roots,
+    )
     assert not (plan.config or plan.regather or plan.templates or plan.static)
     assert plan.content == {str(c / "content/a.md"), str(c / "content/b.md"), str(c / "content/d.md")}
     assert plan.describe() == "content: 3 files"
     assert make_plan([Event("created", str(c / "content/teams/x"), True)], roots).regather
-    assert make_plan([Event("deleted", str(c / "content/teams/x"), True)], roots).describe() == "content: folders changed"
+    assert (
+        make_plan([Event("deleted", str(c / "content/teams/x"), True)], roots).describe() == "content: folders changed"
+    )
     assert make_plan([Event("modified", str(c / "okrsite.yaml"))], roots).config
     assert make_plan([Event("modified", str(c / "public/index.html"))], roots).empty()
-    p = make_plan([Event("modified", str(c / "themes/mine/templates/a.html")),
-                   Event("created", str(c / "themes/mine/static/a.css"))], roots)
+    p = make_plan(
+        [
+            Event("modified", str(c / "themes/mine/templates/a.html")),
+            Event("created", str(c / "themes/mine/static/a.css")),
+        ],
+        roots,
+    )
     assert p.templates and p.static and p.describe() == "templates, static files"
     assert Plan().empty()
 
@@ -842,8 +914,7 @@ def test_watcher_rebuilds_once_per_burst(tmp_path, poll):
     # each save of the burst is complete (closed), so the short settle period would
     # build between two of them on a loaded machine; the burst is one within the
     # quiet period (the settle period has its own test above)
-    with Server(config, port=0, out=io.StringIO(), poll=poll, poll_interval=0.2,
-                debounce=0.3, settle=0.3) as s:
+    with Server(config, port=0, out=io.StringIO(), poll=poll, poll_interval=0.2, debounce=0.3, settle=0.3) as s:
         time.sleep(0.3)  # let the observer settle
         before = s.state.build
         for v in (301, 302, 303, 304, 305):  # a burst of saves
@@ -891,9 +962,14 @@ def _ctrl_c_as_on_a_terminal() -> None:
 
 
 def _serve(config: Path, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "okrsite", "serve", "--config", str(config), *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                            preexec_fn=_ctrl_c_as_on_a_terminal)
+    return subprocess.Popen(
+        [sys.executable, "-m", "okrsite", "serve", "--config", str(config), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        preexec_fn=_ctrl_c_as_on_a_terminal,
+    )
 
 
 def test_busy_port_exits_2(site):
@@ -901,16 +977,26 @@ def test_busy_port_exits_2(site):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "okrsite", "serve", "--config", str(site), "--port", str(port)],
-                              capture_output=True, text=True, cwd=REPO, timeout=30)
+        proc = subprocess.run(
+            [sys.executable, "-m", "okrsite", "serve", "--config", str(site), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=30,
+        )
     assert proc.returncode == 2
     assert f"okrsite: error: port {port} is already in use; try --port {port + 1}" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_missing_config_exits_2(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "serve", "--config", str(tmp_path / "nope.yaml"), "--port", "0"],
-                          capture_output=True, text=True, cwd=REPO, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "serve", "--config", str(tmp_path / "nope.yaml"), "--port", "0"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=30,
+    )
     assert proc.returncode == 2 and "no okrsite.yaml" in proc.stderr
 
 
@@ -923,11 +1009,13 @@ def test_ctrl_c_stops_cleanly(site):
         built = proc.stdout.readline()
         assert built.startswith("built in "), built
         import urllib.request
+
         with urllib.request.urlopen(url) as r:
             assert r.status == 200
         # a browser waiting on the long poll must not keep it alive
-        threading.Thread(target=lambda: urllib.request.urlopen(url + "__okrsite/poll?build=1", timeout=30),
-                         daemon=True).start()
+        threading.Thread(
+            target=lambda: urllib.request.urlopen(url + "__okrsite/poll?build=1", timeout=30), daemon=True
+        ).start()
         time.sleep(0.3)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)

@@ -153,8 +153,9 @@ def test_template_edit_rerenders(live, page: Page):
     lines[5] = good_line + " {% endif %}"
     base.write_text("\n".join(lines) + "\n")
     overlay = page.locator("#okrsite-overlay")
-    expect(overlay).to_contain_text("themes/mytheme/templates/base.html:6: error: template syntax error",
-                                    timeout=TIMEOUT)
+    expect(overlay).to_contain_text(
+        "themes/mytheme/templates/base.html:6: error: template syntax error", timeout=TIMEOUT
+    )
     expect(page.locator("#preview-marker")).to_have_text("Edited template")
     lines[5] = good_line
     base.write_text("\n".join(lines).replace("Edited template", "Edited again") + "\n")

@@ -32,9 +32,22 @@ LONG = os.environ.get("OKRSITE_LONG_TESTS") == "1"
 CLIENTS = int(os.environ.get("OKRSITE_LOAD_CLIENTS") or (50 if LONG else 20))
 SECONDS = float(os.environ.get("OKRSITE_LOAD_SECONDS") or (20 if LONG else 5))
 
-PAGES = ["", "teams/", "teams/platform/", "teams/platform/2026-Q4/", OBJECTIVE_URL, "teams/mobile/2026-Q4/app/",
-         "teams/platform/2026-Q4/checkins/2026-11-13/", "people/", "periods/", "okrs.json", "feed.xml",
-         "assets/okrsite.css", "__okrsite/livereload.js", "404.html"]
+PAGES = [
+    "",
+    "teams/",
+    "teams/platform/",
+    "teams/platform/2026-Q4/",
+    OBJECTIVE_URL,
+    "teams/mobile/2026-Q4/app/",
+    "teams/platform/2026-Q4/checkins/2026-11-13/",
+    "people/",
+    "periods/",
+    "okrs.json",
+    "feed.xml",
+    "assets/okrsite.css",
+    "__okrsite/livereload.js",
+    "404.html",
+]
 MISSING = ["no/such/page/", "teams/nobody/", "assets/nothing.css", "teams/../../etc/passwd", "%2e%2e/%2e%2e/etc/passwd"]
 REDIRECTS = ["teams", "teams/platform", "people"]
 
@@ -194,12 +207,19 @@ def test_serve_under_load(tmp_path):
     latencies = sorted(x for c in clients for x in c.latencies)
     requests = len(latencies) + sum(c.polls for c in clients)
     figures = {
-        "clients": CLIENTS, "seconds": round(elapsed, 1), "requests": requests,
-        "requests_per_second": round(requests / elapsed), "long_polls": sum(c.polls for c in clients),
+        "clients": CLIENTS,
+        "seconds": round(elapsed, 1),
+        "requests": requests,
+        "requests_per_second": round(requests / elapsed),
+        "long_polls": sum(c.polls for c in clients),
         "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
-        "rebuilds": builds, "edits": len(edits), "rss_start_mb": round(rss_start, 1), "rss_end_mb": round(rss_end, 1),
-        "threads": [threads_before, peak_threads, threads_after], "fds": [fds_before, fds_after],
+        "rebuilds": builds,
+        "edits": len(edits),
+        "rss_start_mb": round(rss_start, 1),
+        "rss_end_mb": round(rss_end, 1),
+        "threads": [threads_before, peak_threads, threads_after],
+        "fds": [fds_before, fds_after],
         "rss_every_second": rss_samples,
     }
     print("\nserve under load:", json.dumps(figures))

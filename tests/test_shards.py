@@ -44,22 +44,26 @@ def _filtered(full: dict, key: str, value: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("config_path", [REPO / "okrsite.yaml",
-                                         *real_okr_params(path=lambda d: d / "okrsite.yaml")])
+@pytest.mark.parametrize("config_path", [REPO / "okrsite.yaml", *real_okr_params(path=lambda d: d / "okrsite.yaml")])
 def test_every_objective_is_in_one_team_shard_and_one_period_shard(config_path):
     files = _built(config_path)
     full = json.loads(files["okrs.json"])
     team_ids = [t["id"] for t in full["teams"]]
     period_ids = [p["id"] for p in full["periods"]]
-    shards = {path: json.loads(data) for path, data in files.items()
-              if path != "okrs.json" and path.endswith("okrs.json")}
-    assert sorted(shards) == sorted([f"teams/{t}/okrs.json" for t in team_ids]
-                                    + [f"periods/{p}/okrs.json" for p in period_ids])
+    shards = {
+        path: json.loads(data) for path, data in files.items() if path != "okrs.json" and path.endswith("okrs.json")
+    }
+    assert sorted(shards) == sorted(
+        [f"teams/{t}/okrs.json" for t in team_ids] + [f"periods/{p}/okrs.json" for p in period_ids]
+    )
     for kind, ids in (("team", team_ids), ("period", period_ids)):
         seen = [o["ref"] for i in ids for o in shards[f"{kind}s/{i}/okrs.json"]["objectives"]]
         assert sorted(seen) == sorted(o["ref"] for o in full["objectives"])  # each exactly once
-        seen = [(c["team"], c["period"], c["date"], c["url"]) for i in ids
-                for c in shards[f"{kind}s/{i}/okrs.json"]["checkins"]]
+        seen = [
+            (c["team"], c["period"], c["date"], c["url"])
+            for i in ids
+            for c in shards[f"{kind}s/{i}/okrs.json"]["checkins"]
+        ]
         assert sorted(seen) == sorted((c["team"], c["period"], c["date"], c["url"]) for c in full["checkins"])
         for i in ids:
             shard = shards[f"{kind}s/{i}/okrs.json"]
@@ -107,8 +111,10 @@ def test_a_theme_file_on_a_shard_path_is_two_outputs(tmp_path):
     config = make_site(tmp_path / "site", extra="theme: mine\n")
     write(config.parent, "themes/mine/static/teams/mobile/okrs.json", "{}")
     (config.parent / "themes" / "mine" / "templates").mkdir()
-    message = ("okrsite.yaml:1: error: two outputs write teams/mobile/okrs.json: "
-               "the theme's static files and the JSON export's shards")
+    message = (
+        "okrsite.yaml:1: error: two outputs write teams/mobile/okrs.json: "
+        "the theme's static files and the JSON export's shards"
+    )
     cfg, _ = read_config(config)
     cfg.search = False
     result = build(cfg, cfg.as_of)

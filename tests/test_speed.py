@@ -30,8 +30,11 @@ import generate  # noqa: E402  (bench/generate.py)
 
 def read_tree(folder: Path) -> dict[str, bytes]:
     """The site's files in an output folder (not the writer's marker: see tests/test_output_safety.py)."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
-            if p.is_file() and p.relative_to(folder).as_posix() != MARKER}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.relative_to(folder).as_posix() != MARKER
+    }
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +112,11 @@ def test_rendering_processes_replaced_every_few_pages_write_the_same_bytes(synth
     wide = {p.template for p in plan.pages if p.wide}
     assert {"home.html", "period.html", "glance.html", "this_week.html", "people.html", "teams.html"} <= wide
     assert not any(p.wide for p in plan.pages if p.template in ("checkin.html", "objective.html", "person.html"))
-    focused = [p for p in plan.pages if p.template == "alignment.html" and "/alignment/" in p.path
-               and not p.path.endswith("/alignment/index.html")]
+    focused = [
+        p
+        for p in plan.pages
+        if p.template == "alignment.html" and "/alignment/" in p.path and not p.path.endswith("/alignment/index.html")
+    ]
     assert focused and not any(p.wide for p in focused)  # a team's chains, not the period
     shutil.rmtree(out)
     out.mkdir()
@@ -158,7 +164,7 @@ def test_the_main_process_renders_the_wide_pages_of_a_big_plan(synthetic, tmp_pa
     assert wide == {str(os.getpid())}
     assert {pid for pid, _ in who} - wide  # a child rendered the others (some of them)
     assert parallel.main_pages(plan, 2) == [i for i, p in enumerate(plan.pages) if p.wide]
-    small = SitePlan(plan.view, plan.common, plan.pages[:parallel.QUOTA])
+    small = SitePlan(plan.view, plan.common, plan.pages[: parallel.QUOTA])
     assert any(p.wide for p in small.pages)
     assert parallel.main_pages(small, 2) == [] and parallel.main_pages(plan, 1) == []
 
@@ -396,12 +402,15 @@ def test_rendering_collects_what_imported_macros_leave(tmp_path):
     assert left == 0
 
 
-@pytest.mark.parametrize("broken, big", [
-    ({"checkin.html": "checkin.period"}, False),
-    # a plan bigger than QUOTA: the main process renders the wide pages (a period page
-    # fails there) while a child renders the check-ins (which fail too, later in plan order)
-    ({"checkin.html": "checkin.period", "period.html": "period.id"}, True),
-])
+@pytest.mark.parametrize(
+    "broken, big",
+    [
+        ({"checkin.html": "checkin.period"}, False),
+        # a plan bigger than QUOTA: the main process renders the wide pages (a period page
+        # fails there) while a child renders the check-ins (which fail too, later in plan order)
+        ({"checkin.html": "checkin.period", "period.html": "period.id"}, True),
+    ],
+)
 def test_a_page_that_fails_reports_the_first_failing_page_and_writes_nothing(tmp_path, monkeypatch, broken, big):
     """A template that fails at run time on some pages: the error is the one of the first
     failing page in plan order whatever the number of processes; the old site stays."""
@@ -449,7 +458,9 @@ def test_clashing_outputs_are_still_found_before_anything_is_written(tmp_path):
         fh.write("\ntheme: clash\n")
     proc = run_okrsite("build", "--config", config_path, "--jobs", "2")
     assert proc.returncode == 1
-    assert "okrsite.yaml:1: error: two outputs write teams/index.html: the theme's static files and a page" in proc.stdout
+    assert (
+        "okrsite.yaml:1: error: two outputs write teams/index.html: the theme's static files and a page" in proc.stdout
+    )
     assert not (tmp_path / "public").exists()
 
 
@@ -501,8 +512,9 @@ def test_nothing_changed_is_noticed_and_each_kind_of_change_rebuilds(small, tmp_
     assert changed()
     # config
     cfg = small.read_text(encoding="utf-8")
-    small.write_text(cfg.replace("title:", "title: Renamed", 1) if "title:" in cfg else cfg + "\ntitle: Renamed\n",
-                     encoding="utf-8")
+    small.write_text(
+        cfg.replace("title:", "title: Renamed", 1) if "title:" in cfg else cfg + "\ntitle: Renamed\n", encoding="utf-8"
+    )
     assert changed()
     # a template (a user theme overriding one template, then editing it)
     tdir = root / "themes" / "mine" / "templates"
@@ -543,9 +555,18 @@ def test_the_build_cache_is_plain_json_and_survives_garbage(small, tmp_path):
     for name in ("build.json", "parsed.json"):
         json.loads((cache_dir / name).read_text(encoding="utf-8"))  # JSON, not pickle
     (cache_dir / "build.json").write_bytes(b"\x80not json")
-    (cache_dir / "parsed.json").write_text(json.dumps({
-        "format": build_cache.FORMAT, "parsed code": build_cache.part_digest("parsed"), "html code": build_cache.part_digest("html"),
-        "parsed": {"x": 3}, "html": 4}), encoding="utf-8")
+    (cache_dir / "parsed.json").write_text(
+        json.dumps(
+            {
+                "format": build_cache.FORMAT,
+                "parsed code": build_cache.part_digest("parsed"),
+                "html code": build_cache.part_digest("html"),
+                "parsed": {"x": 3},
+                "html": 4,
+            }
+        ),
+        encoding="utf-8",
+    )
     result = rebuild(small, out)
     assert result.written and not result.errors
     assert rebuild(small, out).unchanged
@@ -585,25 +606,44 @@ def test_cached_parse_is_the_parse():
         if type(a) is not type(b):
             return False
         if isinstance(a, LineDict):
-            return (a.line == b.line and list(a) == list(b) and a.key_lines == b.key_lines
-                    and a.value_lines == b.value_lines and all(same(a[k], b[k]) for k in a))
+            return (
+                a.line == b.line
+                and list(a) == list(b)
+                and a.key_lines == b.key_lines
+                and a.value_lines == b.value_lines
+                and all(same(a[k], b[k]) for k in a)
+            )
         if isinstance(a, LineList):
-            return a.line == b.line and a.item_lines == b.item_lines and len(a) == len(b) and all(
-                same(x, y) for x, y in zip(a, b))
+            return (
+                a.line == b.line
+                and a.item_lines == b.item_lines
+                and len(a) == len(b)
+                and all(same(x, y) for x, y in zip(a, b))
+            )
         return a == b or (a != a and b != b)  # NaN
 
     import json
 
     texts = [p.read_bytes() for p in sorted((REPO / "content").rglob("*.md"))]
-    texts.append(b"---\n1: one\ntrue: yes\nnull: nothing\n1.5: [1, 2.0, .nan, -.inf, '3']\nx: &a {y: 1}\n"
-                 b"z: *a\nw:\n  <<: *a\n  v: 2\n---\nbody\n")
+    texts.append(
+        b"---\n1: one\ntrue: yes\nnull: nothing\n1.5: [1, 2.0, .nan, -.inf, '3']\nx: &a {y: 1}\n"
+        b"z: *a\nw:\n  <<: *a\n  v: 2\n---\nbody\n"
+    )
     for data in texts:
         p = parse(data)
         back = parsecache.decode_parsed(json.loads(json.dumps(parsecache.encode_parsed(p))))
-        assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (back.body, back.body_line, back.problems)
+        assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (
+            back.body,
+            back.body_line,
+            back.problems,
+        )
         # the packed form a parsing process sends back and parsed.json stores
         back = parsecache.unpack_parsed(parsecache.pack_parsed(p))
-        assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (back.body, back.body_line, back.problems)
+        assert same(p.meta, back.meta) and (p.body, p.body_line, p.problems) == (
+            back.body,
+            back.body_line,
+            back.problems,
+        )
 
 
 def test_a_cached_parse_that_is_not_one_is_refused():

@@ -23,8 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def run(*args, cwd):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(cwd)}
-    return subprocess.run([sys.executable, "-m", "okrsite", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "okrsite", *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env
+    )
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -37,8 +38,9 @@ def write(root: Path, files: dict[str, str]) -> Path:
 # --------------------------------------------------------------------------- a healthy example
 
 
-@pytest.mark.parametrize("today", [date(2026, 10, 1), date(2026, 11, 23), date(2026, 12, 31), date(2027, 1, 1),
-                                   date(2027, 6, 15)])
+@pytest.mark.parametrize(
+    "today", [date(2026, 10, 1), date(2026, 11, 23), date(2026, 12, 31), date(2027, 1, 1), date(2027, 6, 15)]
+)
 def test_the_starter_opens_healthy(tmp_path, today):
     """Before: three key results at risk and the company's "No data / Stale" on the first
     build. Whatever day init runs, every key result is on track with a value."""
@@ -53,8 +55,12 @@ def test_the_starter_opens_healthy(tmp_path, today):
             assert kr["status"] == "on-track" and not kr["stale"], kr
             assert kr["current"] is not None or kr["progress"] is not None, kr
     quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-    for page in ("index.html", "teams/first-team/index.html", f"teams/first-team/{quarter}/index.html",
-                 "teams/company/index.html"):
+    for page in (
+        "index.html",
+        "teams/first-team/index.html",
+        f"teams/first-team/{quarter}/index.html",
+        "teams/company/index.html",
+    ):
         html = (root / "public" / page).read_text()
         # the home page's table of counts names every colour in its head: each is 0 but green
         counts = re.search(r'<table class="attention-counts">.*?</table>', html, re.S)
@@ -98,8 +104,12 @@ def test_without_a_source_pip_and_the_workflow_say_what_to_write(tmp_path):
     assert placeholder.startswith("REPLACE THIS LINE with where okrsite comes from")
     assert "okrsite @ git+https://github.com/your-org/okrsite@v0.1.0" in placeholder
     # Netlify installs requirements.txt with pip: pip refuses the line and prints it
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--quiet",
-                          "-r", "requirements.txt"], cwd=root, capture_output=True, text=True)
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--quiet", "-r", "requirements.txt"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert pip.returncode != 0 and "REPLACE THIS LINE with where okrsite comes from" in pip.stderr
     # the workflow's first step fails, annotating the line with exactly what to write
     bash = shutil.which("bash")
@@ -109,7 +119,9 @@ def test_without_a_source_pip_and_the_workflow_say_what_to_write(tmp_path):
     assert f"Replace line {len(lines)} with" in step.stdout
     assert "'okrsite @ git+https://github.com/your-org/okrsite@v0.1.0'" in step.stdout
     # once the line says where okrsite comes from, the step passes
-    (root / "requirements.txt").write_text("\n".join(lines[:-1] + ["okrsite @ git+https://git.example.com/okrsite@v0.1.0"]) + "\n")
+    (root / "requirements.txt").write_text(
+        "\n".join(lines[:-1] + ["okrsite @ git+https://git.example.com/okrsite@v0.1.0"]) + "\n"
+    )
     step = subprocess.run([bash, "-e", "-c", _check_step(root)], cwd=root, capture_output=True, text=True)
     assert step.returncode == 0 and step.stdout == ""
 
@@ -137,24 +149,34 @@ def test_init_install_as_written(tmp_path):
     assert (tmp_path / "org/requirements.txt").read_text().splitlines()[-1] == "okrsite==0.1.0"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--from-git", "not a url"], "give the git repository's address"),
-    (["--from-git", "https://github.com/acme/okrsite", "--ref", "v1; rm -rf"], "give a tag, branch or commit"),
-    (["--ref", "v1"], "--ref needs --from-git"),
-    (["--install", "okrsite==1", "--from-git", "https://x.example/okrsite"], "give one of them"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--from-git", "not a url"], "give the git repository's address"),
+        (["--from-git", "https://github.com/acme/okrsite", "--ref", "v1; rm -rf"], "give a tag, branch or commit"),
+        (["--ref", "v1"], "--ref needs --from-git"),
+        (["--install", "okrsite==1", "--from-git", "https://x.example/okrsite"], "give one of them"),
+    ],
+)
 def test_init_source_usage_errors(tmp_path, args, message):
     proc = run("init", "org", *args, cwd=tmp_path)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "org").exists()
 
 
-@pytest.mark.parametrize("url, ref, line", [
-    ("https://github.com/acme/okrsite", None, "okrsite @ git+https://github.com/acme/okrsite"),
-    ("git+https://github.com/acme/okrsite.git", "main", "okrsite @ git+https://github.com/acme/okrsite.git@main"),
-    ("git@github.com:acme/okrsite.git", "v0.1.0", "okrsite @ git+ssh://git@github.com/acme/okrsite.git@v0.1.0"),
-    ("ssh://git@gitlab.example.com/tools/okrsite", "abc123", "okrsite @ git+ssh://git@gitlab.example.com/tools/okrsite@abc123"),
-])
+@pytest.mark.parametrize(
+    "url, ref, line",
+    [
+        ("https://github.com/acme/okrsite", None, "okrsite @ git+https://github.com/acme/okrsite"),
+        ("git+https://github.com/acme/okrsite.git", "main", "okrsite @ git+https://github.com/acme/okrsite.git@main"),
+        ("git@github.com:acme/okrsite.git", "v0.1.0", "okrsite @ git+ssh://git@github.com/acme/okrsite.git@v0.1.0"),
+        (
+            "ssh://git@gitlab.example.com/tools/okrsite",
+            "abc123",
+            "okrsite @ git+ssh://git@gitlab.example.com/tools/okrsite@abc123",
+        ),
+    ],
+)
 def test_git_requirement(url, ref, line):
     assert scaffold.git_requirement(url, ref) == line
     assert Requirement(line).name == "okrsite"
@@ -162,10 +184,20 @@ def test_git_requirement(url, ref, line):
 
 def test_the_default_source_is_the_git_repository_okrsite_came_from():
     """pip records where a package came from (PEP 610's direct_url.json)."""
-    from_git = json.dumps({"url": "https://github.com/acme/okrsite", "vcs_info": {
-        "vcs": "git", "commit_id": "0123456789abcdef0123456789abcdef01234567", "requested_revision": "v0.1.0"}})
-    assert scaffold.installed_from_git(from_git) == ("https://github.com/acme/okrsite",
-                                                     "0123456789abcdef0123456789abcdef01234567")
+    from_git = json.dumps(
+        {
+            "url": "https://github.com/acme/okrsite",
+            "vcs_info": {
+                "vcs": "git",
+                "commit_id": "0123456789abcdef0123456789abcdef01234567",
+                "requested_revision": "v0.1.0",
+            },
+        }
+    )
+    assert scaffold.installed_from_git(from_git) == (
+        "https://github.com/acme/okrsite",
+        "0123456789abcdef0123456789abcdef01234567",
+    )
     editable = json.dumps({"url": "file:///home/me/okrsite", "dir_info": {"editable": True}})
     local_git = json.dumps({"url": "file:///home/me/okrsite", "vcs_info": {"vcs": "git", "commit_id": "abc"}})
     for text in (editable, local_git, None, "", "not json", "[]"):

@@ -41,14 +41,27 @@ def day(n: int) -> date:
 
 def make_kr(id="kr1", type="metric", start=0.0, target=10.0, weight=1.0, commitment="aspirational"):
     return KeyResult(
-        objective="", id=id, title=id, type=type, start=start, target=target,
-        weight=weight, commitment=commitment,
+        objective="",
+        id=id,
+        title=id,
+        type=type,
+        start=start,
+        target=target,
+        weight=weight,
+        commitment=commitment,
     )
 
 
 def make_obj(krs, id="o", team="t", period="P", commitment="aspirational"):
-    obj = Objective(team=team, period=period, id=id, title=id, path=f"{team}/{period}/{id}.md",
-                    commitment=commitment, key_results=list(krs))
+    obj = Objective(
+        team=team,
+        period=period,
+        id=id,
+        title=id,
+        path=f"{team}/{period}/{id}.md",
+        commitment=commitment,
+        key_results=list(krs),
+    )
     for kr in obj.key_results:
         kr.objective = obj.ref
     return obj
@@ -58,12 +71,19 @@ def upd(d: date, **kw) -> Update:
     return Update(checkin="", date=d, line=1, **kw)
 
 
-def make_checkin(d: date, krs=None, objectives=None, kpis=None, team="t", period="P",
-                 name=None, counted=True):
+def make_checkin(d: date, krs=None, objectives=None, kpis=None, team="t", period="P", name=None, counted=True):
     """``krs`` maps "<objective>/<kr>" to an Update, or to a dict of Update fields."""
     name = name or d.isoformat()
-    c = Checkin(team=team, period=period, name=name, date=d,
-                path=f"{team}/{period}/checkins/{name}.md", objectives=dict(objectives or {}), kpis=dict(kpis or {}), counted=counted)
+    c = Checkin(
+        team=team,
+        period=period,
+        name=name,
+        date=d,
+        path=f"{team}/{period}/checkins/{name}.md",
+        objectives=dict(objectives or {}),
+        kpis=dict(kpis or {}),
+        counted=counted,
+    )
     for key, u in (krs or {}).items():
         if not isinstance(u, Update):
             u = upd(d, **u) if isinstance(u, dict) else upd(d, value=u)
@@ -320,8 +340,7 @@ class TestPace:
 class TestStatusRules:
     def test_rule1_no_update_is_no_data(self):
         kr = run_kr(make_kr(), [], day(5))
-        assert (kr.status, kr.colour, kr.progress, kr.current, kr.last_update) == (
-            "no-data", "grey", None, None, None)
+        assert (kr.status, kr.colour, kr.progress, kr.current, kr.last_update) == ("no-data", "grey", None, None, None)
         assert kr.updates == []
 
     def test_rule2_status_beats_confidence(self):
@@ -445,8 +464,12 @@ class TestUpdates:
 
     def test_after_as_of_not_counted(self):
         c1 = make_checkin(day(10), {"o/kr1": 1})
-        future = make_checkin(day(30), {"o/kr1": {"value": 10, "status": "at-risk", "score": 0.1}},
-                              objectives={"o": "at-risk"}, counted=False)
+        future = make_checkin(
+            day(30),
+            {"o/kr1": {"value": 10, "status": "at-risk", "score": 0.1}},
+            objectives={"o": "at-risk"},
+            counted=False,
+        )
         obj = make_obj([make_kr()])
         site = make_site(day(20), [obj], [c1, future])
         status.compute(site)
@@ -462,8 +485,7 @@ class TestUpdates:
         same_id_other_team = make_obj([make_kr()], team="u", period="P")
         same_id_other_period = make_obj([make_kr()], team="t", period="Q")
         c = make_checkin(day(10), {"o/kr1": 1}, team="t", period="P")
-        site = make_site(day(10), [mine, same_id_other_team, same_id_other_period], [c],
-                         periods=(PERIOD, other_period))
+        site = make_site(day(10), [mine, same_id_other_team, same_id_other_period], [c], periods=(PERIOD, other_period))
         status.compute(site)
         assert mine.key_results[0].current == 1
         assert same_id_other_team.key_results[0].updates == []
@@ -774,8 +796,7 @@ class TestObjectiveStatus:
         c1 = make_checkin(day(5), objectives={"o": "at-risk"}, team="u")
         c2 = make_checkin(day(5), objectives={"o": "at-risk"}, period="Q")
         obj = make_obj([make_kr("a")])
-        site = make_site(day(5), [obj], [c1, c2],
-                         periods=(PERIOD, Period("Q", START, END, "Q")))
+        site = make_site(day(5), [obj], [c1, c2], periods=(PERIOD, Period("Q", START, END, "Q")))
         status.compute(site)
         assert obj.status == "no-data"
 
@@ -832,8 +853,13 @@ class TestTeamCounts:
         o3 = make_obj([make_kr("a")], id="o3", period="Q")
         other = make_obj([make_kr("a")], id="x", team="u")
         c = make_checkin(day(50), {"o1/a": 5, "o1/b": 0, "o2/a": {"status": "behind"}})
-        site = make_site(day(50), [o1, o2, o3, other], [c], periods=(PERIOD, q),
-                         teams=[Team("t", "T"), Team("u", "U"), Team("v", "V")])
+        site = make_site(
+            day(50),
+            [o1, o2, o3, other],
+            [c],
+            periods=(PERIOD, q),
+            teams=[Team("t", "T"), Team("u", "U"), Team("v", "V")],
+        )
         status.compute(site)
         t = site.teams["t"]
         assert list(t.counts) == ["P", "Q"]
@@ -918,8 +944,7 @@ def test_contract_example():
     q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31), "Q4 2026")
     kr = make_kr("p99", start=450, target=200)
     obj = make_obj([kr], id="reliability", team="platform", period="2026-Q4")
-    c = make_checkin(date(2026, 11, 20), {"reliability/p99": 320},
-                     team="platform", period="2026-Q4")
+    c = make_checkin(date(2026, 11, 20), {"reliability/p99": 320}, team="platform", period="2026-Q4")
     site = make_site(date(2026, 11, 23), [obj], [c], periods=(q4,))
     status.compute(site)
     assert kr.current == 320

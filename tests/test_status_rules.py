@@ -19,10 +19,16 @@ def test_a_two_day_period_runs_from_zero_to_one():
     assert status.expected_progress(date(2026, 1, 2), two_days) == 1.0
     # nothing done on the first day of a two-day period is on pace; on the last, at risk
     kr = make_kr()
-    assert status.kr_status(kr, [make_checkin(two_days.start, {"o/kr1": 0}).key_results["o/kr1"]],
-                            two_days, StatusConfig()) == "on-track"
-    assert status.kr_status(kr, [make_checkin(two_days.end, {"o/kr1": 0}).key_results["o/kr1"]],
-                            two_days, StatusConfig()) == "at-risk"
+    assert (
+        status.kr_status(
+            kr, [make_checkin(two_days.start, {"o/kr1": 0}).key_results["o/kr1"]], two_days, StatusConfig()
+        )
+        == "on-track"
+    )
+    assert (
+        status.kr_status(kr, [make_checkin(two_days.end, {"o/kr1": 0}).key_results["o/kr1"]], two_days, StatusConfig())
+        == "at-risk"
+    )
 
 
 def test_an_unknown_commitment_is_graded_as_aspirational():
@@ -77,12 +83,19 @@ def _computed(site):
     """Every computed field, to compare two sites."""
     out = {}
     for ref, obj in site.objectives.items():
-        out[ref] = (obj.progress, obj.status, obj.colour, obj.score, obj.status_call,
-                    [(k.current, k.progress, k.status, k.colour, k.score, k.stale, k.last_update, len(k.updates))
-                     for k in obj.key_results])
+        out[ref] = (
+            obj.progress,
+            obj.status,
+            obj.colour,
+            obj.score,
+            obj.status_call,
+            [
+                (k.current, k.progress, k.status, k.colour, k.score, k.stale, k.last_update, len(k.updates))
+                for k in obj.key_results
+            ],
+        )
     for tid, team in site.teams.items():
-        out[tid] = (team.counts, team.kr_counts,
-                    [(k.value, k.value_date, k.history, k.healthy) for k in team.kpis])
+        out[tid] = (team.counts, team.kr_counts, [(k.value, k.value_date, k.history, k.healthy) for k in team.kpis])
     return out
 
 

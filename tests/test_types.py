@@ -15,6 +15,11 @@ def test_mypy_finds_nothing(tmp_path):
     if importlib.util.find_spec("mypy") is None:
         missing_tool("mypy", "pip install -e '.[test]' (./test.sh does)")
     # the cache goes to a temporary folder: nothing is written into the checkout
-    proc = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy-cache"), "okrsite"],
-                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy-cache"), "okrsite"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -48,7 +48,9 @@ strategy:
 Hello.
 """,
     "content/teams/company/_index.md": "---\nname: Company\n---\n",
-    "content/teams/company/2026-Q4/grow.md": "---\ntitle: Grow\nowner: CEO\ntheme: nope  #!E unknown strategic theme 'nope'\n" + GOOD_KRS + "---\n",
+    "content/teams/company/2026-Q4/grow.md": "---\ntitle: Grow\nowner: CEO\ntheme: nope  #!E unknown strategic theme 'nope'\n"
+    + GOOD_KRS
+    + "---\n",
     "content/teams/company/2027-Q1/later.md": "---\ntitle: Later\nowner: CEO\n" + GOOD_KRS + "---\n",
     "content/teams/alpha/_index.md": """\
 ---
@@ -63,7 +65,9 @@ kpis:
     "content/teams/cyc-a/_index.md": "---\nparent: cyc-b  #!E team parents form a cycle\n---\n",
     "content/teams/cyc-b/_index.md": "---\nparent: cyc-a\n---\n",
     # -- objectives ------------------------------------------------------------------
-    "content/teams/alpha/2026-Q4/good.md": "---\ntitle: Good\nowner: Ana\naligns_to: company/grow\n" + GOOD_KRS + "---\n",
+    "content/teams/alpha/2026-Q4/good.md": "---\ntitle: Good\nowner: Ana\naligns_to: company/grow\n"
+    + GOOD_KRS
+    + "---\n",
     "content/teams/alpha/2026-Q4/types.md": """\
 ---
 title: Wrong types
@@ -100,8 +104,12 @@ key_results:
     target: 1
 ---
 """,
-    "content/teams/alpha/2026-Q4/cyc1.md": "---\ntitle: Cycle one\nowner: Ana\naligns_to: alpha/cyc2  #!E 'aligns_to' forms a cycle\n" + GOOD_KRS + "---\n",
-    "content/teams/alpha/2026-Q4/cyc2.md": "---\ntitle: Cycle two\nowner: Ana\naligns_to: alpha/cyc1\n" + GOOD_KRS + "---\n",
+    "content/teams/alpha/2026-Q4/cyc1.md": "---\ntitle: Cycle one\nowner: Ana\naligns_to: alpha/cyc2  #!E 'aligns_to' forms a cycle\n"
+    + GOOD_KRS
+    + "---\n",
+    "content/teams/alpha/2026-Q4/cyc2.md": "---\ntitle: Cycle two\nowner: Ana\naligns_to: alpha/cyc1\n"
+    + GOOD_KRS
+    + "---\n",
     "content/teams/alpha/2026-Q4/dup.md": """\
 ---
 title: Duplicates
@@ -154,7 +162,9 @@ owner: Ana
 initiatives:
   - title: Webinar
     status: someday  #!E unknown initiative status 'someday'
-""" + GOOD_KRS + "---\n",
+"""
+    + GOOD_KRS
+    + "---\n",
     "content/teams/alpha/2026-Q4/range.md": """\
 ---
 title: Range
@@ -262,8 +272,12 @@ def broken_site(tmp_path):
 
 
 def run_check(site: Path, *args):
-    return subprocess.run([sys.executable, "-m", "okrsite", "check", "--config", str(site / "okrsite.yaml"), *args],
-                          capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "okrsite", "check", "--config", str(site / "okrsite.yaml"), *args],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
 
 
 def test_every_mistake_reported_once_on_its_line(broken_site):
@@ -289,12 +303,16 @@ def assert_marked_diagnostics(lines: list[str], files) -> None:
     unmatched = list(actual)
     missing = []
     for path, line, severity, fragment in expected:
-        hit = next((a for a in unmatched if a[0] == path and a[1] == line and a[2] == severity and fragment in a[3]), None)
+        hit = next(
+            (a for a in unmatched if a[0] == path and a[1] == line and a[2] == severity and fragment in a[3]), None
+        )
         if hit is None:
             missing.append((path, line, severity, fragment))
         else:
             unmatched.remove(hit)
-    assert not missing, "expected but not reported:\n" + "\n".join(map(str, missing)) + "\n\nreported:\n" + "\n".join(lines)
+    assert not missing, (
+        "expected but not reported:\n" + "\n".join(map(str, missing)) + "\n\nreported:\n" + "\n".join(lines)
+    )
     assert not unmatched, "reported but not expected (a cascade?):\n" + "\n".join(map(str, unmatched))
 
 
@@ -304,21 +322,27 @@ def test_build_with_errors_leaves_previous_site(broken_site, tmp_path):
     out.mkdir()
     (out / "index.html").write_text("previous site")
     (out / ".okrsite-output").write_text("okrsite wrote it")
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "build", "--config", str(site / "okrsite.yaml"), "--output", str(out)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "build", "--config", str(site / "okrsite.yaml"), "--output", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1
     assert (out / "index.html").read_text() == "previous site"
     assert sorted(p.name for p in out.iterdir()) == [".okrsite-output", "index.html"]
     assert "left untouched" in proc.stderr
 
 
-@pytest.mark.parametrize("config, message", [
-    ("title: [unclosed\n", "invalid YAML"),
-    ("periods:\n  - id: X1\n    start: 2026-02-01\n    end: 2026-01-01\n", "ends (2026-01-01) before it starts"),
-    ("as_of: 2026-02-30\n", "impossible date"),
-    ("status: {pace_on_track: high}\n", "must be a number"),
-    ("- a list\n", "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ("title: [unclosed\n", "invalid YAML"),
+        ("periods:\n  - id: X1\n    start: 2026-02-01\n    end: 2026-01-01\n", "ends (2026-01-01) before it starts"),
+        ("as_of: 2026-02-30\n", "impossible date"),
+        ("status: {pace_on_track: high}\n", "must be a number"),
+        ("- a list\n", "must be a mapping"),
+    ],
+)
 def test_malformed_config_exits_2(tmp_path, config, message):
     (tmp_path / "okrsite.yaml").write_text(config)
     (tmp_path / "content").mkdir()
@@ -331,31 +355,54 @@ def test_malformed_config_exits_2(tmp_path, config, message):
 
 def test_missing_config_and_bad_arguments_exit_2(tmp_path):
     assert run_check(tmp_path).returncode == 2
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "check", "--as-of", "yesterday"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "check", "--as-of", "yesterday"], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "not a date" in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "okrsite", "frobnicate"], capture_output=True, text=True)
     assert proc.returncode == 2
 
 
 def test_strict_turns_warnings_into_failure(tmp_path):
-    write_tree(tmp_path, {
-        "content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nowner: A\nkey_results:\n  - {title: a, start: 0, target: 1}\n---\n",
-    })
+    write_tree(
+        tmp_path,
+        {
+            "content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nowner: A\nkey_results:\n  - {title: a, start: 0, target: 1}\n---\n",
+        },
+    )
     (tmp_path / "okrsite.yaml").write_text("as_of: 2026-11-20\n")
     assert run_check(tmp_path).returncode == 0
     proc = run_check(tmp_path, "--strict")
     assert proc.returncode == 1 and "1 key result" in proc.stdout
 
 
-@pytest.mark.parametrize("data", [
-    b"", b"\x00\x01\x02", b"---\n", b"---\n---\n", b"\xef\xbb\xbf---\r\ntitle: x\r\n---\r\n",
-    b"---\n: :\n---\n", b"---\n[1, 2]\n---\n", b"---\ntitle: !!python/object:os.system x\n---\n",
-    b"---\na: &a [*a]\n---\n", b"---\nkey_results: 7\n---\n", b"---\nkey_results: [1, [2], null]\n---\n",
-    b"---\ntitle: .nan\nkey_results:\n  - {title: x, start: .inf, target: .nan}\n---\n",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\x00\x01\x02",
+        b"---\n",
+        b"---\n---\n",
+        b"\xef\xbb\xbf---\r\ntitle: x\r\n---\r\n",
+        b"---\n: :\n---\n",
+        b"---\n[1, 2]\n---\n",
+        b"---\ntitle: !!python/object:os.system x\n---\n",
+        b"---\na: &a [*a]\n---\n",
+        b"---\nkey_results: 7\n---\n",
+        b"---\nkey_results: [1, [2], null]\n---\n",
+        b"---\ntitle: .nan\nkey_results:\n  - {title: x, start: .inf, target: .nan}\n---\n",
+    ],
+)
 def test_no_input_produces_a_traceback(tmp_path, data):
-    write_tree(tmp_path, {"content/teams/t/2026-Q4/o.md": data, "content/teams/t/2026-Q4/checkins/2026-11-01.md": data,
-                          "content/teams/t/_index.md": data, "content/_index.md": data})
+    write_tree(
+        tmp_path,
+        {
+            "content/teams/t/2026-Q4/o.md": data,
+            "content/teams/t/2026-Q4/checkins/2026-11-01.md": data,
+            "content/teams/t/_index.md": data,
+            "content/_index.md": data,
+        },
+    )
     (tmp_path / "okrsite.yaml").write_text("as_of: 2026-11-20\n")
     proc = run_check(tmp_path)
     assert proc.returncode in (0, 1)
@@ -364,18 +411,27 @@ def test_no_input_produces_a_traceback(tmp_path, data):
         assert re.match(r"^.+?:\d+: (error|warning): ", line), line
 
 
-@pytest.mark.parametrize("template, line, message", [
-    ('{% extends "base.html" %}{% block content %}\n{{ %% }}', 2, "unexpected '%'"),
-    ('{% extends "base.html" %}{% block content %}\n\n{{ nope.nothing }}{% endblock %}', 3, "'nope' is undefined"),
-])
+@pytest.mark.parametrize(
+    "template, line, message",
+    [
+        ('{% extends "base.html" %}{% block content %}\n{{ %% }}', 2, "unexpected '%'"),
+        ('{% extends "base.html" %}{% block content %}\n\n{{ nope.nothing }}{% endblock %}', 3, "'nope' is undefined"),
+    ],
+)
 def test_broken_user_template_is_a_diagnostic_at_its_line(tmp_path, template, line, message):
-    write_tree(tmp_path, {
-        "content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nowner: A\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
-        "themes/mine/templates/home.html": template,
-    })
+    write_tree(
+        tmp_path,
+        {
+            "content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nowner: A\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
+            "themes/mine/templates/home.html": template,
+        },
+    )
     (tmp_path / "okrsite.yaml").write_text("as_of: 2026-11-20\ntheme: mine\n")
-    proc = subprocess.run([sys.executable, "-m", "okrsite", "build", "--config", str(tmp_path / "okrsite.yaml")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "okrsite", "build", "--config", str(tmp_path / "okrsite.yaml")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stdout.startswith(f"themes/mine/templates/home.html:{line}: error: ") and message in proc.stdout
@@ -384,12 +440,18 @@ def test_broken_user_template_is_a_diagnostic_at_its_line(tmp_path, template, li
 
 @pytest.mark.parametrize("absolute", [False, True])
 def test_content_folder_outside_the_config_folder(tmp_path, absolute):
-    write_tree(tmp_path, {
-        "shared/content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
-    })
+    write_tree(
+        tmp_path,
+        {
+            "shared/content/teams/solo/2026-Q4/one.md": "---\ntitle: One\nkey_results:\n  - {title: a, start: 0, target: 1}\n  - {title: b, type: milestone}\n---\n",
+        },
+    )
     (tmp_path / "site").mkdir()
     content_dir = str(tmp_path / "shared" / "content") if absolute else "../shared/content"
     (tmp_path / "site" / "okrsite.yaml").write_text(f"as_of: 2026-11-20\ncontent_dir: {content_dir}\n")
     proc = run_check(tmp_path / "site")
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
-    assert proc.stdout == "../shared/content/teams/solo/2026-Q4/one.md:1: warning: no owner: name one accountable person, role or team with 'owner:'\n"
+    assert (
+        proc.stdout
+        == "../shared/content/teams/solo/2026-Q4/one.md:1: warning: no owner: name one accountable person, role or team with 'owner:'\n"
+    )

@@ -56,8 +56,18 @@ def test_no_page_of_any_type_is_over_300_kb(files):
         kinds[k] = max(kinds.get(k, (0, "")), (len(data), path))
     over = {k: v for k, v in kinds.items() if v[0] > PAGE_LIMIT}
     assert over == {}
-    for k in ("home", "period", "glance", "group", "alignment", "alignment-team", "alignment-teams", "this-week",
-              "list", "people"):
+    for k in (
+        "home",
+        "period",
+        "glance",
+        "group",
+        "alignment",
+        "alignment-team",
+        "alignment-teams",
+        "this-week",
+        "list",
+        "people",
+    ):
         assert k in kinds, k
 
 
@@ -165,8 +175,10 @@ def test_the_index_of_the_alignment_s_teams_has_each_team_once_page_by_page(half
     assert [t for page in pages for t in page] == teams and len(pages) == -(-len(teams) // 7)
     last = summary.alignment_teams_context(PERIOD, len(pages), v)
     assert last["teams"] == pages[-1] and last["total"] == len(teams)
-    assert last["pager"].pages[1] == (f"periods/{PERIOD}/alignment-teams/page/2/",
-                                      f"{v.team_name(pages[1][0])} to {v.team_name(pages[1][-1])}")
+    assert last["pager"].pages[1] == (
+        f"periods/{PERIOD}/alignment-teams/page/2/",
+        f"{v.team_name(pages[1][0])} to {v.team_name(pages[1][-1])}",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +195,7 @@ def test_any_key_result_is_three_clicks_from_home(browser, served, files):
     period_page = files[f"periods/{PERIOD}/index.html"].decode()
     group_pages = sorted(p for p in files if p.startswith(f"periods/{PERIOD}/groups/"))
     deep = []
-    for page in group_pages[::max(1, len(group_pages) // 4)][:4] + group_pages[-1:]:
+    for page in group_pages[:: max(1, len(group_pages) // 4)][:4] + group_pages[-1:]:
         krs = re.findall(r'href="([^"]*#kr-[^"]+)"', files[page].decode())
         deep.append((page, krs[-1]))  # the last key result of the page: its deepest team
     tab = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -215,6 +227,6 @@ def test_a_one_change_build_gives_the_bytes_of_a_cold_build_with_group_pages(tmp
     text = checkin.read_text(encoding="utf-8")
     value = re.search(r"^  [\w-]+/[\w-]+: (-?[\d.]+)$", text, re.M)
     assert value, text[:400]
-    checkin.write_text(text.replace(value.group(0), value.group(0)[:-len(value.group(1))] + "1", 1), encoding="utf-8")
+    checkin.write_text(text.replace(value.group(0), value.group(0)[: -len(value.group(1))] + "1", 1), encoding="utf-8")
     assert _check(config_path, tmp_path) > 0
     assert any("/groups/" in str(p) for p in (tmp_path / "public" / "periods").rglob("index.html"))

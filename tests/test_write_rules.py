@@ -29,7 +29,10 @@ def test_exchange_swaps_two_folders_and_reports_a_missing_one(tmp_path):
     with pytest.raises(OSError) as caught:
         exchange(tmp_path / "missing", a)
     assert (caught.value.errno, caught.value.strerror, caught.value.filename) == (
-        errno.ENOENT, os.strerror(errno.ENOENT), str(tmp_path / "missing"))
+        errno.ENOENT,
+        os.strerror(errno.ENOENT),
+        str(tmp_path / "missing"),
+    )
     assert listing(a) == ["y"]
 
 
@@ -63,6 +66,7 @@ def test_without_an_atomic_exchange_the_site_is_still_replaced_whole(tmp_path, m
 def test_a_system_without_the_exchange_call_falls_back(tmp_path, monkeypatch, code):
     def unsupported(*args):
         import ctypes
+
         ctypes.set_errno(code)
         return -1
 
@@ -94,7 +98,10 @@ def test_an_output_that_is_not_a_folder_is_refused_and_left_alone(tmp_path, kind
     with pytest.raises(NotADirectoryError) as caught:
         write_site({"index.html": b"x"}, out)
     assert (caught.value.errno, caught.value.strerror, caught.value.filename) == (
-        errno.ENOTDIR, "it exists and is not a folder", str(out))
+        errno.ENOTDIR,
+        "it exists and is not a folder",
+        str(out),
+    )
     if kind == "file":
         assert out.read_text() == "my notes"
     else:
@@ -107,8 +114,14 @@ def test_leftovers_are_only_this_outputs_temporary_folders(tmp_path):
     # tempfile's names: .<output>.new- or .old- and eight characters
     for name in (".public.new-1a2b3c4d", ".public.old-2a2b3c4d", ".public.new-3a2b3c4d/sub"):
         (tmp_path / name).mkdir(parents=True)
-    keep = [".public.new-file", ".other.new-4a2b3c4d", ".public.newer", "public.new-5a2b3c4d", ".public.new-link",
-            ".public.new-1"]
+    keep = [
+        ".public.new-file",
+        ".other.new-4a2b3c4d",
+        ".public.newer",
+        "public.new-5a2b3c4d",
+        ".public.new-link",
+        ".public.new-1",
+    ]
     (tmp_path / ".public.new-1").mkdir()  # not a name tempfile makes
     (tmp_path / ".public.new-file").write_text("a file, not a build's")
     (tmp_path / ".other.new-4a2b3c4d").mkdir()
@@ -187,7 +200,8 @@ def test_the_new_site_is_filled_beside_the_output_under_a_name_the_next_build_cl
 
 
 def test_without_an_atomic_exchange_the_old_site_is_moved_aside_under_a_name_the_next_build_cleans(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     monkeypatch.setattr(write, "_renameat2", None)
     out = tmp_path / "public"
     write_site({"index.html": b"one"}, out)

@@ -22,8 +22,9 @@ AFTER = date(2026, 11, 27)  # a week after the sample's pinned as_of (2026-11-20
 
 def run(*args, cwd, home: Path | None = None):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(home or cwd)}
-    return subprocess.run([sys.executable, "-m", "okrsite", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "okrsite", *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env
+    )
 
 
 @pytest.fixture
@@ -70,7 +71,11 @@ def test_an_uncommented_line_is_a_measurement(sample):
     assert proc.returncode == 0, proc.stderr
     path = sample / proc.stdout.strip()
     text = path.read_text()
-    line = next(ln for ln in text.splitlines() if ln.startswith("#   fast-dashboards/p99-latency: 1480  # last value, 2026-11-20"))
+    line = next(
+        ln
+        for ln in text.splitlines()
+        if ln.startswith("#   fast-dashboards/p99-latency: 1480  # last value, 2026-11-20")
+    )
     path.write_text(text.replace(line, "  fast-dashboards/p99-latency: 1100"))
     after = statuses(sample, AFTER)
     assert after["platform/2026-Q4/fast-dashboards/p99-latency"][3] == 1100
@@ -103,12 +108,15 @@ def test_new_checkin_without_a_pinned_as_of_says_nothing_about_it(tmp_path):
 # --------------------------------------------------------------------------- init's next step
 
 
-@pytest.mark.parametrize("folder, shown", [
-    (".", None),
-    ("acme", "cd acme && okrsite serve"),
-    ("two words", "cd 'two words' && okrsite serve"),
-    ("nested/deeper", "cd nested/deeper && okrsite serve"),
-])
+@pytest.mark.parametrize(
+    "folder, shown",
+    [
+        (".", None),
+        ("acme", "cd acme && okrsite serve"),
+        ("two words", "cd 'two words' && okrsite serve"),
+        ("nested/deeper", "cd nested/deeper && okrsite serve"),
+    ],
+)
 def test_init_prints_a_command_that_works(tmp_path, folder, shown):
     where = tmp_path / "here"
     where.mkdir()

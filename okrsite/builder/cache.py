@@ -24,8 +24,20 @@ from ..core.model import Config
 
 CACHE_DIR = ".okrsite-cache"
 FORMAT = 3  # 2: parsed files stored as JSON text; 3: pages' dependencies
-LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "nh3", "pyyaml", "pagefind", "pagefind_bin",
-             "python-slugify", "text-unidecode", "orjson", "cbor2")
+LIBRARIES = (
+    "jinja2",
+    "markupsafe",
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "nh3",
+    "pyyaml",
+    "pagefind",
+    "pagefind_bin",
+    "python-slugify",
+    "text-unidecode",
+    "orjson",
+    "cbor2",
+)
 
 
 def digest(data: bytes) -> str:
@@ -36,7 +48,10 @@ _CODE: str | None = None
 _PART_CODES: dict[str, str] = {}
 # what each half of parsed.json depends on: its module and the libraries it calls
 PACKAGE = Path(__file__).resolve().parent.parent  # okrsite/
-PARTS = {"parsed": ("core/parse.py", ("pyyaml",)), "html": ("core/markdown.py", ("markdown-it-py", "mdit-py-plugins", "nh3"))}
+PARTS = {
+    "parsed": ("core/parse.py", ("pyyaml",)),
+    "html": ("core/markdown.py", ("markdown-it-py", "mdit-py-plugins", "nh3")),
+}
 
 
 def part_digest(part: str) -> str:

@@ -20,7 +20,7 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
     check-ins that update it). A folder that cannot be read is kept the same way, as a
     SourceFile with ``folder`` set."""
     root = Path(config.root)
-    content = (root / config.content_dir)
+    content = root / config.content_dir
     if not content.is_dir():
         diags.error(config.path, 1, f"content folder '{config.content_dir}' not found next to {config.path}")
         return []
@@ -41,8 +41,14 @@ def gather(config: Config, diags: Diagnostics) -> list[SourceFile]:
         except FileNotFoundError:  # removed while we looked
             continue
         except OSError as exc:  # unreadable: an error at the folder, not a silent gap
-            files.append(SourceFile(folder_rel, b"", f"cannot read this folder ({exc.strerror or exc}): "
-                                    "the files in it are not read", folder=True))
+            files.append(
+                SourceFile(
+                    folder_rel,
+                    b"",
+                    f"cannot read this folder ({exc.strerror or exc}): the files in it are not read",
+                    folder=True,
+                )
+            )
             continue
         subfolders = []
         for entry in entries:

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from ..core.model import Config
 
 MARKER = ".okrsite-output"
-MARKER_BYTES = (b"This folder was written by okrsite build. The next build replaces it whole, and\n"
-                b"okrsite clean removes it: keep nothing else in it. This file marks it as okrsite's.\n")
+MARKER_BYTES = (
+    b"This folder was written by okrsite build. The next build replaces it whole, and\n"
+    b"okrsite clean removes it: keep nothing else in it. This file marks it as okrsite's.\n"
+)
 # what to do about a folder that is refused for what it is (not for what it holds)
 ELSEWHERE = "choose another folder (--output DIR, or output_dir in okrsite.yaml)"
 
@@ -36,15 +38,31 @@ class Protected:
 
 
 @overload
-def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
-            marked: bool = False, *, file: Path) -> str: ...
+def refusal(
+    output: Path,
+    protected: Iterable[Protected] = (),
+    entries: Collection[str] | None = None,
+    marked: bool = False,
+    *,
+    file: Path,
+) -> str: ...
 @overload
-def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
-            marked: bool = False, file: None = None) -> str | None: ...
+def refusal(
+    output: Path,
+    protected: Iterable[Protected] = (),
+    entries: Collection[str] | None = None,
+    marked: bool = False,
+    file: None = None,
+) -> str | None: ...
 
 
-def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collection[str] | None = None,
-            marked: bool = False, file: Path | None = None) -> str | None:
+def refusal(
+    output: Path,
+    protected: Iterable[Protected] = (),
+    entries: Collection[str] | None = None,
+    marked: bool = False,
+    file: Path | None = None,
+) -> str | None:
     """Why a build may not replace the folder ``output`` (resolved), or None when it may.
 
     ``protected``: the home folder, the site's, content and theme folders (resolved);
@@ -66,12 +84,16 @@ def refusal(output: Path, protected: Iterable[Protected] = (), entries: Collecti
     if entries is None or not entries:
         return None
     if ".git" in entries:
-        return ("it holds a .git (a git checkout, such as a gh-pages branch) and okrsite replaces the whole "
-                "output folder: build into a folder of its own and copy the files into the checkout")
+        return (
+            "it holds a .git (a git checkout, such as a gh-pages branch) and okrsite replaces the whole "
+            "output folder: build into a folder of its own and copy the files into the checkout"
+        )
     if marked:
         return None
-    return (f"it is not empty and okrsite did not write it (there is no {MARKER} file in it): empty or remove "
-            f"it yourself if nothing in it is needed (an output of okrsite 0.1.0 has no marker yet), or {ELSEWHERE}")
+    return (
+        f"it is not empty and okrsite did not write it (there is no {MARKER} file in it): empty or remove "
+        f"it yourself if nothing in it is needed (an output of okrsite 0.1.0 has no marker yet), or {ELSEWHERE}"
+    )
 
 
 def look(output: Path) -> tuple[Collection[str] | None, bool]:
@@ -99,10 +121,12 @@ def protected_folders(config: Config, dirs: Iterable[Path] = ()) -> list[Protect
     from .cache import CACHE_DIR
 
     root = Path(config.root).resolve()
-    found = [*home(),
-             Protected("the site's folder", root),
-             Protected("the content folder", (root / config.content_dir).resolve(), inside=True),
-             Protected("the build cache", (root / CACHE_DIR).resolve(), inside=True)]
+    found = [
+        *home(),
+        Protected("the site's folder", root),
+        Protected("the content folder", (root / config.content_dir).resolve(), inside=True),
+        Protected("the build cache", (root / CACHE_DIR).resolve(), inside=True),
+    ]
     found.extend(Protected("a theme folder", Path(d).resolve(), inside=True) for d in dirs)
     return found
 
@@ -195,6 +219,5 @@ def removed_line(removed: list[tuple[Path, int]]) -> str:
     """One line naming the leftovers of killed builds that were removed, and their size."""
     total = sum(size for _, size in removed)
     names = ", ".join(path.name for path, _ in removed)
-    what = ("the temporary folder of a build" if len(removed) == 1
-            else f"{len(removed)} temporary folders of builds")
+    what = "the temporary folder of a build" if len(removed) == 1 else f"{len(removed)} temporary folders of builds"
     return f"okrsite: removed {what} stopped before the end: {names} ({shown_size(total)})"

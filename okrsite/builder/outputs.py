@@ -59,8 +59,9 @@ class Outputs:
         self._page_count: int | None = None
 
     # ---------------------------------------------------------------- planning
-    def add(self, path: str, owner: str, *, data: bytes | None = None, page: Any = None,
-            group: str | None = None) -> bool:
+    def add(
+        self, path: str, owner: str, *, data: bytes | None = None, page: Any = None, group: str | None = None
+    ) -> bool:
         """Plan one file; False (and an error at ``okrsite.yaml`` line 1) when another
         output already writes ``path``: the first one keeps it."""
         known = self.files.get(path)
@@ -169,8 +170,12 @@ def search_index(site: Site, diags: Diagnostics, previous: Any = None) -> dict[s
     try:
         return searchindex.index_files(site, previous)
     except searchindex.SearchError as exc:
-        diags.error(site.config.path, 1, f"cannot build the search index: {exc} "
-                    "(turn search off with `search: false` or `okrsite build --no-search`)")
+        diags.error(
+            site.config.path,
+            1,
+            f"cannot build the search index: {exc} "
+            "(turn search off with `search: false` or `okrsite build --no-search`)",
+        )
         return {}
 
 
@@ -179,9 +184,19 @@ def page_plan_failed(outputs: Outputs, exc: BaseException) -> None:
     outputs.report(exc, "cannot render the site")
 
 
-def plan(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *, static: dict[str, bytes] | None = None,
-         marker: bool = False, search: bool = False, previous_index: Any = None, progress=None,
-         on_plan_error: Callable[[Outputs, BaseException], None] = page_plan_failed) -> Outputs:
+def plan(
+    site: Site,
+    dirs: list[Path],
+    diags: Diagnostics,
+    env=None,
+    *,
+    static: dict[str, bytes] | None = None,
+    marker: bool = False,
+    search: bool = False,
+    previous_index: Any = None,
+    progress=None,
+    on_plan_error: Callable[[Outputs, BaseException], None] = page_plan_failed,
+) -> Outputs:
     """Every file of ``site``, each added with :meth:`Outputs.add` (the path-clash check),
     in this order: the themes' static files (``static``: already read), okrsite's marker
     (``marker``: a folder build), the search index (``search``: indexed now, before any
@@ -228,5 +243,4 @@ def plan(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *, static: 
     return outputs
 
 
-__all__ = ["Output", "Outputs", "plan", "search_index", "STATIC", "MARKER", "SEARCH", "PAGE", "JSON", "SHARDS",
-           "FEEDS"]
+__all__ = ["Output", "Outputs", "plan", "search_index", "STATIC", "MARKER", "SEARCH", "PAGE", "JSON", "SHARDS", "FEEDS"]

@@ -153,7 +153,7 @@ class _Job:
         with self.next.get_lock():
             start = self.next.value
             self.next.value = start + self.chunk
-        chunk = self.order[start:start + self.chunk]
+        chunk = self.order[start : start + self.chunk]
         if not chunk or chunk[0] > self.first_error.value:
             return []
         return chunk
@@ -163,8 +163,9 @@ class _Job:
         return pos < len(self.order) and self.order[pos] <= self.first_error.value
 
 
-def _render(job: _Job, indices: list[int], out: Rendered, made: set[str],
-            tick: Callable[[], None] | None = None) -> None:
+def _render(
+    job: _Job, indices: list[int], out: Rendered, made: set[str], tick: Callable[[], None] | None = None
+) -> None:
     """Render and write the pages ``indices`` of the plan, until one fails."""
     from ..site.pages import RenderError, render_page
     from ..site.themes import template_location
@@ -181,8 +182,9 @@ def _render(job: _Job, indices: list[int], out: Rendered, made: set[str],
             elif isinstance(exc, OSError):
                 raise
             else:
-                failure = PageFailure(i, page.path, f"{type(exc).__name__}: {exc}",
-                                      crash="".join(traceback.format_exception(exc)))
+                failure = PageFailure(
+                    i, page.path, f"{type(exc).__name__}: {exc}", crash="".join(traceback.format_exception(exc))
+                )
             if out.failure is None or failure.index < out.failure.index:
                 out.failure = failure
             with job.first_error.get_lock():
@@ -237,8 +239,17 @@ def _child(job: _Job, conn, parent: int | None = None, quota: int | None = None)
         conn.close()
 
 
-def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | None = None,
-                     progress=None, chunk: int = CHUNK, quota: int | None = None) -> Rendered:
+def render_to_folder(
+    plan,
+    env,
+    folder: Path,
+    *,
+    jobs: int = 1,
+    root: Path | None = None,
+    progress=None,
+    chunk: int = CHUNK,
+    quota: int | None = None,
+) -> Rendered:
     """Render every page of ``plan`` into ``folder`` with ``jobs`` processes. Raises
     OSError when a file cannot be written.
 
@@ -311,7 +322,7 @@ def render_to_folder(plan, env, folder: Path, *, jobs: int = 1, root: Path | Non
     result = Rendered()
     own = Rendered()  # what the main process renders
     made: set[str] = set()
-    mine = [wide[k:k + chunk] for k in range(0, len(wide), chunk)]  # then chunks from the counter
+    mine = [wide[k : k + chunk] for k in range(0, len(wide), chunk)]  # then chunks from the counter
     rendering = True
     try:
         for _ in range(jobs - 1):
@@ -378,8 +389,9 @@ POOL_MIN = 2000  # fewer files to parse than this: one process is quicker than s
 BATCH = 200  # files a parsing process takes at a time
 
 
-def parse_all(sources: list[SourceFile], config: Config, jobs: int = 1, cache: ParseCache | None = None,
-              bodies: bool = True) -> dict[str, ParsedFile]:
+def parse_all(
+    sources: list[SourceFile], config: Config, jobs: int = 1, cache: ParseCache | None = None, bodies: bool = True
+) -> dict[str, ParsedFile]:
     """Every file the loader reads (``load.to_parse``), parsed and its body rendered
     (``bodies``), by path: the plain data ``load.load`` takes. What ``cache`` holds is
     taken from it, the rest is parsed (in a pool of ``jobs`` processes when there are many) and
@@ -407,8 +419,9 @@ def parse_all(sources: list[SourceFile], config: Config, jobs: int = 1, cache: P
         out[f.path] = ParsedFile(parsed, html)
     done = 0
     if jobs > 1 and len(todo) >= POOL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_parser_start, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context("fork"), initializer=_parser_start, initargs=(os.getpid(),)
+        )
         try:
             tasks = ((f.data, limits, allow_html, bodies) for f, _ in todo)
             for (f, key), (packed, html) in zip(todo, pool.map(_parse_packed, tasks, chunksize=BATCH)):

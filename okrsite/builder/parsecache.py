@@ -45,8 +45,7 @@ def encode_value(value: Any) -> Any:
             out.extend((k, kl.get(k), vl.get(k), v if type(v) in _SCALARS else encode_value(v)))
         return out
     if isinstance(value, LineList):
-        return ["L", value.line, list(value.item_lines),
-                [v if type(v) in _SCALARS else encode_value(v) for v in value]]
+        return ["L", value.line, list(value.item_lines), [v if type(v) in _SCALARS else encode_value(v) for v in value]]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"cannot cache a {type(value).__name__}")
@@ -77,16 +76,19 @@ def decode_value(value: Any) -> Any:
 
 
 def encode_parsed(p: Parsed) -> list:
-    return [None if p.meta is None else encode_value(p.meta), p.body, p.body_line,
-            [list(x) for x in p.problems]]
+    return [None if p.meta is None else encode_value(p.meta), p.body, p.body_line, [list(x) for x in p.problems]]
 
 
 def decode_parsed(raw: list) -> Parsed:
     """A Parsed from its JSON form; ValueError (or TypeError) when it is not one."""
     meta, body, body_line, problems = raw
     meta = None if meta is None else decode_value(meta)
-    if (meta is not None and not isinstance(meta, LineDict)) or not isinstance(body, str) \
-            or type(body_line) is not int or not all(isinstance(x, list) and len(x) == 3 for x in problems):
+    if (
+        (meta is not None and not isinstance(meta, LineDict))
+        or not isinstance(body, str)
+        or type(body_line) is not int
+        or not all(isinstance(x, list) and len(x) == 3 for x in problems)
+    ):
         raise ValueError("not a cached parse")
     return Parsed(meta, body, body_line, [tuple(x) for x in problems])
 
@@ -126,8 +128,9 @@ class ParseCache:
     saving need not encode them again. Stored HTML is sanitised again when taken unless
     ``own`` (the file is the very one this machine's last build wrote)."""
 
-    def __init__(self, stored: dict[str, Any] | None = None, stored_html: dict[str, Any] | None = None,
-                 own: bool = True) -> None:
+    def __init__(
+        self, stored: dict[str, Any] | None = None, stored_html: dict[str, Any] | None = None, own: bool = True
+    ) -> None:
         self.parsed: dict[ParseKey, Parsed] = {}
         self.html: dict[HtmlKey, str] = {}
         self.stored: dict[str, Any] = stored or {}
@@ -232,7 +235,14 @@ def save_parse_cache(config: Config, cache: ParseCache) -> bool:
         out_parsed[text] = raw
     out_html = {repr(key): value for key, value in cache.html.items()}
     # in key order: the file does not depend on the order the entries were asked for
-    write_json(cache_dir(config) / PARSED_FILE,
-               {"format": FORMAT, "parsed code": part_digest("parsed"), "html code": part_digest("html"),
-                "parsed": dict(sorted(out_parsed.items())), "html": dict(sorted(out_html.items()))})
+    write_json(
+        cache_dir(config) / PARSED_FILE,
+        {
+            "format": FORMAT,
+            "parsed code": part_digest("parsed"),
+            "html code": part_digest("html"),
+            "parsed": dict(sorted(out_parsed.items())),
+            "html": dict(sorted(out_html.items())),
+        },
+    )
     return True

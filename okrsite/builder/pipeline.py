@@ -52,9 +52,16 @@ class BuildResult:
         return bool(self.errors or (strict and self.warnings))
 
 
-def compute(config: Config, sources: list[SourceFile], as_of: date, *, diags: Diagnostics | None = None,
-            markdown: Markdown | None = None, parsed: Mapping[str, ParsedFile] | None = None,
-            bodies: bool = True) -> tuple[Site, Diagnostics]:
+def compute(
+    config: Config,
+    sources: list[SourceFile],
+    as_of: date,
+    *,
+    diags: Diagnostics | None = None,
+    markdown: Markdown | None = None,
+    parsed: Mapping[str, ParsedFile] | None = None,
+    bodies: bool = True,
+) -> tuple[Site, Diagnostics]:
     """Pure: source files (and those already parsed, ``parse_all``) -> a loaded,
     resolved, linted and computed Site, and every problem found (added to ``diags`` when
     given). Without ``bodies``, Markdown bodies are not rendered (nothing will be)."""
@@ -66,15 +73,22 @@ def compute(config: Config, sources: list[SourceFile], as_of: date, *, diags: Di
     return site, diags
 
 
-def compute_site(config: Config, sources: list[SourceFile], as_of: date, diags: Diagnostics,
-                 markdown: Markdown | None = None, parsed: Mapping[str, ParsedFile] | None = None,
-                 bodies: bool = True) -> Site:
+def compute_site(
+    config: Config,
+    sources: list[SourceFile],
+    as_of: date,
+    diags: Diagnostics,
+    markdown: Markdown | None = None,
+    parsed: Mapping[str, ParsedFile] | None = None,
+    bodies: bool = True,
+) -> Site:
     """:func:`compute` with the caller's ``diags``: the Site alone."""
     return compute(config, sources, as_of, diags=diags, markdown=markdown, parsed=parsed, bodies=bodies)[0]
 
 
-def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
-                  search: bool = False) -> dict[str, bytes]:
+def render_output(
+    site: Site, dirs: list[Path], diags: Diagnostics, env=None, *, search: bool = False
+) -> dict[str, bytes]:
     """Every output file in memory (``plan``, then the in-memory sink): static assets,
     pages, okrs.json, its shards, the feeds and CSV files and, with ``search``, the
     search index (``pagefind/``). Two outputs on one path are an error (reported, and
@@ -82,8 +96,16 @@ def render_output(site: Site, dirs: list[Path], diags: Diagnostics, env=None, *,
     return in_memory(plan(site, dirs, diags, env, search=search))
 
 
-def build(config: Config, as_of: date, *, render_pages: bool = True, sources: list[SourceFile] | None = None,
-          cache: ParseCache | None = None, env=None, search: bool = False) -> BuildResult:
+def build(
+    config: Config,
+    as_of: date,
+    *,
+    render_pages: bool = True,
+    sources: list[SourceFile] | None = None,
+    cache: ParseCache | None = None,
+    env=None,
+    search: bool = False,
+) -> BuildResult:
     """Gather (unless ``sources`` are given) and compute everything; render when there
     are no errors. Writes nothing: the caller writes ``result.files`` or serves them.
     ``search``: also build the search index (``okrsite build`` passes ``config.search``;
@@ -119,8 +141,7 @@ def input_roots(config: Config, dirs: list[Path]) -> list[tuple[str, Path, bool]
 
     root = Path(config.root)
     content = root / config.content_dir
-    roots = [(Path(os.path.relpath(content, root)).as_posix(), content, True),
-             (config.path, root / config.path, False)]
+    roots = [(Path(os.path.relpath(content, root)).as_posix(), content, True), (config.path, root / config.path, False)]
     # themes by their place in the search order, not their path: a checkout (or okrsite)
     # installed elsewhere with the same files is the same input
     for i, d in enumerate(dirs):
@@ -130,9 +151,19 @@ def input_roots(config: Config, dirs: list[Path]) -> list[tuple[str, Path, bool]
     return roots
 
 
-def publish(config: Config, as_of: date, output: Path, *, search: bool | None = None, jobs: int | None = None,
-            use_cache: bool = True, progress=None, on_wait=None, strict: bool = False,
-            write: bool = True) -> BuildResult:
+def publish(
+    config: Config,
+    as_of: date,
+    output: Path,
+    *,
+    search: bool | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress=None,
+    on_wait=None,
+    strict: bool = False,
+    write: bool = True,
+) -> BuildResult:
     """``okrsite build``: build the site and write it to ``output``, atomically.
 
     Unlike :func:`build`, the pages are never all in memory: they are planned, checked
@@ -169,13 +200,20 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
     fingerprint = None
     if use_cache:
         progress.stage("looking for changes")
-        inputs = build_scan.scan_inputs(input_roots(config, dirs), record.inputs if record else None,
-                                        record.inputs_ns if record else 0, defer=record is None,
-                                        skip={str(cache_root), str(output)})
+        inputs = build_scan.scan_inputs(
+            input_roots(config, dirs),
+            record.inputs if record else None,
+            record.inputs_ns if record else 0,
+            defer=record is None,
+            skip={str(cache_root), str(output)},
+        )
         if record is not None:
             fingerprint = build_scan.fingerprint(inputs, config, as_of, options)
-            if (fingerprint == record.fingerprint and record.output == build_record.output_key(config, output)
-                    and output.is_dir()):
+            if (
+                fingerprint == record.fingerprint
+                and record.output == build_record.output_key(config, output)
+                and output.is_dir()
+            ):
                 with output_lock(output, on_wait):
                     removed = remove_leftovers(output)  # of builds killed since (see write.py)
                     manifest = build_record.trusted_output(config, output, record)
@@ -188,9 +226,17 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
                             pass
                 if manifest is not None:
                     progress.finish()
-                    return BuildResult(None, {}, record.diagnostics, files_read=record.files_read,
-                                       seconds=time.perf_counter() - started, pages=record.pages, unchanged=True,
-                                       timings=dict(progress.timings), leftovers=removed)
+                    return BuildResult(
+                        None,
+                        {},
+                        record.diagnostics,
+                        files_read=record.files_read,
+                        seconds=time.perf_counter() - started,
+                        pages=record.pages,
+                        unchanged=True,
+                        timings=dict(progress.timings),
+                        leftovers=removed,
+                    )
 
     parsed_id: list = []  # parsed.json as this build leaves it, if it vouches for it
     diags = Diagnostics()
@@ -226,17 +272,25 @@ def publish(config: Config, as_of: date, output: Path, *, search: bool | None = 
             assert inputs is not None and fingerprint is not None
             label = input_roots(config, dirs)[0][0]
             base = build_scan.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
-            cached_build = CachedBuild(fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs),
-                                       files_read)
+            cached_build = CachedBuild(
+                fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs), files_read
+            )
         previous_index = None  # the last build's search index, whose unchanged parts are kept
         if cached_build is not None:
             from .searchindex import LastOutput
 
             previous_index = LastOutput(config, output, record)
-        outputs = plan(site, dirs, diags, _build_environment(dirs), marker=True, search=search,
-                       previous_index=previous_index, progress=progress)
-        written = write_folder(outputs, output, jobs=jobs, progress=progress, on_wait=on_wait,
-                               cached=cached_build)
+        outputs = plan(
+            site,
+            dirs,
+            diags,
+            _build_environment(dirs),
+            marker=True,
+            search=search,
+            previous_index=previous_index,
+            progress=progress,
+        )
+        written = write_folder(outputs, output, jobs=jobs, progress=progress, on_wait=on_wait, cached=cached_build)
         result.leftovers += written.leftovers
         result.written, result.pages = written.written, written.pages
         result.processes, result.reused = written.processes, written.reused

@@ -17,8 +17,14 @@ LINES_INTERVAL = 10.0
 
 
 class Progress:
-    def __init__(self, stream: TextIO | None = None, *, mode: str = "auto", interval: float | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        mode: str = "auto",
+        interval: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         """``mode``: "tty" (rewrite one line), "lines" (periodic plain lines), "quiet",
         or "auto" (tty when ``stream`` is a terminal, else lines)."""
         self.stream = stream if stream is not None else sys.stderr

@@ -70,13 +70,20 @@ def read_build(config: Config) -> BuildRecord | None:
         if not (_entries(data["inputs"], 5) and _entries(data["manifest"], 3)):
             return None
         return BuildRecord(
-            fingerprint=data["fingerprint"], output=data["output"], inputs=data["inputs"],
-            inputs_ns=int(data["inputs_ns"]), manifest=data["manifest"],
+            fingerprint=data["fingerprint"],
+            output=data["output"],
+            inputs=data["inputs"],
+            inputs_ns=int(data["inputs_ns"]),
+            manifest=data["manifest"],
             diagnostics=[Diagnostic(p, int(n), s, m) for p, n, s, m in data["diagnostics"]],
-            files_read=int(data["files_read"]), pages=int(data["pages"]),
-            output_id=list(data.get("output_id") or []), parsed_id=list(data.get("parsed_id") or []),
-            base=str(data.get("base") or ""), view=str(data.get("view") or ""),
-            people=dict(data.get("people") or {}), teams=dict(data.get("teams") or {}),
+            files_read=int(data["files_read"]),
+            pages=int(data["pages"]),
+            output_id=list(data.get("output_id") or []),
+            parsed_id=list(data.get("parsed_id") or []),
+            base=str(data.get("base") or ""),
+            view=str(data.get("view") or ""),
+            people=dict(data.get("people") or {}),
+            teams=dict(data.get("teams") or {}),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -85,7 +92,8 @@ def read_build(config: Config) -> BuildRecord | None:
 def _entries(table: Any, size: int) -> bool:
     """Whether ``table`` maps text to lists of ``size`` items."""
     return isinstance(table, dict) and all(
-        isinstance(k, str) and isinstance(v, list) and len(v) == size for k, v in table.items())
+        isinstance(k, str) and isinstance(v, list) and len(v) == size for k, v in table.items()
+    )
 
 
 def write_build(config: Config, record: BuildRecord) -> None:
@@ -126,8 +134,9 @@ def output_key(config: Config, output: Path) -> str:
         return str(output)
 
 
-def output_matches(output: Path, manifest: dict[str, list], *, verify: bool = False,
-                   seen: dict[str, list] | None = None) -> bool:
+def output_matches(
+    output: Path, manifest: dict[str, list], *, verify: bool = False, seen: dict[str, list] | None = None
+) -> bool:
     """Whether the output folder holds exactly the files of the manifest, unchanged: by
     size and mtime, and by digest when the mtime differs (a copy, a touch), or for every
     file with ``verify``. ``seen`` receives each file's entry as the folder holds it now
@@ -212,9 +221,20 @@ def from_checkout(folder: Path) -> bool:
     if top is None:
         return False
     try:
-        proc = subprocess.run(["git", "-C", str(top), "ls-files", "-z", "--cached", "--",
-                               folder.relative_to(top).as_posix() if folder != top else "."],
-                              capture_output=True, timeout=60)
+        proc = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(top),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--",
+                folder.relative_to(top).as_posix() if folder != top else ".",
+            ],
+            capture_output=True,
+            timeout=60,
+        )
     except (OSError, subprocess.SubprocessError):
         return True  # no git to ask: a committed folder cannot be told from a restored one
     return proc.returncode != 0 or bool(proc.stdout)

@@ -70,8 +70,14 @@ def _trusted(old: list | None, sig: list, recorded_ns: int) -> bool:
     return max(sig[1], sig[2]) < recorded_ns - RACY_NS
 
 
-def scan_inputs(roots: Iterable[tuple[str, Path, bool]], known: dict[str, list] | None = None,
-                recorded_ns: int = 0, *, defer: bool = False, skip: Iterable[str] = ()) -> Inputs:
+def scan_inputs(
+    roots: Iterable[tuple[str, Path, bool]],
+    known: dict[str, list] | None = None,
+    recorded_ns: int = 0,
+    *,
+    defer: bool = False,
+    skip: Iterable[str] = (),
+) -> Inputs:
     """Digest every input file: each root is (label, path, is the content folder); a
     folder is scanned recursively (the content folder as gather sees it: no hidden files
     or folders, only ``.md`` files), a file may be absent. ``known`` digests are reused
@@ -173,8 +179,9 @@ def _open_nonblocking(path, flags):
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
-def fingerprint(inputs: Inputs, config: Config, as_of: date, options: dict[str, Any],
-                leave_out: Callable[[str], bool] | None = None) -> str:
+def fingerprint(
+    inputs: Inputs, config: Config, as_of: date, options: dict[str, Any], leave_out: Callable[[str], bool] | None = None
+) -> str:
     """Everything the output depends on, in one digest; without the input files for
     which ``leave_out(path)`` is true, if given."""
     h = hashlib.blake2b(digest_size=20)

@@ -92,7 +92,7 @@ def _in_part(path: str, prefix: str) -> bool:
     root = f"{OUTPUT_DIR}/{prefix}"
     if not path.startswith(root):
         return False
-    rest = path[len(root):]
+    rest = path[len(root) :]
     return bool(prefix) or not (rest.startswith(PERIODS_DIR) or rest in (BUNDLES_FILE, PARTS_FILE))
 
 
@@ -174,10 +174,13 @@ class LastOutput(Previous):
 
             record, output = self._record, self._output
             self._trusted = bool(
-                record is not None and record.manifest
+                record is not None
+                and record.manifest
                 and record.output == output_key(self._config, output)
-                and not output.is_symlink() and output.is_dir()
-                and not from_checkout(cache_dir(self._config)) and not from_checkout(output)
+                and not output.is_symlink()
+                and output.is_dir()
+                and not from_checkout(cache_dir(self._config))
+                and not from_checkout(output)
             )
         return self._trusted
 
@@ -212,8 +215,13 @@ class LastOutput(Previous):
 # --------------------------------------------------------------------------- the index
 
 
-def build_index(recs: Iterable[Record], run_records: int | None = None, *, periods: Iterable[str] = (),
-                previous: Previous | None = None) -> dict[str, bytes]:
+def build_index(
+    recs: Iterable[Record],
+    run_records: int | None = None,
+    *,
+    periods: Iterable[str] = (),
+    previous: Previous | None = None,
+) -> dict[str, bytes]:
     """The search bundle of the records as ``{"pagefind/<file>": bytes}``: one bundle
     per part (``search.partition``, periods in the order of ``periods``), each in runs
     of at most ``run_records`` records (default ``RUN_RECORDS``) dealt round-robin (one
@@ -242,8 +250,9 @@ def build_index(recs: Iterable[Record], run_records: int | None = None, *, perio
         out.update(files)
         del files
     out[f"{OUTPUT_DIR}/{BUNDLES_FILE}"] = json.dumps({"merge": merge}, separators=(",", ":")).encode("utf-8")
-    out[f"{OUTPUT_DIR}/{PARTS_FILE}"] = json.dumps({"format": FORMAT, "parts": keys}, separators=(",", ":"),
-                                                   ensure_ascii=False).encode("utf-8")
+    out[f"{OUTPUT_DIR}/{PARTS_FILE}"] = json.dumps(
+        {"format": FORMAT, "parts": keys}, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
     return {path: out[path] for path in sorted(out)}
 
 
@@ -272,9 +281,9 @@ def _bundles(files: Mapping[str, bytes], prefix: str) -> list[str]:
     """The folders (inside ``pagefind/``) of a part's bundles the search page merges, in
     the order of their runs: all but the first bundle of the site."""
     entry = "pagefind-entry.json"
-    folders = [p[len(OUTPUT_DIR) + 1:-len(entry)] for p in files if p.endswith("/" + entry)]
-    runs = sorted(f for f in folders if f == prefix or f[len(prefix):-1].isdigit())
-    runs.sort(key=lambda f: int(f[len(prefix):-1] or 0))
+    folders = [p[len(OUTPUT_DIR) + 1 : -len(entry)] for p in files if p.endswith("/" + entry)]
+    runs = sorted(f for f in folders if f == prefix or f[len(prefix) : -1].isdigit())
+    runs.sort(key=lambda f: int(f[len(prefix) : -1] or 0))
     return [f for f in runs if f]
 
 
@@ -320,9 +329,13 @@ def _service_class():
     class _Service(PagefindService):
         async def launch(self):
             self._backend = await asyncio.create_subprocess_exec(
-                self._bin, "--service", cwd=os.getcwd(),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL, limit=2**31 - 1,
+                self._bin,
+                "--service",
+                cwd=os.getcwd(),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+                limit=2**31 - 1,
             )
             self._poll_task = self._loop.create_task(self._wait_for_responses())
             return self
@@ -365,9 +378,9 @@ async def _pagefind(docs: list[tuple[str, str]], batch: int = 500) -> dict[str, 
         # in order, a batch at a time: the service handles messages one by one, in order,
         # so page numbers (and the index) follow the records' order
         for start in range(0, len(docs), batch):
-            await asyncio.gather(*(
-                index.add_html_file(content=doc, url=url) for url, doc in docs[start:start + batch]
-            ))
+            await asyncio.gather(
+                *(index.add_html_file(content=doc, url=url) for url, doc in docs[start : start + batch])
+            )
         files = await index.get_files()
         return {f["path"]: f["content"] for f in files}
     finally:
@@ -400,7 +413,7 @@ def _canonical_filters(files: dict[str, bytes]) -> dict[str, bytes]:
             return files
         name, values = value
         data = _encode_dcd([name, sorted(values, key=lambda v: v[0])])
-        old = path[len("filter/"):-len(".pf_filter")]
+        old = path[len("filter/") : -len(".pf_filter")]
         new = f"{old.split('_', 1)[0]}_{_hash(data)[:7]}"
         del out[path]
         out[f"filter/{new}.pf_filter"] = data
@@ -429,8 +442,12 @@ def _meta_filters_position(meta, renamed: dict[str, str]) -> int | None:
     if not isinstance(meta, list):
         return None
     for i, item in enumerate(meta):
-        if (isinstance(item, list) and item and all(isinstance(x, list) and len(x) == 2 for x in item)
-                and all(isinstance(x[1], str) and x[1] in renamed for x in item)):
+        if (
+            isinstance(item, list)
+            and item
+            and all(isinstance(x, list) and len(x) == 2 for x in item)
+            and all(isinstance(x[1], str) and x[1] in renamed for x in item)
+        ):
             return i
     return None
 
@@ -450,7 +467,7 @@ def _decode_dcd(data: bytes):
     if not raw.startswith(_SIGNATURE):
         return None
     try:
-        value = cbor2.loads(raw[len(_SIGNATURE):])
+        value = cbor2.loads(raw[len(_SIGNATURE) :])
         if _SIGNATURE + cbor2.dumps(value) != raw:  # also: anything after the value
             return None
     except (cbor2.CBORError, ValueError, TypeError):

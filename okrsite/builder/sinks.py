@@ -138,8 +138,9 @@ class Written:
     leftovers: list[tuple[Path, int]] = field(default_factory=list)
 
 
-def write_folder(outputs: Outputs, output: Path, *, jobs: int, progress, on_wait,
-                 cached: CachedBuild | None = None) -> Written:
+def write_folder(
+    outputs: Outputs, output: Path, *, jobs: int, progress, on_wait, cached: CachedBuild | None = None
+) -> Written:
     """Make every file into a fresh folder (the pages rendered in ``jobs`` processes;
     with the build cache, ``cached``, only those a change can have altered, the others
     linked from the last build's output), swap it in and record the build. Writes
@@ -169,13 +170,19 @@ def write_folder(outputs: Outputs, output: Path, *, jobs: int, progress, on_wait
     if cached is not None:
         teams = outputs.teams()
         view, people = dependencies.view_digest(plan), dependencies.people_slugs(plan)
-        if (last is not None and last.base == cached.base and last.view == view
-                and last.output == build_record.output_key(config, output)
-                and not cached.own_templates and not dependencies.people_changed(last.people, people)):
+        if (
+            last is not None
+            and last.base == cached.base
+            and last.view == view
+            and last.output == build_record.output_key(config, output)
+            and not cached.own_templates
+            and not dependencies.people_changed(last.people, people)
+        ):
             changed = dependencies.changed_teams(last.inputs, cached.inputs.files, cached.content_label)
             if changed is not None:
-                reuse = dependencies.pages_to_render([p.path for p in plan.pages], teams,
-                                                     dependencies.decode_teams(last.teams), changed, last.manifest)
+                reuse = dependencies.pages_to_render(
+                    [p.path for p in plan.pages], teams, dependencies.decode_teams(last.teams), changed, last.manifest
+                )
     memory_policy().keep()  # the build needs nothing that is not shared with the rendering processes
     manifest: dict[str, list] = {}
 
@@ -211,14 +218,25 @@ def write_folder(outputs: Outputs, output: Path, *, jobs: int, progress, on_wait
             return
         inputs = cached.inputs
         try:
-            build_record.write_build(config, build_record.BuildRecord(
-                fingerprint=cached.fingerprint, output=build_record.output_key(config, output),
-                output_id=build_cache.output_identity(output),
-                inputs=inputs.files, inputs_ns=inputs.started_ns, parsed_id=cached.parsed_id,
-                manifest=manifest, diagnostics=diags.sorted(), files_read=cached.files_read,
-                pages=sum(1 for p in manifest if p.endswith(".html")),
-                base=cached.base, view=view or "", people=people or {},
-                teams=dependencies.encode_teams(zip((p.path for p in plan.pages), teams)) if teams else {}))
+            build_record.write_build(
+                config,
+                build_record.BuildRecord(
+                    fingerprint=cached.fingerprint,
+                    output=build_record.output_key(config, output),
+                    output_id=build_cache.output_identity(output),
+                    inputs=inputs.files,
+                    inputs_ns=inputs.started_ns,
+                    parsed_id=cached.parsed_id,
+                    manifest=manifest,
+                    diagnostics=diags.sorted(),
+                    files_read=cached.files_read,
+                    pages=sum(1 for p in manifest if p.endswith(".html")),
+                    base=cached.base,
+                    view=view or "",
+                    people=people or {},
+                    teams=dependencies.encode_teams(zip((p.path for p in plan.pages), teams)) if teams else {},
+                ),
+            )
         except OSError:
             pass
 

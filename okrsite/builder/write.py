@@ -124,15 +124,20 @@ def remove_leftovers(output: Path) -> list[tuple[Path, int]]:
     return [(leftover, remove(leftover)) for leftover in leftovers(output)]
 
 
-def write_site(files: dict[str, bytes], output: Path,
-               on_wait: Callable[[], None] | None = None) -> list[tuple[Path, int]]:
+def write_site(
+    files: dict[str, bytes], output: Path, on_wait: Callable[[], None] | None = None
+) -> list[tuple[Path, int]]:
     """Replace ``output`` by exactly ``files`` (and okrsite's marker); on any error, or if
     the process is killed at any moment, the old output stays complete."""
     return write_site_with(lambda folder: write_tree(files, folder), output, on_wait)
 
 
-def write_site_with(fill: Callable[[Path], object], output: Path, on_wait: Callable[[], None] | None = None,
-                    after: Callable[[], object] | None = None) -> list[tuple[Path, int]]:
+def write_site_with(
+    fill: Callable[[Path], object],
+    output: Path,
+    on_wait: Callable[[], None] | None = None,
+    after: Callable[[], object] | None = None,
+) -> list[tuple[Path, int]]:
     """Replace ``output`` by the folder that ``fill(folder)`` fills (a fresh temporary
     folder beside it, given okrsite's marker file), atomically, with the output's lock
     held: on any error raised by ``fill`` (which is re-raised), or if the process is

@@ -37,84 +37,138 @@ COMMANDS = ("new", "init", "diff", "codeowners")
 
 def add_parsers(sub: argparse._SubParsersAction[_P]) -> None:
     def config_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--config", default="okrsite.yaml", metavar="FILE",
-                       help="the site configuration (default: okrsite.yaml)")
+        p.add_argument(
+            "--config", default="okrsite.yaml", metavar="FILE", help="the site configuration (default: okrsite.yaml)"
+        )
 
-    new = sub.add_parser("new", help="start a new check-in, objective or period from the content",
-                         description="Write a new content file, pre-filled from the site. Never overwrites a file.")
+    new = sub.add_parser(
+        "new",
+        help="start a new check-in, objective or period from the content",
+        description="Write a new content file, pre-filled from the site. Never overwrites a file.",
+    )
     kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=type(new))
     kinds.required = True
 
-    c = kinds.add_parser("checkin", help="a check-in listing every key result with its last value",
-                         description="Write content/teams/TEAM/PERIOD/checkins/DATE.md, listing every key result "
-                                     "of the team's period and the team's KPIs, each commented out with its last "
-                                     "value (a commented line is not a measurement), and the three questions as "
-                                     "headings. Uncomment the lines you measured, change their numbers, answer "
-                                     "the questions, and open a pull request.")
+    c = kinds.add_parser(
+        "checkin",
+        help="a check-in listing every key result with its last value",
+        description="Write content/teams/TEAM/PERIOD/checkins/DATE.md, listing every key result "
+        "of the team's period and the team's KPIs, each commented out with its last "
+        "value (a commented line is not a measurement), and the three questions as "
+        "headings. Uncomment the lines you measured, change their numbers, answer "
+        "the questions, and open a pull request.",
+    )
     c.add_argument("team", metavar="TEAM", help="the team's id (its folder under teams/)")
-    c.add_argument("--date", type=as_of_date, metavar="DATE",
-                   help="the check-in's date (default: as_of from the config, else today)")
-    c.add_argument("--period", metavar="ID",
-                   help="the period (default: the team's period containing the date)")
+    c.add_argument(
+        "--date",
+        type=as_of_date,
+        metavar="DATE",
+        help="the check-in's date (default: as_of from the config, else today)",
+    )
+    c.add_argument("--period", metavar="ID", help="the period (default: the team's period containing the date)")
     c.add_argument("--author", metavar="NAME", help="who writes it (default: the team's lead)")
     config_arg(c)
 
-    o = kinds.add_parser("objective", help="a new objective with its required keys",
-                         description="Write content/teams/TEAM/PERIOD/ID.md: a new objective with two example key "
-                                     "results, and the objectives it could align to as comments.")
+    o = kinds.add_parser(
+        "objective",
+        help="a new objective with its required keys",
+        description="Write content/teams/TEAM/PERIOD/ID.md: a new objective with two example key "
+        "results, and the objectives it could align to as comments.",
+    )
     o.add_argument("team", metavar="TEAM", help="the team's id")
-    o.add_argument("id", metavar="ID", nargs="?", default="new-objective",
-                   help="the objective's id, its file name (default: new-objective)")
-    o.add_argument("--period", metavar="ID",
-                   help="the period (default: the team's period containing as_of from the config, or today; else the current quarter)")
+    o.add_argument(
+        "id",
+        metavar="ID",
+        nargs="?",
+        default="new-objective",
+        help="the objective's id, its file name (default: new-objective)",
+    )
+    o.add_argument(
+        "--period",
+        metavar="ID",
+        help="the period (default: the team's period containing as_of from the config, or today; else the current quarter)",
+    )
     config_arg(o)
 
-    p = kinds.add_parser("period", help="roll a team over into the next period",
-                         description="Copy the team's unfinished aspirational objectives from one period into the "
-                                     "next, each key result starting at its latest value and with a note of where "
-                                     "it came from. Finished, committed and experimental objectives stay behind.")
+    p = kinds.add_parser(
+        "period",
+        help="roll a team over into the next period",
+        description="Copy the team's unfinished aspirational objectives from one period into the "
+        "next, each key result starting at its latest value and with a note of where "
+        "it came from. Finished, committed and experimental objectives stay behind.",
+    )
     p.add_argument("team", metavar="TEAM", help="the team's id")
     p.add_argument("--from", dest="from_period", required=True, metavar="ID", help="the period to roll over from")
-    p.add_argument("--to", dest="to_period", metavar="ID",
-                   help="the new period (default: the next one of the same kind: 2026-Q4 -> 2027-Q1)")
+    p.add_argument(
+        "--to",
+        dest="to_period",
+        metavar="ID",
+        help="the new period (default: the next one of the same kind: 2026-Q4 -> 2027-Q1)",
+    )
     config_arg(p)
 
-    i = sub.add_parser("init", help="start a new OKR repository",
-                       description="Write a starter OKR repository into DIR: okrsite.yaml, a small content/ "
-                                   "skeleton that builds at once, netlify.toml, a GitHub Actions workflow, "
-                                   "requirements.txt and a README. Never overwrites a file.")
+    i = sub.add_parser(
+        "init",
+        help="start a new OKR repository",
+        description="Write a starter OKR repository into DIR: okrsite.yaml, a small content/ "
+        "skeleton that builds at once, netlify.toml, a GitHub Actions workflow, "
+        "requirements.txt and a README. Never overwrites a file.",
+    )
     i.add_argument("dir", metavar="DIR", help="the folder to create (it may exist, empty)")
     i.add_argument("--title", help="the organisation's name (default: from DIR)")
-    i.add_argument("--from-git", metavar="URL",
-                   help="okrsite's git repository: requirements.txt installs okrsite from it "
-                        "(`okrsite @ git+URL@REF`). Default: the repository this okrsite was installed from, "
-                        "at the same commit, if it was installed from git; else requirements.txt holds a line "
-                        "to replace, and the workflow says so")
+    i.add_argument(
+        "--from-git",
+        metavar="URL",
+        help="okrsite's git repository: requirements.txt installs okrsite from it "
+        "(`okrsite @ git+URL@REF`). Default: the repository this okrsite was installed from, "
+        "at the same commit, if it was installed from git; else requirements.txt holds a line "
+        "to replace, and the workflow says so",
+    )
     i.add_argument("--ref", metavar="REF", help="the tag, branch or commit of --from-git (default: its default branch)")
-    i.add_argument("--install", metavar="SPEC",
-                   help="requirements.txt's line instead, as written (e.g. okrsite==0.1.0 from your own package index)")
+    i.add_argument(
+        "--install",
+        metavar="SPEC",
+        help="requirements.txt's line instead, as written (e.g. okrsite==0.1.0 from your own package index)",
+    )
 
-    d = sub.add_parser("diff", help="what a change does to the OKRs, for a pull request",
-                       description="Compare two versions of the content and summarise what changes: objectives and "
-                                   "key results added or removed, every status and progress change, new check-ins, "
-                                   "new requests for help and new errors. Each side is a git ref or a folder holding "
-                                   "okrsite.yaml; HEAD defaults to the working tree. Both sides are computed for the "
-                                   "same as-of date.")
+    d = sub.add_parser(
+        "diff",
+        help="what a change does to the OKRs, for a pull request",
+        description="Compare two versions of the content and summarise what changes: objectives and "
+        "key results added or removed, every status and progress change, new check-ins, "
+        "new requests for help and new errors. Each side is a git ref or a folder holding "
+        "okrsite.yaml; HEAD defaults to the working tree. Both sides are computed for the "
+        "same as-of date.",
+    )
     d.add_argument("base", metavar="BASE", help="a git ref (main, origin/main, a commit) or a folder")
     d.add_argument("head", metavar="HEAD", nargs="?", help="a git ref or a folder (default: the working tree)")
-    d.add_argument("--format", choices=("text", "markdown"), default="text",
-                   help="text for a terminal (default), markdown for a pull request's comment or job summary")
-    d.add_argument("--as-of", type=as_of_date, metavar="DATE",
-                   help="compute statuses for this date (default: as_of from HEAD's config, else today)")
+    d.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="text for a terminal (default), markdown for a pull request's comment or job summary",
+    )
+    d.add_argument(
+        "--as-of",
+        type=as_of_date,
+        metavar="DATE",
+        help="compute statuses for this date (default: as_of from HEAD's config, else today)",
+    )
     config_arg(d)
 
-    co = sub.add_parser("codeowners", help="write CODEOWNERS from each team's maintainers",
-                        description="Write okrsite's section of CODEOWNERS: okrsite.yaml and the content folder owned "
-                                    "by codeowners_fallback, each team's folder by its maintainers. Other lines of the "
-                                    "file are kept. `okrsite check` warns when the committed file is out of date.")
-    co.add_argument("--output", metavar="FILE",
-                    help="where to write (default: the existing .github/CODEOWNERS, CODEOWNERS or docs/CODEOWNERS, "
-                         "else .github/CODEOWNERS); '-' prints it")
+    co = sub.add_parser(
+        "codeowners",
+        help="write CODEOWNERS from each team's maintainers",
+        description="Write okrsite's section of CODEOWNERS: okrsite.yaml and the content folder owned "
+        "by codeowners_fallback, each team's folder by its maintainers. Other lines of the "
+        "file are kept. `okrsite check` warns when the committed file is out of date.",
+    )
+    co.add_argument(
+        "--output",
+        metavar="FILE",
+        help="where to write (default: the existing .github/CODEOWNERS, CODEOWNERS or docs/CODEOWNERS, "
+        "else .github/CODEOWNERS); '-' prints it",
+    )
     config_arg(co)
 
 
@@ -150,8 +204,9 @@ def _site(config: Config, as_of: date, sources: list[SourceFile] | None = None) 
     result = build(config, as_of, render_pages=False, sources=sources)
     assert result.site is not None  # build, unlike publish, always computes the site
     if result.errors:
-        print(f"okrsite: note: the content has {len(result.errors)} error(s); `okrsite check` lists them",
-              file=sys.stderr)
+        print(
+            f"okrsite: note: the content has {len(result.errors)} error(s); `okrsite check` lists them", file=sys.stderr
+        )
     return result.site
 
 
@@ -167,8 +222,10 @@ def write_new(files: dict[Path, str]) -> None:
     """Write new files, all or none: refuses (usage error) when any of them exists."""
     existing = [p for p in files if p.exists()]
     if existing:
-        raise _usage(f"{_shown(existing[0])} already exists: okrsite never overwrites a file "
-                     f"(edit it, or choose another date, id or folder)")
+        raise _usage(
+            f"{_shown(existing[0])} already exists: okrsite never overwrites a file "
+            f"(edit it, or choose another date, id or folder)"
+        )
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8", newline="\n") as fh:
@@ -197,13 +254,19 @@ def cmd_new_checkin(args: argparse.Namespace) -> int:
     path = Path(config.root) / rel
     write_new({path: text})
     print(_shown(path))
-    print("okrsite: uncomment the lines of what you measured and change their numbers, answer the three "
-          "questions, then `okrsite check`", file=sys.stderr)
+    print(
+        "okrsite: uncomment the lines of what you measured and change their numbers, answer the three "
+        "questions, then `okrsite check`",
+        file=sys.stderr,
+    )
     if config.as_of is not None and day > config.as_of:
         where = _shown(Path(config.root) / config.path)
-        print(f"okrsite: note: this check-in is dated {day}, after as_of {config.as_of} in {where}: statuses "
-              f"ignore it until then. To see it counted, preview with `okrsite serve --as-of {day}`, or remove "
-              f"as_of from {where}", file=sys.stderr)
+        print(
+            f"okrsite: note: this check-in is dated {day}, after as_of {config.as_of} in {where}: statuses "
+            f"ignore it until then. To see it counted, preview with `okrsite serve --as-of {day}`, or remove "
+            f"as_of from {where}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -231,8 +294,9 @@ def cmd_new_period(args: argparse.Namespace) -> int:
     as_of = config.as_of or date.today()
     sources = gather(config, Diagnostics())
     site = _site(config, as_of, sources)
-    plan = _scaffold(scaffold.carry_over, site, args.team, args.from_period, args.to_period,
-                     {f.path: f.data for f in sources})
+    plan = _scaffold(
+        scaffold.carry_over, site, args.team, args.from_period, args.to_period, {f.path: f.data for f in sources}
+    )
     files = {Path(config.root) / rel: text for rel, text in plan.files.items()}
     write_new(files)
     for path in files:
@@ -242,8 +306,11 @@ def cmd_new_period(args: argparse.Namespace) -> int:
     for ref, why in plan.left:
         print(f"okrsite: left {ref} behind: {why}", file=sys.stderr)
     if not plan.files:
-        print(f"okrsite: nothing to carry over into {plan.target.id}; start it with "
-              f"`okrsite new objective {args.team} --period {plan.target.id}`", file=sys.stderr)
+        print(
+            f"okrsite: nothing to carry over into {plan.target.id}; start it with "
+            f"`okrsite new objective {args.team} --period {plan.target.id}`",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -264,14 +331,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(_shown(folder / rel))
     shown = _shown(folder)
     serve = "okrsite serve" if shown == "." else f"cd {shlex.quote(shown)} && okrsite serve"
-    print(f"okrsite: a starter OKR repository is in {shown}: `{serve}` "
-          f"to see it; README.md says what to set up next", file=sys.stderr)
+    print(
+        f"okrsite: a starter OKR repository is in {shown}: `{serve}` to see it; README.md says what to set up next",
+        file=sys.stderr,
+    )
     from .starter import PLACEHOLDER_MARK
 
     if PLACEHOLDER_MARK in files["requirements.txt"]:
-        print(f"okrsite: note: {_shown(folder / 'requirements.txt')} does not say where okrsite comes from yet: "
-              f"replace its last line (or run init with --from-git URL), or its workflow and Netlify fail",
-              file=sys.stderr)
+        print(
+            f"okrsite: note: {_shown(folder / 'requirements.txt')} does not say where okrsite comes from yet: "
+            f"replace its last line (or run init with --from-git URL), or its workflow and Netlify fail",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -49,10 +49,16 @@ class StatusChange:
     def words(self, escape: Callable[[str], str] = lambda text: text) -> str:
         """'behind -> on-track, 41% -> 58%' (each part only as far as it changed), then the
         values when they changed. ``escape``: for the values, whose units are free text."""
-        status = (self.status_before if self.status_before == self.status_after
-                  else f"{self.status_before} -> {self.status_after}")
-        progress = (self.progress_after if self.progress_before == self.progress_after
-                    else f"{self.progress_before} -> {self.progress_after}")
+        status = (
+            self.status_before
+            if self.status_before == self.status_after
+            else f"{self.status_before} -> {self.status_after}"
+        )
+        progress = (
+            self.progress_after
+            if self.progress_before == self.progress_after
+            else f"{self.progress_before} -> {self.progress_after}"
+        )
         out = f"{status}, {progress}"
         if self.value_before != self.value_after:
             out += f" ({escape(self.value_before or '—')} -> {escape(self.value_after or '—')})"
@@ -84,8 +90,16 @@ class Changes:
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.status or self.checkins or self.help
-                    or self.errors or self.warnings or self.fixed_errors)
+        return not (
+            self.added
+            or self.removed
+            or self.status
+            or self.checkins
+            or self.help
+            or self.errors
+            or self.warnings
+            or self.fixed_errors
+        )
 
 
 # --------------------------------------------------------------------------- comparing
@@ -121,16 +135,21 @@ def _items(data: dict) -> dict[str, tuple[str, dict]]:
 
 
 def _checkins(data: dict) -> dict[str, CheckinInfo]:
-    return {c["url"]: CheckinInfo(c["team"], c["period"], c["date"], c.get("author") or "", c["url"], list(c.get("help") or []))
-            for c in data.get("checkins", [])}
+    return {
+        c["url"]: CheckinInfo(
+            c["team"], c["period"], c["date"], c.get("author") or "", c["url"], list(c.get("help") or [])
+        )
+        for c in data.get("checkins", [])
+    }
 
 
 def _diag_key(d: Diagnostic) -> tuple[str, str, str]:
     return (d.path, d.severity, d.message)
 
 
-def compare(base: dict, head: dict, base_diagnostics: Sequence[Diagnostic] = (),
-            head_diagnostics: Sequence[Diagnostic] = ()) -> Changes:
+def compare(
+    base: dict, head: dict, base_diagnostics: Sequence[Diagnostic] = (), head_diagnostics: Sequence[Diagnostic] = ()
+) -> Changes:
     """What changes from ``base`` to ``head`` (each ``export.export_data``)."""
     changes = Changes()
     changes.team_names = {t["id"]: t["name"] for t in base.get("teams", [])}
@@ -156,11 +175,21 @@ def compare(base: dict, head: dict, base_diagnostics: Sequence[Diagnostic] = (),
         kind, old = before[ref]
         _, new = after[ref]
         change = StatusChange(
-            ref, kind, new.get("title", ""), _status(old), _status(new),
-            _pct(old.get("progress")), _pct(new.get("progress")),
-            _value(old) if kind == "key result" else "", _value(new) if kind == "key result" else "",
+            ref,
+            kind,
+            new.get("title", ""),
+            _status(old),
+            _status(new),
+            _pct(old.get("progress")),
+            _pct(new.get("progress")),
+            _value(old) if kind == "key result" else "",
+            _value(new) if kind == "key result" else "",
         )
-        if (change.status_before, change.progress_before, change.value_before) != (change.status_after, change.progress_after, change.value_after):
+        if (change.status_before, change.progress_before, change.value_before) != (
+            change.status_after,
+            change.progress_after,
+            change.value_after,
+        ):
             changes.status.append(change)
 
     old_checkins, new_checkins = _checkins(base), _checkins(head)
@@ -250,17 +279,34 @@ def markdown(changes: Changes, title: str = "OKR changes") -> str:
         if lines:
             out.extend([f"**{name}**", ""] + _capped(lines) + [""])
 
-    section("New errors (the site is not published until they are fixed)",
-            [f"- {_md_code(f'{d.path}:{d.line}')}: {_md_text(d.message)}" for d in changes.errors])
-    section("Status and progress",
-            [f"- {_md_code(c.ref)}: {c.words(_md_text)} — {_md_text(c.title)}" for c in changes.status])
-    section("Added", [f"- {i.kind} {_md_code(i.ref)}: {_md_text(i.title)}" + (f" ({i.detail})" if i.detail else "")
-                      for i in changes.added])
+    section(
+        "New errors (the site is not published until they are fixed)",
+        [f"- {_md_code(f'{d.path}:{d.line}')}: {_md_text(d.message)}" for d in changes.errors],
+    )
+    section(
+        "Status and progress",
+        [f"- {_md_code(c.ref)}: {c.words(_md_text)} — {_md_text(c.title)}" for c in changes.status],
+    )
+    section(
+        "Added",
+        [
+            f"- {i.kind} {_md_code(i.ref)}: {_md_text(i.title)}" + (f" ({i.detail})" if i.detail else "")
+            for i in changes.added
+        ],
+    )
     section("Removed", [f"- {i.kind} {_md_code(i.ref)}: {_md_text(i.title)}" for i in changes.removed])
-    section("New check-ins", [f"- {_md_text(_team(changes, c.team))}, {c.period}: {c.date}"
-                              + (f" by {_md_text(c.author)}" if c.author else "") for c in changes.checkins])
-    section("New requests for help", [f"- {_md_text(_team(changes, ci.team))} ({ci.date}): {_md_text(text)}"
-                                      for ci, text in changes.help])
+    section(
+        "New check-ins",
+        [
+            f"- {_md_text(_team(changes, c.team))}, {c.period}: {c.date}"
+            + (f" by {_md_text(c.author)}" if c.author else "")
+            for c in changes.checkins
+        ],
+    )
+    section(
+        "New requests for help",
+        [f"- {_md_text(_team(changes, ci.team))} ({ci.date}): {_md_text(text)}" for ci, text in changes.help],
+    )
     section("New warnings", [f"- {_md_code(f'{d.path}:{d.line}')}: {_md_text(d.message)}" for d in changes.warnings])
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -271,14 +317,24 @@ def text(changes: Changes, title: str = "OKR changes") -> str:
 
     def section(name: str, lines: list[str]) -> None:
         if lines:
-            out.extend(["", f"{name}:"] + [f"  {line.removeprefix('- ')}" for line in _capped([f"- {x}" for x in lines])])
+            out.extend(
+                ["", f"{name}:"] + [f"  {line.removeprefix('- ')}" for line in _capped([f"- {x}" for x in lines])]
+            )
 
     section("New errors", [f"{d.path}:{d.line}: {d.message}" for d in changes.errors])
     section("Status and progress", [f"{c.ref}: {c.words()}" for c in changes.status])
     section("Added", [f"{i.kind} {i.ref}: {i.title}" + (f" ({i.detail})" if i.detail else "") for i in changes.added])
     section("Removed", [f"{i.kind} {i.ref}: {i.title}" for i in changes.removed])
-    section("New check-ins", [f"{_team(changes, c.team)}, {c.period}: {c.date}" + (f" by {c.author}" if c.author else "")
-                              for c in changes.checkins])
-    section("New requests for help", [f"{_team(changes, ci.team)} ({ci.date}): {' '.join(t.split())}" for ci, t in changes.help])
+    section(
+        "New check-ins",
+        [
+            f"{_team(changes, c.team)}, {c.period}: {c.date}" + (f" by {c.author}" if c.author else "")
+            for c in changes.checkins
+        ],
+    )
+    section(
+        "New requests for help",
+        [f"{_team(changes, ci.team)} ({ci.date}): {' '.join(t.split())}" for ci, t in changes.help],
+    )
     section("New warnings", [f"{d.path}:{d.line}: {d.message}" for d in changes.warnings])
     return "\n".join(out) + "\n"

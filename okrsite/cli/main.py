@@ -39,46 +39,86 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def common(p: argparse.ArgumentParser, output: bool = False) -> None:
-        p.add_argument("--config", default="okrsite.yaml", metavar="FILE",
-                       help="the site configuration (default: okrsite.yaml); content and output folders are relative to its folder")
-        p.add_argument("--as-of", type=as_of_date, metavar="DATE",
-                       help="compute statuses for this date (YYYY-MM-DD) instead of as_of in the config or today")
+        p.add_argument(
+            "--config",
+            default="okrsite.yaml",
+            metavar="FILE",
+            help="the site configuration (default: okrsite.yaml); content and output folders are relative to its folder",
+        )
+        p.add_argument(
+            "--as-of",
+            type=as_of_date,
+            metavar="DATE",
+            help="compute statuses for this date (YYYY-MM-DD) instead of as_of in the config or today",
+        )
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         if output:
             p.add_argument("--output", metavar="DIR", help="write the site here instead of output_dir from the config")
-            p.add_argument("--base-url", metavar="PATH",
-                           help="the path the site is served under (e.g. /okrs/), instead of base_url from the config")
+            p.add_argument(
+                "--base-url",
+                metavar="PATH",
+                help="the path the site is served under (e.g. /okrs/), instead of base_url from the config",
+            )
 
-    b = sub.add_parser("build", help="validate the content and write the site",
-                       description="Validate the content and write the site. A failed build leaves the previous site untouched.")
+    b = sub.add_parser(
+        "build",
+        help="validate the content and write the site",
+        description="Validate the content and write the site. A failed build leaves the previous site untouched.",
+    )
     common(b, output=True)
-    b.add_argument("--no-search", action="store_true",
-                   help="leave out the search index, the search page and the header search box (like search: false in the config)")
-    b.add_argument("--jobs", "-j", type=_jobs, metavar="N",
-                   help="render pages in N processes (default: one per CPU); the output is the same for any N")
-    b.add_argument("--no-cache", action="store_true",
-                   help="ignore and do not update the build cache (.okrsite-cache/ next to okrsite.yaml), "
-                        "which lets a build with nothing changed return at once, and a build after a change "
-                        "reuse the parsed files that did not change and render only the pages the change "
-                        "can alter")
-    b.add_argument("--quiet", "-q", action="store_true",
-                   help="no progress display (by default: a counter on a terminal, a line every 10 s otherwise); "
-                        "diagnostics and the summary are still printed")
+    b.add_argument(
+        "--no-search",
+        action="store_true",
+        help="leave out the search index, the search page and the header search box (like search: false in the config)",
+    )
+    b.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help="render pages in N processes (default: one per CPU); the output is the same for any N",
+    )
+    b.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ignore and do not update the build cache (.okrsite-cache/ next to okrsite.yaml), "
+        "which lets a build with nothing changed return at once, and a build after a change "
+        "reuse the parsed files that did not change and render only the pages the change "
+        "can alter",
+    )
+    b.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress display (by default: a counter on a terminal, a line every 10 s otherwise); "
+        "diagnostics and the summary are still printed",
+    )
     b.add_argument("--timings", action="store_true", help="print how long each step of the build took")
-    c = sub.add_parser("check", help="validate the content; write nothing",
-                       description="Validate the content and report every problem as PATH:LINE: SEVERITY: MESSAGE. Writes nothing.")
+    c = sub.add_parser(
+        "check",
+        help="validate the content; write nothing",
+        description="Validate the content and report every problem as PATH:LINE: SEVERITY: MESSAGE. Writes nothing.",
+    )
     common(c)
-    c.add_argument("--format", choices=("text", "github", "json"), default="text",
-                   help="text: PATH:LINE: SEVERITY: MESSAGE (default); github: workflow commands that annotate the "
-                        "pull request's diff at each file and line; json: a list of diagnostics for other tools")
-    cl = sub.add_parser("clean", help="remove what builds wrote: the output folder, the build cache, leftovers",
-                        description="Remove what okrsite build leaves behind: the output folder, but only if a build "
-                                    "wrote it (it holds the marker file .okrsite-output), the temporary folders of "
-                                    "builds that were stopped before they finished, the output's lock file, and the "
-                                    "build cache (.okrsite-cache/ next to okrsite.yaml). Prints each with its size. "
-                                    "Refuses the same folders a build refuses, and removes nothing else.")
-    cl.add_argument("--config", default="okrsite.yaml", metavar="FILE",
-                    help="the site configuration (default: okrsite.yaml)")
+    c.add_argument(
+        "--format",
+        choices=("text", "github", "json"),
+        default="text",
+        help="text: PATH:LINE: SEVERITY: MESSAGE (default); github: workflow commands that annotate the "
+        "pull request's diff at each file and line; json: a list of diagnostics for other tools",
+    )
+    cl = sub.add_parser(
+        "clean",
+        help="remove what builds wrote: the output folder, the build cache, leftovers",
+        description="Remove what okrsite build leaves behind: the output folder, but only if a build "
+        "wrote it (it holds the marker file .okrsite-output), the temporary folders of "
+        "builds that were stopped before they finished, the output's lock file, and the "
+        "build cache (.okrsite-cache/ next to okrsite.yaml). Prints each with its size. "
+        "Refuses the same folders a build refuses, and removes nothing else.",
+    )
+    cl.add_argument(
+        "--config", default="okrsite.yaml", metavar="FILE", help="the site configuration (default: okrsite.yaml)"
+    )
     cl.add_argument("--output", metavar="DIR", help="the output folder, if a build was told --output DIR")
     add_serve_parser(sub)
     from .commands import add_parsers as add_pull_request_parsers  # new, init, diff, codeowners
@@ -141,8 +181,13 @@ def output_folder(config: Config, override: str | None, verb: str = "write the s
     return out
 
 
-def report(result: BuildResult, config_warnings: Iterable[Diagnostic], strict: bool, out: TextIO | None = None,
-           fmt: str = "text") -> None:
+def report(
+    result: BuildResult,
+    config_warnings: Iterable[Diagnostic],
+    strict: bool,
+    out: TextIO | None = None,
+    fmt: str = "text",
+) -> None:
     out = out or sys.stdout
     diagnostics = sorted(set(config_warnings) | set(result.diagnostics), key=lambda d: (d.path, d.line))
     if fmt != "text":  # check --format github|json (report.py)
@@ -170,8 +215,10 @@ def summary(result: BuildResult, config_warnings: Sequence[Diagnostic], written:
     errors = len(result.errors)
     warnings = len(result.warnings) + len(config_warnings)
     plural = lambda n, w: f"{n} {w}{'' if n == 1 else 's'}"  # noqa: E731
-    return (f"okrsite: {plural(result.files_read, 'file')} read, {plural(written, 'page')} written, "
-            f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {result.seconds:.2f} s")
+    return (
+        f"okrsite: {plural(result.files_read, 'file')} read, {plural(written, 'page')} written, "
+        f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {result.seconds:.2f} s"
+    )
 
 
 def _jobs(text: str) -> int:
@@ -205,9 +252,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         # the process exits after the build: what it made stays frozen (no last collection)
         with MemoryPolicy(exiting=True):
-            result = publish(config, as_of, output, search=config.search, jobs=args.jobs,
-                             use_cache=not args.no_cache, progress=progress, on_wait=on_wait,
-                             strict=args.strict, write=not (args.strict and config_warnings))
+            result = publish(
+                config,
+                as_of,
+                output,
+                search=config.search,
+                jobs=args.jobs,
+                use_cache=not args.no_cache,
+                progress=progress,
+                on_wait=on_wait,
+                strict=args.strict,
+                write=not (args.strict and config_warnings),
+            )
     except OutputRefused as exc:  # the folder changed since output_folder looked at it
         progress.finish()
         raise UsageError(str(exc)) from None
@@ -262,8 +318,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
     for path, size in removed:
         print(f"removed {_shown(path)} ({shown_size(size)})")
     total = sum(size for _, size in removed)
-    print(f"okrsite: {len(removed)} removed, {shown_size(total)} in all" if removed
-          else "okrsite: nothing to remove", file=sys.stderr)
+    print(
+        f"okrsite: {len(removed)} removed, {shown_size(total)} in all" if removed else "okrsite: nothing to remove",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -289,25 +347,38 @@ def _port(text: str) -> int:
 
 
 def add_serve_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
-    s = sub.add_parser("serve", help="preview the site, rebuilding and reloading as you edit",
-                       description="Build the site and serve it from memory under its base_url, watching the "
-                                   "content, okrsite.yaml and the theme. Pages reload by themselves after each "
-                                   "rebuild; a build with errors keeps the last good site and shows the problems "
-                                   "on the page and here. Ctrl-C stops.")
-    s.add_argument("--config", default="okrsite.yaml", metavar="FILE",
-                   help="the site configuration (default: okrsite.yaml)")
-    s.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 shares it with the network)")
+    s = sub.add_parser(
+        "serve",
+        help="preview the site, rebuilding and reloading as you edit",
+        description="Build the site and serve it from memory under its base_url, watching the "
+        "content, okrsite.yaml and the theme. Pages reload by themselves after each "
+        "rebuild; a build with errors keeps the last good site and shows the problems "
+        "on the page and here. Ctrl-C stops.",
+    )
+    s.add_argument(
+        "--config", default="okrsite.yaml", metavar="FILE", help="the site configuration (default: okrsite.yaml)"
+    )
+    s.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 shares it with the network)",
+    )
     s.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
-    s.add_argument("--as-of", type=as_of_date, metavar="DATE",
-                   help="compute statuses for this date (YYYY-MM-DD) instead of as_of in the config or today")
-    s.add_argument("--poll", action="store_true",
-                   help="poll for changes instead of using file-system events (network and container mounts)")
+    s.add_argument(
+        "--as-of",
+        type=as_of_date,
+        metavar="DATE",
+        help="compute statuses for this date (YYYY-MM-DD) instead of as_of in the config or today",
+    )
+    s.add_argument(
+        "--poll",
+        action="store_true",
+        help="poll for changes instead of using file-system events (network and container mounts)",
+    )
     s.add_argument("--open", action="store_true", help="open the site in the web browser")
 
 
 def cmd_serve(args) -> int:
     from ..serve.command import run
 
-    return run(args.config, host=args.host, port=args.port, as_of=args.as_of, poll=args.poll,
-               open_browser=args.open)
+    return run(args.config, host=args.host, port=args.port, as_of=args.as_of, poll=args.poll, open_browser=args.open)

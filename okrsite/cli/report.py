@@ -46,11 +46,13 @@ def escape_property(value: str) -> str:
 def github_command(d: Diagnostic, prefix: str = "") -> str:
     """``::error file=content/x.md,line=4,title=okrsite error::message``"""
     command = "error" if d.severity == "error" else "warning"
-    props = ",".join([
-        f"file={escape_property(_path(d, prefix))}",
-        f"line={int(d.line)}",
-        f"title={escape_property(f'okrsite {d.severity}')}",
-    ])
+    props = ",".join(
+        [
+            f"file={escape_property(_path(d, prefix))}",
+            f"line={int(d.line)}",
+            f"title={escape_property(f'okrsite {d.severity}')}",
+        ]
+    )
     return f"::{command} {props}::{escape_data(d.message)}"
 
 
@@ -59,8 +61,9 @@ def github(diagnostics: Iterable[Diagnostic], prefix: str = "") -> str:
 
 
 def as_data(diagnostics: Iterable[Diagnostic], prefix: str = "") -> list[dict]:
-    return [{"path": _path(d, prefix), "line": d.line, "severity": d.severity, "message": d.message}
-            for d in diagnostics]
+    return [
+        {"path": _path(d, prefix), "line": d.line, "severity": d.severity, "message": d.message} for d in diagnostics
+    ]
 
 
 def json_text(diagnostics: Iterable[Diagnostic], prefix: str = "") -> str:

@@ -39,7 +39,9 @@ class ScaffoldError(Exception):
 
 # --------------------------------------------------------------------------- YAML text
 
-_YAML_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\x85]")
+_YAML_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\x85]"
+)
 
 
 def yaml_str(text: str) -> str:
@@ -106,8 +108,10 @@ def require_team(site: Site, team_id: str) -> None:
         from ..core.diagnostics import did_you_mean
 
         known = ", ".join(sorted(site.teams)) or "none yet"
-        raise ScaffoldError(f"unknown team '{team_id}'{did_you_mean(team_id, site.teams)}: "
-                            f"the teams are the folders under teams/ ({known})")
+        raise ScaffoldError(
+            f"unknown team '{team_id}'{did_you_mean(team_id, site.teams)}: "
+            f"the teams are the folders under teams/ ({known})"
+        )
 
 
 def checkin_period(site: Site, team_id: str, day: date, period_id: str | None = None) -> Period:
@@ -121,11 +125,15 @@ def checkin_period(site: Site, team_id: str, day: date, period_id: str | None = 
         period = next((p for p in periods if p.id == period_id), None)
         if period is None:
             known = ", ".join(p.id for p in periods) or "none"
-            raise ScaffoldError(f"team '{team_id}' has no objectives in period '{period_id}' "
-                                f"(its periods: {known}); add one with `okrsite new objective {team_id} --period {period_id}`")
+            raise ScaffoldError(
+                f"team '{team_id}' has no objectives in period '{period_id}' "
+                f"(its periods: {known}); add one with `okrsite new objective {team_id} --period {period_id}`"
+            )
         if not period.start <= day <= period.end + window:
-            raise ScaffoldError(f"{day} is outside period {period.id} ({period.start} to {period.end}, "
-                                f"and {site.config.grading_window_days} days after it for grading): pass --date")
+            raise ScaffoldError(
+                f"{day} is outside period {period.id} ({period.start} to {period.end}, "
+                f"and {site.config.grading_window_days} days after it for grading): pass --date"
+            )
         return period
     containing = [p for p in periods if p.start <= day <= p.end]
     if containing:
@@ -134,8 +142,10 @@ def checkin_period(site: Site, team_id: str, day: date, period_id: str | None = 
     if grading:
         return max(grading, key=lambda p: (p.end, p.id))
     known = ", ".join(f"{p.id} ({p.start} to {p.end})" for p in periods) or "none"
-    raise ScaffoldError(f"team '{team_id}' has no period containing {day} (its periods: {known}): "
-                        f"pass --period and --date, or add objectives for the period first")
+    raise ScaffoldError(
+        f"team '{team_id}' has no period containing {day} (its periods: {known}): "
+        f"pass --period and --date, or add objectives for the period first"
+    )
 
 
 def objective_period(site: Site, team_id: str, day: date) -> str:
@@ -159,8 +169,10 @@ def known_period(site: Site, config: Config, period_id: str) -> Period:
         return declared
     cal = calendar_period(period_id)
     if cal is None:
-        raise ScaffoldError(f"unknown period '{period_id}': use YYYY, YYYY-Qn or YYYY-Hn, or declare it under "
-                            f"'periods:' in {config.path}")
+        raise ScaffoldError(
+            f"unknown period '{period_id}': use YYYY, YYYY-Qn or YYYY-Hn, or declare it under "
+            f"'periods:' in {config.path}"
+        )
     return cal
 
 
@@ -264,10 +276,10 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
         "---",
         f"# Check-in of {one_line(team.name)} for {one_line(period.label or period.id)}.",
         "# Every key result and KPI below is commented out with its last value: a line left",
-        "# commented is not a measurement. For each one you measured, delete the \"# \" that",
+        '# commented is not a measurement. For each one you measured, delete the "# " that',
         "# starts its line and change the number; then answer the three questions below.",
         "# An update can say more than a number:",
-        "#   objective/kr: {value: 42, confidence: 0.7, note: \"why\"}   (or status: on-track | behind | at-risk)",
+        '#   objective/kr: {value: 42, confidence: 0.7, note: "why"}   (or status: on-track | behind | at-risk)',
     ]
     if graded:
         lines.append("# The period has ended: give each key result its final grade, e.g. {value: 42, score: 0.7}.")
@@ -298,8 +310,10 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
             else:
                 example = kr.start if kr.type == "metric" and kr.start is not None else kr.target
                 entries.append(_not_yet(key, yaml_number(example) if example is not None else "0", comment))
-        calls.append(f"#   {yaml_key(obj.id)}: on-track  # {one_line(obj.title)}"
-                     + (f" (now: {obj.status})" if obj.status not in ("no-data", "graded") else ""))
+        calls.append(
+            f"#   {yaml_key(obj.id)}: on-track  # {one_line(obj.title)}"
+            + (f" (now: {obj.status})" if obj.status not in ("no-data", "graded") else "")
+        )
     if entries:
         lines.append("key_results:")
         lines.extend(entries)
@@ -311,9 +325,13 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
         lines.extend(calls)
     kpi_lines = []
     for kpi in team.kpis:
-        side = (f"healthy above {_num_words(kpi.healthy_above, kpi.unit)}" if kpi.healthy_above is not None else
-                f"healthy below {_num_words(kpi.healthy_below, kpi.unit)}" if kpi.healthy_below is not None else
-                one_line(kpi.unit) or "a number")
+        side = (
+            f"healthy above {_num_words(kpi.healthy_above, kpi.unit)}"
+            if kpi.healthy_above is not None
+            else f"healthy below {_num_words(kpi.healthy_below, kpi.unit)}"
+            if kpi.healthy_below is not None
+            else one_line(kpi.unit) or "a number"
+        )
         comment = f"{one_line(kpi.name)} ({side})"
         if kpi.value is not None:
             kpi_lines.append(_offered(yaml_key(kpi.id), yaml_number(kpi.value), kpi.value_date, comment))
@@ -322,7 +340,7 @@ def checkin(site: Site, team_id: str, period_id: str | None, day: date, author: 
     if kpi_lines:
         lines.append("kpis:")
         lines.extend(kpi_lines)
-    lines.append("# help: \"What would unblock us, and from whom\"   (a request, or a list of them)")
+    lines.append('# help: "What would unblock us, and from whom"   (a request, or a list of them)')
     lines.append("---")
     lines += ["", "## What changed", "", "", "## What are we learning", "", "", "## Where do we need help", "", ""]
     return checkin_path(site.config, team_id, period.id, day.isoformat()), "\n".join(lines)
@@ -368,7 +386,9 @@ def objective(site: Site, team_id: str, period_id: str, objective_id: str, today
     from ..core.fields import ID_RE
 
     if not ID_RE.match(objective_id) or objective_id == "checkins":
-        raise ScaffoldError(f"invalid objective id {objective_id!r}: use lower-case letters, digits and '-' (it becomes the file name and the URL)")
+        raise ScaffoldError(
+            f"invalid objective id {objective_id!r}: use lower-case letters, digits and '-' (it becomes the file name and the URL)"
+        )
     period = known_period(site, site.config, period_id)
     team = site.teams[team_id]
     label = period.label or period.id
@@ -547,7 +567,9 @@ def carry_over(site: Site, team_id: str, from_id: str, to_id: str | None, source
 
     result = CarryOver(source, target)
     graded = site.as_of > source.end
-    for obj in sorted((o for o in site.objectives.values() if o.team == team_id and o.period == from_id), key=lambda o: o.id):
+    for obj in sorted(
+        (o for o in site.objectives.values() if o.team == team_id and o.period == from_id), key=lambda o: o.id
+    ):
         measure = obj.score if graded and obj.score is not None else obj.progress
         when = f"at the end of {source.id}" if graded else f"on {site.as_of.isoformat()}"
         how_far = f"{fmt_percent(measure)} {when}" if measure is not None else f"no progress {when}"
@@ -578,8 +600,10 @@ def git_requirement(url: str, ref: str | None = None) -> str:
         url = f"ssh://{m[1]}/{m[2].lstrip('/')}"
     scheme = url.partition("://")[0] if "://" in url else ""
     if scheme not in ("https", "http", "ssh", "file") or not url.partition("://")[2].strip("/"):
-        raise ScaffoldError(f"--from-git {url!r}: give the git repository's address, e.g. "
-                            f"https://github.com/your-org/okrsite or git@github.com:your-org/okrsite.git")
+        raise ScaffoldError(
+            f"--from-git {url!r}: give the git repository's address, e.g. "
+            f"https://github.com/your-org/okrsite or git@github.com:your-org/okrsite.git"
+        )
     if ref is not None and not re.fullmatch(r"[\w.\-/]+", ref):
         raise ScaffoldError(f"--ref {ref!r}: give a tag, branch or commit")
     return f"okrsite @ git+{url}" + (f"@{ref}" if ref else "")
@@ -621,21 +645,23 @@ def init_files(title: str, today: date, install: str | None, version: str) -> di
     q = min(1.0, _elapsed(_calendar(quarter), today) + ahead)
     y = min(1.0, _elapsed(_calendar(str(year)), today) + ahead)
     values = dict(starter.INIT_VALUES)
-    values.update({
-        "title": one_line(title),
-        "title_yaml": yaml_str(one_line(title)),
-        "site_title_yaml": yaml_str(f"{one_line(title)} OKRs"),
-        "year": str(year),
-        "quarter": quarter,
-        "today": today.isoformat(),
-        "version": version,
-        # the example values: see TEAM_OBJECTIVE and COMPANY_OBJECTIVE for start and target
-        "time_to_value": str(math.floor(14 - 11 * q)),
-        "self_serve_setups": str(math.ceil(40 + 40 * q)),
-        "guided_tour": str(min(100, 5 * math.ceil(20 * q))),
-        "active_customers": str(math.ceil(100 + 50 * y)),
-        "nps": str(math.ceil(20 + 20 * y)),
-    })
+    values.update(
+        {
+            "title": one_line(title),
+            "title_yaml": yaml_str(one_line(title)),
+            "site_title_yaml": yaml_str(f"{one_line(title)} OKRs"),
+            "year": str(year),
+            "quarter": quarter,
+            "today": today.isoformat(),
+            "version": version,
+            # the example values: see TEAM_OBJECTIVE and COMPANY_OBJECTIVE for start and target
+            "time_to_value": str(math.floor(14 - 11 * q)),
+            "self_serve_setups": str(math.ceil(40 + 40 * q)),
+            "guided_tour": str(min(100, 5 * math.ceil(20 * q))),
+            "active_customers": str(math.ceil(100 + 50 * y)),
+            "nps": str(math.ceil(20 + 20 * y)),
+        }
+    )
     values["install"] = install if install is not None else starter.fill(starter.PLACEHOLDER, values)
     values["check_step"] = starter.fill(values["check_step"], values)
     return {starter.fill(path, values): starter.fill(text, values) for path, text in starter.INIT_FILES.items()}

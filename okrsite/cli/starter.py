@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
-CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -45,8 +47,10 @@ REQUIREMENTS = """\
 # it (it is no requirement) and prints it, so Netlify's log says what to do; the workflow's
 # first step (CHECK_STEP) fails with the same words, annotated on the file.
 PLACEHOLDER_MARK = "REPLACE THIS LINE"  # CHECK_STEP greps for it
-PLACEHOLDER = (f"{PLACEHOLDER_MARK} with where okrsite comes from, e.g. "
-               "okrsite @ git+https://github.com/your-org/okrsite@v@@version@@")
+PLACEHOLDER = (
+    f"{PLACEHOLDER_MARK} with where okrsite comes from, e.g. "
+    "okrsite @ git+https://github.com/your-org/okrsite@v@@version@@"
+)
 
 CHECK_STEP = """\
       - name: Check that requirements.txt says where okrsite comes from

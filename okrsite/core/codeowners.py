@@ -102,7 +102,7 @@ def update(existing: str | None, new_section: str) -> str:
         return text + ("\n" if text.strip() else "") + new_section
     begin, end = found
     before = "\n".join(lines[:begin])
-    after = "\n".join(lines[end + 1:])
+    after = "\n".join(lines[end + 1 :])
     out = (before + "\n" if begin else "") + new_section.rstrip("\n")
     return out + "\n" + after if after else out + "\n"
 
@@ -114,26 +114,42 @@ def check(site: Site, existing: str | None, path: str, diags: Diagnostics) -> No
     for team in site.teams.values():
         for handle in team.maintainers:
             if owner(handle) is None:
-                diags.warning(team.path, 1, f"maintainer {handle!r} is not a git-host handle (@user or @org/team) "
-                                            f"or an email address: left out of CODEOWNERS")
+                diags.warning(
+                    team.path,
+                    1,
+                    f"maintainer {handle!r} is not a git-host handle (@user or @org/team) "
+                    f"or an email address: left out of CODEOWNERS",
+                )
     for handle in site.config.codeowners_fallback:
         if owner(handle) is None:
-            diags.warning(site.config.path, 1, f"codeowners_fallback {handle!r} is not a git-host handle "
-                                              f"(@user or @org/team) or an email address: left out of CODEOWNERS")
+            diags.warning(
+                site.config.path,
+                1,
+                f"codeowners_fallback {handle!r} is not a git-host handle "
+                f"(@user or @org/team) or an email address: left out of CODEOWNERS",
+            )
     if existing is None:
         return
     text = existing.replace("\r\n", "\n")
     found = _find(text)
     if found is None:
         if has_owners(site):
-            diags.warning(path, 1, "CODEOWNERS has no okrsite section, so the teams' maintainers do not "
-                                   "approve changes to their folders: run `okrsite codeowners`")
+            diags.warning(
+                path,
+                1,
+                "CODEOWNERS has no okrsite section, so the teams' maintainers do not "
+                "approve changes to their folders: run `okrsite codeowners`",
+            )
         return
     begin, end = found
-    current = "\n".join(text.split("\n")[begin:end + 1]) + "\n"
+    current = "\n".join(text.split("\n")[begin : end + 1]) + "\n"
     if current != section(site):
-        diags.warning(path, begin + 1, "CODEOWNERS is out of date with the teams' maintainers "
-                                       "(or codeowners_fallback): run `okrsite codeowners` and commit the result")
+        diags.warning(
+            path,
+            begin + 1,
+            "CODEOWNERS is out of date with the teams' maintainers "
+            "(or codeowners_fallback): run `okrsite codeowners` and commit the result",
+        )
 
 
 def committed(root: str | PathLike[str]) -> tuple[str, str] | None:

@@ -14,9 +14,21 @@ from .model import Config, Diagnostic, LimitsConfig, LintConfig, Period, StatusC
 from .parse import LineDict, YamlProblem, decode, load_yaml
 
 CONFIG_KEYS = (
-    "title", "base_url", "content_dir", "output_dir", "theme", "as_of", "periods",
-    "status", "lint", "grading_window_days", "markdown", "search",
-    "codeowners_fallback", "site_url", "limits",
+    "title",
+    "base_url",
+    "content_dir",
+    "output_dir",
+    "theme",
+    "as_of",
+    "periods",
+    "status",
+    "lint",
+    "grading_window_days",
+    "markdown",
+    "search",
+    "codeowners_fallback",
+    "site_url",
+    "limits",
 )
 STATUS_KEYS = ("confidence_on_track", "confidence_behind", "pace_on_track", "pace_behind", "stale_after_days")
 LINT_KEYS = ("max_objectives", "min_key_results", "max_key_results")
@@ -99,7 +111,11 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
         if re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", site_url):
             config.site_url = site_url if site_url.endswith("/") else site_url + "/"
         else:
-            diags.error(path, r.line("site_url"), f"'site_url' must be a full address like https://okrs.example.com/, not {site_url!r}")
+            diags.error(
+                path,
+                r.line("site_url"),
+                f"'site_url' must be a full address like https://okrs.example.com/, not {site_url!r}",
+            )
 
     if (status := r.mapping("status")) is not None:
         s = Reader(diags, path, status, STATUS_KEYS, "status")
@@ -145,8 +161,12 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
             continue
         same = next((other for other in seen if other.casefold() == pid.casefold()), None)
         if same is not None:
-            diags.error(path, p.line("id"), f"period '{pid}' differs only in case from '{same}' (line {seen[same]}): "
-                        "their pages would be one folder on a case-insensitive file system")
+            diags.error(
+                path,
+                p.line("id"),
+                f"period '{pid}' differs only in case from '{same}' (line {seen[same]}): "
+                "their pages would be one folder on a case-insensitive file system",
+            )
             continue
         seen[pid] = p.line("id")
         if start is None or end is None:
@@ -155,8 +175,12 @@ def parse_config(data: bytes, root: str = ".", path: str = "okrsite.yaml") -> tu
             diags.error(path, p.line("end"), f"period '{pid}' ends ({end}) before it starts ({start})")
             continue
         if (end - start).days + 1 > config.limits.max_period_days:
-            diags.warning(path, p.line("end"), f"period '{pid}' is {(end - start).days + 1:,} days long (more than "
-                          f"limits.max_period_days, {config.limits.max_period_days:,}): is a year mistyped?")
+            diags.warning(
+                path,
+                p.line("end"),
+                f"period '{pid}' is {(end - start).days + 1:,} days long (more than "
+                f"limits.max_period_days, {config.limits.max_period_days:,}): is a year mistyped?",
+            )
         cal = calendar_period(pid)
         config.periods.append(Period(pid, start, end, label or (cal.label if cal else pid), declared=True))
 
@@ -189,8 +213,19 @@ def read_config(config_file: str | Path) -> tuple[Config, list[Diagnostic]]:
     try:
         data = config_path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError([Diagnostic(str(config_file), 1, "error", "no okrsite.yaml here: run okrsite in your site's folder or pass --config FILE")]) from None
+        raise ConfigError(
+            [
+                Diagnostic(
+                    str(config_file),
+                    1,
+                    "error",
+                    "no okrsite.yaml here: run okrsite in your site's folder or pass --config FILE",
+                )
+            ]
+        ) from None
     except OSError as exc:
-        raise ConfigError([Diagnostic(str(config_file), 1, "error", f"cannot read the configuration: {exc.strerror}")]) from None
+        raise ConfigError(
+            [Diagnostic(str(config_file), 1, "error", f"cannot read the configuration: {exc.strerror}")]
+        ) from None
     root = config_path.resolve().parent
     return parse_config(data, root=str(root), path=config_path.name)

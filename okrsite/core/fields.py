@@ -28,7 +28,11 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 def parse_date(value: object) -> date | None | str:
     """A date from YAML text, or an error message (str), or None for a non-date."""
     if isinstance(value, date):
-        return value if MIN_YEAR <= value.year <= MAX_YEAR else f"date {value} out of range (years {MIN_YEAR} to {MAX_YEAR})"
+        return (
+            value
+            if MIN_YEAR <= value.year <= MAX_YEAR
+            else f"date {value} out of range (years {MIN_YEAR} to {MAX_YEAR})"
+        )
     if not isinstance(value, str):
         return None
     m = DATE_RE.match(value.strip())
@@ -67,8 +71,12 @@ MAX_MAGNITUDE = 10**15
 
 def is_number(value: object) -> bool:
     """A finite int or float (not a bool) within +-MAX_MAGNITUDE."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and (isinstance(value, int) or math.isfinite(value)) and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE)
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and (isinstance(value, int) or math.isfinite(value))
+        and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
+    )
 
 
 def number_problem(value: object) -> str:
@@ -85,15 +93,18 @@ def number_problem(value: object) -> str:
 class Reader:
     """Typed access to one mapping of one file. Unknown keys are warned about at once."""
 
-    def __init__(self, diags: Diagnostics, path: str, mapping: LineDict, known: Collection[str],
-                 what: str = "") -> None:
+    def __init__(
+        self, diags: Diagnostics, path: str, mapping: LineDict, known: Collection[str], what: str = ""
+    ) -> None:
         self.diags = diags
         self.path = path
         self.m = mapping
         self.what = what
         for key in mapping:
             if key not in known:
-                self.diags.warning(path, mapping.line_of(key), unknown_key_message(key, known) + (f" in {what}" if what else ""))
+                self.diags.warning(
+                    path, mapping.line_of(key), unknown_key_message(key, known) + (f" in {what}" if what else "")
+                )
 
     # -- positions ---------------------------------------------------------------------
     def line(self, key: str) -> int:
@@ -108,7 +119,9 @@ class Reader:
     def _missing(self, key: str, required: bool) -> bool:
         if key not in self.m or self.m[key] is None:
             if required:
-                self.diags.error(self.path, self.m.line, f"missing required key '{key}'" + (f" in {self.what}" if self.what else ""))
+                self.diags.error(
+                    self.path, self.m.line, f"missing required key '{key}'" + (f" in {self.what}" if self.what else "")
+                )
             return True
         return False
 
@@ -141,10 +154,13 @@ class Reader:
     @overload
     def number(self, key: str, required: bool = False, *, default: float, positive: bool = False) -> float: ...
     @overload
-    def number(self, key: str, required: bool = False, default: None = None, positive: bool = False) -> float | None: ...
+    def number(
+        self, key: str, required: bool = False, default: None = None, positive: bool = False
+    ) -> float | None: ...
 
-    def number(self, key: str, required: bool = False, default: float | None = None,
-               positive: bool = False) -> float | None:
+    def number(
+        self, key: str, required: bool = False, default: float | None = None, positive: bool = False
+    ) -> float | None:
         if self._missing(key, required):
             return default
         value: float = self.m[key]
@@ -181,10 +197,16 @@ class Reader:
             return default
         value = parse_fraction(self.m[key])
         if value is None:
-            self.diags.error(self.path, self.line(key), f"'{key}' must be a number from 0 to 1 or a percentage like \"70%\", not {self.m[key]!r}")
+            self.diags.error(
+                self.path,
+                self.line(key),
+                f"'{key}' must be a number from 0 to 1 or a percentage like \"70%\", not {self.m[key]!r}",
+            )
             return default
         if not 0 <= value <= 1:
-            self.diags.error(self.path, self.line(key), f"'{key}' must be between 0 and 1 (0% and 100%), not {self.m[key]!r}")
+            self.diags.error(
+                self.path, self.line(key), f"'{key}' must be between 0 and 1 (0% and 100%), not {self.m[key]!r}"
+            )
             return default
         return value
 
@@ -224,7 +246,9 @@ class Reader:
             return default
         value = self.m[key]
         if not isinstance(value, str) or value not in choices:
-            self.diags.error(self.path, self.line(key), f"unknown {what} {value!r} for '{key}': use one of {', '.join(choices)}")
+            self.diags.error(
+                self.path, self.line(key), f"unknown {what} {value!r} for '{key}': use one of {', '.join(choices)}"
+            )
             return default
         return value
 
@@ -274,7 +298,9 @@ class Reader:
         out = []
         for item, line in zip(value, value.item_lines):
             if not isinstance(item, LineDict):
-                self.diags.error(self.path, line, f"each item of '{key}' must be a mapping of keys to values, not {type_name(item)}")
+                self.diags.error(
+                    self.path, line, f"each item of '{key}' must be a mapping of keys to values, not {type_name(item)}"
+                )
                 continue
             out.append(item)
         return out
@@ -291,7 +317,11 @@ class Reader:
 
 def check_id(diags: Diagnostics, path: str, line: int, value: str, what: str, regex: re.Pattern[str] = ID_RE) -> bool:
     if not isinstance(value, str) or not regex.match(value):
-        hint = "lower-case letters, digits and '-', starting with a letter or digit" if regex is ID_RE else "letters, digits and '-'"
+        hint = (
+            "lower-case letters, digits and '-', starting with a letter or digit"
+            if regex is ID_RE
+            else "letters, digits and '-'"
+        )
         diags.error(path, line, f"invalid {what} id {value!r}: use {hint}")
         return False
     return check_file_name(diags, path, line, value, f"{what} id")
@@ -306,12 +336,20 @@ def check_file_name(diags: Diagnostics, path: str, line: int, value: str, what: 
     """An id names a folder or a file of the site (and of the content): at most
     MAX_NAME_LENGTH characters, and none Windows keeps for a device."""
     if len(value) > MAX_NAME_LENGTH:
-        diags.error(path, line, f"{what} '{value[:20]}...' is {len(value):,} characters long: "
-                    f"ids are at most {MAX_NAME_LENGTH} (they name folders and pages of the site)")
+        diags.error(
+            path,
+            line,
+            f"{what} '{value[:20]}...' is {len(value):,} characters long: "
+            f"ids are at most {MAX_NAME_LENGTH} (they name folders and pages of the site)",
+        )
         return False
     if windows_reserved(value):
-        diags.error(path, line, f"{what} '{value}' is a device name on Windows (CON, PRN, AUX, NUL, COM0-9, LPT0-9): "
-                    "no file or folder can have it there; choose another")
+        diags.error(
+            path,
+            line,
+            f"{what} '{value}' is a device name on Windows (CON, PRN, AUX, NUL, COM0-9, LPT0-9): "
+            "no file or folder can have it there; choose another",
+        )
         return False
     return True
 
@@ -321,7 +359,11 @@ def check_person(diags: Diagnostics, path: str, line: int, name: str, key: str) 
     MAX_NAME_LENGTH characters there."""
     slug = slugify(name)
     if len(slug) > MAX_NAME_LENGTH:
-        diags.error(path, line, f"the name in '{key}' is too long: its person page would be named with "
-                    f"{len(slug):,} characters, and page names are at most {MAX_NAME_LENGTH}; shorten it")
+        diags.error(
+            path,
+            line,
+            f"the name in '{key}' is too long: its person page would be named with "
+            f"{len(slug):,} characters, and page names are at most {MAX_NAME_LENGTH}; shorten it",
+        )
         return False
     return True

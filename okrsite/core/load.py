@@ -17,9 +17,26 @@ from .diagnostics import Diagnostics
 from .fields import PERIOD_ID_RE, Reader, check_file_name, check_id, is_id, is_number, number_problem, parse_date
 from .markdown import Markdown, html_too_deep, safe_link
 from .model import (
-    COMMITMENTS, INITIATIVE_STATUSES, KR_TYPES, STATUSES, Checkin, Config, Initiative,
-    KeyResult, Kpi, LimitsConfig, Objective, Org, Period, Ref, Retro, Site, SourceFile,
-    Strategy, Team, Update,
+    COMMITMENTS,
+    INITIATIVE_STATUSES,
+    KR_TYPES,
+    STATUSES,
+    Checkin,
+    Config,
+    Initiative,
+    KeyResult,
+    Kpi,
+    LimitsConfig,
+    Objective,
+    Org,
+    Period,
+    Ref,
+    Retro,
+    Site,
+    SourceFile,
+    Strategy,
+    Team,
+    Update,
 )
 from .parse import LineDict, Parsed, parse, type_name
 
@@ -27,8 +44,32 @@ ORG_KEYS = ("title", "vision", "mission", "strategy")
 STRATEGY_KEYS = ("id", "title", "description")
 TEAM_KEYS = ("name", "parent", "lead", "members", "maintainers", "mission", "kpis")
 KPI_KEYS = ("id", "name", "unit", "healthy_above", "healthy_below")
-OBJECTIVE_KEYS = ("title", "owner", "commitment", "aligns_to", "depends_on", "theme", "tags", "initiatives", "key_results")
-KR_KEYS = ("id", "title", "type", "start", "target", "unit", "owner", "partner", "commitment", "weight", "contributors", "aligns_to", "initiatives")
+OBJECTIVE_KEYS = (
+    "title",
+    "owner",
+    "commitment",
+    "aligns_to",
+    "depends_on",
+    "theme",
+    "tags",
+    "initiatives",
+    "key_results",
+)
+KR_KEYS = (
+    "id",
+    "title",
+    "type",
+    "start",
+    "target",
+    "unit",
+    "owner",
+    "partner",
+    "commitment",
+    "weight",
+    "contributors",
+    "aligns_to",
+    "initiatives",
+)
 INITIATIVE_KEYS = ("title", "status", "link")
 CHECKIN_KEYS = ("date", "author", "key_results", "objectives", "kpis", "help")
 UPDATE_KEYS = ("value", "progress", "done", "confidence", "status", "score", "note")
@@ -130,13 +171,23 @@ def to_parse(files: Iterable[SourceFile], config: Config) -> list[SourceFile]:
     A file listed here that load then skips (for a problem found later) costs a parse,
     never a different result."""
     prefix = content_prefix(config)
-    return [f for f in files
-            if not not_read(f, config.limits) and isinstance(classify(in_content(f.path, prefix)), Classified)]
+    return [
+        f
+        for f in files
+        if not not_read(f, config.limits) and isinstance(classify(in_content(f.path, prefix)), Classified)
+    ]
 
 
 class Loader:
-    def __init__(self, config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None,
-                 parsed: Mapping[str, ParsedFile] | None = None, bodies: bool = True):
+    def __init__(
+        self,
+        config: Config,
+        as_of: date,
+        diags: Diagnostics,
+        markdown: Markdown | None = None,
+        parsed: Mapping[str, ParsedFile] | None = None,
+        bodies: bool = True,
+    ):
         """``parsed``: files already parsed, by path (``parse_all``); the loader parses
         any other file itself. ``bodies=False``: bodies are not rendered."""
         self.config = config
@@ -178,10 +229,14 @@ class Loader:
             if c.kind == "objective" and not check_id(self.diags, f.path, 1, c.name, "objective"):
                 continue
             if c.kind == "objective" and c.name == "checkins":
-                self.diags.error(f.path, 1, "an objective cannot be called 'checkins': that name is the check-ins folder")
+                self.diags.error(
+                    f.path, 1, "an objective cannot be called 'checkins': that name is the check-ins folder"
+                )
                 continue
             if c.kind == "checkin" and not CHECKIN_NAME_RE.match(c.name):
-                self.diags.error(f.path, 1, f"invalid check-in file name {c.name!r}: name it after its date, like 2026-11-20.md")
+                self.diags.error(
+                    f.path, 1, f"invalid check-in file name {c.name!r}: name it after its date, like 2026-11-20.md"
+                )
                 continue
             if c.kind == "checkin" and not check_file_name(self.diags, f.path, 1, c.name, "check-in name"):
                 continue
@@ -193,8 +248,11 @@ class Loader:
         # not unknown (its folder's error says why it is empty)
         unread_teams = {parts[1] for parts in unread if len(parts) >= 2 and parts[0] == "teams" and is_id(parts[1])}
         folder_periods = {c.period for _, c in classified if c.period}
-        folder_periods.update(parts[2] for parts in unread
-                              if len(parts) >= 3 and parts[1] in unread_teams and is_id(parts[2], PERIOD_ID_RE))
+        folder_periods.update(
+            parts[2]
+            for parts in unread
+            if len(parts) >= 3 and parts[1] in unread_teams and is_id(parts[2], PERIOD_ID_RE)
+        )
         periods, unknown = site_periods(self.config, folder_periods)
         # a calendar period folder ('2026-Q4') and a declared period differing only in
         # case ('2026-q4') would be one page on a case-insensitive file system
@@ -216,14 +274,22 @@ class Loader:
             if c.period in period_clash:
                 if c.period not in reported_unknown:
                     reported_unknown.add(c.period)
-                    self.diags.error(f.path, 1, f"period folder '{c.period}' differs only in case from the period "
-                                     f"'{period_clash[c.period]}' declared in {self.config.path}: on a case-insensitive "
-                                     "file system they are the same; rename the folder (ignored)")
+                    self.diags.error(
+                        f.path,
+                        1,
+                        f"period folder '{c.period}' differs only in case from the period "
+                        f"'{period_clash[c.period]}' declared in {self.config.path}: on a case-insensitive "
+                        "file system they are the same; rename the folder (ignored)",
+                    )
                 continue
             if c.period in unknown:
                 if c.period not in reported_unknown:
                     reported_unknown.add(c.period)
-                    self.diags.error(f.path, 1, f"unknown period '{c.period}': declare it under 'periods:' in {self.config.path} with its start and end (only YYYY, YYYY-Qn and YYYY-Hn are known without it)")
+                    self.diags.error(
+                        f.path,
+                        1,
+                        f"unknown period '{c.period}': declare it under 'periods:' in {self.config.path} with its start and end (only YYYY, YYYY-Qn and YYYY-Hn are known without it)",
+                    )
                 continue
             if c.kind == "org":
                 org = self.org(f)
@@ -248,7 +314,9 @@ class Loader:
                 teams[c.team] = Team(id=c.team, name=default_name(c.team), path=f"{prefix}teams/{c.team}")
         for parts in unread:
             if len(parts) >= 2 and parts[1] in unread_teams:
-                team = teams.setdefault(parts[1], Team(id=parts[1], name=default_name(parts[1]), path=f"{prefix}teams/{parts[1]}"))
+                team = teams.setdefault(
+                    parts[1], Team(id=parts[1], name=default_name(parts[1]), path=f"{prefix}teams/{parts[1]}")
+                )
                 team.unread_folder = True
                 team.incomplete = team.incomplete or len(parts) == 2  # its _index.md was not read either
         for team_id, html in backlogs.items():
@@ -282,9 +350,13 @@ class Loader:
                 if here not in clashed:
                     clashed.add(here)
                     what = "file" if i == len(parts) else "folder"
-                    self.diags.error(path, 1, f"this {what} differs only in case from '{first}': on a case-insensitive "
-                                     "file system they are the same, and their pages would overwrite each other; rename one "
-                                     "(ignored)")
+                    self.diags.error(
+                        path,
+                        1,
+                        f"this {what} differs only in case from '{first}': on a case-insensitive "
+                        "file system they are the same, and their pages would overwrite each other; rename one "
+                        "(ignored)",
+                    )
                 return True
         return False
 
@@ -327,7 +399,9 @@ class Loader:
             if sid is None or not check_id(self.diags, f.path, s.line("id"), sid, "strategic choice"):
                 continue
             if sid in seen:
-                self.diags.error(f.path, s.line("id"), f"duplicate strategic choice id '{sid}' (first at line {seen[sid]})")
+                self.diags.error(
+                    f.path, s.line("id"), f"duplicate strategic choice id '{sid}' (first at line {seen[sid]})"
+                )
                 continue
             seen[sid] = s.line("id")
             org.strategy.append(Strategy(sid, title or sid, s.text("description"), s.line("id")))
@@ -356,7 +430,9 @@ class Loader:
             kid, name = k.text("id", required=True), k.text("name", required=True)
             above, below = k.number("healthy_above"), k.number("healthy_below")
             if above is not None and below is not None:
-                self.diags.error(f.path, k.line("healthy_below"), "a KPI has either healthy_above or healthy_below, not both")
+                self.diags.error(
+                    f.path, k.line("healthy_below"), "a KPI has either healthy_above or healthy_below, not both"
+                )
                 below = None
             if kid is None or not check_id(self.diags, f.path, k.line("id"), kid, "KPI"):
                 continue
@@ -378,7 +454,11 @@ class Loader:
             status = i.choice("status", INITIATIVE_STATUSES, what="initiative status")
             link = i.text("link", default=None) or None
             if link is not None and safe_link(link) is None:
-                self.diags.error(path, i.line("link"), f"unsafe link {link!r}: only http, https, mailto and relative links are allowed")
+                self.diags.error(
+                    path,
+                    i.line("link"),
+                    f"unsafe link {link!r}: only http, https, mailto and relative links are allowed",
+                )
                 link = None
             if title:
                 out.append(Initiative(title, status, link))
@@ -387,11 +467,16 @@ class Loader:
     def objective(self, f: SourceFile, c: Classified) -> Objective | None:
         entry = self.parse(f)
         parsed = entry.parsed
-        obj = Objective(team=c.team, period=c.period, id=c.name, title=default_name(c.name), path=f.path,
-                        body_html=entry.html)
+        obj = Objective(
+            team=c.team, period=c.period, id=c.name, title=default_name(c.name), path=f.path, body_html=entry.html
+        )
         if parsed.meta is None:
             if not parsed.problems:  # unreadable files are reported once, by parse
-                self.diags.error(f.path, 1, "front matter missing: an objective starts with '---', its title and key_results, then '---'")
+                self.diags.error(
+                    f.path,
+                    1,
+                    "front matter missing: an objective starts with '---', its title and key_results, then '---'",
+                )
             obj.incomplete = True
             return obj
         m = parsed.meta
@@ -403,7 +488,11 @@ class Loader:
         obj.title = r.text("title", required=True) or obj.title
         obj.owner = r.person("owner")
         if not obj.owner and not (r.has("owner") and not isinstance(m["owner"], str)):
-            self.diags.warning(f.path, r.line("owner") if "owner" in m else 1, "no owner: name one accountable person, role or team with 'owner:'")
+            self.diags.warning(
+                f.path,
+                r.line("owner") if "owner" in m else 1,
+                "no owner: name one accountable person, role or team with 'owner:'",
+            )
         obj.commitment = r.choice("commitment", COMMITMENTS, "aspirational", "commitment")
         obj.aligns_to = self.refs(r, "aligns_to", f.path)
         obj.depends_on = self.refs(r, "depends_on", f.path)
@@ -414,7 +503,11 @@ class Loader:
         obj.initiatives = self.initiatives(r, f.path)
         items = r.mapping_list("key_results", required=True)
         if "key_results" in m and isinstance(m["key_results"], list) and not m["key_results"]:
-            self.diags.error(f.path, r.line("key_results"), "'key_results' must not be empty: an objective needs measurable key results")
+            self.diags.error(
+                f.path,
+                r.line("key_results"),
+                "'key_results' must not be empty: an objective needs measurable key results",
+            )
         obj.key_results_written = len(items)
         written = m.get("key_results")
         # key results that cannot be read make the objective incomplete: a check-in or a
@@ -422,8 +515,12 @@ class Loader:
         obj.incomplete = len(items) < (len(written) if isinstance(written, list) else int(written is not None))
         cap = self.config.limits.max_key_results
         if len(items) > cap:
-            self.diags.error(f.path, items[cap].line, f"too many key results ({len(items):,}): only the first {cap} are "
-                             f"read (limits.max_key_results in {self.config.path}); an objective needs a few, not hundreds")
+            self.diags.error(
+                f.path,
+                items[cap].line,
+                f"too many key results ({len(items):,}): only the first {cap} are "
+                f"read (limits.max_key_results in {self.config.path}); an objective needs a few, not hundreds",
+            )
             items = items[:cap]
         seen: dict[str, int] = {}
         for index, item in enumerate(items, start=1):
@@ -434,7 +531,11 @@ class Loader:
             if kr.id in seen:
                 line = item.line_of("id", item.line)
                 how = "" if "id" in item else f" (the default id of item {index})"
-                self.diags.error(f.path, line, f"duplicate key result id '{kr.id}'{how} (first at line {seen[kr.id]}): give each key result its own 'id:'")
+                self.diags.error(
+                    f.path,
+                    line,
+                    f"duplicate key result id '{kr.id}'{how} (first at line {seen[kr.id]}): give each key result its own 'id:'",
+                )
                 continue
             seen[kr.id] = item.line_of("id", item.line)
             obj.key_results.append(kr)
@@ -456,19 +557,35 @@ class Loader:
             else:
                 kr_type = "milestone"
                 if "start" not in item:
-                    self.diags.warning(path, item.line, f"key result '{title or kr_id}' has no numbers and no type: it looks like a task. A task (\"Launch the webinar\") is an initiative; a key result says what it changes (\"120 teams attend\"). Add start and target, or 'type: milestone' if it really is done-or-not")
+                    self.diags.warning(
+                        path,
+                        item.line,
+                        f"key result '{title or kr_id}' has no numbers and no type: it looks like a task. A task (\"Launch the webinar\") is an initiative; a key result says what it changes (\"120 teams attend\"). Add start and target, or 'type: milestone' if it really is done-or-not",
+                    )
                 else:
-                    self.diags.warning(path, r.line("start"), "key result has a start but no target: add a target, or 'type: milestone'")
+                    self.diags.warning(
+                        path,
+                        r.line("start"),
+                        "key result has a start but no target: add a target, or 'type: milestone'",
+                    )
         if kr_type == "metric":
             if "target" not in item or item["target"] is None:
                 self.diags.error(path, item.line, "missing required key 'target' in a metric key result")
             elif target is not None:
                 if "start" not in item or item["start"] is None:
-                    self.diags.warning(path, item.line, "metric key result has no baseline: add 'start:' (it is taken as 0)")
+                    self.diags.warning(
+                        path, item.line, "metric key result has no baseline: add 'start:' (it is taken as 0)"
+                    )
                 elif start is not None and target == start:
-                    self.diags.error(path, r.line("target"), f"'target' equals 'start' ({target}): a metric must move from its start to its target")
+                    self.diags.error(
+                        path,
+                        r.line("target"),
+                        f"'target' equals 'start' ({target}): a metric must move from its start to its target",
+                    )
         elif kr_type in ("stay_above", "stay_below") and ("target" not in item or item["target"] is None):
-            self.diags.error(path, item.line, f"missing required key 'target' in a {kr_type} key result (the line to hold)")
+            self.diags.error(
+                path, item.line, f"missing required key 'target' in a {kr_type} key result (the line to hold)"
+            )
         commitment = r.choice("commitment", COMMITMENTS, None, "commitment") or obj.commitment
         weight = r.number("weight", default=1.0, positive=True)
         contributors = []
@@ -476,11 +593,21 @@ class Loader:
             if check_id(self.diags, path, line, team_id, "contributor team"):
                 contributors.append((team_id, line))
         kr = KeyResult(
-            objective=obj.ref, id=kr_id, title=title or kr_id, type=kr_type,
-            start=start, target=target, unit=r.text("unit"), owner=r.person("owner"),
-            partner=r.person("partner"), commitment=commitment, weight=float(weight),
-            contributors=[t for t, _ in contributors], aligns_to=self.refs(r, "aligns_to", path),
-            initiatives=self.initiatives(r, path), line=item.line,
+            objective=obj.ref,
+            id=kr_id,
+            title=title or kr_id,
+            type=kr_type,
+            start=start,
+            target=target,
+            unit=r.text("unit"),
+            owner=r.person("owner"),
+            partner=r.person("partner"),
+            commitment=commitment,
+            weight=float(weight),
+            contributors=[t for t, _ in contributors],
+            aligns_to=self.refs(r, "aligns_to", path),
+            initiatives=self.initiatives(r, path),
+            line=item.line,
         )
         kr.contributor_lines = [line for _, line in contributors]
         return kr
@@ -490,7 +617,9 @@ class Loader:
         parsed = entry.parsed
         if parsed.meta is None:
             if not parsed.problems:
-                self.diags.error(f.path, 1, "front matter missing: a check-in starts with '---', its date and updates, then '---'")
+                self.diags.error(
+                    f.path, 1, "front matter missing: a check-in starts with '---', its date and updates, then '---'"
+                )
             return None
         m = parsed.meta
         if not m and parsed.problems:
@@ -504,27 +633,53 @@ class Loader:
         if when is None:
             when = name_date if isinstance(name_date, date) else period.start
         elif isinstance(name_date, date) and name_date != when:
-            self.diags.warning(f.path, r.line("date"), f"the file name says {c.name} but 'date' is {when}: rename the file or fix the date")
+            self.diags.warning(
+                f.path,
+                r.line("date"),
+                f"the file name says {c.name} but 'date' is {when}: rename the file or fix the date",
+            )
         try:
             last_day = period.end + timedelta(days=self.config.grading_window_days)
         except OverflowError:  # a period ending near the year 9999
             last_day = date.max
         if placed and when < period.start:
-            self.diags.error(f.path, r.line("date"), f"check-in dated {when}, before period {period.id} starts ({period.start})")
+            self.diags.error(
+                f.path, r.line("date"), f"check-in dated {when}, before period {period.id} starts ({period.start})"
+            )
             placed = False
         if placed and when > last_day:
-            self.diags.error(f.path, r.line("date"), f"check-in dated {when}, after period {period.id} ends ({period.end}) and its {self.config.grading_window_days}-day grading window")
+            self.diags.error(
+                f.path,
+                r.line("date"),
+                f"check-in dated {when}, after period {period.id} ends ({period.end}) and its {self.config.grading_window_days}-day grading window",
+            )
             placed = False
         counted = when <= self.as_of
         if placed and not counted:
-            self.diags.warning(f.path, r.line("date"), f"check-in dated {when}, after the as-of date {self.as_of}: ignored for status until then")
-        ci = Checkin(team=c.team, period=c.period, name=c.name, date=when, path=f.path,
-                     author=r.person("author"), body_html=entry.html, counted=counted)
+            self.diags.warning(
+                f.path,
+                r.line("date"),
+                f"check-in dated {when}, after the as-of date {self.as_of}: ignored for status until then",
+            )
+        ci = Checkin(
+            team=c.team,
+            period=c.period,
+            name=c.name,
+            date=when,
+            path=f.path,
+            author=r.person("author"),
+            body_html=entry.html,
+            counted=counted,
+        )
         if (krs := r.mapping("key_results")) is not None:
             for key, value in krs.items():
                 line = krs.line_of(key)
                 if not isinstance(key, str) or key.count("/") != 1 or not all(key.split("/")):
-                    self.diags.error(f.path, line, f"key results are updated as '<objective>/<kr>' (e.g. reliability/p99), not {key!r}")
+                    self.diags.error(
+                        f.path,
+                        line,
+                        f"key results are updated as '<objective>/<kr>' (e.g. reliability/p99), not {key!r}",
+                    )
                     continue
                 update = self.update(f.path, key, value, krs, ci)
                 if update is not None:
@@ -540,7 +695,11 @@ class Loader:
                     if status is None:
                         continue
                 elif not isinstance(value, str) or value not in STATUSES:
-                    self.diags.error(f.path, line, f"unknown status {value!r} for objective '{key}': use one of {', '.join(STATUSES)}")
+                    self.diags.error(
+                        f.path,
+                        line,
+                        f"unknown status {value!r} for objective '{key}': use one of {', '.join(STATUSES)}",
+                    )
                     continue
                 ci.objectives[str(key)] = status
                 ci.lines[("objective", str(key))] = line
@@ -548,7 +707,11 @@ class Loader:
             for key, value in kpis.items():
                 line = kpis.line_of(key)
                 if not is_number(value):
-                    self.diags.error(f.path, line, f"KPI '{key}' must be {number_problem(value) or 'a number, not ' + type_name(value)}")
+                    self.diags.error(
+                        f.path,
+                        line,
+                        f"KPI '{key}' must be {number_problem(value) or 'a number, not ' + type_name(value)}",
+                    )
                     continue
                 ci.kpis[str(key)] = value
                 ci.lines[("kpi", str(key))] = line
@@ -566,14 +729,24 @@ class Loader:
             self.diags.error(path, line, f"the value of '{key}' must be {problem}")
             return None
         if not isinstance(value, LineDict):
-            self.diags.error(path, line, f"update of '{key}' must be a number or a mapping (value, progress, done, confidence, status, score, note), not {type_name(value)}")
+            self.diags.error(
+                path,
+                line,
+                f"update of '{key}' must be a number or a mapping (value, progress, done, confidence, status, score, note), not {type_name(value)}",
+            )
             return None
         u = Reader(self.diags, path, value, UPDATE_KEYS, f"the update of '{key}'")
         return Update(
-            checkin=ci.key, date=ci.date, line=line,
-            value=u.number("value"), progress=u.fraction("progress"), done=u.boolean("done"),
-            confidence=u.fraction("confidence"), status=u.choice("status", STATUSES, None, "status"),
-            score=u.fraction("score"), note=u.text("note"),
+            checkin=ci.key,
+            date=ci.date,
+            line=line,
+            value=u.number("value"),
+            progress=u.fraction("progress"),
+            done=u.boolean("done"),
+            confidence=u.fraction("confidence"),
+            status=u.choice("status", STATUSES, None, "status"),
+            score=u.fraction("score"),
+            note=u.text("note"),
         )
 
 
@@ -601,7 +774,7 @@ def not_read(f: SourceFile, limits: LimitsConfig) -> str:
 
 def in_content(path: str, prefix: str) -> str:
     """A content file's path inside the content folder (``prefix``: ``content_prefix``)."""
-    return path[len(prefix):] if path.startswith(prefix) else path
+    return path[len(prefix) :] if path.startswith(prefix) else path
 
 
 def content_prefix(config: Config) -> str:
@@ -615,8 +788,15 @@ def default_name(identifier: str) -> str:
     return " ".join(w.capitalize() for w in identifier.split("-") if w) or identifier
 
 
-def load(files: list[SourceFile], config: Config, as_of: date, diags: Diagnostics, markdown: Markdown | None = None,
-         parsed: Mapping[str, ParsedFile] | None = None, bodies: bool = True) -> Site:
+def load(
+    files: list[SourceFile],
+    config: Config,
+    as_of: date,
+    diags: Diagnostics,
+    markdown: Markdown | None = None,
+    parsed: Mapping[str, ParsedFile] | None = None,
+    bodies: bool = True,
+) -> Site:
     """``parsed``: the files already parsed, by path (the builder's ``parse_all``);
     ``bodies=False`` skips rendering Markdown bodies (``check`` shows none)."""
     return Loader(config, as_of, diags, markdown, parsed, bodies).load(files)

@@ -35,8 +35,10 @@ def _parser(allow_html: bool) -> MarkdownIt:
 MAX_HTML_DEPTH = 100
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 # elements that never nest (void) or close by themselves (optional end tags)
-_FLAT = frozenset("""area base br col embed hr img input link meta source track wbr p li dt dd option optgroup
-    tr td th thead tbody tfoot colgroup rp rt""".split())
+_FLAT = frozenset(
+    """area base br col embed hr img input link meta source track wbr p li dt dd option optgroup
+    tr td th thead tbody tfoot colgroup rp rt""".split()
+)
 
 
 def html_depth(text: str) -> int:

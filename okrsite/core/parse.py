@@ -117,8 +117,7 @@ try:  # the C parser (events) is several times faster; line numbers are the same
             _MemoResolver.__init__(self)
 
     # _Loader itself on an old libyaml
-    _CLoader: type[_Loader] | type[_CComposerLoader] = (
-        _CComposerLoader if _c_composer_is_bounded(CParser) else _Loader)
+    _CLoader: type[_Loader] | type[_CComposerLoader] = _CComposerLoader if _c_composer_is_bounded(CParser) else _Loader
 
 except ImportError:  # pragma: no cover
     from yaml.parser import Parser
@@ -254,7 +253,9 @@ class _Converter:
             key_line = key_node.start_mark.line + offset
             try:
                 if key in out:
-                    self.duplicates.append((key_line, f"duplicate key '{key}' (first at line {key_lines[key]}); the last one is used"))
+                    self.duplicates.append(
+                        (key_line, f"duplicate key '{key}' (first at line {key_lines[key]}); the last one is used")
+                    )
             except TypeError:  # an unhashable key cannot get here; be safe anyway
                 raise YamlProblem(key_line, "a mapping key must be a plain value") from None
             out[key] = self.convert(value_node, depth)
@@ -265,9 +266,13 @@ class _Converter:
         return out
 
     def too_large(self, node: yaml.Node) -> YamlProblem:
-        return YamlProblem(self.line(node), f"front matter too large: more than {self.max_nodes:,} values, aliases "
-                           "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)",
-                           "max_yaml_nodes", self.max_nodes)
+        return YamlProblem(
+            self.line(node),
+            f"front matter too large: more than {self.max_nodes:,} values, aliases "
+            "counted each time they are used (limits.max_yaml_nodes in okrsite.yaml)",
+            "max_yaml_nodes",
+            self.max_nodes,
+        )
 
     def merge(self, node: yaml.Node, own: LineDict, merges: list[yaml.Node], depth: int) -> LineDict:
         """YAML merge keys (``<<: *defaults`` or ``<<: [*a, *b]``): the mapping's own keys
@@ -341,8 +346,12 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def _too_deep(line: int, max_depth: int) -> YamlProblem:
-    return YamlProblem(line, f"front matter nested too deeply: more than {max_depth} levels "
-                       "(limits.max_yaml_depth in okrsite.yaml)", "max_yaml_depth", max_depth)
+    return YamlProblem(
+        line,
+        f"front matter nested too deeply: more than {max_depth} levels (limits.max_yaml_depth in okrsite.yaml)",
+        "max_yaml_depth",
+        max_depth,
+    )
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
@@ -387,37 +396,50 @@ def explain_yaml_error(exc: yaml.YAMLError, text: str, offset: int = 0) -> tuple
     if problem_mark is None:
         return _yaml_line(exc, offset), _yaml_message(exc)
     line, source, column = at(problem_mark)
-    char = source[column:column + 1]
+    char = source[column : column + 1]
 
     if "flow sequence" in context or "flow mapping" in context:
         opening = "[" if "sequence" in context else "{"
         if context_mark is not None and "did not find expected" in problem:
             line = context_mark.line + 1 + offset
-            return line, (f"invalid YAML: the '{opening}' on this line is not closed: end the "
-                          f"{'list' if opening == '[' else 'mapping'} with '{_CLOSERS[opening]}' on the same "
-                          f"line, or put the value in quotes if the '{opening}' is part of the text")
+            return line, (
+                f"invalid YAML: the '{opening}' on this line is not closed: end the "
+                f"{'list' if opening == '[' else 'mapping'} with '{_CLOSERS[opening]}' on the same "
+                f"line, or put the value in quotes if the '{opening}' is part of the text"
+            )
     if "quoted scalar" in context and "end of stream" in problem and context_mark is not None:
         cline, csource, ccolumn = at(context_mark)
-        quote = csource[ccolumn:ccolumn + 1] or '"'
-        return cline, (f"invalid YAML: the quote {quote} on this line is not closed: add the closing {quote} "
-                       "at the end of the value")
+        quote = csource[ccolumn : ccolumn + 1] or '"'
+        return cline, (
+            f"invalid YAML: the quote {quote} on this line is not closed: add the closing {quote} "
+            "at the end of the value"
+        )
     if "unknown escape" in problem:
-        escape = source[column:column + 2] if source[column:column + 1] == "\\" else "\\" + char
-        return line, (f"invalid YAML: unknown escape '{escape}' in a value in double quotes: write '\\\\' for a "
-                      "backslash, or use single quotes, which take backslashes as they are")
+        escape = source[column : column + 2] if source[column : column + 1] == "\\" else "\\" + char
+        return line, (
+            f"invalid YAML: unknown escape '{escape}' in a value in double quotes: write '\\\\' for a "
+            "backslash, or use single quotes, which take backslashes as they are"
+        )
     if problem.startswith("mapping values are not allowed"):
         before = source[:column]
         key = before.lstrip(" -").split(":", 1)[0]
         if ": " in before.lstrip(" -") and key:
-            value = (before.lstrip(" -")[len(key) + 1:].strip() + source[column:]).split(" #", 1)[0].rstrip()
+            value = (before.lstrip(" -")[len(key) + 1 :].strip() + source[column:]).split(" #", 1)[0].rstrip()
             example = f'{key}: "{value}"' if '"' not in value else f"{key}: '{value}'"
-            return line, (f"invalid YAML: a colon followed by a space inside the value of '{key}' starts a new "
-                          f"key: put the value in quotes, like {example}")
-        return line, ("invalid YAML: this line is indented more than the key above it, which already has a "
-                      "value: line it up with the other keys of its mapping")
+            return line, (
+                f"invalid YAML: a colon followed by a space inside the value of '{key}' starts a new "
+                f"key: put the value in quotes, like {example}"
+            )
+        return line, (
+            "invalid YAML: this line is indented more than the key above it, which already has a "
+            "value: line it up with the other keys of its mapping"
+        )
     if "cannot start any token" in problem or "tab character" in problem:
         if char == "\t" or "tab character" in problem:
-            return line, "invalid YAML: a tab in the indentation: YAML indents with spaces only; replace the tab with spaces"
+            return (
+                line,
+                "invalid YAML: a tab in the indentation: YAML indents with spaces only; replace the tab with spaces",
+            )
         if char in _STARTERS:
             return line, f"invalid YAML: a value cannot start with {_STARTERS[char]}: put the value in quotes"
     if "while scanning an alias" in context or "while scanning an anchor" in context or "undefined alias" in problem:
@@ -425,27 +447,38 @@ def explain_yaml_error(exc: yaml.YAMLError, text: str, offset: int = 0) -> tuple
         sign = "&" if "anchor" in context else "*"
         return mark.line + 1 + offset, f"invalid YAML: a value cannot start with '{sign}': put the value in quotes"
     if "block scalar" in context:
-        return line, ("invalid YAML: after '|' or '>' nothing but a comment may follow on the line: write the text "
-                      "on the lines below, indented, or put a value starting with '|' or '>' in quotes")
+        return line, (
+            "invalid YAML: after '|' or '>' nothing but a comment may follow on the line: write the text "
+            "on the lines below, indented, or put a value starting with '|' or '>' in quotes"
+        )
     if "could not find expected ':'" in problem and context_mark is not None:
-        return context_mark.line + 1 + offset, ("invalid YAML: this line is not 'key: value': add ': ' after the key, "
-                                                "or if it goes on from the value above, put that value in quotes")
+        return context_mark.line + 1 + offset, (
+            "invalid YAML: this line is not 'key: value': add ': ' after the key, "
+            "or if it goes on from the value above, put that value in quotes"
+        )
     if "expected '-' indicator" in problem:
-        return line, ("invalid YAML: this line is not lined up with the list above it: start each item with '- ' "
-                      "at the same indentation, and line up the keys of an item with its first key")
+        return line, (
+            "invalid YAML: this line is not lined up with the list above it: start each item with '- ' "
+            "at the same indentation, and line up the keys of an item with its first key"
+        )
     if "did not find expected key" in problem or "expected <block end>" in problem:
         if source[:column].strip(" -"):
-            return line, ("invalid YAML: text after the end of a value: a value that starts with a quote or a "
-                          "bracket ends where it closes; put the whole value in quotes")
-        return line, ("invalid YAML: this line is not lined up with the keys above it: indent the keys of one "
-                      "mapping by the same number of spaces")
+            return line, (
+                "invalid YAML: text after the end of a value: a value that starts with a quote or a "
+                "bracket ends where it closes; put the whole value in quotes"
+            )
+        return line, (
+            "invalid YAML: this line is not lined up with the keys above it: indent the keys of one "
+            "mapping by the same number of spaces"
+        )
     if "another document" in problem:
         return line, "invalid YAML: a second document (a line '---'): there must be only one"
     return _yaml_line(exc, offset), _yaml_message(exc)
 
 
-def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
-              max_nodes: int = MAX_NODES) -> tuple[object, list[tuple[int, str]]]:
+def load_yaml(
+    text: str, offset: int = 0, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES
+) -> tuple[object, list[tuple[int, str]]]:
     """Parse one YAML document. Returns (data, duplicate-key warnings) or raises
     YamlProblem with the line (counted from the top of the file, after ``offset``).
     More than ``max_depth`` levels of nesting or ``max_nodes`` values (aliases counted
@@ -466,7 +499,9 @@ def load_yaml(text: str, offset: int = 0, max_depth: int = MAX_DEPTH,
     return _load_yaml(_Loader, text, offset, max_depth, max_nodes)
 
 
-def _load_yaml(loader_class: type[_Loader] | type[_CComposerLoader], text: str, offset: int, max_depth: int, max_nodes: int) -> tuple[object, list[tuple[int, str]]]:
+def _load_yaml(
+    loader_class: type[_Loader] | type[_CComposerLoader], text: str, offset: int, max_depth: int, max_nodes: int
+) -> tuple[object, list[tuple[int, str]]]:
     try:
         loader = loader_class(text)
         if isinstance(loader, _BoundedComposer):

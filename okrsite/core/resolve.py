@@ -23,7 +23,9 @@ def resolve_teams(site: Site, diags: Diagnostics) -> None:
     teams = site.teams
     for team in teams.values():
         if team.parent is not None and team.parent not in teams:
-            diags.error(team.path, team.parent_line, f"unknown parent team '{team.parent}'{did_you_mean(team.parent, teams)}")
+            diags.error(
+                team.path, team.parent_line, f"unknown parent team '{team.parent}'{did_you_mean(team.parent, teams)}"
+            )
             team.parent = None
     # cycles: follow parents; report each cycle once, on its smallest team id
     reported: set[str] = set()
@@ -34,10 +36,10 @@ def resolve_teams(site: Site, diags: Diagnostics) -> None:
             seen.append(node)
             node = teams[node].parent
         if node is not None and node in seen:
-            cycle = seen[seen.index(node):]
+            cycle = seen[seen.index(node) :]
             first = min(cycle)
             reported.update(cycle)
-            loop = cycle[cycle.index(first):] + cycle[: cycle.index(first)] + [first]
+            loop = cycle[cycle.index(first) :] + cycle[: cycle.index(first)] + [first]
             diags.error(teams[first].path, teams[first].parent_line, "team parents form a cycle: " + " -> ".join(loop))
             teams[first].parent = None
         else:
@@ -68,7 +70,11 @@ def resolve_themes(site: Site, diags: Diagnostics) -> None:
                 obj.theme = None
                 continue
             where = f"; the strategic choices are listed under 'strategy:' in {site.org.path or 'content/_index.md'}"
-            diags.error(obj.path, obj.lines.get("theme", 1), f"unknown strategic theme '{obj.theme}'{did_you_mean(obj.theme, themes)}{where}")
+            diags.error(
+                obj.path,
+                obj.lines.get("theme", 1),
+                f"unknown strategic theme '{obj.theme}'{did_you_mean(obj.theme, themes)}{where}",
+            )
             obj.theme = None
 
 
@@ -78,7 +84,9 @@ def resolve_contributors(site: Site, diags: Diagnostics) -> None:
             kept = []
             for team_id, line in zip(kr.contributors, kr.contributor_lines):
                 if team_id not in site.teams:
-                    diags.error(obj.path, line, f"unknown contributor team '{team_id}'{did_you_mean(team_id, site.teams)}")
+                    diags.error(
+                        obj.path, line, f"unknown contributor team '{team_id}'{did_you_mean(team_id, site.teams)}"
+                    )
                 elif team_id == obj.team:
                     diags.warning(obj.path, line, f"'{team_id}' owns this key result: contributors are other teams")
                 elif team_id not in kept:
@@ -102,7 +110,9 @@ def kpi_ids(team: Team | None) -> set[str] | None:
     return {k.id for k in team.kpis} if team else set()
 
 
-def resolve_checkin(ci: Checkin, objectives: dict[str, Objective], kpi_ids: set[str] | None, diags: Diagnostics) -> None:
+def resolve_checkin(
+    ci: Checkin, objectives: dict[str, Objective], kpi_ids: set[str] | None, diags: Diagnostics
+) -> None:
     """Check one check-in's keys against its team-period's objectives (by id) and its
     team's KPIs (None: not known, nothing reported); entries naming nothing are
     reported and dropped."""
@@ -111,28 +121,48 @@ def resolve_checkin(ci: Checkin, objectives: dict[str, Objective], kpi_ids: set[
         obj_id, kr_id = key.split("/")
         obj = objectives.get(obj_id)
         if obj is None:
-            diags.error(ci.path, line, f"unknown objective '{obj_id}' of team '{ci.team}' in {ci.period}{did_you_mean(obj_id, objectives)}")
+            diags.error(
+                ci.path,
+                line,
+                f"unknown objective '{obj_id}' of team '{ci.team}' in {ci.period}{did_you_mean(obj_id, objectives)}",
+            )
             del ci.key_results[key]
             continue
         kr = next((k for k in obj.key_results if k.id == kr_id), None)
         if kr is None:
             if not obj.incomplete:
-                diags.error(ci.path, line, f"unknown key result '{kr_id}' in objective '{obj_id}'{did_you_mean(kr_id, [k.id for k in obj.key_results])}")
+                diags.error(
+                    ci.path,
+                    line,
+                    f"unknown key result '{kr_id}' in objective '{obj_id}'{did_you_mean(kr_id, [k.id for k in obj.key_results])}",
+                )
             del ci.key_results[key]
             continue
         update = ci.key_results[key]
         if kr.type != "milestone" and (update.progress is not None or update.done is not None):
-            diags.warning(ci.path, line, f"'progress' and 'done' are for milestones; '{key}' is a {kr.type} key result: give its 'value' instead")
+            diags.warning(
+                ci.path,
+                line,
+                f"'progress' and 'done' are for milestones; '{key}' is a {kr.type} key result: give its 'value' instead",
+            )
             update.progress = update.done = None
     for key in list(ci.objectives):
         if key not in objectives:
-            diags.error(ci.path, ci.lines.get(("objective", key), 1), f"unknown objective '{key}' of team '{ci.team}' in {ci.period}{did_you_mean(key, objectives)}")
+            diags.error(
+                ci.path,
+                ci.lines.get(("objective", key), 1),
+                f"unknown objective '{key}' of team '{ci.team}' in {ci.period}{did_you_mean(key, objectives)}",
+            )
             del ci.objectives[key]
     for key in list(ci.kpis):
         if kpi_ids is None:
             del ci.kpis[key]
         elif key not in kpi_ids:
-            diags.error(ci.path, ci.lines.get(("kpi", key), 1), f"unknown KPI '{key}' of team '{ci.team}'{did_you_mean(key, kpi_ids)}")
+            diags.error(
+                ci.path,
+                ci.lines.get(("kpi", key), 1),
+                f"unknown KPI '{key}' of team '{ci.team}'{did_you_mean(key, kpi_ids)}",
+            )
             del ci.kpis[key]
 
 
@@ -195,7 +225,10 @@ class RefResolver:
         site = self.site
         parts = ref.raw.split("/")
         if len(parts) not in (2, 3, 4) or not all(parts):
-            return self.error(ref, f"invalid ref '{ref.raw}': write team/objective, team/objective/kr, team/period/objective or team/period/objective/kr")
+            return self.error(
+                ref,
+                f"invalid ref '{ref.raw}': write team/objective, team/objective/kr, team/period/objective or team/period/objective/kr",
+            )
         team_id = parts[0]
         if team_id not in site.teams:
             return self.error(ref, f"unknown team '{team_id}' in ref '{ref.raw}'{did_you_mean(team_id, site.teams)}")
@@ -214,7 +247,10 @@ class RefResolver:
             as_period = middle in site.periods
             as_objective = self.lookup(team_id, middle, obj.period)
             if as_period and as_objective is not None:
-                return self.error(ref, f"ambiguous ref '{ref.raw}': '{middle}' is both a period and an objective of team '{team_id}'; write {team_id}/{middle}/<objective>/<kr> or {team_id}/{as_objective.period}/{middle}/{parts[2]}")
+                return self.error(
+                    ref,
+                    f"ambiguous ref '{ref.raw}': '{middle}' is both a period and an objective of team '{team_id}'; write {team_id}/{middle}/<objective>/<kr> or {team_id}/{as_objective.period}/{middle}/{parts[2]}",
+                )
             if as_objective is not None:
                 target = self.kr_of(ref, as_objective, parts[2])
                 if target is None:
@@ -228,14 +264,24 @@ class RefResolver:
         # self-references
         own = {obj.ref} | {k.ref for k in obj.key_results} if kr is None else {kr.ref, obj.ref}
         if target in own:
-            what = "itself" if target == (kr.ref if kr else obj.ref) else ("its own objective" if kr else "one of its own key results")
+            what = (
+                "itself"
+                if target == (kr.ref if kr else obj.ref)
+                else ("its own objective" if kr else "one of its own key results")
+            )
             infinitive = {"aligns to": "align to", "depends on": "depend on"}[verb]
-            return self.error(ref, f"ref '{ref.raw}' points to {what}: an objective or key result cannot {infinitive} itself")
+            return self.error(
+                ref, f"ref '{ref.raw}' points to {what}: an objective or key result cannot {infinitive} itself"
+            )
         ref.target = target
         target_period = site.periods[target.split("/")[1]]
         own_period = site.periods[obj.period]
         if target_period.start > own_period.end:
-            self.diags.warning(ref.path, ref.line, f"'{ref.raw}' is in {target_period.id}, which starts after {own_period.id} ends: aligning to a later period")
+            self.diags.warning(
+                ref.path,
+                ref.line,
+                f"'{ref.raw}' is in {target_period.id}, which starts after {own_period.id} ends: aligning to a later period",
+            )
         return True
 
     def lookup(self, team_id: str, objective_id: str, period_id: str) -> Objective | None:
@@ -248,7 +294,9 @@ class RefResolver:
     def explicit(self, ref: Ref, parts: list[str]) -> str | None:
         team_id, period_id, objective_id = parts[:3]
         if period_id not in self.site.periods:
-            self.error(ref, f"unknown period '{period_id}' in ref '{ref.raw}'{did_you_mean(period_id, self.site.periods)}")
+            self.error(
+                ref, f"unknown period '{period_id}' in ref '{ref.raw}'{did_you_mean(period_id, self.site.periods)}"
+            )
             return None
         obj = self.by_team_period.get((team_id, period_id), {}).get(objective_id)
         if obj is None:
@@ -256,7 +304,10 @@ class RefResolver:
                 ref.target = None
                 return None
             known = self.by_team_period.get((team_id, period_id), {})
-            self.error(ref, f"unknown objective '{objective_id}' of team '{team_id}' in {period_id}{did_you_mean(objective_id, known)}")
+            self.error(
+                ref,
+                f"unknown objective '{objective_id}' of team '{team_id}' in {period_id}{did_you_mean(objective_id, known)}",
+            )
             return None
         if len(parts) == 4:
             return self.kr_of(ref, obj, parts[3])
@@ -269,7 +320,9 @@ class RefResolver:
         if obj.incomplete:
             ref.target = None
             return None
-        self.error(ref, f"unknown key result '{kr_id}' in {obj.ref}{did_you_mean(kr_id, [k.id for k in obj.key_results])}")
+        self.error(
+            ref, f"unknown key result '{kr_id}' in {obj.ref}{did_you_mean(kr_id, [k.id for k in obj.key_results])}"
+        )
         return None
 
     def unknown_objective(self, ref: Ref, team_id: str, objective_id: str, period_id: str) -> bool:
@@ -280,8 +333,12 @@ class RefResolver:
         known: set[str] = set()
         for p in periods:
             known.update(self.by_team_period.get((team_id, p), {}))
-        where = periods[0] if len(periods) == 1 else f"{periods[0]} or the periods containing it ({', '.join(periods[1:])})"
-        return self.error(ref, f"unknown objective '{objective_id}' of team '{team_id}' in {where}{did_you_mean(objective_id, known)}")
+        where = (
+            periods[0] if len(periods) == 1 else f"{periods[0]} or the periods containing it ({', '.join(periods[1:])})"
+        )
+        return self.error(
+            ref, f"unknown objective '{objective_id}' of team '{team_id}' in {where}{did_you_mean(objective_id, known)}"
+        )
 
     def check_cycles(self, edges: list[tuple[str, str, Ref]], key: str) -> None:
         """A KR counts as its objective. Each cycle is reported once, at the ref that

@@ -270,9 +270,7 @@ def is_open(period: Period, as_of: date) -> bool:
     return as_of <= period.end
 
 
-def kr_stale(
-    updates: Sequence[Update], period: Period, as_of: date, stale_after_days: int
-) -> bool:
+def kr_stale(updates: Sequence[Update], period: Period, as_of: date, stale_after_days: int) -> bool:
     """The stale flag (section 8): only while start <= D <= end.
 
     Stale when the latest update is more than ``stale_after_days`` before D
@@ -350,9 +348,7 @@ def objective_score(key_results: Sequence[KeyResult]) -> float | None:
     """Weighted mean of the KRs' scores, none counting 0; None if all are none."""
     if all(kr.score is None for kr in key_results):
         return None
-    return _weighted_mean(
-        (kr.score if kr.score is not None else 0.0, kr.weight) for kr in key_results
-    )
+    return _weighted_mean((kr.score if kr.score is not None else 0.0, kr.weight) for kr in key_results)
 
 
 def worst_status(statuses: Iterable[str]) -> str:
@@ -400,8 +396,7 @@ HELP_REPEATED = "repeated"  # asked again in a later check-in (current there, no
 HELP_NOT_COUNTED = "not-counted"  # its check-in is dated after the as-of date
 
 
-def help_state(checkin: Checkin, text: str, latest: Checkin | None, as_of: date,
-               stale_after_days: int) -> str:
+def help_state(checkin: Checkin, text: str, latest: Checkin | None, as_of: date, stale_after_days: int) -> str:
     """The state of one request for help of ``checkin`` (``HELP_*``); ``latest``: the
     team's latest counted check-in over all periods (by date, then file name)."""
     if not checkin.counted:
@@ -451,9 +446,7 @@ def ordered_checkins(checkins: Iterable[Checkin]) -> list[Checkin]:
     return sorted((c for c in checkins if c.counted), key=lambda c: (c.date, c.name))
 
 
-def collect_updates(
-    site: Site, checkins: Sequence[Checkin]
-) -> dict[str, list[Update]]:
+def collect_updates(site: Site, checkins: Sequence[Checkin]) -> dict[str, list[Update]]:
     """KR full ref -> its counted updates, oldest first. A check-in updates KRs of
     its own team and period only; keys naming no KR are ignored here (the loader
     reports them)."""
@@ -519,9 +512,7 @@ def colour_counts(colours: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def compute_team_counts(
-    team: Team, own_objectives: Iterable[Objective], period_ids: Sequence[str] = ()
-) -> None:
+def compute_team_counts(team: Team, own_objectives: Iterable[Objective], period_ids: Sequence[str] = ()) -> None:
     """``counts`` / ``kr_counts`` of a team: its OWN objectives and their KRs by
     colour, per period in which it has objectives (contributions to other teams'
     KRs are not counted). Keys follow ``period_ids`` (the site's period order),
@@ -567,8 +558,9 @@ def compute(site: Site) -> None:
         compute_kpis(team, by_team.get(team.id, []))
 
 
-def _compute_objective_and_krs(site: Site, obj: Objective, updates: dict[str, list[Update]],
-                               by_team_period: dict[tuple[str, str], list[Checkin]]) -> None:
+def _compute_objective_and_krs(
+    site: Site, obj: Objective, updates: dict[str, list[Update]], by_team_period: dict[tuple[str, str], list[Checkin]]
+) -> None:
     period = site.periods.get(obj.period)
     for kr in obj.key_results:
         compute_kr(kr, updates.get(kr.ref, []), period, site.as_of, site.config.status)

@@ -16,15 +16,25 @@ from .http import ALL_INTERFACES, ServeError
 from .server import Server
 
 
-def run(config_path: str, *, host: str = "127.0.0.1", port: int = 8000, as_of: date | None = None,
-        poll: bool = False, open_browser: bool = False, out: TextIO | None = None,
-        err: TextIO | None = None) -> int:
+def run(
+    config_path: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    as_of: date | None = None,
+    poll: bool = False,
+    open_browser: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     """``okrsite serve``: returns the exit code (0 after Ctrl-C, 2 when it cannot start)."""
     out = out or sys.stdout
     err = err or sys.stderr
     if not Path(config_path).is_file():
-        print(f"{config_path}:1: error: no okrsite.yaml here: run okrsite in your site's folder or pass --config FILE",
-              file=err)
+        print(
+            f"{config_path}:1: error: no okrsite.yaml here: run okrsite in your site's folder or pass --config FILE",
+            file=err,
+        )
         return 2
     server = Server(config_path, host=host, port=port, as_of=as_of, poll=poll, out=out)
     try:
@@ -53,8 +63,12 @@ def run(config_path: str, *, host: str = "127.0.0.1", port: int = 8000, as_of: d
 
     def announce():
         if host in ALL_INTERFACES:
-            print("okrsite: warning: serving on all network interfaces: anyone who can reach this "
-                  "machine can read the site (use --host 127.0.0.1 to keep it local)", file=err, flush=True)
+            print(
+                "okrsite: warning: serving on all network interfaces: anyone who can reach this "
+                "machine can read the site (use --host 127.0.0.1 to keep it local)",
+                file=err,
+                flush=True,
+            )
         print(f"Serving {server.url} (Ctrl-C to stop)", file=out, flush=True)
 
     crashed: list[str] = []

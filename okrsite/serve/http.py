@@ -74,8 +74,15 @@ class State:
     message: str = ""
 
     def to_json(self) -> bytes:
-        return json.dumps({"build": self.build, "ok": self.ok, "good": self.good,
-                           "diagnostics": list(self.diagnostics), "message": self.message}).encode()
+        return json.dumps(
+            {
+                "build": self.build,
+                "ok": self.ok,
+                "good": self.good,
+                "diagnostics": list(self.diagnostics),
+                "message": self.message,
+            }
+        ).encode()
 
 
 @dataclass
@@ -136,10 +143,12 @@ def placeholder(prefix: str, state: State) -> bytes:
     if state.build == 0:
         message = "okrsite is building the site; this page reloads by itself when it is ready."
     else:
-        message = ("The site has errors and could not be built yet. The list of problems is shown "
-                   "above; this page reloads by itself when they are fixed.")
+        message = (
+            "The site has errors and could not be built yet. The list of problems is shown "
+            "above; this page reloads by itself when they are fixed."
+        )
     body = (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         "<title>okrsite: the site has errors</title>\n</head>\n<body>\n"
         f"<main><h1>okrsite</h1><p>{message}</p></main>\n</body>\n</html>\n"
     ).encode()
@@ -276,13 +285,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._redirect(prefix, head)
         if not decoded.startswith(prefix):
             return self._not_found(head, snap)
-        rel = decoded[len(prefix):]
+        rel = decoded[len(prefix) :]
         if rel.startswith(NAMESPACE):
-            return self._internal(rel[len(NAMESPACE):], query, head)
+            return self._internal(rel[len(NAMESPACE) :], query, head)
         if snap is None:
             body = placeholder(prefix, okr.state)
-            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, body, "text/html; charset=utf-8", head,
-                              {"Retry-After": "1"})
+            return self._send(
+                HTTPStatus.SERVICE_UNAVAILABLE, body, "text/html; charset=utf-8", head, {"Retry-After": "1"}
+            )
         files = snap.files
         key = rel + "index.html" if rel == "" or rel.endswith("/") else rel
         if key not in files and key.startswith("pagefind/"):

@@ -30,20 +30,23 @@ def preview_notice(site: Site, source: str, config_name: str = "okrsite.yaml") -
         n = len(later)
         listed = ", ".join(f"<code>{escape(c.path)}</code>" for c in later[:MAX_LISTED])
         more = f" and {n - MAX_LISTED} more" if n > MAX_LISTED else ""
-        parts.append(f" {n} saved check-in{'s are' if n > 1 else ' is'} dated after it and "
-                     f"{'do' if n > 1 else 'does'} not count yet: {listed}{more}.")
+        parts.append(
+            f" {n} saved check-in{'s are' if n > 1 else ' is'} dated after it and "
+            f"{'do' if n > 1 else 'does'} not count yet: {listed}{more}."
+        )
         last = later[-1].date.isoformat()
         if source == "config":
-            how = (f"To see {'them' if n > 1 else 'it'} counted, preview with <code>okrsite serve --as-of {last}</code>, "
-                   f"or remove as_of from {escape(config_name)}.")
+            how = (
+                f"To see {'them' if n > 1 else 'it'} counted, preview with <code>okrsite serve --as-of {last}</code>, "
+                f"or remove as_of from {escape(config_name)}."
+            )
         elif source == "option":
             how = f"To see {'them' if n > 1 else 'it'} counted, restart with <code>okrsite serve --as-of {last}</code>."
         else:
             how = f"{'They count' if n > 1 else 'It counts'} from {'their' if n > 1 else 'its'} date."
         parts.append(f"</p>\n<p>{how}")
     kind = "okrsite-preview okrsite-preview-later" if later else "okrsite-preview"
-    return (f'<aside class="{kind}" aria-label="Preview: as-of date">'
-            + "".join(parts) + "</p></aside>\n")
+    return f'<aside class="{kind}" aria-label="Preview: as-of date">' + "".join(parts) + "</p></aside>\n"
 
 
 def insert_at_top(body: bytes, fragment: bytes) -> bytes:
@@ -54,4 +57,4 @@ def insert_at_top(body: bytes, fragment: bytes) -> bytes:
     end = body.find(b">", i) if i >= 0 else -1
     if end < 0:
         return fragment + body
-    return body[:end + 1] + b"\n" + fragment + body[end + 1:]
+    return body[: end + 1] + b"\n" + fragment + body[end + 1 :]

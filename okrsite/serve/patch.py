@@ -35,8 +35,13 @@ class Patch:
     team_periods: set[tuple[str, str]]  # (team, period) whose check-ins changed
 
 
-def edit_checkins(site: Site, diagnostics: list[Diagnostic], files: list[SourceFile],
-                  markdown: Markdown | None = None, parsed: Mapping[str, ParsedFile] | None = None) -> Patch | None:
+def edit_checkins(
+    site: Site,
+    diagnostics: list[Diagnostic],
+    files: list[SourceFile],
+    markdown: Markdown | None = None,
+    parsed: Mapping[str, ParsedFile] | None = None,
+) -> Patch | None:
     """The site after ``files`` (existing check-ins, new contents) changed, and the
     site's diagnostics; None when a full rebuild is needed (see the module's doc).
     ``parsed``: the files already parsed, by path (the builder's ``parse_all``)."""
@@ -51,7 +56,7 @@ def edit_checkins(site: Site, diagnostics: list[Diagnostic], files: list[SourceF
     for f in files:
         if f.path in edited or f.problem or not f.path.startswith(prefix):
             return None
-        c = classify(f.path[len(prefix):])
+        c = classify(f.path[len(prefix) :])
         i = position.get(f.path)
         if i is None or isinstance(c, str) or c is None or c.kind != "checkin":
             return None

@@ -18,8 +18,9 @@ class SearchIndexer:
     if no newer build comes, so a burst of saves indexes once. ``current`` returns the
     build being served: a build that is no longer served is not indexed."""
 
-    def __init__(self, current: Callable[[], Any], *, delay: float = SEARCH_DELAY_SECONDS,
-                 report: Callable[[str], None] = print):
+    def __init__(
+        self, current: Callable[[], Any], *, delay: float = SEARCH_DELAY_SECONDS, report: Callable[[str], None] = print
+    ):
         self.current, self.delay, self.report = current, delay, report
         # the latest index: (build number, {"pagefind/...": bytes})
         self.files: tuple[int, dict[str, bytes]] | None = None

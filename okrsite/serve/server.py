@@ -56,7 +56,16 @@ from .http import ALL_INTERFACES, POLL_SECONDS, Snapshot, State, inject, make_ht
 from .notice import insert_at_top, preview_notice
 from .searching import SEARCH_DELAY_SECONDS, SearchIndexer
 from .watch import (
-    DEBOUNCE_SECONDS, SETTLE_SECONDS, ChangeQueue, Event, Plan, Roots, Watcher, inside, is_ignored_name, make_plan,
+    DEBOUNCE_SECONDS,
+    SETTLE_SECONDS,
+    ChangeQueue,
+    Event,
+    Plan,
+    Roots,
+    Watcher,
+    inside,
+    is_ignored_name,
+    make_plan,
 )
 
 IDLE_GC_SECONDS = 30.0  # idle time after which the worker collects the builds' garbage...
@@ -89,8 +98,9 @@ def template_diagnostic(exc: BaseException, root: Path | None, template_dirs: li
     import jinja2
 
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
-        return Diagnostic(_display_path(exc.filename, root), exc.lineno or 1, "error",
-                          f"template syntax error: {exc.message}")
+        return Diagnostic(
+            _display_path(exc.filename, root), exc.lineno or 1, "error", f"template syntax error: {exc.message}"
+        )
     where, line = None, 1
     seen: set[int] = set()
     e: BaseException | None = exc
@@ -128,11 +138,24 @@ class Server:
     applies a batch of changes (the watcher calls it from its worker thread; tests may
     call it directly); ``stop()`` shuts everything down."""
 
-    def __init__(self, config_path: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 8000,
-                 as_of: date | None = None, poll: bool = False, watch: bool = True,
-                 debounce: float = DEBOUNCE_SECONDS, lazy: bool = True, poll_interval: float = 1.0,
-                 out: TextIO | None = None, poll_seconds: float = POLL_SECONDS, search: bool = True,
-                 search_delay: float = SEARCH_DELAY_SECONDS, settle: float = SETTLE_SECONDS):
+    def __init__(
+        self,
+        config_path: str | os.PathLike,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        as_of: date | None = None,
+        poll: bool = False,
+        watch: bool = True,
+        debounce: float = DEBOUNCE_SECONDS,
+        lazy: bool = True,
+        poll_interval: float = 1.0,
+        out: TextIO | None = None,
+        poll_seconds: float = POLL_SECONDS,
+        search: bool = True,
+        search_delay: float = SEARCH_DELAY_SECONDS,
+        settle: float = SETTLE_SECONDS,
+    ):
         self.config_path = Path(config_path).absolute()
         self.host, self.port = host, port
         self.as_of_override = as_of
@@ -209,8 +232,9 @@ class Server:
         """Bind, serve, build once, then watch. Returns when the first build is done."""
         if self.httpd is None:
             self.bind()
-        t = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
-                             name="okrsite-http", daemon=True)
+        t = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="okrsite-http", daemon=True
+        )
         t.start()
         self._http_thread = t
         self._threads.append(t)
@@ -308,7 +332,9 @@ class Server:
                 except Exception as exc:  # noqa: BLE001 - a bug must not stop the server
                     self._print(traceback.format_exc().rstrip())
                     where = self.config.path if self.config else self.config_path.name
-                    outcome = _Outcome(False, [Diagnostic(where, 1, "error", f"internal error while building: {exc!r}")])
+                    outcome = _Outcome(
+                        False, [Diagnostic(where, 1, "error", f"internal error while building: {exc!r}")]
+                    )
                 if outcome is None:
                     return None
                 seconds = time.perf_counter() - started
@@ -376,8 +402,10 @@ class Server:
         elif not (plan.templates or plan.static):
             return None  # saved without a change: nothing to do
 
-        diagnostics = sorted(set(self.config_warnings) | set(self.site_diags) | set(self.env_diags)
-                             | set(self.static_diags), key=lambda d: (d.path, d.line))
+        diagnostics = sorted(
+            set(self.config_warnings) | set(self.site_diags) | set(self.env_diags) | set(self.static_diags),
+            key=lambda d: (d.path, d.line),
+        )
         if any(d.severity == "error" for d in diagnostics):
             return _Outcome(False, diagnostics)
         render_diags = Diagnostics()
@@ -398,8 +426,9 @@ class Server:
         planned = self._planned
         if planned is None or planned.site is not self.site:
             return None
-        patch = edit_checkins(self.site, self.site_diags, edited,
-                              parsed=parse_all(edited, self.site.config, cache=self.cache))
+        patch = edit_checkins(
+            self.site, self.site_diags, edited, parsed=parse_all(edited, self.site.config, cache=self.cache)
+        )
         if patch is None:
             return None
         self.site, self.site_diags = patch.site, patch.diagnostics
@@ -407,8 +436,10 @@ class Server:
         outputs = planned.rebind(patch.site, planned.pages.rebind(patch.site, patch.team_periods))
         self._planned = outputs
         self._lap("patch")
-        diagnostics = sorted(set(self.config_warnings) | set(self.site_diags) | set(self.env_diags)
-                             | set(self.static_diags), key=lambda d: (d.path, d.line))
+        diagnostics = sorted(
+            set(self.config_warnings) | set(self.site_diags) | set(self.env_diags) | set(self.static_diags),
+            key=lambda d: (d.path, d.line),
+        )
         if any(d.severity == "error" for d in diagnostics):
             return _Outcome(False, diagnostics)
         files = LazyFiles(outputs, on_error=self._page_failed)
@@ -428,8 +459,9 @@ class Server:
         output = (root / config.output_dir).resolve()
         if refusal(output, protected_folders(config, dirs)) is not None:
             output = None  # no build writes there (okrsite build refuses it): its changes count
-        self.roots = Roots(self.config_path.resolve(), (root / config.content_dir).resolve(),
-                           output, [d.resolve() for d in dirs])
+        self.roots = Roots(
+            self.config_path.resolve(), (root / config.content_dir).resolve(), output, [d.resolve() for d in dirs]
+        )
         return True
 
     def _make_env(self) -> None:
@@ -463,8 +495,14 @@ class Server:
             self.static_diags = []
         except OSError as exc:
             self.static = {}
-            self.static_diags = [Diagnostic(_display_path(exc.filename or "static", Path(self.config.root)), 1,
-                                            "error", f"cannot read the theme's static file: {exc.strerror or exc}")]
+            self.static_diags = [
+                Diagnostic(
+                    _display_path(exc.filename or "static", Path(self.config.root)),
+                    1,
+                    "error",
+                    f"cannot read the theme's static file: {exc.strerror or exc}",
+                )
+            ]
 
     def _gather(self) -> None:
         diags = Diagnostics()
@@ -601,7 +639,11 @@ class Server:
                 self._print(line)
             self._printed_warnings = ()
             errors = sum(1 for d in outcome.diagnostics if d.severity == "error")
-            tail = "still serving the last good build" if self.snapshot is not None else "nothing to serve until it is fixed"
+            tail = (
+                "still serving the last good build"
+                if self.snapshot is not None
+                else "nothing to serve until it is fixed"
+            )
             self._print(f"build failed: {errors} error{'' if errors == 1 else 's'}; {tail}")
         return state
 

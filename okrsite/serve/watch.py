@@ -65,8 +65,20 @@ class Roots:
         return out
 
 
-TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".swn", ".tmp", ".bak", ".orig", ".crdownload",
-                 "___jb_tmp___", "___jb_old___", ".part")
+TEMP_SUFFIXES = (
+    "~",
+    ".swp",
+    ".swx",
+    ".swo",
+    ".swn",
+    ".tmp",
+    ".bak",
+    ".orig",
+    ".crdownload",
+    "___jb_tmp___",
+    "___jb_old___",
+    ".part",
+)
 
 
 def is_ignored_name(name: str) -> bool:
@@ -197,8 +209,13 @@ class ChangeQueue:
     ``delay`` seconds (or ``max_wait`` after the first, so a stream of events cannot
     starve the rebuilds). Events arriving during a build make the next batch."""
 
-    def __init__(self, delay: float = DEBOUNCE_SECONDS, max_wait: float = MAX_WAIT_SECONDS,
-                 clock: Callable[[], float] = time.monotonic, settle: float = SETTLE_SECONDS):
+    def __init__(
+        self,
+        delay: float = DEBOUNCE_SECONDS,
+        max_wait: float = MAX_WAIT_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        settle: float = SETTLE_SECONDS,
+    ):
         self.delay, self.max_wait, self.clock = delay, max_wait, clock
         self.settle = min(settle, delay)
         self._settled = False  # the latest event closed a written file
@@ -248,15 +265,15 @@ class ChangeQueue:
                 self._cond.wait(wait)
 
 
-
 class Watcher:
     """watchdog's observer over the folders of a :class:`Roots`, putting every event
     that is not noise on ``queue``. It falls back to polling when the system's file
     events are not available (inotify limits), and watches again when the folders
     change (a theme added in okrsite.yaml, the content folder created)."""
 
-    def __init__(self, queue: ChangeQueue, *, polling: bool = False, interval: float = 1.0,
-                 warn: Callable[[str], None] = print):
+    def __init__(
+        self, queue: ChangeQueue, *, polling: bool = False, interval: float = 1.0, warn: Callable[[str], None] = print
+    ):
         self.queue, self.polling, self.interval, self.warn = queue, polling, interval, warn
         self.observer = None
         self._watched: list[tuple[Path, bool]] | None = None
@@ -292,8 +309,16 @@ class Watcher:
 
         handler = Handler()
         # only what can change the site: no open / close-without-write / attribute events
-        wanted = [we.FileCreatedEvent, we.FileDeletedEvent, we.FileModifiedEvent, we.FileMovedEvent,
-                  we.FileClosedEvent, we.DirCreatedEvent, we.DirDeletedEvent, we.DirMovedEvent]
+        wanted = [
+            we.FileCreatedEvent,
+            we.FileDeletedEvent,
+            we.FileModifiedEvent,
+            we.FileMovedEvent,
+            we.FileClosedEvent,
+            we.DirCreatedEvent,
+            we.DirDeletedEvent,
+            we.DirMovedEvent,
+        ]
         for folder, recursive in roots.watch_list():
             try:
                 try:

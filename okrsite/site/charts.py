@@ -135,7 +135,9 @@ class _Frame:
         parts = [f'<path class="chart-grid" d="{grid}"/>']
         for t in self.ticks:
             label = f"{fmt_number(t)}%" if percent else _tick_label(t, step)
-            parts.append(f'<text class="chart-label" x="{LEFT - 4}" y="{_x(self.y(t) + 3.5)}" text-anchor="end">{_esc(label)}</text>')
+            parts.append(
+                f'<text class="chart-label" x="{LEFT - 4}" y="{_x(self.y(t) + 3.5)}" text-anchor="end">{_esc(label)}</text>'
+            )
         parts.append(self.month_ticks())
         return "".join(parts)
 
@@ -154,7 +156,9 @@ class _Frame:
         ticks = "".join(f"M{_x(self.x(f))} {base}v4" for f in firsts)
         out = [f'<path class="chart-axis" d="M{LEFT} {base}H{self.w - RIGHT}{ticks}"/>']
         for f in firsts:
-            out.append(f'<text class="chart-label" x="{_x(self.x(f))}" y="{base + 15}" text-anchor="middle">{MONTHS[f.month - 1]}</text>')
+            out.append(
+                f'<text class="chart-label" x="{_x(self.x(f))}" y="{base + 15}" text-anchor="middle">{MONTHS[f.month - 1]}</text>'
+            )
         return "".join(out)
 
 
@@ -236,9 +240,11 @@ def kr_chart(kr: KeyResult, period: Period, as_of: date | None, chart_id: str) -
     last_d, last_v = pts[-1]
     n = len(pts)
     what = "progress" if milestone else "value"
-    summary = (f"{TYPE_PHRASE.get(kr.type, 'Value')} at {n} check-in{'s' if n != 1 else ''}"
-               + (f", from {q(first_v)} on {first_d.isoformat()} to {q(last_v)} on {last_d.isoformat()}." if n > 1
-                  else f": {q(last_v)} on {last_d.isoformat()}."))
+    summary = f"{TYPE_PHRASE.get(kr.type, 'Value')} at {n} check-in{'s' if n != 1 else ''}" + (
+        f", from {q(first_v)} on {first_d.isoformat()} to {q(last_v)} on {last_d.isoformat()}."
+        if n > 1
+        else f": {q(last_v)} on {last_d.isoformat()}."
+    )
     if kr.type == "stay_above":
         summary += f" The line to hold: stay above {q(target)}; lowest {q(min(values))}."
     elif kr.type == "stay_below":
@@ -248,25 +254,32 @@ def kr_chart(kr: KeyResult, period: Period, as_of: date | None, chart_id: str) -
         if milestone:
             summary += f" Expected by pace on {last_d.isoformat()}: {q(expected)}."
         else:
-            summary += (f" Start {q(start_value)}, target {q(target)}; expected by pace on "
-                        f"{last_d.isoformat()}: {q(expected)}.")
+            summary += (
+                f" Start {q(start_value)}, target {q(target)}; expected by pace on {last_d.isoformat()}: {q(expected)}."
+            )
     title = f"{kr.title}: {what} over {period.label or period.id}"
 
     parts = [_open_svg(chart_id, "chart-kr", title, summary), f.axes(percent=milestone)]
     if target is not None:
         ty = f.y(target)
         parts.append(f'<path class="chart-target" d="M{LEFT} {_x(ty)}H{W - RIGHT}"/>')
-        label = ("stay above " if kr.type == "stay_above" else "stay below " if kr.type == "stay_below" else "target ") + q(target)
+        label = (
+            "stay above " if kr.type == "stay_above" else "stay below " if kr.type == "stay_below" else "target "
+        ) + q(target)
         # the label sits on the side of the line with more room; metrics and milestones
         # start far from their target, so on the left it crosses neither line
         ly = ty - 4 if ty > TOP + f.ph / 2 else ty + 12
         if pace:
             parts.append(f'<text class="chart-note" x="{LEFT + 4}" y="{_x(ly)}">{_esc(label)}</text>')
         else:
-            parts.append(f'<text class="chart-note" x="{W - RIGHT - 2}" y="{_x(ly)}" text-anchor="end">{_esc(label)}</text>')
+            parts.append(
+                f'<text class="chart-note" x="{W - RIGHT - 2}" y="{_x(ly)}" text-anchor="end">{_esc(label)}</text>'
+            )
     if pace and target is not None:
-        parts.append(f'<path class="chart-pace" d="M{_x(f.x(period.start))} {_x(f.y(start_value))}'
-                     f'L{_x(f.x(period.end))} {_x(f.y(target))}"/>')
+        parts.append(
+            f'<path class="chart-pace" d="M{_x(f.x(period.start))} {_x(f.y(start_value))}'
+            f'L{_x(f.x(period.end))} {_x(f.y(target))}"/>'
+        )
     asof = _asof_line(f, as_of)
     parts.append(asof)
     xy = _coords([(f.x(d), f.y(v)) for d, v in pts])
@@ -311,12 +324,19 @@ def progress_chart(
     f = _Frame(d0, d1, [0.0, 25.0, 50.0, 75.0, 100.0])
     last_d, last_p = points[-1]
     n = len(pts)
-    summary = (f"Progress at {n} check-in{'s' if n != 1 else ''}"
-               + (f", from {fmt_percent(points[0][1])} on {points[0][0].isoformat()} to {fmt_percent(last_p)} on {last_d.isoformat()}."
-                  if n > 1 else f": {fmt_percent(last_p)} on {last_d.isoformat()}.")
-               + f" Expected on {last_d.isoformat()}: {fmt_percent(_expected(last_d, period))}.")
+    summary = (
+        f"Progress at {n} check-in{'s' if n != 1 else ''}"
+        + (
+            f", from {fmt_percent(points[0][1])} on {points[0][0].isoformat()} to {fmt_percent(last_p)} on {last_d.isoformat()}."
+            if n > 1
+            else f": {fmt_percent(last_p)} on {last_d.isoformat()}."
+        )
+        + f" Expected on {last_d.isoformat()}: {fmt_percent(_expected(last_d, period))}."
+    )
     parts = [_open_svg(chart_id, "chart-objective", title, summary), f.axes(percent=True)]
-    parts.append(f'<path class="chart-pace" d="M{_x(f.x(period.start))} {_x(f.y(0))}L{_x(f.x(period.end))} {_x(f.y(100))}"/>')
+    parts.append(
+        f'<path class="chart-pace" d="M{_x(f.x(period.start))} {_x(f.y(0))}L{_x(f.x(period.end))} {_x(f.y(100))}"/>'
+    )
     asof = _asof_line(f, as_of)
     parts.append(asof)
     xy = _coords([(f.x(d), f.y(v)) for d, v in pts])
@@ -333,7 +353,10 @@ BAR_H = 150
 
 
 def distribution_chart(
-    weeks: Sequence[tuple[str, dict[str, int]]], words: dict[str, str], title: str, chart_id: str,
+    weeks: Sequence[tuple[str, dict[str, int]]],
+    words: dict[str, str],
+    title: str,
+    chart_id: str,
     graded_words: dict[str, str] | None = None,
 ) -> Chart | None:
     """A stacked bar per week: how many key results had each colour (green at the
@@ -376,7 +399,9 @@ def distribution_chart(
         f'<rect class="fill-red" width="6" height="6"/><path class="hatch" d="M0 3H6M3 0V6"/></pattern></defs>'
     )
     for t in ticks:
-        parts.append(f'<text class="chart-label" x="{LEFT - 4}" y="{_x(y(t) + 3.5)}" text-anchor="end">{fmt_number(t)}</text>')
+        parts.append(
+            f'<text class="chart-label" x="{LEFT - 4}" y="{_x(y(t) + 3.5)}" text-anchor="end">{fmt_number(t)}</text>'
+        )
     for colour in COLOUR_ORDER:
         rects = []
         for i, (_, counts) in enumerate(weeks):
@@ -388,7 +413,9 @@ def distribution_chart(
             y1 = y(below + k)
             rects.append(f"M{_x(x)} {_x(y1)}h{_x(bw)}v{_x(y(below) - y1)}h{_x(-bw)}z")
         if rects:
-            paint = f'class="bars" fill="url(#{cid}-{colour})"' if colour in ("amber", "red") else f'class="fill-{colour}"'
+            paint = (
+                f'class="bars" fill="url(#{cid}-{colour})"' if colour in ("amber", "red") else f'class="fill-{colour}"'
+            )
             parts.append(f'<path {paint} d="{"".join(rects)}"/>')
     base = BAR_H - BOTTOM
     parts.append(f'<path class="chart-axis" d="M{LEFT} {base}H{W - RIGHT}"/>')
@@ -398,7 +425,9 @@ def distribution_chart(
         text = short_date(date.fromisoformat(label)) if _is_date(label) else label
         anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
         x = LEFT + i * slot + (slot - bw) / 2 + (0 if anchor == "start" else bw if anchor == "end" else bw / 2)
-        parts.append(f'<text class="chart-label" x="{_x(x)}" y="{base + 15}" text-anchor="{anchor}">{_esc(text)}</text>')
+        parts.append(
+            f'<text class="chart-label" x="{_x(x)}" y="{base + 15}" text-anchor="{anchor}">{_esc(text)}</text>'
+        )
     parts.append("</svg>")
     legend = tuple((f"fill-{c}", words[c]) for c in COLOUR_ORDER)
     return Chart("".join(parts), title, summary, legend)
@@ -448,9 +477,12 @@ def sparkline(kpi: Kpi, chart_id: str, count: int = 12) -> Chart | None:
 
     n = len(pts)
     q = lambda v: fmt_quantity(v, kpi.unit)  # noqa: E731
-    summary = (f"{'Last ' + str(n) + ' values' if n > 1 else 'One value'}"
-               + (f", {d0.isoformat()} to {d1.isoformat()}: " if n > 1 else f", {d0.isoformat()}: ")
-               + ", ".join(q(v) for v in values) + ".")
+    summary = (
+        f"{'Last ' + str(n) + ' values' if n > 1 else 'One value'}"
+        + (f", {d0.isoformat()} to {d1.isoformat()}: " if n > 1 else f", {d0.isoformat()}: ")
+        + ", ".join(q(v) for v in values)
+        + "."
+    )
     if kpi.healthy_above is not None:
         summary += f" Healthy above {q(kpi.healthy_above)}."
     elif kpi.healthy_below is not None:

@@ -52,7 +52,7 @@ def team_of_input(key: str, content_label: str) -> str | None:
     prefix = content_label + "/"
     if not key.startswith(prefix):
         return None
-    c = classify(key[len(prefix):])
+    c = classify(key[len(prefix) :])
     if c is None or isinstance(c, str) or c.kind not in ("objective", "checkin", "retro"):
         return None
     return c.team
@@ -202,8 +202,13 @@ def decode_teams(data: Any) -> dict[str, tuple[str, ...]]:
         return {}
 
 
-def pages_to_render(paths: list[str], teams: list[tuple[str, ...] | None], old: dict[str, tuple[str, ...]],
-                    changed: set[str], manifest: dict[str, list]) -> list[bool]:
+def pages_to_render(
+    paths: list[str],
+    teams: list[tuple[str, ...] | None],
+    old: dict[str, tuple[str, ...]],
+    changed: set[str],
+    manifest: dict[str, list],
+) -> list[bool]:
     """For each page (its output path and the teams it shows in this build): whether to
     render it, rather than take it from the last build's output (``manifest``, with the
     teams of its pages ``old``). Rendered: a page that depends on everything, that the
@@ -212,6 +217,11 @@ def pages_to_render(paths: list[str], teams: list[tuple[str, ...] | None], old: 
     out = []
     for path, now in zip(paths, teams):
         before = old.get(path)
-        out.append(now is None or before is None or path not in manifest
-                   or not changed.isdisjoint(now) or not changed.isdisjoint(before))
+        out.append(
+            now is None
+            or before is None
+            or path not in manifest
+            or not changed.isdisjoint(now)
+            or not changed.isdisjoint(before)
+        )
     return out

@@ -35,6 +35,7 @@ from .snippets import (
 )
 from .summary import template_globals
 
+
 def make_environment(theme_dirs: list[Path]) -> jinja2.Environment:
     """A Jinja environment over each theme's ``templates/`` (first wins), autoescaping
     everything, failing on undefined names."""

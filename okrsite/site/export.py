@@ -138,7 +138,8 @@ def shard_data(data: dict) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for key, own, path in (("team", "teams", team_json), ("period", "periods", period_json)):
         groups: dict[str, dict[str, list[dict[str, Any]]]] = {
-            entry["id"]: {"objectives": [], "checkins": []} for entry in data[own]}
+            entry["id"]: {"objectives": [], "checkins": []} for entry in data[own]
+        }
         for field in ("objectives", "checkins"):
             for item in data[field]:
                 group = groups.get(item[key])
@@ -166,8 +167,9 @@ def export_json(site: Site, data: dict | None = None) -> bytes:
     return dumps(data if data is not None else export_data(site))
 
 
-_ORJSON = (orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME
-           | orjson.OPT_PASSTHROUGH_DATACLASS)
+_ORJSON = (
+    orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 # orjson writes a float below 1e-4 its own way (5.2e-05 as 0.000052, 1e-07 as 1e-7).
 # Where its text may hold one, the lines there are checked: is the value a number?
 _MAYBE_OWN = (re.compile(rb"e-\d"), re.compile(rb"0\.0000"))  # literal searches: quick

@@ -39,9 +39,27 @@ MAX_ENTRIES = 20
 FEED_TEMPLATE = "feed.xml"  # in a theme's templates/
 
 CSV_COLUMNS = (
-    "ref", "kind", "team", "period", "objective", "id", "title", "owner", "commitment", "type",
-    "start", "target", "unit", "current", "progress", "status", "colour", "score", "stale",
-    "last_update", "url",
+    "ref",
+    "kind",
+    "team",
+    "period",
+    "objective",
+    "id",
+    "title",
+    "owner",
+    "commitment",
+    "type",
+    "start",
+    "target",
+    "unit",
+    "current",
+    "progress",
+    "status",
+    "colour",
+    "score",
+    "stale",
+    "last_update",
+    "url",
 )
 _TEXT_COLUMNS = ("title", "owner", "unit")
 
@@ -145,24 +163,35 @@ def xml_text(value: Any) -> Markup:
 def xml_environment(loader: jinja2.BaseLoader | None) -> jinja2.Environment:
     """Jinja for XML templates (``feed.xml``) found by ``loader``: every expression
     goes through ``xml_text``, undefined names fail."""
-    return jinja2.Environment(loader=loader, autoescape=True, finalize=xml_text, undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        finalize=xml_text,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def feed_template(site: Site, env: jinja2.Environment | None = None) -> jinja2.Template:
     """The themes' ``feed.xml`` (first theme wins, as for pages): found by the page
     environment ``env``'s loader, else in the site's themes. A broken one is a
     ``RenderError`` saying where."""
-    loader = env.loader if env is not None else jinja2.FileSystemLoader(
-        [str(d / "templates") for d in theme_dirs(site.config)])
+    loader = (
+        env.loader
+        if env is not None
+        else jinja2.FileSystemLoader([str(d / "templates") for d in theme_dirs(site.config)])
+    )
     try:
         return xml_environment(loader).get_template(FEED_TEMPLATE)
     except jinja2.TemplateError as exc:
         raise RenderError(f"{FEED_TEMPLATE}: {exc}") from exc
 
 
-def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: str,
-         template: jinja2.Template | None = None) -> bytes:
+def atom(
+    site: Site, checkins: list[Checkin], feed_path: str, page: str, title: str, template: jinja2.Template | None = None
+) -> bytes:
     """An Atom feed of ``checkins`` written at ``feed_path``, whose HTML page is ``page``,
     by ``template`` (``feed_template``)."""
     krs: dict[str, tuple[str, str]] = {}
@@ -187,18 +216,20 @@ def atom(site: Site, checkins: list[Checkin], feed_path: str, page: str, title: 
         summary = f"{n} key result{'s' if n != 1 else ''} updated"
         if ci.help:
             summary += f"; {len(ci.help)} request{'s' if len(ci.help) != 1 else ''} for help"
-        entries.append({
-            "id": item_id(site, target),
-            "title": f"{team}: check-in of {ci.date.isoformat()} ({site.period_label(ci.period)})",
-            "updated": _timestamp(ci.date),
-            "author": ci.author or team,
-            "url": absolute(site, target, feed_path),
-            "team": ci.team,
-            "team_name": team,
-            "summary": summary,
-            "content": _content_html(site, ci, krs),
-            "checkin": ci,
-        })
+        entries.append(
+            {
+                "id": item_id(site, target),
+                "title": f"{team}: check-in of {ci.date.isoformat()} ({site.period_label(ci.period)})",
+                "updated": _timestamp(ci.date),
+                "author": ci.author or team,
+                "url": absolute(site, target, feed_path),
+                "team": ci.team,
+                "team_name": team,
+                "summary": summary,
+                "content": _content_html(site, ci, krs),
+                "checkin": ci,
+            }
+        )
     if template is None:
         template = feed_template(site)
     try:
@@ -212,14 +243,21 @@ def site_feed(site: Site, template: jinja2.Template | None = None) -> bytes:
     return atom(site, site.checkins, urls.FEED_FILE, urls.HOME, title, template)
 
 
-def team_feed(site: Site, team_id: str, checkins: list[Checkin] | None = None,
-              template: jinja2.Template | None = None) -> bytes:
+def team_feed(
+    site: Site, team_id: str, checkins: list[Checkin] | None = None, template: jinja2.Template | None = None
+) -> bytes:
     """A team's feed; ``checkins``: the team's, when already picked out."""
     team = site.team_name(team_id)
     if checkins is None:
         checkins = [c for c in site.checkins if c.team == team_id]
-    return atom(site, checkins, urls.team_feed(team_id), urls.team(team_id),
-                f"{team}: check-ins · {site.org.title or site.config.title}", template)
+    return atom(
+        site,
+        checkins,
+        urls.team_feed(team_id),
+        urls.team(team_id),
+        f"{team}: check-ins · {site.org.title or site.config.title}",
+        template,
+    )
 
 
 # --------------------------------------------------------------------------- CSV
@@ -244,22 +282,61 @@ def _period_records(site: Site, data: dict[str, Any], period_id: str) -> Iterato
     for obj in data["objectives"]:
         if obj["period"] != period_id:
             continue
-        yield [obj["ref"], "objective", obj["team"], obj["period"], obj["id"], obj["id"], obj["title"],
-               obj["owner"], obj["commitment"], None, None, None, None, None, obj["progress"], obj["status"],
-               obj["colour"], obj["score"], None, None, obj["url"]]
+        yield [
+            obj["ref"],
+            "objective",
+            obj["team"],
+            obj["period"],
+            obj["id"],
+            obj["id"],
+            obj["title"],
+            obj["owner"],
+            obj["commitment"],
+            None,
+            None,
+            None,
+            None,
+            None,
+            obj["progress"],
+            obj["status"],
+            obj["colour"],
+            obj["score"],
+            None,
+            None,
+            obj["url"],
+        ]
         for kr in obj["key_results"]:
-            yield [kr["ref"], "key-result", obj["team"], obj["period"], obj["id"], kr["id"], kr["title"],
-                   getattr(site.key_result(kr["ref"]), "owner", "") or None, kr["commitment"], kr["type"],
-                   kr["start"], kr["target"], kr["unit"], kr["current"], kr["progress"], kr["status"],
-                   kr["colour"], kr["score"], kr["stale"], kr["last_update"],
-                   obj["url"] + "#" + urls.kr_anchor(kr["id"])]
+            yield [
+                kr["ref"],
+                "key-result",
+                obj["team"],
+                obj["period"],
+                obj["id"],
+                kr["id"],
+                kr["title"],
+                getattr(site.key_result(kr["ref"]), "owner", "") or None,
+                kr["commitment"],
+                kr["type"],
+                kr["start"],
+                kr["target"],
+                kr["unit"],
+                kr["current"],
+                kr["progress"],
+                kr["status"],
+                kr["colour"],
+                kr["score"],
+                kr["stale"],
+                kr["last_update"],
+                obj["url"] + "#" + urls.kr_anchor(kr["id"]),
+            ]
 
 
 def period_rows(site: Site, data: dict, period_id: str) -> list[dict[str, str]]:
     """CSV rows of one period: the values of ``export.export_data`` (``data``), with each
     key result's owner from the site, as the cells written."""
-    return [dict(zip(CSV_COLUMNS, map(_cell, values, CSV_COLUMNS)))
-            for values in _period_records(site, data, period_id)]
+    return [
+        dict(zip(CSV_COLUMNS, map(_cell, values, CSV_COLUMNS))) for values in _period_records(site, data, period_id)
+    ]
 
 
 # the columns whose cells the csv module would not write as ``_cell`` does: text that
@@ -292,8 +369,7 @@ def period_csv(site: Site, period_id: str, data: dict | None = None) -> bytes:
 
 def output_paths(site: Site) -> list[str]:
     """The paths ``outputs`` writes, without making them (for the preview server)."""
-    return ([urls.FEED_FILE] + [urls.team_feed(t) for t in site.teams]
-            + [urls.period_csv(p) for p in site.periods])
+    return [urls.FEED_FILE] + [urls.team_feed(t) for t in site.teams] + [urls.period_csv(p) for p in site.periods]
 
 
 def outputs(site: Site, data: dict | None = None, env: jinja2.Environment | None = None) -> dict[str, bytes]:
@@ -315,4 +391,14 @@ def outputs(site: Site, data: dict | None = None, env: jinja2.Environment | None
     return files
 
 
-__all__ = ["outputs", "output_paths", "site_feed", "team_feed", "period_csv", "period_rows", "atom", "CSV_COLUMNS", "ATOM_NS"]
+__all__ = [
+    "outputs",
+    "output_paths",
+    "site_feed",
+    "team_feed",
+    "period_csv",
+    "period_rows",
+    "atom",
+    "CSV_COLUMNS",
+    "ATOM_NS",
+]

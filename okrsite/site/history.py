@@ -178,8 +178,10 @@ def this_week(site: Site, team_order: Sequence[str], days: int = WEEK) -> ThisWe
         by_team.setdefault(c.team, []).append(c)
 
     week = ThisWeek(since=since, as_of=as_of)
-    objs = sorted(site.objectives.values(),
-                  key=lambda o: (org_pos.get(o.team, len(org_pos)), period_pos.get(o.period, len(period_pos)), o.ref))
+    objs = sorted(
+        site.objectives.values(),
+        key=lambda o: (org_pos.get(o.team, len(org_pos)), period_pos.get(o.period, len(period_pos)), o.ref),
+    )
     for obj in objs:
         period = site.periods.get(obj.period)
         if period is None or period.start > as_of:
@@ -192,8 +194,16 @@ def this_week(site: Site, team_order: Sequence[str], days: int = WEEK) -> ThisWe
                 week.changes.append(StatusChange(kn.ref, "key result", obj.team, kb, kn))
 
     in_week = [c for c in counted if since < c.date <= as_of]
-    week.checkins = sorted(in_week, key=lambda c: (org_pos.get(c.team, len(org_pos)), c.team, c.date, c.name,
-                                                   period_pos.get(c.period, len(period_pos))))
+    week.checkins = sorted(
+        in_week,
+        key=lambda c: (
+            org_pos.get(c.team, len(org_pos)),
+            c.team,
+            c.date,
+            c.name,
+            period_pos.get(c.period, len(period_pos)),
+        ),
+    )
     for c in week.checkins:
         team_cis = by_team[c.team]  # (date, name) order, like ``counted``
         i = next(i for i, e in enumerate(team_cis) if e is c)
@@ -202,4 +212,3 @@ def this_week(site: Site, team_order: Sequence[str], days: int = WEEK) -> ThisWe
             if text not in asked:
                 week.help.append(HelpRequest(c, text))
     return week
-

@@ -118,7 +118,8 @@ class QuickContext(jinja2.runtime.Context):
             return __obj(*args, **kwargs)
         except StopIteration:
             return __self.environment.undefined(
-                "value was undefined because a callable raised a StopIteration exception")
+                "value was undefined because a callable raised a StopIteration exception"
+            )
 
 
 class QuickTemplate(jinja2.Template):
@@ -127,8 +128,13 @@ class QuickTemplate(jinja2.Template):
     result into the output, so the same text as a plain str serves."""
 
     @classmethod
-    def from_code(cls, environment: jinja2.Environment, code: types.CodeType, globals: MutableMapping[str, Any],
-                  uptodate: Callable[[], bool] | None = None) -> jinja2.Template:
+    def from_code(
+        cls,
+        environment: jinja2.Environment,
+        code: types.CodeType,
+        globals: MutableMapping[str, Any],
+        uptodate: Callable[[], bool] | None = None,
+    ) -> jinja2.Template:
         template = super().from_code(environment, code, globals, uptodate)
         namespace = template.root_render_func.__globals__  # the compiled module's
         if namespace.get("escape") is escape:

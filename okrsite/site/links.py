@@ -61,14 +61,19 @@ def _tree_node(node: TreeNode, period_id: str, out: list[str], label: Callable[[
     that calls itself is a reference cycle, left for the garbage collector on every page."""
     # the label (with its link) stays outside the <summary>: interactive content
     # must not be nested in it
-    out.append(f'<li class="tree-{"objective" if node.kind == "objective" else "kr"}" '
-               f'data-team="{escape_text(node.info.objective.team)}">\n'
-               f'<div class="tree-label">{label(node, period_id)}</div>\n')
+    out.append(
+        f'<li class="tree-{"objective" if node.kind == "objective" else "kr"}" '
+        f'data-team="{escape_text(node.info.objective.team)}">\n'
+        f'<div class="tree-label">{label(node, period_id)}</div>\n'
+    )
     kids = node.own_krs + node.aligned
     if kids and not node.repeat:
         nk, na = len(node.own_krs), len(node.aligned)
-        summary = ((f"{nk} key result{'s' if nk != 1 else ''}" if nk else "")
-                   + (", " if nk and na else "") + (f"{na} aligned" if na else ""))
+        summary = (
+            (f"{nk} key result{'s' if nk != 1 else ''}" if nk else "")
+            + (", " if nk and na else "")
+            + (f"{na} aligned" if na else "")
+        )
         out.append(f'<details open>\n<summary>{summary}</summary>\n<ul class="tree">\n')
         for child in kids:
             _tree_node(child, period_id, out, label)
@@ -124,10 +129,14 @@ def link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[.
         repeat = ' <span class="muted">(shown above)</span>' if node.repeat else ""
         if node.more:
             team = info.objective.team
-            repeat += (f' <a class="tree-more" href="{escape_text(url(urls.alignment_team(period_id, team)))}">'
-                       f'{node.more} more aligned: focus on {escape_text(info.team_name)}</a>')
-        return (f'{html_status(it)} {kind}<a href="{escape_text(url(info.url))}">{escape_text(info.title)}</a>'
-                f"{meta}{repeat}")
+            repeat += (
+                f' <a class="tree-more" href="{escape_text(url(urls.alignment_team(period_id, team)))}">'
+                f"{node.more} more aligned: focus on {escape_text(info.team_name)}</a>"
+            )
+        return (
+            f'{html_status(it)} {kind}<a href="{escape_text(url(info.url))}">{escape_text(info.title)}</a>'
+            f"{meta}{repeat}"
+        )
 
     def tree_nodes(nodes: Any, period_id: str) -> Markup:
         """Alignment trees (alignment.html), each node an ``<li>`` with its label and,
@@ -139,6 +148,9 @@ def link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[.
             _tree_node(node, period_id, out, tree_label)
         return Markup("".join(out))
 
-    return {"person_link": person_link, "team_link": team_link, "breadcrumb_nav": breadcrumb_nav,
-            "tree_nodes": tree_nodes}
-
+    return {
+        "person_link": person_link,
+        "team_link": team_link,
+        "breadcrumb_nav": breadcrumb_nav,
+        "tree_nodes": tree_nodes,
+    }

@@ -61,14 +61,24 @@ def _alignment_context(period_id: str, team_id: str | None, v: SiteView) -> dict
     p = v.period(period_id)
     roots, others, alone, _teams_of = v.alignment_of(period_id)
     if team_id is None:
-        whole = {"period": p, "trees": roots, "other_trees": others, "alone": alone,
-                 "focus_team": None, "focus_teams": v.focus_teams(period_id)}
+        whole = {
+            "period": p,
+            "trees": roots,
+            "other_trees": others,
+            "alone": alone,
+            "focus_team": None,
+            "focus_teams": v.focus_teams(period_id),
+        }
     else:
         trees, other_trees, shown = v.focus(period_id, team_id)
-        whole = {"period": p, "trees": trees, "other_trees": other_trees,
-                 "alone": v.alone(period_id, team_id),
-                 "focus_team": v.site.teams[team_id],
-                 "focus_teams": v.shown_focus_teams(period_id, shown)}
+        whole = {
+            "period": p,
+            "trees": trees,
+            "other_trees": other_trees,
+            "alone": v.alone(period_id, team_id),
+            "focus_team": v.site.teams[team_id],
+            "focus_teams": v.shown_focus_teams(period_id, shown),
+        }
     return summary.alignment_context(period_id, team_id, v, whole)
 
 
@@ -115,53 +125,136 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
     add(_Page(urls.HOME, "home.html", "home", org_title, {}, wide=True))
     add(_Page(PERIODS_URL, "periods.html", "periods", "Periods", {}, wide=True))
     for p in v.periods:
-        add(_Page(urls.period(p.id), "period.html", "periods", p.label or p.id,
-                  partial(summary.period_context, p.id), wide=True))
-        add(_Page(urls.glance(p.id), "glance.html", "periods", f"At a glance, {p.label or p.id}",
-                  partial(summary.period_context, p.id), wide=True))
+        add(
+            _Page(
+                urls.period(p.id),
+                "period.html",
+                "periods",
+                p.label or p.id,
+                partial(summary.period_context, p.id),
+                wide=True,
+            )
+        )
+        add(
+            _Page(
+                urls.glance(p.id),
+                "glance.html",
+                "periods",
+                f"At a glance, {p.label or p.id}",
+                partial(summary.period_context, p.id),
+                wide=True,
+            )
+        )
         if summary.period_summarised(v, p.id):
             for g in summary.top_groups(v):
                 group_teams = tuple(summary.subtree(v, g))
                 for n, _teams in enumerate(summary.group_pages(v, p.id, g), 1):
-                    add(_Page(summary.paged(urls.group(p.id, g), n), "group.html", "periods",
-                              summary.paged_title(f"{v.team_name(g)}, {p.label or p.id}", n),
-                              partial(summary.group_context, p.id, g, n), subject=("teams", group_teams)))
+                    add(
+                        _Page(
+                            summary.paged(urls.group(p.id, g), n),
+                            "group.html",
+                            "periods",
+                            summary.paged_title(f"{v.team_name(g)}, {p.label or p.id}", n),
+                            partial(summary.group_context, p.id, g, n),
+                            subject=("teams", group_teams),
+                        )
+                    )
         focus = v.focus_teams(p.id)
-        add(_Page(urls.alignment(p.id), "alignment.html", "periods", f"Alignment, {p.label or p.id}",
-                  partial(_alignment_context, p.id, None), wide=True))
+        add(
+            _Page(
+                urls.alignment(p.id),
+                "alignment.html",
+                "periods",
+                f"Alignment, {p.label or p.id}",
+                partial(_alignment_context, p.id, None),
+                wide=True,
+            )
+        )
         for tid in focus:
-            add(_Page(urls.alignment_team(p.id, tid), "alignment.html", "periods",
-                      f"Alignment, {p.label or p.id}: {v.team_name(tid)}", partial(_alignment_context, p.id, tid),
-                      subject=("alignment", p.id, tid)))
+            add(
+                _Page(
+                    urls.alignment_team(p.id, tid),
+                    "alignment.html",
+                    "periods",
+                    f"Alignment, {p.label or p.id}: {v.team_name(tid)}",
+                    partial(_alignment_context, p.id, tid),
+                    subject=("alignment", p.id, tid),
+                )
+            )
         for n, _teams in enumerate(summary.alignment_teams_pages(v, p.id), 1):
-            add(_Page(summary.paged(urls.alignment_teams(p.id), n), "alignment_teams.html", "periods",
-                      summary.paged_title(f"Teams in the alignment, {p.label or p.id}", n),
-                      partial(summary.alignment_teams_context, p.id, n), wide=True))
+            add(
+                _Page(
+                    summary.paged(urls.alignment_teams(p.id), n),
+                    "alignment_teams.html",
+                    "periods",
+                    summary.paged_title(f"Teams in the alignment, {p.label or p.id}", n),
+                    partial(summary.alignment_teams_context, p.id, n),
+                    wide=True,
+                )
+            )
     add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}, wide=True))
     for tid in v.team_order:
         team = site.teams[tid]
-        add(_Page(urls.team(tid), "team.html", "teams", team.name, partial(_team_context, tid),
-                  subject=("team", tid)))
+        add(_Page(urls.team(tid), "team.html", "teams", team.name, partial(_team_context, tid), subject=("team", tid)))
         for pid in v.team_periods(tid):
-            add(_Page(urls.team_period(tid, pid), "team_period.html", "teams", f"{team.name}, {v.period_label(pid)}",
-                      partial(_team_period_context, tid, pid), subject=("own", tid)))
+            add(
+                _Page(
+                    urls.team_period(tid, pid),
+                    "team_period.html",
+                    "teams",
+                    f"{team.name}, {v.period_label(pid)}",
+                    partial(_team_period_context, tid, pid),
+                    subject=("own", tid),
+                )
+            )
     for ref in sorted(site.objectives):
         o = site.objectives[ref]
-        add(_Page(urls.objective(o.team, o.period, o.id), "objective.html", "teams", o.title,
-                  partial(_objective_context, ref), subject=("objective", ref)))
+        add(
+            _Page(
+                urls.objective(o.team, o.period, o.id),
+                "objective.html",
+                "teams",
+                o.title,
+                partial(_objective_context, ref),
+                subject=("objective", ref),
+            )
+        )
     for (tid, pid), cis in sorted(v.checkins_by_tp.items()):
         for i, ci in enumerate(cis):
-            add(_Page(urls.checkin(ci.team, ci.period, ci.name), "checkin.html", "teams",
-                      f"Check-in {ci.date.isoformat()}, {v.team_name(ci.team)}",
-                      partial(_checkin_context, tid, pid, i), subject=("own", tid)))
+            add(
+                _Page(
+                    urls.checkin(ci.team, ci.period, ci.name),
+                    "checkin.html",
+                    "teams",
+                    f"Check-in {ci.date.isoformat()}, {v.team_name(ci.team)}",
+                    partial(_checkin_context, tid, pid, i),
+                    subject=("own", tid),
+                )
+            )
     add(_Page(urls.THIS_WEEK, "this_week.html", "this-week", "This week", {}, wide=True))
     for name, n in summary.list_pages(v):
         kind = summary.LISTS[name]
-        add(_Page(summary.paged(summary.list_url(name), n), "list.html", "this-week",
-                  summary.paged_title(kind.title, n), partial(summary.list_context, name, n), wide=True))
+        add(
+            _Page(
+                summary.paged(summary.list_url(name), n),
+                "list.html",
+                "this-week",
+                summary.paged_title(kind.title, n),
+                partial(summary.list_context, name, n),
+                wide=True,
+            )
+        )
     for n, _people in enumerate(summary.people_pages(v), 1):
-        add(_Page(summary.paged(urls.PEOPLE, n), "people.html", "people", summary.paged_title("People", n),
-                  partial(summary.people_context, n), wide=True))
+        add(
+            _Page(
+                summary.paged(urls.PEOPLE, n),
+                "people.html",
+                "people",
+                summary.paged_title("People", n),
+                partial(summary.people_context, n),
+                wide=True,
+            )
+        )
     for person in v.people:
         add(_Page(person.url, "person.html", "people", person.name, {"person": person}, subject=("person", person)))
     if site.config.search:
@@ -266,25 +359,32 @@ def plan_pages(site: Site) -> SitePlan:
         "current_period": v.current,
         "periods_url": PERIODS_URL,
     }
-    pages = [PagePlan(urls.output_file(p.url), p.url, p.template, p.section, p.title, p.context, wide=p.wide,
-                      subject=p.subject)
-             for p in _pages(site, v)]
-    pages.append(PagePlan(urls.output_file(urls.NOT_FOUND_FILE), urls.NOT_FOUND_FILE, "404.html", "",
-                          "Page not found", {}, absolute=True))
+    pages = [
+        PagePlan(
+            urls.output_file(p.url), p.url, p.template, p.section, p.title, p.context, wide=p.wide, subject=p.subject
+        )
+        for p in _pages(site, v)
+    ]
+    pages.append(
+        PagePlan(
+            urls.output_file(urls.NOT_FOUND_FILE),
+            urls.NOT_FOUND_FILE,
+            "404.html",
+            "",
+            "Page not found",
+            {},
+            absolute=True,
+        )
+    )
     owner: dict[str, str] = {}
     folded: dict[str, str] = {}
     for page in pages:
         path = page.path
         if path in owner:
-            raise DuplicateOutput(
-                f"two pages map to the same output file {path!r}: {owner[path]} and {page.template}"
-            )
+            raise DuplicateOutput(f"two pages map to the same output file {path!r}: {owner[path]} and {page.template}")
         key = path.casefold()
         if key in folded:
-            raise DuplicateOutput(
-                f"two pages map to output files differing only in case: "
-                f"{folded[key]!r} and {path!r}"
-            )
+            raise DuplicateOutput(f"two pages map to output files differing only in case: {folded[key]!r} and {path!r}")
         owner[path] = page.template
         folded[key] = path
     return SitePlan(v, common, pages)

@@ -67,6 +67,7 @@ STATUS_FILTER_WORDS = {
     "grey": "No data or not scored",
 }
 
+
 @dataclass(frozen=True)
 class Item:
     """One thing a reader finds: what is searched, shown and filtered on."""
@@ -153,8 +154,11 @@ class Record:
         its URL, kind id, kind, title, status and colour. Pagefind keeps ids in the
         record's anchors without indexing them (metadata would be indexed: its words
         would make every record match its parts' status words, and cost memory)."""
-        data = json.dumps([part.url, part.kind, KINDS[part.kind], part.title, part.status, part.colour],
-                          separators=(",", ":"), ensure_ascii=False)
+        data = json.dumps(
+            [part.url, part.kind, KINDS[part.kind], part.title, part.status, part.colour],
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
         return f"p{i}." + quote(data, safe="")
 
     def html(self) -> str:
@@ -173,9 +177,11 @@ class Record:
             heading, *lines = part.content.split("\n")
             body.append(f'<h2 id="{self.part_id(i, part)}">{e(heading)}</h2>')
             body += [f"<p>{e(line)}</p>" for line in lines if line]
-        return (f'<!DOCTYPE html><html lang="{LANGUAGE}"><head><meta charset="utf-8"><title>{e(self.title)}</title>'
-                f'</head><body><div>{"".join(head)}</div>'
-                f'<main data-pagefind-body>{"".join(body)}</main></body></html>')
+        return (
+            f'<!DOCTYPE html><html lang="{LANGUAGE}"><head><meta charset="utf-8"><title>{e(self.title)}</title>'
+            f"</head><body><div>{''.join(head)}</div>"
+            f"<main data-pagefind-body>{''.join(body)}</main></body></html>"
+        )
 
 
 # --------------------------------------------------------------------------- plain text
@@ -183,8 +189,28 @@ class Record:
 
 class _Text(HTMLParser):
     BLOCK = {
-        "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "td", "th",
-        "table", "blockquote", "pre", "section", "dt", "dd", "hr",
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "br",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "blockquote",
+        "pre",
+        "section",
+        "dt",
+        "dd",
+        "hr",
     }
     HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
@@ -281,7 +307,11 @@ def records(site: Site) -> list[Record]:
             html_to_text(t.body_html),
         )
         own = Item(
-            url=urls.team(tid), kind="team", title=t.name, content=content, team=t.name,
+            url=urls.team(tid),
+            kind="team",
+            title=t.name,
+            content=content,
+            team=t.name,
             filters={"kind": ["team"], "team": [tid], "period": sorted_periods(team_periods.get(tid, ()))},
         )
         out.append(Record(url=own.url, title=own.title, own=own))
@@ -302,8 +332,14 @@ def records(site: Site) -> list[Record]:
             html_to_text(o.body_html),
         )
         own = Item(
-            url=obj_url, kind="objective", title=o.title, content=content, team=tname, period=plabel,
-            status=words, colour=colour,
+            url=obj_url,
+            kind="objective",
+            title=o.title,
+            content=content,
+            team=tname,
+            period=plabel,
+            status=words,
+            colour=colour,
             filters={"kind": ["objective"], **base_filters, "status": [colour]},
         )
         parts = []
@@ -318,21 +354,33 @@ def records(site: Site) -> list[Record]:
                 "\n".join(i.title for i in kr.initiatives),
                 latest_note,
             )
-            parts.append(Item(
-                url=obj_url + "#" + urls.kr_anchor(kr.id), kind="key-result", title=kr.title, content=content,
-                team=tname, period=plabel, status=kwords, colour=kcolour,
-                filters={"kind": ["key-result"], **base_filters, "status": [kcolour]},
-            ))
+            parts.append(
+                Item(
+                    url=obj_url + "#" + urls.kr_anchor(kr.id),
+                    kind="key-result",
+                    title=kr.title,
+                    content=content,
+                    team=tname,
+                    period=plabel,
+                    status=kwords,
+                    colour=kcolour,
+                    filters={"kind": ["key-result"], **base_filters, "status": [kcolour]},
+                )
+            )
         out.append(Record(url=obj_url, title=o.title, own=own, parts=tuple(parts)))
         # a key result other teams contribute to, once more for each such team's filter
         # (at the key result on that team's page: Pagefind keeps one record per URL)
         for kr, part in zip(o.key_results, parts):
             for c in sorted(set(kr.contributors) - {o.team}):
-                out.append(Record(
-                    url=urls.team(c) + "#" + urls.contribution_anchor(kr.ref),
-                    title=f"{kr.title}: {site.team_name(c)} contributes", own=None,
-                    parts=(replace(part, filters={**part.filters, "team": [c]}),), contributor=c,
-                ))
+                out.append(
+                    Record(
+                        url=urls.team(c) + "#" + urls.contribution_anchor(kr.ref),
+                        title=f"{kr.title}: {site.team_name(c)} contributes",
+                        own=None,
+                        parts=(replace(part, filters={**part.filters, "team": [c]}),),
+                        contributor=c,
+                    )
+                )
 
     # check-ins: one record per team and period
     groups: dict[tuple[str, str], list[Item]] = {}
@@ -347,14 +395,26 @@ def records(site: Site) -> list[Record]:
             html_to_text(ci.body_html, headings=False),
             "\n".join(notes),
         )
-        groups.setdefault((ci.team, ci.period), []).append(Item(
-            url=urls.checkin(ci.team, ci.period, ci.name), kind="checkin", title=title, content=content,
-            team=tname, period=plabel,
-            filters={"kind": ["checkin"], "team": [ci.team], "period": [ci.period]},
-        ))
+        groups.setdefault((ci.team, ci.period), []).append(
+            Item(
+                url=urls.checkin(ci.team, ci.period, ci.name),
+                kind="checkin",
+                title=title,
+                content=content,
+                team=tname,
+                period=plabel,
+                filters={"kind": ["checkin"], "team": [ci.team], "period": [ci.period]},
+            )
+        )
     for (tid, pid), cis in groups.items():
-        out.append(Record(url=urls.team_period(tid, pid), title=f"Check-ins, {site.team_name(tid)}, {site.period_label(pid)}",
-                          own=None, parts=tuple(cis)))
+        out.append(
+            Record(
+                url=urls.team_period(tid, pid),
+                title=f"Check-ins, {site.team_name(tid)}, {site.period_label(pid)}",
+                own=None,
+                parts=tuple(cis),
+            )
+        )
 
     # people
     for p in people(site):
@@ -368,7 +428,10 @@ def records(site: Site) -> list[Record]:
             f"Member of {', '.join(site.team_name(t) for t in p.member_of)}" if p.member_of else "",
         )
         own = Item(
-            url=p.url, kind="person", title=p.name, content=content,
+            url=p.url,
+            kind="person",
+            title=p.name,
+            content=content,
             team=", ".join(site.team_name(t) for t in teams),
             filters={"kind": ["person"], "team": sorted(teams), "period": sorted_periods(periods)},
         )

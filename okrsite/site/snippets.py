@@ -58,7 +58,6 @@ GRADED_COUNT_WORDS = {
 HOME_LIST_MAX = 3
 
 
-
 def bar_value(p: float | None) -> int:
     """Progress clamped to 0..100 for a bar; the text shows the real percentage."""
     if p is None or not math.isfinite(float(p)):
@@ -80,9 +79,7 @@ def html_status(item: Any) -> Markup:
     """An objective's or KR's status in words and colour; graded: the score in the grade
     colour. ``<span class="status status-red">At risk</span>``"""
     if item.status == "graded":
-        words = (
-            f"{STATUS_WORDS['graded']} {fmt_percent(item.score)}" if item.score is not None else "Not scored"
-        )
+        words = f"{STATUS_WORDS['graded']} {fmt_percent(item.score)}" if item.score is not None else "Not scored"
     else:
         words = status_words(item.status)
     return Markup(f'<span class="status status-{escape_text(item.colour)}">{escape_text(words)}</span>')
@@ -92,7 +89,9 @@ def html_status_word(status: str | None) -> Markup:
     """A bare status (a check-in's update, a team's call) in words and colour."""
     if not status:
         return Markup('<span class="muted">—</span>')
-    return Markup(f'<span class="status status-{escape_text(status_colour(status))}">{escape_text(status_words(status))}</span>')
+    return Markup(
+        f'<span class="status status-{escape_text(status_colour(status))}">{escape_text(status_words(status))}</span>'
+    )
 
 
 def html_date(d: date | None) -> Markup:
@@ -120,11 +119,13 @@ def html_reported(u: Any, unit: str) -> str:
 
 def _update_row(head: str, u: Any, unit: str, indent: str) -> str:
     cell = indent + "  "
-    return (f"{indent}<tr>\n{cell}<th scope=\"row\">{head}</th>\n"
-            f"{cell}<td>{html_reported(u, unit)}</td>\n"
-            f"{cell}<td>{escape_text(fmt_percent(u.confidence))}</td>\n"
-            f"{cell}<td>{html_status_word(u.status)}</td>\n"
-            f"{cell}<td>{escape_text(u.note)}</td>\n{indent}</tr>\n")
+    return (
+        f'{indent}<tr>\n{cell}<th scope="row">{head}</th>\n'
+        f"{cell}<td>{html_reported(u, unit)}</td>\n"
+        f"{cell}<td>{escape_text(fmt_percent(u.confidence))}</td>\n"
+        f"{cell}<td>{html_status_word(u.status)}</td>\n"
+        f"{cell}<td>{escape_text(u.note)}</td>\n{indent}</tr>\n"
+    )
 
 
 def kr_history_rows(kr: KeyResult, url: Callable[[str], str]) -> Markup:
@@ -159,8 +160,11 @@ def checkin_updates_table(ci: Checkin, v: Any, url: Callable[[str], str]) -> Mar
         else:
             name = f"<code>{escape_text(key)}</code>"
         after = v.kr_after_checkin(kr, ci) if kr is not None else None
-        cells = [f'<th scope="row">{name}</th>', f'<td data-label="Reported">{html_reported(u, kr.unit if kr else "")}</td>',
-                 f'<td data-label="Status">{html_status(after) if after is not None else html_status_word(None)}</td>']
+        cells = [
+            f'<th scope="row">{name}</th>',
+            f'<td data-label="Reported">{html_reported(u, kr.unit if kr else "")}</td>',
+            f'<td data-label="Status">{html_status(after) if after is not None else html_status_word(None)}</td>',
+        ]
         if with_conf:
             conf = escape_text(fmt_percent(u.confidence)) if u.confidence is not None else ""
             cells.append(f'<td data-label="Confidence">{conf}</td>')
@@ -169,8 +173,11 @@ def checkin_updates_table(ci: Checkin, v: Any, url: Callable[[str], str]) -> Mar
         if with_note:
             cells.append(f'<td data-label="Note" class="update-note">{escape_text(u.note)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>\n")
-    return Markup(f'<table class="table updates-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-                  + "".join(rows) + "</tbody>\n</table>")
+    return Markup(
+        f'<table class="table updates-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + "".join(rows)
+        + "</tbody>\n</table>"
+    )
 
 
 def band_words(commitment: str) -> str:
@@ -199,8 +206,10 @@ def reason_words(reason: Any, item: Any, v: Any) -> str:
     if rule == rules.RULE_TEAM_STATUS:
         return f"The team's own call in its check-in{when}."
     if rule == rules.RULE_CONFIDENCE:
-        return (f"The team's confidence{when}: {fmt_percent(reason.confidence)} (on track from "
-                f"{fmt_percent(cfg.confidence_on_track)}, behind from {fmt_percent(cfg.confidence_behind)}).")
+        return (
+            f"The team's confidence{when}: {fmt_percent(reason.confidence)} (on track from "
+            f"{fmt_percent(cfg.confidence_on_track)}, behind from {fmt_percent(cfg.confidence_behind)})."
+        )
     if rule == rules.RULE_NO_PROGRESS:
         return f"The latest check-in{when} gave no value yet."
     if rule == rules.RULE_LINE:
@@ -211,15 +220,19 @@ def reason_words(reason: Any, item: Any, v: Any) -> str:
     if rule == rules.RULE_PACE:
         p = min(reason.progress, 1.0)
         gap = round((reason.expected - p) * 100)
-        where = (f"{gap} points behind the calendar's {fmt_percent(reason.expected)}" if gap > 0 else
-                 f"level with or ahead of the calendar's {fmt_percent(reason.expected)}")
-        return (f"Pace: {fmt_percent(reason.progress)} done{when}, {where} (on track within "
-                f"{fmt_percent(cfg.pace_on_track).rstrip('%')} points, behind within "
-                f"{fmt_percent(cfg.pace_behind).rstrip('%')}).")
+        where = (
+            f"{gap} points behind the calendar's {fmt_percent(reason.expected)}"
+            if gap > 0
+            else f"level with or ahead of the calendar's {fmt_percent(reason.expected)}"
+        )
+        return (
+            f"Pace: {fmt_percent(reason.progress)} done{when}, {where} (on track within "
+            f"{fmt_percent(cfg.pace_on_track).rstrip('%')} points, behind within "
+            f"{fmt_percent(cfg.pace_behind).rstrip('%')})."
+        )
     if rule == rules.RULE_TEAM_CALL:
         own = rules.worst_status(kr.status for kr in item.key_results)
-        return (f"The team's own call in its latest check-in; its key results alone would say "
-                f"{status_words(own)}.")
+        return f"The team's own call in its latest check-in; its key results alone would say {status_words(own)}."
     if rule == rules.RULE_WEAKEST:
         if item.status == "on-track":
             return "Every key result with data is on track."
@@ -241,7 +254,12 @@ def help_lists(ci: Checkin, v: Any, level: int = 3) -> Markup:
         out.append('<div class="help-older">')
         if current:
             out.append(f'<h{level} class="help-label">Older requests</h{level}>')
-        out.append('<ul class="help-requests">' + "".join(
-            f'<li>{escape_text(h)} <span class="meta">({escape_text(v.help_age(ci, state))})</span></li>'
-            for h, state in older) + "</ul></div>")
+        out.append(
+            '<ul class="help-requests">'
+            + "".join(
+                f'<li>{escape_text(h)} <span class="meta">({escape_text(v.help_age(ci, state))})</span></li>'
+                for h, state in older
+            )
+            + "</ul></div>"
+        )
     return Markup("\n".join(out))

@@ -54,7 +54,7 @@ def paged_title(title: str, n: int) -> str:
 
 def chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     """``items`` in pages of ``size``; one empty page for no items."""
-    return [list(items[i:i + size]) for i in range(0, len(items), size)] or [[]]
+    return [list(items[i : i + size]) for i in range(0, len(items), size)] or [[]]
 
 
 @dataclass
@@ -145,8 +145,11 @@ def group_rows(v: Any, period_id: str) -> list[GroupRow]:
         pages = group_pages(v, period_id, g)
         if not pages:
             continue
-        rows.append(GroupRow(v.site.teams[g], sum(map(len, pages)), group_counts(v, period_id, g),
-                             group_pager(v, period_id, g, 0)))
+        rows.append(
+            GroupRow(
+                v.site.teams[g], sum(map(len, pages)), group_counts(v, period_id, g), group_pager(v, period_id, g, 0)
+            )
+        )
     return rows
 
 
@@ -154,16 +157,22 @@ def period_context(period_id: str, v: Any) -> dict[str, Any]:
     """The period page's and the glance page's context: the period, and its groups
     when it is summarised (``groups`` is None when every team is shown)."""
     summarised = period_summarised(v, period_id)
-    return {"period": v.period(period_id), "groups": group_rows(v, period_id) if summarised else None,
-            "group_root_teams": [r for r in v.roots if v.children[r]] if summarised else []}
+    return {
+        "period": v.period(period_id),
+        "groups": group_rows(v, period_id) if summarised else None,
+        "group_root_teams": [r for r in v.roots if v.children[r]] if summarised else [],
+    }
 
 
 def group_context(period_id: str, group_id: str, number: int, v: Any) -> dict[str, Any]:
     pages = group_pages(v, period_id, group_id)
-    return {"period": v.period(period_id), "group": v.site.teams[group_id],
-            "group_teams": pages[number - 1] if number <= len(pages) else [],
-            "counts": group_counts(v, period_id, group_id),
-            "pager": group_pager(v, period_id, group_id, number)}
+    return {
+        "period": v.period(period_id),
+        "group": v.site.teams[group_id],
+        "group_teams": pages[number - 1] if number <= len(pages) else [],
+        "counts": group_counts(v, period_id, group_id),
+        "pager": group_pager(v, period_id, group_id, number),
+    }
 
 
 # --------------------------------------------------------------------------- alignment
@@ -226,9 +235,17 @@ def alignment_context(period_id: str, team_id: str | None, v: Any, whole: dict[s
     if team_id is not None:
         shown.add(team_id)
     focus_teams = v.shown_focus_teams(period_id, shown)
-    return dict(whole, trees=trees, other_trees=others, others_total=len(whole["other_trees"]),
-                alone=alone[:LIST_MAX], alone_total=len(alone), focus_teams=focus_teams,
-                all_teams=len(v.focus_teams(period_id)), cut=True)
+    return dict(
+        whole,
+        trees=trees,
+        other_trees=others,
+        others_total=len(whole["other_trees"]),
+        alone=alone[:LIST_MAX],
+        alone_total=len(alone),
+        focus_teams=focus_teams,
+        all_teams=len(v.focus_teams(period_id)),
+        cut=True,
+    )
 
 
 def alignment_teams_pages(v: Any, period_id: str) -> list[list[str]]:
@@ -241,8 +258,12 @@ def alignment_teams_context(period_id: str, number: int, v: Any) -> dict[str, An
     pages = alignment_teams_pages(v, period_id)
     base = urls.alignment_teams(period_id)
     pager = Pager(number, [(paged(base, i), _range_label(v, teams)) for i, teams in enumerate(pages, 1)])
-    return {"period": v.period(period_id), "teams": pages[number - 1] if number <= len(pages) else [],
-            "total": len(v.focus_teams(period_id)), "pager": pager}
+    return {
+        "period": v.period(period_id),
+        "teams": pages[number - 1] if number <= len(pages) else [],
+        "total": len(v.focus_teams(period_id)),
+        "pager": pager,
+    }
 
 
 # --------------------------------------------------------------------------- lists
@@ -266,15 +287,18 @@ def _help_older(v: Any) -> list[Any]:
     return v.help_board()[1]
 
 
-LISTS: dict[str, ListKind] = {k.name: k for k in (
-    ListKind("changes", "Status changes", lambda v: v.this_week().changes, "status changes"),
-    ListKind("new-help", "New requests for help", lambda v: v.this_week().help, "new requests for help"),
-    ListKind("help", "Every open request for help", _help_current, "open requests for help"),
-    ListKind("older-help", "Older requests for help", _help_older, "older requests for help"),
-    ListKind("at-risk", "Key results at risk", lambda v: v.at_risk_krs(), "key results at risk"),
-    ListKind("checkins", "New check-ins", lambda v: v.this_week().checkins, "check-ins of the week"),
-    ListKind("waiting", "Waiting for a check-in", lambda v: v.stale_groups(), "teams waiting for a check-in"),
-)}
+LISTS: dict[str, ListKind] = {
+    k.name: k
+    for k in (
+        ListKind("changes", "Status changes", lambda v: v.this_week().changes, "status changes"),
+        ListKind("new-help", "New requests for help", lambda v: v.this_week().help, "new requests for help"),
+        ListKind("help", "Every open request for help", _help_current, "open requests for help"),
+        ListKind("older-help", "Older requests for help", _help_older, "older requests for help"),
+        ListKind("at-risk", "Key results at risk", lambda v: v.at_risk_krs(), "key results at risk"),
+        ListKind("checkins", "New check-ins", lambda v: v.this_week().checkins, "check-ins of the week"),
+        ListKind("waiting", "Waiting for a check-in", lambda v: v.stale_groups(), "teams waiting for a check-in"),
+    )
+}
 
 
 def list_url(name: str) -> str:
@@ -297,11 +321,23 @@ def list_context(name: str, number: int, v: Any) -> dict[str, Any]:
     items = kind.items(v)
     pages = chunks(items, LIST_PAGE_SIZE)
     first = (number - 1) * LIST_PAGE_SIZE
-    pager = Pager(number, [(paged(list_url(name), i), f"{i * LIST_PAGE_SIZE - LIST_PAGE_SIZE + 1} to "
-                                                      f"{min(i * LIST_PAGE_SIZE, len(items))}")
-                           for i in range(1, len(pages) + 1)])
-    return {"list": kind, "items": pages[number - 1] if number <= len(pages) else [], "total": len(items),
-            "first": first + 1, "pager": pager}
+    pager = Pager(
+        number,
+        [
+            (
+                paged(list_url(name), i),
+                f"{i * LIST_PAGE_SIZE - LIST_PAGE_SIZE + 1} to {min(i * LIST_PAGE_SIZE, len(items))}",
+            )
+            for i in range(1, len(pages) + 1)
+        ],
+    )
+    return {
+        "list": kind,
+        "items": pages[number - 1] if number <= len(pages) else [],
+        "total": len(items),
+        "first": first + 1,
+        "pager": pager,
+    }
 
 
 def people_pages(v: Any) -> list[list[Any]]:

@@ -30,7 +30,16 @@ def theme_dirs(config: Config) -> list[Path]:
         candidates = [root / config.theme, root / "themes" / config.theme]
         found = next((c for c in candidates if c.is_dir()), None)
         if found is None:
-            raise ConfigError([Diagnostic(config.path, 1, "error", f"theme '{config.theme}' not found (looked for {config.theme}/ and themes/{config.theme}/)")])
+            raise ConfigError(
+                [
+                    Diagnostic(
+                        config.path,
+                        1,
+                        "error",
+                        f"theme '{config.theme}' not found (looked for {config.theme}/ and themes/{config.theme}/)",
+                    )
+                ]
+            )
         dirs.append(found.resolve())
     builtin = builtin_theme()
     if builtin not in dirs:

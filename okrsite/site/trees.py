@@ -80,8 +80,7 @@ def focus_trees(nodes: list[TreeNode], team_id: str, teams: dict[int, frozenset[
         if node.info.objective and node.info.objective.team == team_id:
             out.append(node)
             continue
-        cut = TreeNode(ref=node.ref, kind=node.kind, info=node.info, item=node.item, own=node.own,
-                       repeat=node.repeat)
+        cut = TreeNode(ref=node.ref, kind=node.kind, info=node.info, item=node.item, own=node.own, repeat=node.repeat)
         cut.own_krs = focus_trees(node.own_krs, team_id, teams)
         cut.aligned = focus_trees(node.aligned, team_id, teams)
         out.append(cut)

@@ -83,8 +83,9 @@ def periods_by_team(team_periods: Iterable[TeamPeriod]) -> dict[str, set[str]]:
     return out
 
 
-def contributions_by_team(objectives: Iterable[Objective], period_pos: Callable[[str], int],
-                          teams: Container[str] | None = None) -> dict[str, list[KeyResult]]:
+def contributions_by_team(
+    objectives: Iterable[Objective], period_pos: Callable[[str], int], teams: Container[str] | None = None
+) -> dict[str, list[KeyResult]]:
     """Key results of other teams that name a team as contributor (of ``teams`` only,
     when given), newest period first, then by objective; ``objectives`` by ref."""
     out: dict[str, list[KeyResult]] = {}
@@ -118,9 +119,7 @@ class SiteView:
         self.as_of = site.as_of
         self.people = persons
         self._person_by_name = {p.name: p for p in persons}
-        self.periods: list[Period] = sorted(
-            site.periods.values(), key=lambda p: (p.start, p.end, p.id)
-        )
+        self.periods: list[Period] = sorted(site.periods.values(), key=lambda p: (p.start, p.end, p.id))
         self.current = site.periods.get(site.current_period) if site.current_period else None
         self.strategy = {s.id: s for s in site.org.strategy}
 
@@ -199,11 +198,15 @@ class SiteView:
         # the teams credited by a changed key result, and every key result crediting them
         credited = {c for o in objectives for kr in o.key_results for c in kr.contributors if c != o.team}
         refs = sorted({kr.objective for c in credited for kr in self.contributions.get(c, ())})
-        v.contributions = _replaced(self.contributions, credited,
-                                    contributions_by_team([site.objectives[r] for r in refs], v.period_pos, credited))
+        v.contributions = _replaced(
+            self.contributions,
+            credited,
+            contributions_by_team([site.objectives[r] for r in refs], v.period_pos, credited),
+        )
         # (copied first: pages of the old view may be filling these caches in other threads)
-        v._progress_cache = {ref: p for ref, p in dict(self._progress_cache).items()
-                             if tuple(ref.split("/")[:2]) not in team_periods}
+        v._progress_cache = {
+            ref: p for ref, p in dict(self._progress_cache).items() if tuple(ref.split("/")[:2]) not in team_periods
+        }
         v._weeks_cache = {k: w for k, w in dict(self._weeks_cache).items() if k not in team_periods}
         v._this_week = None
         v._alignment = {}  # trees hold objectives (and their colours): made again on first use
@@ -471,8 +474,9 @@ class SiteView:
 
     def help_state(self, ci: Checkin, text: str) -> str:
         """The state of one request for help of a check-in (``okrsite.core.status.HELP_*``)."""
-        return rules.help_state(ci, text, self.latest_checkin(ci.team), self.as_of,
-                                self.site.config.status.stale_after_days)
+        return rules.help_state(
+            ci, text, self.latest_checkin(ci.team), self.as_of, self.site.config.status.stale_after_days
+        )
 
     def help_split(self, ci: Checkin) -> tuple[list[str], list[tuple[str, str]]]:
         """A check-in's requests for help: (current ones, [(older one, its state)]);
@@ -578,9 +582,7 @@ class SiteView:
         root_trees = [build(self.ref(o.ref), frozenset()) for o in self.root_objectives(period_id)]
 
         def targets_in_cands(o: Objective) -> bool:
-            refs = [r.target for r in o.aligns_to] + [
-                r.target for kr in o.key_results for r in kr.aligns_to
-            ]
+            refs = [r.target for r in o.aligns_to] + [r.target for kr in o.key_results for r in kr.aligns_to]
             for t in refs:
                 if not t:
                     continue
@@ -623,9 +625,7 @@ class SiteView:
                 other_trees.append(node)
 
         alone = [
-            o
-            for o in sorted(cands.values(), key=obj_sort_key)
-            if contained(o) and o.ref not in shown and is_alone(o)
+            o for o in sorted(cands.values(), key=obj_sort_key) if contained(o) and o.ref not in shown and is_alone(o)
         ]
         return root_trees, other_trees, alone
 
@@ -643,9 +643,7 @@ class SiteView:
         if obj.ref not in self._progress_cache:
             period = self.period(obj.period)
             cis = [c for c in self.checkins(obj.team, obj.period) if c.counted]
-            self._progress_cache[obj.ref] = (
-                history.progress_series(obj, period, cis) if period else []
-            )
+            self._progress_cache[obj.ref] = history.progress_series(obj, period, cis) if period else []
         return self._progress_cache[obj.ref]
 
     def objective_chart(self, obj: Objective) -> Any:
@@ -654,8 +652,7 @@ class SiteView:
         if period is None or not pts:
             return None
         title = f"{obj.title}: progress over {period.label or period.id}, against the expected pace"
-        return charts.progress_chart([(p.date, p.progress) for p in pts], period, self.as_of, title,
-                                     "chart-objective")
+        return charts.progress_chart([(p.date, p.progress) for p in pts], period, self.as_of, title, "chart-objective")
 
     def colour_weeks(self, team_id: str, period_id: str) -> list[Any]:
         """Colour counts of the team's key results at the end of each week of the period."""
@@ -663,16 +660,18 @@ class SiteView:
         if key not in self._weeks_cache:
             period = self.period(period_id)
             self._weeks_cache[key] = (
-                history.colour_weeks(self.objectives(team_id, period_id), period, self.as_of,
-                                     self.site.config.status) if period else []
+                history.colour_weeks(self.objectives(team_id, period_id), period, self.as_of, self.site.config.status)
+                if period
+                else []
             )
         return self._weeks_cache[key]
 
     def colours_chart(self, team_id: str, period_id: str) -> Any:
         weeks = self.colour_weeks(team_id, period_id)
         title = f"{self.team_name(team_id)}, {self.period_label(period_id)}: key results by status, week by week"
-        return charts.distribution_chart([(w.label, w.counts) for w in weeks], OPEN_COUNT_WORDS, title,
-                                         "chart-colours", GRADED_COUNT_WORDS)
+        return charts.distribution_chart(
+            [(w.label, w.counts) for w in weeks], OPEN_COUNT_WORDS, title, "chart-colours", GRADED_COUNT_WORDS
+        )
 
     def kpi_chart(self, kpi: Any) -> Any:
         return charts.sparkline(kpi, f"chart-kpi-{kpi.id}")
@@ -692,11 +691,20 @@ class SiteView:
                 while t and t in self.site.teams and t not in keep:
                     keep.add(t)
                     t = self.site.teams[t].parent
-        return [(self.site.teams[t], self.depth.get(t, 0), self.objectives(t, period_id),
-                 [o for pid in longer for o in self.objectives(t, pid)])
-                for t in self.team_order if t in keep]
+        return [
+            (
+                self.site.teams[t],
+                self.depth.get(t, 0),
+                self.objectives(t, period_id),
+                [o for pid in longer for o in self.objectives(t, pid)],
+            )
+            for t in self.team_order
+            if t in keep
+        ]
 
-    def alignment_of(self, period_id: str) -> tuple[list[TreeNode], list[TreeNode], list[Objective], dict[int, frozenset[str]]]:
+    def alignment_of(
+        self, period_id: str
+    ) -> tuple[list[TreeNode], list[TreeNode], list[Objective], dict[int, frozenset[str]]]:
         """``alignment`` and the teams of each subtree, computed once per view."""
         hit = self._alignment.get(period_id)
         if hit is None:
