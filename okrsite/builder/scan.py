@@ -93,6 +93,7 @@ def scan_inputs(
         sig = _signature(st)
         old = known.get(key)
         if _trusted(old, sig, recorded_ns):
+            assert old is not None  # _trusted is False for a file not recorded
             out.files[key] = old
             return
         if deferrable and defer and stat.S_ISREG(st.st_mode):

@@ -378,7 +378,7 @@ def add_serve_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     s.add_argument("--open", action="store_true", help="open the site in the web browser")
 
 
-def cmd_serve(args) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
     from ..serve.command import run
 
     return run(args.config, host=args.host, port=args.port, as_of=args.as_of, poll=args.poll, open_browser=args.open)

@@ -193,6 +193,7 @@ def make_httpd(host: str, port: int, server: Session) -> ThreadingHTTPServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    server: _HTTPServer  # make_httpd serves only _HTTPServer, which carries the Session
 
     def version_string(self) -> str:
         return "okrsite"
@@ -265,7 +266,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ routing
     def _serve(self, head: bool) -> None:
-        okr: Session = self.server.okr
+        okr = self.server.okr
         hosts = self.headers.get_all("Host") or []
         target = self.path
         if target.startswith(("http://", "https://")):  # absolute-form request target
@@ -289,9 +290,12 @@ class _Handler(BaseHTTPRequestHandler):
         if rel.startswith(NAMESPACE):
             return self._internal(rel[len(NAMESPACE) :], query, head)
         if snap is None:
-            body = placeholder(prefix, okr.state)
             return self._send(
-                HTTPStatus.SERVICE_UNAVAILABLE, body, "text/html; charset=utf-8", head, {"Retry-After": "1"}
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                placeholder(prefix, okr.state),
+                "text/html; charset=utf-8",
+                head,
+                {"Retry-After": "1"},
             )
         files = snap.files
         key = rel + "index.html" if rel == "" or rel.endswith("/") else rel
@@ -317,7 +321,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, body, ctype, head)
 
     def _internal(self, name: str, query: str, head: bool) -> None:
-        okr: Session = self.server.okr
+        okr = self.server.okr
         if name == "livereload.js":
             body = LIVERELOAD_FILE.read_bytes()
             return self._send(HTTPStatus.OK, body, "text/javascript; charset=utf-8", head)

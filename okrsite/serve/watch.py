@@ -14,7 +14,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
+
+if TYPE_CHECKING:
+    from watchdog.observers.api import BaseObserver
 
 DEBOUNCE_SECONDS = 0.1
 # after a file is closed having been written (the editor has finished saving it), a
@@ -257,7 +260,7 @@ class ChangeQueue:
                     if now >= due:
                         batch, self._events = self._events, []
                         return batch
-                    wait = due - now
+                    wait: float | None = due - now
                 else:
                     if deadline is not None and now >= deadline:
                         return None
@@ -275,7 +278,7 @@ class Watcher:
         self, queue: ChangeQueue, *, polling: bool = False, interval: float = 1.0, warn: Callable[[str], None] = print
     ):
         self.queue, self.polling, self.interval, self.warn = queue, polling, interval, warn
-        self.observer = None
+        self.observer: BaseObserver | None = None
         self._watched: list[tuple[Path, bool]] | None = None
 
     def start(self, roots: Roots) -> None:
@@ -308,6 +311,7 @@ class Watcher:
                     queue.put(ev)
 
         handler = Handler()
+        assert self.observer is not None  # start and rewatch set the observer first
         # only what can change the site: no open / close-without-write / attribute events
         wanted = [
             we.FileCreatedEvent,

@@ -31,7 +31,7 @@ from typing import Iterable
 from urllib.parse import quote
 
 from ..core import urls
-from ..core.model import COLOURS, STATUS_WORDS, Site
+from ..core.model import COLOURS, STATUS_WORDS, KeyResult, Objective, Site
 from .formatting import fmt_percent
 from .people import people  # the same people, slugs and URLs as the pages
 
@@ -220,19 +220,19 @@ class _Text(HTMLParser):
         self.headings = headings
         self.in_heading = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.HEADINGS:
             self.in_heading += 1
         if tag in self.BLOCK:
             self.parts.append(" ")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in self.HEADINGS and self.in_heading:
             self.in_heading -= 1
         if tag in self.BLOCK:
             self.parts.append(" ")
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.headings or not self.in_heading:
             self.parts.append(data)
 
@@ -268,7 +268,7 @@ def _join(*parts: str | None) -> str:
 # --------------------------------------------------------------------------- records
 
 
-def _status_words(item) -> tuple[str, str]:
+def _status_words(item: Objective | KeyResult) -> tuple[str, str]:
     """(words, colour) of an objective's or key result's status, as the site shows it."""
     if item.status == "graded":
         words = f"{STATUS_WORDS['graded']} {fmt_percent(item.score)}" if item.score is not None else "Not scored"
