@@ -63,7 +63,7 @@ def _tree_node(node: TreeNode, period_id: str, out: list[str], label: Callable[[
     # must not be nested in it
     out.append(
         f'<li class="tree-{"objective" if node.kind == "objective" else "kr"}" '
-        f'data-team="{escape_text(node.info.objective.team)}">\n'
+        f'data-team="{escape_text(node.objective.team)}">\n'
         f'<div class="tree-label">{label(node, period_id)}</div>\n'
     )
     kids = node.own_krs + node.aligned
@@ -116,7 +116,7 @@ def link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[.
         parts = []
         if not node.own:
             if node.kind == "key result":
-                parts.append(f"key result of “{escape_text(info.objective.title)}”")
+                parts.append(f"key result of “{escape_text(node.objective.title)}”")
             parts.append(escape_text(info.team_name))
             if info.period != period_id:
                 parts.append(escape_text(info.period_label))
@@ -128,7 +128,7 @@ def link_helpers(v: SiteView, url: Callable[[str], str]) -> dict[str, Callable[.
         meta = f' <span class="meta">{" · ".join(parts)}</span>' if parts else ""
         repeat = ' <span class="muted">(shown above)</span>' if node.repeat else ""
         if node.more:
-            team = info.objective.team
+            team = node.objective.team
             repeat += (
                 f' <a class="tree-more" href="{escape_text(url(urls.alignment_team(period_id, team)))}">'
                 f"{node.more} more aligned: focus on {escape_text(info.team_name)}</a>"

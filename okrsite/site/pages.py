@@ -60,6 +60,7 @@ class _Page:
 def _alignment_context(period_id: str, team_id: str | None, v: SiteView) -> dict[str, Any]:
     p = v.period(period_id)
     roots, others, alone, _teams_of = v.alignment_of(period_id)
+    whole: dict[str, Any]
     if team_id is None:
         whole = {
             "period": p,

@@ -37,6 +37,13 @@ class TreeNode:
     repeat: bool = False  # already shown above in this branch (guard against loops)
     more: int = 0  # items aligned to it left out of a cut tree (okrsite.site.summary.cut_trees)
 
+    @property
+    def objective(self) -> Objective:
+        """The objective the item is or belongs to: a tree's infos come from SiteView.ref,
+        which sets it for every ref it resolves."""
+        assert self.info.objective is not None
+        return self.info.objective
+
 
 def subtree_teams(nodes: list[TreeNode]) -> dict[int, frozenset[str]]:
     """id(node) -> the teams owning an item in the node's subtree (itself included)."""

@@ -466,7 +466,8 @@ class SiteView:
         asks for help, current while it is no older than the stale limit (organisation
         order), else older (newest first). See ``okrsite.core.status.help_state``."""
         limit = self.site.config.status.stale_after_days
-        current, older = [], []
+        current: list[Checkin] = []
+        older: list[Checkin] = []
         for ci in self.help_requests():
             (current if (self.as_of - ci.date).days <= limit else older).append(ci)
         older.sort(key=lambda c: (-c.date.toordinal(), self.org_pos(c.team)))
@@ -550,18 +551,19 @@ class SiteView:
 
         def aligned_nodes(ref: str, path: frozenset[str]) -> list[TreeNode]:
             nodes = []
-            infos = []
+            infos: list[tuple[RefInfo, Objective]] = []
             for r in sorted(set(self.site.aligned_from.get(ref, []))):
                 info = self.ref(r)
                 if info is None or info.objective is None or info.objective.ref not in cands:
                     continue
-                infos.append(info)
-            infos.sort(key=lambda i: (obj_sort_key(i.objective), i.ref))
-            for info in infos:
+                infos.append((info, info.objective))
+            infos.sort(key=lambda p: (obj_sort_key(p[1]), p[0].ref))
+            for info, _ in infos:
                 nodes.append(build(info, path))
             return nodes
 
         def build(info: RefInfo, path: frozenset[str]) -> TreeNode:
+            assert info.item is not None  # self.ref gives an item with every info
             node = TreeNode(ref=info.ref, kind=info.kind, info=info, item=info.item)
             if info.ref in path:
                 node.repeat = True
@@ -569,6 +571,7 @@ class SiteView:
             path = path | {info.ref}
             if info.kind == "objective":
                 shown.add(info.ref)
+                assert isinstance(info.item, Objective)  # the kind says so
                 for kr in info.item.key_results:
                     kinfo = self.ref(kr.ref)
                     if kinfo is None:
@@ -579,7 +582,12 @@ class SiteView:
             node.aligned = aligned_nodes(info.ref, path)
             return node
 
-        root_trees = [build(self.ref(o.ref), frozenset()) for o in self.root_objectives(period_id)]
+        def objective_tree(o: Objective) -> TreeNode:
+            info = self.ref(o.ref)
+            assert info is not None  # every objective of the site resolves
+            return build(info, frozenset())
+
+        root_trees = [objective_tree(o) for o in self.root_objectives(period_id)]
 
         def targets_in_cands(o: Objective) -> bool:
             refs = [r.target for r in o.aligns_to] + [r.target for kr in o.key_results for r in kr.aligns_to]
@@ -608,9 +616,9 @@ class SiteView:
             return not any(self.site.aligned_from.get(x) for x in refs)
 
         def subtree_has_contained(node: TreeNode) -> bool:
-            if node.kind == "objective" and contained(node.item):
+            if isinstance(node.item, Objective) and contained(node.item):  # node.kind "objective"
                 return True
-            if node.kind == "key result":
+            if isinstance(node.item, KeyResult):  # node.kind "key result"
                 o = self.objective_of(node.item)
                 if o is not None and contained(o):
                     return True
@@ -620,7 +628,7 @@ class SiteView:
         for o in sorted(cands.values(), key=obj_sort_key):
             if o.ref in shown or is_alone(o) or targets_in_cands(o) or not has_aligned(o):
                 continue
-            node = build(self.ref(o.ref), frozenset())
+            node = objective_tree(o)
             if subtree_has_contained(node):
                 other_trees.append(node)
 
