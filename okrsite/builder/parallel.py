@@ -265,7 +265,7 @@ def render_to_folder(
     object read); a fresh child starts sharing the main process's memory again. Memory
     shared between two processes is copied once, by whichever writes it first: a main
     process that renders as well halves what is copied (and the time the copies take)."""
-    from multiprocessing.connection import wait
+    from multiprocessing.connection import Connection, wait
 
     folder_s = str(folder)
     root = root or Path(".")
@@ -335,6 +335,7 @@ def render_to_folder(
                 elif indices[0] <= job.first_error.value:
                     _render(job, indices, own, made, tick)
             for conn in wait(list(active), timeout=0 if rendering else 0.1):
+                assert isinstance(conn, Connection)  # the pipes given (fork: POSIX, no PipeConnection)
                 p = active.pop(conn)
                 try:
                     got = conn.recv()

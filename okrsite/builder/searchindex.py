@@ -346,9 +346,9 @@ def _service_class():
                 try:
                     output = await self._backend.stdout.readuntil(b",")
                 except asyncio.IncompleteReadError:  # the binary exited
-                    for fut in self._responses.values():
-                        if not fut.done():
-                            fut.set_exception(SearchError("the Pagefind binary exited unexpectedly"))
+                    for pending in self._responses.values():
+                        if not pending.done():
+                            pending.set_exception(SearchError("the Pagefind binary exited unexpectedly"))
                     return
                 resp = json.loads(base64.b64decode(output[:-1]))
                 if not resp:
@@ -426,6 +426,7 @@ def _canonical_filters(files: dict[str, bytes]) -> dict[str, bytes]:
         at = _meta_filters_position(meta, renamed)
         if at is None:
             return files
+        assert meta is not None  # _meta_filters_position found the filters in it
         meta[at] = sorted(([f, renamed[h]] for f, h in meta[at]), key=lambda fh: fh[0])
         data = _encode_dcd(meta)
         new_hash = f"{lang}_{_hash(data)[:10]}"
