@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable, TextIO
+from typing import TYPE_CHECKING, Callable, Iterable, TextIO
 from urllib.parse import urlsplit
 
 from ..builder.gather import gather, read_source
@@ -55,6 +55,9 @@ from ..site.themes import static_files, theme_dirs
 from .http import ALL_INTERFACES, POLL_SECONDS, Snapshot, State, inject, make_httpd, script_tag
 from .notice import insert_at_top, preview_notice
 from .searching import SEARCH_DELAY_SECONDS, SearchIndexer
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 from .watch import (
     DEBOUNCE_SECONDS,
     SETTLE_SECONDS,
@@ -174,7 +177,7 @@ class Server:
         self.config_warnings: list[Diagnostic] = []
         self.config_error: list[Diagnostic] | None = None
         self.dirs: list[Path] = []
-        self.env = None
+        self.env: Environment | None = None
         self.env_diags: list[Diagnostic] = []
         self.static: dict[str, bytes] | None = None
         self.static_diags: list[Diagnostic] = []
@@ -232,6 +235,7 @@ class Server:
         """Bind, serve, build once, then watch. Returns when the first build is done."""
         if self.httpd is None:
             self.bind()
+        assert self.httpd is not None  # bind sets it
         t = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="okrsite-http", daemon=True
         )
@@ -359,12 +363,14 @@ class Server:
         self._lap_start = time.perf_counter()
         if plan.config or self.config is None:
             if not self._load_config():
+                assert self.config_error is not None  # _load_config sets it when it fails
                 return _Outcome(False, list(self.config_error))
             plan.regather = plan.templates = plan.static = True
         elif self.config_error is not None:
             # still broken: every build fails until okrsite.yaml is fixed (which reloads)
             return _Outcome(False, list(self.config_error))
         config = self.config
+        assert config is not None  # loaded above, or the build failed
 
         if plan.templates or self.env is None:
             self._make_env()
@@ -390,6 +396,7 @@ class Server:
         if content_changed or self.site is None or as_of != self.site_as_of:
             diags = Diagnostics()
             diags.extend(self.gather_diags)
+            assert self.sources is not None  # gathered above
             sources = [self.sources[p] for p in sorted(self.sources)]
             self.site = compute_site(config, sources, as_of, diags, parsed=parse_all(sources, config, cache=self.cache))
             self.site_diags = diags.sorted()
@@ -456,6 +463,7 @@ class Server:
         self.config_error = None
         self.config, self.config_warnings, self.dirs = config, list(warnings), dirs
         root = Path(config.root)
+        output: Path | None
         output = (root / config.output_dir).resolve()
         if refusal(output, protected_folders(config, dirs)) is not None:
             output = None  # no build writes there (okrsite build refuses it): its changes count
@@ -470,6 +478,7 @@ class Server:
         rendering with the templates it was built with."""
         from ..site.environment import make_environment
 
+        assert self.config is not None  # _build loads it first
         root = Path(self.config.root)
         env = make_environment(self.dirs)
         diags: list[Diagnostic] = []
@@ -495,6 +504,7 @@ class Server:
             self.static_diags = []
         except OSError as exc:
             self.static = {}
+            assert self.config is not None  # _build loads it first
             self.static_diags = [
                 Diagnostic(
                     _display_path(exc.filename or "static", Path(self.config.root)),
@@ -506,6 +516,7 @@ class Server:
 
     def _gather(self) -> None:
         diags = Diagnostics()
+        assert self.config is not None  # _build loads it first
         self.sources = {s.path: s for s in gather(self.config, diags)}
         self.gather_diags = list(diags.items)
 
@@ -514,6 +525,7 @@ class Server:
         rel = inside(path, self.roots.content)
         if rel is None:
             return None
+        assert self.config is not None  # _build loads it first
         root = Path(self.config.root)
         try:
             return (root / self.config.content_dir / rel).relative_to(root).as_posix()
@@ -540,10 +552,12 @@ class Server:
                 self._gather()
                 return True
             # read as gather reads: the size limit first (a huge file is never read)
+            assert self.config is not None  # _build loads it first
             source = read_source(path, rel, self.config.limits.max_file_kb * 1024) if exists else None
             updates[rel] = source  # None: deleted
         changed = False
         edited: list[SourceFile] | None = []  # files changed in place (no file added or gone)
+        assert self.sources is not None  # _build gathers before it updates
         for rel, source in updates.items():
             old = self.sources.get(rel)
             if source is None:
@@ -562,6 +576,7 @@ class Server:
         return changed
 
     def _render(self, site: Site, diags: Diagnostics, smoke: bool) -> LazyFiles | dict[str, bytes] | None:
+        assert self.config is not None  # _build loads it first
         root = Path(self.config.root)
         template_dirs = [d / "templates" for d in self.dirs]
         if not self.lazy:
@@ -616,6 +631,7 @@ class Server:
         with self._state_cond:
             number = self.state.build + 1
             if outcome.ok:
+                assert outcome.files is not None  # a good build has files
                 self.snapshot = Snapshot(number, outcome.prefix, outcome.files)
                 state = State(number, True, number, tuple(lines))
                 self._want_search(self.snapshot)
