@@ -2,8 +2,9 @@
 files plans them with ``outputs.plan``, and ``Outputs.add`` is the one place where two
 outputs on one path are found. A theme's static ``okrs.json`` clashes with the JSON
 export: the in-memory build, ``okrsite build`` and ``okrsite serve`` each report the
-same one diagnostic. ``okrsite check`` and ``okrsite diff`` compute the site without
-planning or rendering any file, so they neither report it nor call ``Outputs.add``."""
+same one diagnostic. ``okrsite check`` and ``okrsite diff`` render nothing, but plan
+every file all the same, so they report it too (a pull request learns of it before the
+build after the merge fails)."""
 
 from __future__ import annotations
 
@@ -89,16 +90,23 @@ def test_okrsite_serve_reports_the_clash_once(tmp_path, adds):
     assert adds.count("okrs.json") == 2
 
 
-def test_check_and_diff_plan_no_files(tmp_path, capsys, adds):
-    """check and diff stop after computing (nothing is rendered, so no path can clash)."""
+def test_okrsite_check_reports_the_clash_once(tmp_path, capsys, adds):
     config = clashing_site(tmp_path)
-    assert main(["check", "--config", str(config), "--as-of", AS_OF.isoformat()]) == 0
-    assert (
-        main(["diff", str(config.parent), str(config.parent), "--config", str(config), "--as-of", AS_OF.isoformat()])
-        == 0
-    )
-    capsys.readouterr()
-    assert adds == []
+    assert main(["check", "--config", str(config), "--as-of", AS_OF.isoformat()]) == 1
+    printed = capsys.readouterr()
+    assert [line for line in printed.out.splitlines() if ": error: " in line] == [CLASH]
+    assert adds.count("okrs.json") == 2
+
+
+def test_okrsite_diff_plans_every_file_of_both_sides(tmp_path, capsys, adds):
+    """diff computes both sides through the same plan: each side's files are added, and
+    the clash the head brings is reported as new."""
+    base = make_site(tmp_path / "base", theme=True).parent
+    config = clashing_site(tmp_path / "head")
+    main(["diff", str(base), str(config.parent), "--config", str(config), "--as-of", AS_OF.isoformat()])
+    printed = capsys.readouterr()
+    assert adds.count("okrs.json") == 3  # the export on each side, the theme's file on the head's
+    assert "two outputs write okrs.json" in printed.out + printed.err
 
 
 def test_every_sink_makes_exactly_the_planned_files(tmp_path, adds):

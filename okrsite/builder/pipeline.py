@@ -105,9 +105,12 @@ def build(
     cache: ParseCache | None = None,
     env=None,
     search: bool = False,
+    plan_files: bool = False,
 ) -> BuildResult:
     """Gather (unless ``sources`` are given) and compute everything; render when there
     are no errors. Writes nothing: the caller writes ``result.files`` or serves them.
+    ``plan_files`` (``okrsite check`` and ``okrsite diff``, which render nothing): every
+    file is still planned, so two outputs on one path are reported as a build reports them.
     ``search``: also build the search index (``okrsite build`` passes ``config.search``;
     the preview server indexes in the background instead, see ``searchindex.index_files``)."""
     started = time.perf_counter()
@@ -124,6 +127,8 @@ def build(
     files: dict[str, bytes] = {}
     if render_pages and not diags.errors:
         files = render_output(site, theme_dirs(config), diags, env, search=search and config.search)
+    elif plan_files and not diags.errors:
+        plan(site, theme_dirs(config), diags, env)  # Outputs.add reports a clash; nothing is made
     result = BuildResult(site, files, diags.sorted(), files_read=len(sources))
     result.pages = sum(1 for p in files if p.endswith(".html"))
     result.seconds = time.perf_counter() - started

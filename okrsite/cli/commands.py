@@ -448,7 +448,7 @@ def _side(config_file: Path | None, label: str, note: str, as_of: date) -> Side:
         config, warnings = read_config(config_file)
     except ConfigError as exc:
         return Side(label, dict(EMPTY), list(exc.diagnostics), None, note)
-    result = build(config, as_of, render_pages=False)
+    result = build(config, as_of, render_pages=False, plan_files=True)
     assert result.site is not None  # build, unlike publish, always computes the site
     return Side(label, export_data(result.site), list(warnings) + list(result.diagnostics), config.as_of, note)
 

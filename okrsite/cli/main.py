@@ -296,7 +296,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..builder.pipeline import build
 
     config, config_warnings, as_of = load_config(args)
-    result = build(config, as_of, render_pages=False)
+    result = build(config, as_of, render_pages=False, plan_files=True)
     report(result, config_warnings, args.strict, fmt=getattr(args, "format", "text"))
     print(summary(result, config_warnings, 0), file=sys.stderr)
     failed = result.failed(args.strict) or (args.strict and bool(config_warnings))
