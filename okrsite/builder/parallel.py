@@ -421,10 +421,13 @@ def parse_all(
     done = 0
     if jobs > 1 and len(todo) >= POOL_MIN and "fork" in multiprocessing.get_all_start_methods():
         pool = ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context("fork"), initializer=_parser_start, initargs=(os.getpid(),)
+            jobs,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_parser_start,
+            initargs=(os.getpid(), limits, allow_html, bodies),
         )
         try:
-            tasks = ((f.data, limits, allow_html, bodies) for f, _ in todo)
+            tasks = (f.data for f, _ in todo)
             for (f, key), (packed, html) in zip(todo, pool.map(_parse_packed, tasks, chunksize=BATCH)):
                 parsed = unpack_parsed(packed) if isinstance(packed, str) else packed
                 cache.put(key, parsed, packed if isinstance(packed, str) else None)
@@ -451,17 +454,25 @@ def _markdown(allow_html: bool) -> Markdown:
     return Markdown(allow_html)
 
 
-def _parser_start(parent: int) -> None:
+# what every file of one parse_all is parsed with, set once in each parsing process
+# (sent with each file, it cost the main process a pickle per file)
+_parse_options: tuple[LimitsConfig, bool, bool] | None = None
+
+
+def _parser_start(parent: int, limits: LimitsConfig, allow_html: bool, bodies: bool) -> None:
+    global _parse_options
+    _parse_options = (limits, allow_html, bodies)
     _die_with_parent(parent)
     # Ctrl-C is for the main process: it stops the pool
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _parse_packed(task: tuple[bytes, LimitsConfig, bool, bool]) -> tuple[str | Parsed, str]:
+def _parse_packed(data: bytes) -> tuple[str | Parsed, str]:
     """A parsing process's work: one file parsed (sent as its JSON form, which is
     quicker to send and receive than the objects; the objects when they cannot be
     packed) and its body rendered."""
-    data, limits, allow_html, bodies = task
+    assert _parse_options is not None  # set by _parser_start
+    limits, allow_html, bodies = _parse_options
     entry = parse_file(data, limits, _markdown(allow_html) if bodies else None)
     try:
         return pack_parsed(entry.parsed), entry.html
