@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from okrsite.serve.server import Server  # noqa: E402
+from okrsite.serve.session import Server  # noqa: E402
 from okrsite.serve.watch import Event  # noqa: E402
 from okrsite.site.formatting import fmt_number  # noqa: E402
 

@@ -248,7 +248,7 @@ def _state(server) -> dict:
 
 
 def test_a_bug_while_rebuilding_is_an_error_and_the_preview_goes_on(tmp_path, monkeypatch):
-    from okrsite.serve.server import Server
+    from okrsite.serve.session import Server
     from test_serve import CHECKIN, checkin_text, content_event, get, make_site, write
 
     config = make_site(tmp_path / "site")
@@ -270,7 +270,7 @@ def test_a_bug_while_rebuilding_is_an_error_and_the_preview_goes_on(tmp_path, mo
 
 def test_templates_that_cannot_be_listed_are_an_error(tmp_path, monkeypatch):
     import jinja2
-    from okrsite.serve.server import Server
+    from okrsite.serve.session import Server
     from test_serve import make_site
 
     def unreadable(self, *args, **kwargs):

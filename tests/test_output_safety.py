@@ -344,7 +344,7 @@ def raw_get(port: int, host: str) -> tuple[int, bytes]:
 
 
 def test_serve_answers_only_to_its_own_address(site):
-    from okrsite.serve.server import Server
+    from okrsite.serve.session import Server
 
     server = Server(site / "okrsite.yaml", port=0, watch=False, search=False, out=io.StringIO())
     server.start()
@@ -387,7 +387,7 @@ def test_host_rule():
 def test_serve_does_not_ignore_the_content_when_output_dir_points_at_it(site):
     """serve ignores changes in the output folder; an output_dir that okrsite build
     refuses (here the content folder, through '..') must not hide the content's."""
-    from okrsite.serve.server import Server
+    from okrsite.serve.session import Server
     from okrsite.serve.watch import CONTENT, classify
 
     (site / "okrsite.yaml").write_text(SITE["okrsite.yaml"] + "output_dir: x/../content\n")

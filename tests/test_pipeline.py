@@ -19,7 +19,7 @@ from okrsite.builder.sinks import LazyFiles, in_memory
 from okrsite.cli.main import main
 from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
-from okrsite.serve.server import Server
+from okrsite.serve.session import Server
 from okrsite.site.themes import theme_dirs
 from test_serve import AS_OF, make_site
 

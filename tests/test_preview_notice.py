@@ -21,7 +21,7 @@ from okrsite.core.config import parse_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.core.model import SourceFile
 from okrsite.serve.notice import insert_at_top, preview_notice
-from okrsite.serve.server import Server
+from okrsite.serve.session import Server
 from test_serve import get, make_site, write
 
 REPO = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ from okrsite.core.config import read_config
 from okrsite.core.diagnostics import Diagnostics
 from okrsite.builder.gather import gather
 from okrsite.serve.http import Snapshot, State, content_type, inject, make_httpd, safe_path
-from okrsite.serve.server import Server
+from okrsite.serve.session import Server
 from okrsite.serve.watch import ChangeQueue, Event, Plan, Roots, classify, make_plan
 from okrsite.site.themes import builtin_theme
 

@@ -11,7 +11,7 @@ import shutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from okrsite.serve.server import Server
+from okrsite.serve.session import Server
 from test_serve import CHECKIN, OBJECTIVE_URL, checkin_text, make_site, write
 
 pytestmark = pytest.mark.browser

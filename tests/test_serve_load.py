@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from okrsite.serve.server import Server
+from okrsite.serve.session import Server
 
 from test_serve import CHECKIN, OBJECTIVE_URL, checkin_text, make_site
 

@@ -12,7 +12,7 @@ import pytest
 from okrsite.site import export
 from okrsite.builder.pipeline import build
 from okrsite.core.config import read_config
-from okrsite.serve.server import Server
+from okrsite.serve.session import Server
 
 from conftest import REPO, real_okr_params
 from test_dependencies import PAYMENTS_Q4, _check, _edit

@@ -1,5 +1,5 @@
 """``okrsite serve`` on the command line: start the preview, stop it on Ctrl-C or
-SIGTERM, and the exit code. The preview itself is :class:`okrsite.serve.server.Server`."""
+SIGTERM, and the exit code. The preview itself is :class:`okrsite.serve.session.Server`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .http import ALL_INTERFACES, ServeError
-from .server import Server
+from .session import Server
 
 
 def run(

@@ -7,7 +7,7 @@ rebinding). HTML responses get the live-reload script, which long-polls
 ``__okrsite/`` never collides with a page.
 
 The handler talks to the preview only through :class:`Session` (the server in
-okrsite/serve/server.py is one): the served :class:`Snapshot`, the latest
+okrsite/serve/session.py is one): the served :class:`Snapshot`, the latest
 :class:`State`, and a wait for the next build.
 """
 

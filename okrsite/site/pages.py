@@ -301,7 +301,7 @@ def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
 # ``plan_pages`` decides every page (output path, template, context) without rendering
 # any; ``render_page`` renders one of them. ``render_site`` is the two together;
 # ``okrsite build`` renders a plan in several processes (``okrsite.builder.parallel``),
-# ``okrsite serve`` page by page when a page is asked for (``okrsite.serve.server``).
+# ``okrsite serve`` page by page when a page is asked for (``okrsite.serve.session``).
 # The same plan gives the same bytes whatever the order its pages are rendered in.
 
 
