@@ -193,7 +193,17 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
                     wide=True,
                 )
             )
-    add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}, wide=True))
+    for n, _teams in enumerate(summary.teams_pages(v), 1):
+        add(
+            _Page(
+                summary.paged(urls.TEAMS, n),
+                "teams.html",
+                "teams",
+                summary.paged_title("Teams", n),
+                partial(summary.teams_context, n),
+                wide=True,
+            )
+        )
     for tid in v.team_order:
         team = site.teams[tid]
         add(_Page(urls.team(tid), "team.html", "teams", team.name, partial(_team_context, tid), subject=("team", tid)))
