@@ -9,7 +9,7 @@ import re
 
 # the lists okrsite.site.summary paginates: their first page's folder
 PAGED = re.compile(
-    r"^(people/|periods/[^/]+/groups/[^/]+/|periods/[^/]+/alignment-teams/|this-week/[^/]+/)"
+    r"^(people/|teams/|periods/[^/]+/groups/[^/]+/|periods/[^/]+/alignment-teams/|this-week/[^/]+/)"
     r"page/\d+/index\.html$"
 )
 TEAM_PAGES = ("teams", "team", "team-period", "objective", "checkin")  # by depth under teams/

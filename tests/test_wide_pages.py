@@ -2,7 +2,7 @@
 a synthetic organisation big enough to cross every size of okrsite.site.summary has no page
 over 300 KB, its largest page hardly grows when the organisation doubles, and a reader
 finds any key result from the home page in three clicks and every team from the
-period page and from the alignment summary."""
+period page, from the alignment summary and from the pages of the teams index."""
 
 from __future__ import annotations
 
@@ -230,3 +230,91 @@ def test_a_one_change_build_gives_the_bytes_of_a_cold_build_with_group_pages(tmp
     checkin.write_text(text.replace(value.group(0), value.group(0)[: -len(value.group(1))] + "1", 1), encoding="utf-8")
     assert _check(config_path, tmp_path) > 0
     assert any("/groups/" in str(p) for p in (tmp_path / "public" / "periods").rglob("index.html"))
+
+
+TEAMS_PAGE = 12  # teams a page of the teams index in the tests: LARGE_TEAMS / 2 makes several pages
+
+
+@pytest.fixture(scope="module")
+def paged_teams(half, tmp_path_factory) -> Path:
+    """The organisation of LARGE_TEAMS / 2 teams built with summary.TEAMS_PAGE_SIZE lowered
+    to TEAMS_PAGE, so that its teams index has pages (at the real size it would take
+    hundreds of teams)."""
+    from okrsite.builder.pipeline import publish
+
+    config, _ = read_config(half)
+    out = tmp_path_factory.mktemp("paged-teams") / "public"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(summary, "TEAMS_PAGE_SIZE", TEAMS_PAGE)
+        result = publish(config, config.as_of, out, search=False, jobs=1)
+    assert result.errors == []
+    return out
+
+
+@pytest.fixture(scope="module")
+def paged_files(paged_teams) -> dict[str, bytes]:
+    return {p: d for p, d in read_tree(paged_teams).items() if p.endswith(".html")}
+
+
+def _teams_index(files) -> list[str]:
+    return sorted(p for p in files if page_kind(p) == "teams")
+
+
+def test_every_team_is_linked_from_the_pages_of_the_teams_index_once(paged_files):
+    index = _teams_index(paged_files)
+    teams = {p for p in paged_files if page_kind(p) == "team"}
+    assert len(index) == -(-len(teams) // TEAMS_PAGE) > 1, index
+    assert set(index) <= reachable(paged_files, "teams/index.html", "teams/", 1), "the pages link each other"
+    named = [
+        href
+        for page in index
+        for href in re.findall(r'<a class="org-name" href="([^"]+)"', paged_files[page].decode())
+        for href in [urljoin("http://x/" + page, href).removeprefix("http://x/") + "index.html"]
+    ]
+    assert sorted(named) == sorted(teams), "each team is in the chart of exactly one page"
+    assert max(len(paged_files[p]) for p in index) < PAGE_LIMIT
+
+
+def test_a_page_of_the_teams_index_names_the_parent_of_its_top_teams(paged_files):
+    """A page's chart starts below teams on earlier pages: its top teams say where they are."""
+    second = paged_files["teams/page/2/index.html"].decode()
+    tree = second[second.index('class="org-tree org-tree-root"') :]
+    first_team = re.search(r'<a class="org-name"[^>]*>([^<]+)</a>( <span class="meta">in <a [^>]*>[^<]+</a>)?', tree)
+    assert first_team and first_team.group(2), tree[:600]
+    assert 'aria-label="Pages of teams"' in second and 'rel="next"' in second
+
+
+def test_below_its_size_the_teams_index_is_one_page(files):
+    """LARGE_TEAMS is far below summary.TEAMS_PAGE_SIZE: one page, the whole chart."""
+    assert _teams_index(files) == ["teams/index.html"]
+    assert "Pages of teams" not in files["teams/index.html"].decode()
+
+
+@pytest.mark.browser
+def test_the_pages_of_the_teams_index_lead_to_every_team(browser, paged_teams, paged_files):
+    """Teams -> page 2 (pager) -> a team there; and "Next" walks to the last page."""
+    server = StaticServer(paged_teams, "/")
+    tab = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        tab.goto(server.url + "teams/")
+        nav = tab.get_by_role("navigation", name="Pages of teams")
+        nav.get_by_role("link").first.click()
+        assert tab.url.endswith("/teams/page/2/"), tab.url
+        assert tab.title().startswith("Teams, page 2"), tab.title()
+        name = tab.locator("main a.org-name").first
+        team = name.inner_text()
+        name.click()
+        assert re.search(r"/teams/[^/]+/$", tab.url) and "/page/" not in tab.url, tab.url
+        assert tab.locator("h1").first.inner_text().strip() == team
+        tab.goto(server.url + "teams/")
+        pages = len(_teams_index(paged_files))
+        for n in range(2, pages + 1):
+            tab.locator("main a[rel=next]").click()
+            assert tab.url.endswith(f"/teams/page/{n}/"), tab.url
+        assert tab.locator("main a[rel=next]").count() == 0
+        assert tab.locator("main a.org-name").count() == len(
+            re.findall('class="org-name"', paged_files[f"teams/page/{pages}/index.html"].decode())
+        )
+    finally:
+        tab.close()
+        server.close()

@@ -115,6 +115,17 @@ def _checkin_context(team_id: str, period_id: str, i: int, v: SiteView) -> dict[
     }
 
 
+def _index_pages(
+    count: int, url: str, template: str, section: str, title: str, context: Callable[..., dict[str, Any]]
+) -> list[_Page]:
+    """The ``count`` pages of a paginated index whose first page is ``url``;
+    ``context(n, v)`` is page ``n``'s."""
+    return [
+        _Page(summary.paged(url, n), template, section, summary.paged_title(title, n), partial(context, n), wide=True)
+        for n in range(1, count + 1)
+    ]
+
+
 def _pages(site: Site, v: SiteView) -> list[_Page]:
     """Every page. A page's context is a dict, or a function of the ``SiteView`` that
     makes it when the page is rendered: pages that show computed state (status,
@@ -193,7 +204,10 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
                     wide=True,
                 )
             )
-    add(_Page(urls.TEAMS, "teams.html", "teams", "Teams", {}, wide=True))
+    for page in _index_pages(
+        len(summary.teams_pages(v)), urls.TEAMS, "teams.html", "teams", "Teams", summary.teams_context
+    ):
+        add(page)
     for tid in v.team_order:
         team = site.teams[tid]
         add(_Page(urls.team(tid), "team.html", "teams", team.name, partial(_team_context, tid), subject=("team", tid)))
@@ -245,17 +259,10 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
                 wide=True,
             )
         )
-    for n, _people in enumerate(summary.people_pages(v), 1):
-        add(
-            _Page(
-                summary.paged(urls.PEOPLE, n),
-                "people.html",
-                "people",
-                summary.paged_title("People", n),
-                partial(summary.people_context, n),
-                wide=True,
-            )
-        )
+    for page in _index_pages(
+        len(summary.people_pages(v)), urls.PEOPLE, "people.html", "people", "People", summary.people_context
+    ):
+        add(page)
     for person in v.people:
         add(_Page(person.url, "person.html", "people", person.name, {"person": person}, subject=("person", person)))
     if site.config.search:

@@ -17,6 +17,9 @@ the pages are what they always were.
 - The lists of "This week" and the home page's "Waiting for a check-in": the first
   ``LIST_MAX`` items, and a link to the complete list, ``LIST_PAGE_SIZE`` a page.
 - The people index: ``PEOPLE_PAGE_SIZE`` people a page.
+- The teams index (the organisation chart): ``TEAMS_PAGE_SIZE`` teams a page, each page
+  the part of the chart its teams make in organisation order; a team whose parent is on
+  an earlier page names it.
 - A cut alignment's summary links an index of every team with a focused tree
   (``urls.alignment_teams``), ``ALIGNMENT_TEAMS_PAGE_SIZE`` teams a page, so a team found
   only in the chains or objectives the summary leaves out is two clicks away.
@@ -40,6 +43,7 @@ LIST_MAX = 20  # items of a list on "This week" or the home page before "All N .
 LIST_PAGE_SIZE = 50  # items on one page of a complete list
 PEOPLE_PAGE_SIZE = 500  # people on one page of the people index
 ALIGNMENT_TEAMS_PAGE_SIZE = 500  # teams on one page of a cut alignment's index of teams
+TEAMS_PAGE_SIZE = 500  # teams on one page of the teams index (the organisation chart)
 
 
 def paged(url: str, n: int) -> str:
@@ -348,6 +352,27 @@ def people_context(number: int, v: Any) -> dict[str, Any]:
     pages = people_pages(v)
     pager = Pager(number, [(paged(urls.PEOPLE, i), _name_range(p)) for i, p in enumerate(pages, 1) if p])
     return {"people": pages[number - 1] if number <= len(pages) else [], "pager": pager}
+
+
+def teams_pages(v: Any) -> list[list[str]]:
+    """The pages of the teams index: every team in organisation order, cut in pages."""
+    return chunks(v.team_order, TEAMS_PAGE_SIZE)
+
+
+def teams_context(number: int, v: Any) -> dict[str, Any]:
+    """The part of the organisation chart on page ``number`` of the teams index: its
+    top teams (``roots``), each team's children on the page (``kids``) and, for a top
+    team whose parent is on another page, that parent (``above``). One page: the whole chart."""
+    pages = teams_pages(v)
+    pager = Pager(number, [(paged(urls.TEAMS, i), _range_label(v, t)) for i, t in enumerate(pages, 1) if t])
+    if not pager.many:
+        return {"roots": v.roots, "kids": v.children, "above": {}, "pager": pager}
+    page = pages[number - 1] if number <= len(pages) else []
+    on_page = set(page)
+    kids = {t: [c for c in v.children[t] if c in on_page] for t in page}
+    roots = [t for t in page if v.site.teams[t].parent not in on_page]
+    above = {t: v.site.teams[t].parent for t in roots if v.site.teams[t].parent in v.site.teams}
+    return {"roots": roots, "kids": kids, "above": above, "pager": pager}
 
 
 def _name_range(people: list[Any]) -> str:
