@@ -194,14 +194,29 @@ def trusted_output(config: Config, output: Path, record: BuildRecord) -> dict[st
     files, so a pull request that commits a cache and an output never gets here), and
     every file's digest must be the manifest's, read file by file. The site itself must
     be in a git work tree: without git to ask, nothing restored is trusted."""
+    how = output_origin(config, output, record)
+    if how is None:
+        return None
+    if how == "same":
+        return record.manifest if output_matches(output, record.manifest) else None
+    seen: dict[str, list] = {}
+    return seen if output_matches(output, record.manifest, verify=True, seen=seen) else None
+
+
+def output_origin(config: Config, output: Path, record: BuildRecord) -> str | None:
+    """Whether the last build's output may be taken for what ``record`` says it wrote:
+    "same" (the very folder the last build on this machine made: its files' ``stat``
+    tells), "restored" (restored by a CI cache step: every file's digest must be
+    checked), or None (never: another folder, or files a git checkout may have brought).
+    The one rule of :func:`trusted_output` and of the search index's parts
+    (``searchindex.LastOutput``)."""
     if record.output != output_key(config, output) or output.is_symlink() or not output.is_dir():
         return None
     if record.output_id and record.output_id == output_identity(output):
-        return record.manifest if output_matches(output, record.manifest) else None
+        return "same"
     if work_tree(Path(config.root)) is None or from_checkout(cache_dir(config)) or from_checkout(output):
         return None  # outside a git checkout, a committed folder cannot be told from a restored one
-    seen: dict[str, list] = {}
-    return seen if output_matches(output, record.manifest, verify=True, seen=seen) else None
+    return "restored"
 
 
 def work_tree(folder: Path) -> Path | None:

@@ -161,7 +161,8 @@ class LastOutput(Previous):
     """The last build's output folder, as the build record's manifest (``record``, from
     the build cache) vouches for it: a file is taken only when its bytes have the digest
     the last build wrote, and nothing is taken from a folder or cache that a git checkout
-    may have brought (a pull request can commit them: see ``record.trusted_output``)."""
+    may have brought (a pull request can commit them: ``record.output_origin``, the rule
+    ``record.trusted_output`` follows too)."""
 
     def __init__(self, config, output: Path, record) -> None:
         self._config, self._output, self._record = config, Path(output), record
@@ -169,18 +170,11 @@ class LastOutput(Previous):
 
     def _trust(self) -> bool:
         if self._trusted is None:
-            from .cache import cache_dir
-            from .record import from_checkout, output_key
+            from .record import output_origin
 
-            record, output = self._record, self._output
-            self._trusted = bool(
-                record is not None
-                and record.manifest
-                and record.output == output_key(self._config, output)
-                and not output.is_symlink()
-                and output.is_dir()
-                and not from_checkout(cache_dir(self._config))
-                and not from_checkout(output)
+            record = self._record  # each file taken is checked against its digest (_read)
+            self._trusted = bool(record is not None and record.manifest) and (
+                output_origin(self._config, self._output, record) is not None
             )
         return self._trusted
 
