@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from okrsite.cli.main import main
 
@@ -487,6 +488,31 @@ def test_a_person_called_con_gets_a_page_windows_can_hold():
     from okrsite.core.urls import slugify
 
     assert [slugify(n) for n in ("Con", "nul", "Ana", "Com 1")] == ["con-person", "nul-person", "ana", "com-1"]
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.text(max_size=12),
+        st.builds(
+            lambda head, tail: head + tail,
+            st.sampled_from(["con", "PRN", "Aux", "clock$", "nul", "COM", "lpt", "com\N{SUPERSCRIPT TWO}", " con"]),
+            st.text(max_size=6),
+        ),
+    )
+)
+def test_windows_reserved_asks_pathvalidate_whenever_a_name_could_be_reserved(name):
+    """The quick refusal by a name's first letters decides as pathvalidate itself does."""
+    from pathvalidate import ErrorReason, ValidationError, validate_filename
+
+    from okrsite.core.urls import windows_reserved
+
+    try:
+        validate_filename(name, platform="windows")
+        expected = False
+    except ValidationError as exc:
+        expected = exc.reason == ErrorReason.RESERVED_NAME
+    assert windows_reserved(name) == expected
 
 
 # ----------------------------------------------------------------------- symbolic links to folders

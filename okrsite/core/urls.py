@@ -3,7 +3,9 @@ the page is written to ``<url>index.html``. Shared by rendering and the export."
 
 from __future__ import annotations
 
-from pathvalidate import ErrorReason, ValidationError, validate_filename
+import functools
+
+from pathvalidate import ErrorReason, FileNameValidator, ValidationError, validate_filename
 from slugify import slugify as _slugify
 
 HOME = ""
@@ -109,9 +111,16 @@ def output_file(url: str) -> str:
 MAX_NAME_LENGTH = 100
 
 
+# the first three letters of every name Windows reserves: pathvalidate, which decides, is
+# asked only about names that begin like one (most names do not, and asking costs)
+_RESERVED_HEADS = frozenset(k[:3].upper() for k in FileNameValidator(platform="windows").reserved_keywords)
+
+
 def windows_reserved(name: str) -> bool:
     """Whether Windows reserves ``name`` for a device (CON, NUL, COM1, LPT1..., also with
     an extension, in any case): no file or folder can have it there."""
+    if name[:3].upper() not in _RESERVED_HEADS:
+        return False
     try:
         validate_filename(name, platform="windows")
     except ValidationError as exc:
@@ -119,6 +128,7 @@ def windows_reserved(name: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a name is slugified wherever it is written
 def slugify(text: str) -> str:
     """ASCII slug for a person's name, transliterated by python-slugify (text-unidecode):
     'Ana García' -> 'ana-garcia', 'Søren' -> 'soren', 'Weiß' -> 'weiss', 'Đorđe' -> 'dorde'.
