@@ -627,6 +627,42 @@ def test_parse_all_parses_what_load_reads():
     ]
 
 
+def test_parse_all_in_a_pool_beside_other_threads_parses_as_one_process(monkeypatch):
+    """serve parses in a pool while its HTTP and watcher threads run: its processes then
+    start from a fork server (a fork would copy locks those threads hold), and the
+    result is the one of a single process."""
+    import threading
+
+    from okrsite.builder import parallel
+    from okrsite.core.config import parse_config
+    from okrsite.core.model import SourceFile
+
+    monkeypatch.setattr(parallel, "POOL_MIN", 4)
+    cfg, _ = parse_config(b"as_of: 2026-11-20\n")
+    files = [
+        SourceFile(f"content/teams/t{i}/_index.md", f"---\nname: T{i}\n---\nTeam *{i}*\n".encode()) for i in range(40)
+    ]
+    alone = parallel.parse_all(files, cfg)
+    started: list[str] = []
+    real = parallel._pool_start
+
+    def spy():
+        got = real()
+        started.append(got[0].get_start_method())
+        return got
+
+    monkeypatch.setattr(parallel, "_pool_start", spy)
+    assert parallel.parse_all(files, cfg, 2) == alone and started == ["fork"]
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert parallel.parse_all(files, cfg, 2) == alone and started == ["fork", "forkserver"]
+    finally:
+        stop.set()
+        other.join()
+
+
 def test_file_too_large_messages():
     from okrsite.core.load import too_large
 

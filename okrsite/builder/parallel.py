@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -419,12 +420,14 @@ def parse_all(
             html = got
         out[f.path] = ParsedFile(parsed, html)
     done = 0
-    if jobs > 1 and len(todo) >= POOL_MIN and "fork" in multiprocessing.get_all_start_methods():
+    start = _pool_start() if jobs > 1 and len(todo) >= POOL_MIN else None
+    if start is not None:
+        context, parent = start
         pool = ProcessPoolExecutor(
             jobs,
-            mp_context=multiprocessing.get_context("fork"),
+            mp_context=context,
             initializer=_parser_start,
-            initargs=(os.getpid(), limits, allow_html, bodies),
+            initargs=(parent, limits, allow_html, bodies),
         )
         try:
             tasks = (f.data for f, _ in todo)
@@ -448,6 +451,22 @@ def parse_all(
     return out
 
 
+def _pool_start() -> tuple[Any, int | None] | None:
+    """How parsing processes start, and the process they die with: forked from this one
+    when it runs a single thread (a build), so they start at once with okrsite imported;
+    from a fork server when other threads run (serve's HTTP and watcher threads), since a
+    fork copies the locks those threads may hold. None where neither exists (Windows:
+    one process parses)."""
+    methods = multiprocessing.get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
+        return multiprocessing.get_context("fork"), os.getpid()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context, None
+    return None
+
+
 @functools.lru_cache(maxsize=2)
 def _markdown(allow_html: bool) -> Markdown:
     """One renderer per process (its parsers are reused across files)."""
@@ -459,10 +478,11 @@ def _markdown(allow_html: bool) -> Markdown:
 _parse_options: tuple[LimitsConfig, bool, bool] | None = None
 
 
-def _parser_start(parent: int, limits: LimitsConfig, allow_html: bool, bodies: bool) -> None:
+def _parser_start(parent: int | None, limits: LimitsConfig, allow_html: bool, bodies: bool) -> None:
     global _parse_options
     _parse_options = (limits, allow_html, bodies)
-    _die_with_parent(parent)
+    if parent is not None:  # a fork server's children end when the server does
+        _die_with_parent(parent)
     # Ctrl-C is for the main process: it stops the pool
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 

@@ -44,7 +44,7 @@ from ..builder.gather import gather, read_source
 from ..builder.output import protected_folders, refusal
 from ..builder.memory import MemoryPolicy
 from ..builder.outputs import Outputs, plan as plan_outputs
-from ..builder.parallel import parse_all
+from ..builder.parallel import default_jobs, parse_all
 from ..builder.parsecache import ParseCache
 from ..builder.pipeline import compute_site, render_output
 from ..builder.sinks import LazyFiles
@@ -398,7 +398,9 @@ class Server:
             diags.extend(self.gather_diags)
             assert self.sources is not None  # gathered above
             sources = [self.sources[p] for p in sorted(self.sources)]
-            self.site = compute_site(config, sources, as_of, diags, parsed=parse_all(sources, config, cache=self.cache))
+            self.site = compute_site(
+                config, sources, as_of, diags, parsed=parse_all(sources, config, default_jobs(), self.cache)
+            )
             self.site_diags = diags.sorted()
             self.site_as_of = as_of
             self._builds_since_prune += 1
