@@ -663,6 +663,53 @@ def test_parse_all_in_a_pool_beside_other_threads_parses_as_one_process(monkeypa
         other.join()
 
 
+def test_bodies_rendered_in_a_pool_while_loading_give_the_loaded_site(monkeypatch, sample_model):
+    """okrsite build parses without bodies, renders them in a pool while it loads, then
+    attaches them: the site is the one loaded with its bodies, and the cache has them."""
+    from okrsite.builder import parallel
+    from okrsite.builder.gather import gather
+    from okrsite.builder.parsecache import ParseCache, html_key
+    from okrsite.builder.pipeline import compute_site
+    from okrsite.core.load import attach_bodies
+
+    from conftest import SAMPLE_CONFIG
+
+    monkeypatch.setattr(parallel, "POOL_MIN", 4)
+    config, _ = read_config(SAMPLE_CONFIG)
+    diags = Diagnostics()
+    sources = gather(config, diags)
+    cache = ParseCache()
+    parsed = parallel.parse_all(sources, config, 2, cache, bodies=False)
+    assert {entry.html for entry in parsed.values()} == {""}
+    bodies = parallel.render_bodies(parsed, config, 2, cache)
+    assert bodies.pool is not None  # rendering while the site loads
+    site = compute_site(config, sources, config.as_of, diags, parsed=parsed)
+    try:
+        html = bodies.result()
+    finally:
+        bodies.close()
+    assert site != sample_model  # no bodies yet
+    attach_bodies(site, html)
+    assert site == sample_model and site.org.body_html and any(ci.body_html for ci in site.checkins)
+    assert all(cache.get_html(html_key(e.parsed.body, False)) == html[p] for p, e in parsed.items() if html[p])
+
+
+def test_bodies_left_unrendered_stop_with_the_build(monkeypatch):
+    """A build that stops while loading (an error, Ctrl-C) stops the bodies' pool too."""
+    from okrsite.builder import parallel
+    from okrsite.core.config import parse_config
+    from okrsite.core.model import SourceFile
+
+    monkeypatch.setattr(parallel, "POOL_MIN", 4)
+    cfg, _ = parse_config(b"as_of: 2026-11-20\n")
+    files = [SourceFile(f"content/teams/t{i}/_index.md", f"---\nname: T\n---\n*{i}*\n".encode()) for i in range(400)]
+    bodies = parallel.render_bodies(parallel.parse_all(files, cfg, bodies=False), cfg, 2)
+    assert bodies.pool is not None
+    processes = list(bodies.pool._processes.values())  # started with the first batches
+    bodies.close()
+    assert bodies.pool is None and processes and not any(p.is_alive() for p in processes)
+
+
 def test_file_too_large_messages():
     from okrsite.core.load import too_large
 

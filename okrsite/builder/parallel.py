@@ -35,7 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .memory import current as memory_policy
 from ..core.load import ParsedFile, parse_file, to_parse
@@ -449,6 +449,87 @@ def parse_all(
             cache.put_html(html_key(entry.parsed.body, allow_html), entry.html)
         out[f.path] = entry
     return out
+
+
+class PendingBodies:
+    """Markdown bodies being rendered in a pool while the main process goes on (the
+    build loads the site meanwhile: see :func:`render_bodies`)."""
+
+    def __init__(
+        self, html: dict[str, str], todo: list[tuple[str, str, Any]], cache: ParseCache, config: Config, jobs: int
+    ):
+        self.html, self.todo, self.cache, self.allow_html = html, todo, cache, config.allow_html
+        self.pool: ProcessPoolExecutor | None = None
+        self.results: Any = iter(())
+        start = _pool_start() if jobs > 1 and len(todo) >= POOL_MIN else None
+        if start is not None:
+            context, parent = start
+            self.pool = ProcessPoolExecutor(
+                jobs,
+                mp_context=context,
+                initializer=_parser_start,
+                initargs=(parent, config.limits, config.allow_html, True),
+            )
+            self.results = self.pool.map(_render_body, [body for _, body, _ in todo], chunksize=BATCH)
+
+    def result(self) -> dict[str, str]:
+        """Every body's HTML by path, once all are rendered (those the pool could not
+        render are rendered here)."""
+        done = 0
+        if self.pool is not None:
+            try:
+                for (path, _, key), html in zip(self.todo, self.results):
+                    self.html[path] = html
+                    self.cache.put_html(key, html)
+                    done += 1
+            except BrokenProcessPool:
+                pass  # a process died (out of memory, killed): the rest is rendered here
+            finally:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = None
+        md = _markdown(self.allow_html)
+        for path, body, key in self.todo[done:]:
+            html = self.html[path] = md.render(body)
+            self.cache.put_html(key, html)
+        self.todo = []
+        return self.html
+
+    def close(self) -> None:
+        """Stop the pool (nothing more is rendered): after ``result``, or instead of it."""
+        if self.pool is not None:  # what is queued is dropped; a batch being rendered ends first
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def render_bodies(
+    parsed: Mapping[str, ParsedFile], config: Config, jobs: int = 1, cache: ParseCache | None = None
+) -> PendingBodies:
+    """Start rendering the Markdown body of every file of ``parsed`` (from
+    ``parse_all(..., bodies=False)``), in a pool of ``jobs`` processes when there are
+    many: the caller loads the site while they render, then attaches what
+    ``.result()`` gives (``load.attach_bodies``). What ``cache`` holds is taken from
+    it. The HTML is the one ``parse_all`` renders with its bodies."""
+    cache = cache if cache is not None else ParseCache()
+    allow_html = config.allow_html
+    html: dict[str, str] = {}
+    todo: list[tuple[str, str, Any]] = []
+    for path, entry in parsed.items():
+        body = entry.parsed.body
+        if not body.strip():
+            html[path] = ""
+            continue
+        key = html_key(body, allow_html)
+        got = cache.get_html(key)
+        if got is None:
+            todo.append((path, body, key))
+        else:
+            html[path] = got
+    return PendingBodies(html, todo, cache, config, jobs)
+
+
+def _render_body(body: str) -> str:
+    assert _parse_options is not None  # set by _parser_start
+    return _markdown(_parse_options[1]).render(body)
 
 
 def _pool_start() -> tuple[Any, int | None] | None:

@@ -12,14 +12,14 @@ from typing import Mapping
 
 from ..core import lint, resolve, status
 from ..core.diagnostics import Diagnostics
-from ..core.load import ParsedFile, load
+from ..core.load import ParsedFile, attach_bodies, load
 from ..core.markdown import Markdown
 from ..core.model import Config, Diagnostic, Site, SourceFile
 from ..site.themes import theme_dirs
 from .gather import gather
 from .memory import release_free_memory
 from .outputs import plan
-from .parallel import parse_all
+from .parallel import parse_all, render_bodies
 from .parsecache import ParseCache
 from .sinks import CachedBuild, in_memory, write_folder
 
@@ -253,7 +253,21 @@ def publish(
         fingerprint = build_scan.fingerprint(inputs, config, as_of, options)
     parse_cache = load_parse_cache(config, record.parsed_id if record else None) if use_cache else None
     progress.stage(f"parsing {files_read:,} files", key="parsing")
-    parsed = parse_all(sources, config, jobs, parse_cache)
+    parsed = parse_all(sources, config, jobs, parse_cache, bodies=False)
+    # Markdown bodies render in the parsing processes while this one loads the site:
+    # loading needs no body, and the model has them before anything is planned
+    bodies = render_bodies(parsed, config, jobs, parse_cache)
+    try:
+        progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
+        site = compute_site(config, sources, as_of, diags, parsed=parsed)
+        from ..core.codeowners import check_committed
+
+        check_committed(site, diags)
+        progress.stage("rendering Markdown", key="rendering Markdown")
+        attach_bodies(site, bodies.result())
+    finally:
+        bodies.close()  # stopped, when loading stopped the build
+    del bodies
     if parse_cache is not None:
         progress.stage("saving the cache")
         try:
@@ -262,11 +276,6 @@ def publish(
         except OSError:
             pass  # a cache that cannot be written costs the next build time, nothing else
     parse_cache = None
-    progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
-    site = compute_site(config, sources, as_of, diags, parsed=parsed)
-    from ..core.codeowners import check_committed
-
-    check_committed(site, diags)
     del sources, parsed  # not needed any more: their memory goes before rendering
     release_free_memory()
     result = BuildResult(site, {}, [], files_read=files_read)

@@ -750,6 +750,23 @@ class Loader:
         )
 
 
+def attach_bodies(site: Site, html: Mapping[str, str]) -> None:
+    """Put bodies rendered apart from loading (the build renders them while it loads:
+    ``parallel.render_bodies``) where :func:`load` puts the bodies it is given: ``html``
+    is by file path, for the files ``parse_all`` parsed without their bodies."""
+    site.org.body_html = html.get(site.org.path, site.org.body_html)
+    prefix = content_prefix(site.config)
+    for team_id, team in site.teams.items():
+        team.body_html = html.get(team.path, team.body_html)
+        team.backlog_html = html.get(f"{prefix}teams/{team_id}/backlog.md", team.backlog_html)
+    for o in site.objectives.values():
+        o.body_html = html.get(o.path, o.body_html)
+    for ci in (*site.checkins, *site.unplaced):
+        ci.body_html = html.get(ci.path, ci.body_html)
+    for retro in site.retros.values():
+        retro.body_html = html.get(retro.path, retro.body_html)
+
+
 def unreadable(parsed: Parsed) -> bool:
     """Whether a file's front matter could not be read (its problem is reported)."""
     return not parsed.meta and bool(parsed.problems)
