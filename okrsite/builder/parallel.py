@@ -420,15 +420,8 @@ def parse_all(
             html = got
         out[f.path] = ParsedFile(parsed, html)
     done = 0
-    start = _pool_start() if jobs > 1 and len(todo) >= POOL_MIN else None
-    if start is not None:
-        context, parent = start
-        pool = ProcessPoolExecutor(
-            jobs,
-            mp_context=context,
-            initializer=_parser_start,
-            initargs=(parent, limits, allow_html, bodies),
-        )
+    pool = _parsing_pool(jobs, len(todo), limits, allow_html, bodies)
+    if pool is not None:
         try:
             tasks = (f.data for f, _ in todo)
             for (f, key), (packed, html) in zip(todo, pool.map(_parse_packed, tasks, chunksize=BATCH)):
@@ -459,17 +452,9 @@ class PendingBodies:
         self, html: dict[str, str], todo: list[tuple[str, str, Any]], cache: ParseCache, config: Config, jobs: int
     ):
         self.html, self.todo, self.cache, self.allow_html = html, todo, cache, config.allow_html
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool = _parsing_pool(jobs, len(todo), config.limits, config.allow_html, True)
         self.results: Any = iter(())
-        start = _pool_start() if jobs > 1 and len(todo) >= POOL_MIN else None
-        if start is not None:
-            context, parent = start
-            self.pool = ProcessPoolExecutor(
-                jobs,
-                mp_context=context,
-                initializer=_parser_start,
-                initargs=(parent, config.limits, config.allow_html, True),
-            )
+        if self.pool is not None:
             self.results = self.pool.map(_render_body, [body for _, body, _ in todo], chunksize=BATCH)
 
     def result(self) -> dict[str, str]:
@@ -530,6 +515,20 @@ def render_bodies(
 def _render_body(body: str) -> str:
     assert _parse_options is not None  # set by _parser_start
     return _markdown(_parse_options[1]).render(body)
+
+
+def _parsing_pool(
+    jobs: int, count: int, limits: LimitsConfig, allow_html: bool, bodies: bool
+) -> ProcessPoolExecutor | None:
+    """A pool of ``jobs`` parsing processes for ``count`` files, or None when one
+    process is quicker (few files) or none can be started."""
+    start = _pool_start() if jobs > 1 and count >= POOL_MIN else None
+    if start is None:
+        return None
+    context, parent = start
+    return ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_parser_start, initargs=(parent, limits, allow_html, bodies)
+    )
 
 
 def _pool_start() -> tuple[Any, int | None] | None:
