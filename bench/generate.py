@@ -4,7 +4,7 @@
     python bench/generate.py --teams N --out DIR [--seed S] [--year 2026] [--as-of DATE]
 
 Writes ``DIR/okrsite.yaml`` and ``DIR/content/`` following the content contract
-(docs: /work/shared/spec/okr-content.md, "okrsite content contract"):
+(``../shared/spec/okr-content.md``, "okrsite content contract"):
 
 * ``content/_index.md``: the organisation with a strategy list;
 * N teams in a tree: a ``company`` root, then 6-10 children per parent,
