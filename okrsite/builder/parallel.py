@@ -395,13 +395,12 @@ def parse_all(
     sources: list[SourceFile], config: Config, jobs: int = 1, cache: ParseCache | None = None, bodies: bool = True
 ) -> dict[str, ParsedFile]:
     """Every file the loader reads (``load.to_parse``), parsed and its body rendered
-    (``bodies``), by path: the plain data ``load.load`` takes. What ``cache`` holds is
-    taken from it, the rest is parsed (in a pool of ``jobs`` processes when there are many) and
-    put into it. The result is the same whatever ``jobs`` and whatever the cache holds:
-    an entry is a pure function of the file's bytes."""
+    (``bodies``, by :func:`render_bodies`), by path: the plain data ``load.load`` takes.
+    What ``cache`` holds is taken from it, the rest is parsed (in a pool of ``jobs``
+    processes when there are many) and put into it. The result is the same whatever
+    ``jobs`` and whatever the cache holds: an entry is a pure function of the file's bytes."""
     cache = cache if cache is not None else ParseCache()
-    limits, allow_html = config.limits, config.allow_html
-    md = _markdown(allow_html) if bodies else None
+    limits = config.limits
     out: dict[str, ParsedFile] = {}
     todo: list[tuple[SourceFile, tuple]] = []
     for f in to_parse(sources, config):
@@ -409,38 +408,29 @@ def parse_all(
         parsed = cache.get(key)
         if parsed is None:
             todo.append((f, key))
-            continue
-        html = ""
-        if md is not None:
-            hkey = html_key(parsed.body, allow_html)
-            got = cache.get_html(hkey)
-            if got is None:
-                got = md.render(parsed.body)
-                cache.put_html(hkey, got)
-            html = got
-        out[f.path] = ParsedFile(parsed, html)
+        else:
+            out[f.path] = ParsedFile(parsed, "")
     done = 0
-    pool = _parsing_pool(jobs, len(todo), limits, allow_html, bodies)
+    pool = _parsing_pool(jobs, len(todo), config)
     if pool is not None:
         try:
             tasks = (f.data for f, _ in todo)
-            for (f, key), (packed, html) in zip(todo, pool.map(_parse_packed, tasks, chunksize=BATCH)):
+            for (f, key), packed in zip(todo, pool.map(_parse_packed, tasks, chunksize=BATCH)):
                 parsed = unpack_parsed(packed) if isinstance(packed, str) else packed
                 cache.put(key, parsed, packed if isinstance(packed, str) else None)
-                if bodies:
-                    cache.put_html(html_key(parsed.body, allow_html), html)
-                out[f.path] = ParsedFile(parsed, html)
+                out[f.path] = ParsedFile(parsed, "")
                 done += 1
         except BrokenProcessPool:
             pass  # a parsing process died (out of memory, killed): the rest is parsed here
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # a build that stops stops them too
     for f, key in todo[done:]:
-        entry = parse_file(f.data, limits, md)
+        entry = parse_file(f.data, limits, None)
         cache.put(key, entry.parsed)
-        if md is not None:
-            cache.put_html(html_key(entry.parsed.body, allow_html), entry.html)
         out[f.path] = entry
+    if bodies:
+        html = render_bodies(out, config, jobs, cache).result()
+        out = {path: ParsedFile(entry.parsed, html[path]) for path, entry in out.items()}
     return out
 
 
@@ -452,7 +442,7 @@ class PendingBodies:
         self, html: dict[str, str], todo: list[tuple[str, str, Any]], cache: ParseCache, config: Config, jobs: int
     ):
         self.html, self.todo, self.cache, self.allow_html = html, todo, cache, config.allow_html
-        self.pool = _parsing_pool(jobs, len(todo), config.limits, config.allow_html, True)
+        self.pool = _parsing_pool(jobs, len(todo), config)
         self.results: Any = iter(())
         if self.pool is not None:
             self.results = self.pool.map(_render_body, [body for _, body, _ in todo], chunksize=BATCH)
@@ -493,7 +483,7 @@ def render_bodies(
     ``parse_all(..., bodies=False)``), in a pool of ``jobs`` processes when there are
     many: the caller loads the site while they render, then attaches what
     ``.result()`` gives (``load.attach_bodies``). What ``cache`` holds is taken from
-    it. The HTML is the one ``parse_all`` renders with its bodies."""
+    it. ``parse_all`` renders its bodies with it too."""
     cache = cache if cache is not None else ParseCache()
     allow_html = config.allow_html
     html: dict[str, str] = {}
@@ -517,17 +507,15 @@ def _render_body(body: str) -> str:
     return _markdown(_parse_options[1]).render(body)
 
 
-def _parsing_pool(
-    jobs: int, count: int, limits: LimitsConfig, allow_html: bool, bodies: bool
-) -> ProcessPoolExecutor | None:
-    """A pool of ``jobs`` parsing processes for ``count`` files, or None when one
-    process is quicker (few files) or none can be started."""
+def _parsing_pool(jobs: int, count: int, config: Config) -> ProcessPoolExecutor | None:
+    """A pool of ``jobs`` processes to parse ``count`` files or render their bodies,
+    or None when one process is quicker (few files) or none can be started."""
     start = _pool_start() if jobs > 1 and count >= POOL_MIN else None
     if start is None:
         return None
     context, parent = start
     return ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_parser_start, initargs=(parent, limits, allow_html, bodies)
+        jobs, mp_context=context, initializer=_parser_start, initargs=(parent, config.limits, config.allow_html)
     )
 
 
@@ -555,26 +543,24 @@ def _markdown(allow_html: bool) -> Markdown:
 
 # what every file of one parse_all is parsed with, set once in each parsing process
 # (sent with each file, it cost the main process a pickle per file)
-_parse_options: tuple[LimitsConfig, bool, bool] | None = None
+_parse_options: tuple[LimitsConfig, bool] | None = None
 
 
-def _parser_start(parent: int | None, limits: LimitsConfig, allow_html: bool, bodies: bool) -> None:
+def _parser_start(parent: int | None, limits: LimitsConfig, allow_html: bool) -> None:
     global _parse_options
-    _parse_options = (limits, allow_html, bodies)
+    _parse_options = (limits, allow_html)
     if parent is not None:  # a fork server's children end when the server does
         _die_with_parent(parent)
     # Ctrl-C is for the main process: it stops the pool
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _parse_packed(data: bytes) -> tuple[str | Parsed, str]:
-    """A parsing process's work: one file parsed (sent as its JSON form, which is
-    quicker to send and receive than the objects; the objects when they cannot be
-    packed) and its body rendered."""
+def _parse_packed(data: bytes) -> str | Parsed:
+    """A parsing process's work: one file parsed, sent as its JSON form (quicker to
+    send and receive than the objects), or as the objects when they cannot be packed."""
     assert _parse_options is not None  # set by _parser_start
-    limits, allow_html, bodies = _parse_options
-    entry = parse_file(data, limits, _markdown(allow_html) if bodies else None)
+    parsed = parse_file(data, _parse_options[0], None).parsed
     try:
-        return pack_parsed(entry.parsed), entry.html
+        return pack_parsed(parsed)
     except (TypeError, ValueError):
-        return entry.parsed, entry.html
+        return parsed

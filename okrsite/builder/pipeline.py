@@ -198,6 +198,7 @@ def publish(
     dirs = theme_dirs(config)
     options = {"search": search}
     cache_root = Path(config.root) / build_cache.CACHE_DIR
+    roots = input_roots(config, dirs)
 
     record = build_record.read_build(config) if use_cache else None
     removed: list = []  # leftovers of killed builds removed (BuildResult.leftovers)
@@ -206,7 +207,7 @@ def publish(
     if use_cache:
         progress.stage("looking for changes")
         inputs = build_scan.scan_inputs(
-            input_roots(config, dirs),
+            roots,
             record.inputs if record else None,
             record.inputs_ns if record else 0,
             defer=record is None,
@@ -284,7 +285,7 @@ def publish(
         cached_build = None
         if use_cache:
             assert inputs is not None and fingerprint is not None
-            label = input_roots(config, dirs)[0][0]
+            label = roots[0][0]
             base = build_scan.fingerprint(inputs, config, as_of, options, leave_out=_team_content(label))
             cached_build = CachedBuild(
                 fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs), files_read
