@@ -135,7 +135,7 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
     add = pages.append
     org_title = site.org.title or site.config.title
     add(_Page(urls.HOME, "home.html", "home", org_title, {}, wide=True))
-    add(_Page(PERIODS_URL, "periods.html", "periods", "Periods", {}, wide=True))
+    add(_Page(urls.PERIODS, "periods.html", "periods", "Periods", {}, wide=True))
     for p in v.periods:
         add(
             _Page(
@@ -292,9 +292,6 @@ def search_filters(v: SiteView) -> list[SearchFilter]:
     ]
 
 
-PERIODS_URL = getattr(urls, "PERIODS", "periods/")
-
-
 def render_site(site: Site, env: jinja2.Environment) -> dict[str, bytes]:
     """Every page of the site: output-relative path -> UTF-8 bytes (sorted by path).
     ``plan_pages`` then ``render_page`` for each page, in plan order."""
@@ -365,7 +362,7 @@ def plan_pages(site: Site) -> SitePlan:
         "site_title": site.config.title or "OKRs",
         "as_of": site.as_of,
         "current_period": v.current,
-        "periods_url": PERIODS_URL,
+        "periods_url": urls.PERIODS,
     }
     pages = [
         PagePlan(

@@ -284,10 +284,6 @@ class SiteView:
     def checkin(self, key: str) -> Checkin | None:
         return self.checkin_by_key.get(key)
 
-    def checkin_url(self, key: str) -> str:
-        team, period, name = key.split("/", 2)
-        return urls.checkin(team, period, name)
-
     def team_periods(self, team_id: str) -> list[str]:
         """Every period the team has a page for (objectives, check-ins or a retro)."""
         ids = self._team_periods.get(team_id, set())
