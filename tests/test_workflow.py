@@ -105,6 +105,14 @@ def test_workflow_does_what_the_issue_asks(which, init_repo):
     build = next(s for s in runs.values() if s["run"].endswith(" build"))
     assert "if" not in build  # pull requests and main
     assert flow["permissions"] == {"contents": "read"}
+    # issue 28: the build cache and the last site are restored before the build and
+    # saved after it, by builds of a branch only
+    position = {s.get("uses", "").split("@")[0]: i for i, s in enumerate(steps)}
+    restore, save = position["actions/cache/restore"], position["actions/cache/save"]
+    assert restore < steps.index(build) < save
+    for step in (steps[restore], steps[save]):
+        assert step["with"]["path"].split() == [".okrsite-cache", "public"]
+    assert steps[save]["if"] == "github.event_name != 'pull_request'"
 
 
 def test_repository_files_are_the_templates_for_this_repository():
