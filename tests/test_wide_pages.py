@@ -2,10 +2,12 @@
 a synthetic organisation big enough to cross every size of okrsite.site.summary has no page
 over 300 KB, its largest page hardly grows when the organisation doubles, and a reader
 finds any key result from the home page in three clicks and every team from the
-period page, from the alignment summary and from the pages of the teams index."""
+period page, from the alignment summary and from the pages of the teams index: in the
+built HTML, and in Chromium through the links a page shows at 1280x800."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -214,6 +216,100 @@ def test_any_key_result_is_three_clicks_from_home(browser, served, files):
     finally:
         tab.close()
     assert "groups" in period_page
+
+
+# The pages a rendered page shows links to: ``main a`` elements that take room on the page
+# and are not hidden (a closed <details>, display or visibility none, opacity 0), as
+# [href as written, href resolved] pairs, in one call per page.
+VISIBLE_LINKS = """() => [...document.querySelectorAll("main a[href]")]
+  .filter((a) => {
+    const r = a.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && a.checkVisibility({
+      checkOpacity: true, checkVisibilityCSS: true, opacityProperty: true, visibilityProperty: true,
+    });
+  })
+  .map((a) => [a.getAttribute("href"), a.href])"""
+
+
+def _page_of(url: str, base: str) -> str | None:
+    """The output path of a page of the site at ``base`` (None for a page elsewhere)."""
+    url = url.split("#")[0].split("?")[0]
+    if not url.startswith(base):
+        return None
+    path = url.removeprefix(base)
+    return path + "index.html" if path.endswith("/") or not path else path
+
+
+def visible_reachable(tab, base: str, start: str, within: tuple[str, ...], depth: int, goal=frozenset()) -> set[str]:
+    """Pages reachable from ``start`` in ``depth`` clicks through pages under ``within``,
+    following only the links a reader sees in Chromium (VISIBLE_LINKS); the walk stops
+    early once it has reached every page of ``goal``. Each level that finds new pages
+    really clicks one of their links (one to a page of ``goal`` if it can) and checks
+    where it lands."""
+    seen, frontier = {start}, [start]
+    for _ in range(depth):
+        if goal and goal <= seen:
+            break
+        nxt: list[str] = []
+        clicked = False
+        for page in frontier:
+            if page != start and not page.startswith(within):
+                continue
+            tab.goto(base + page.removesuffix("index.html"))
+            new = []
+            for raw, href in tab.evaluate(VISIBLE_LINKS):
+                target = _page_of(href, base)
+                if target and target not in seen:
+                    seen.add(target)
+                    new.append((raw, href, target))
+            nxt += [target for _, _, target in new]
+            if not clicked and new:
+                raw, href, target = next((n for n in new if n[2] in goal), new[0])
+                tab.locator(f"main a[href={json.dumps(raw)}]").filter(visible=True).first.click()
+                assert _page_of(tab.url, base) == target, (page, raw, tab.url)
+                clicked = True
+        if not nxt:
+            break
+        frontier = nxt
+    return seen
+
+
+@pytest.mark.browser
+def test_every_team_is_found_in_the_browser_from_the_period_page(browser, served, files):
+    """The period page -> its groups' pages (and their pages) -> every team of the
+    period, in at most three clicks, through links shown at 1280x800."""
+    teams = _teams_with_objectives(files)
+    goal = frozenset(f"teams/{t}/{PERIOD}/index.html" for t in teams)
+    tab = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        start = f"periods/{PERIOD}/index.html"
+        found = visible_reachable(tab, served, start, (f"periods/{PERIOD}/groups/",), 3, goal)
+    finally:
+        tab.close()
+    assert teams and goal - found == set()
+
+
+@pytest.mark.browser
+def test_every_team_is_found_in_the_browser_from_the_alignment_summary(browser, served, files):
+    """The alignment summary -> a team's focused alignment page, or -> the index of the
+    alignment's teams (through its pages) -> the focused page: every focused page, one
+    per team of the period, is reached through links shown at 1280x800, some only
+    through the index (the summary is cut)."""
+    start = f"periods/{PERIOD}/alignment/index.html"
+    index = f"periods/{PERIOD}/alignment-teams/"
+    focused = frozenset(p for p in files if p.startswith(f"periods/{PERIOD}/alignment/") and p != start)
+    assert {p.split("/")[3] for p in focused} == _teams_with_objectives(files)
+    index_pages = {p for p in files if p.startswith(index)}
+    tab = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        from_summary = visible_reachable(tab, served, start, (), 1)
+        assert focused - from_summary, "the summary shows every team, or this test checks nothing"
+        assert index + "index.html" in from_summary
+        found = visible_reachable(tab, served, start, (index,), len(index_pages) + 1, focused | index_pages)
+    finally:
+        tab.close()
+    assert index_pages <= found, "the pages of the index link each other"
+    assert focused - found == set()
 
 
 def test_a_one_change_build_gives_the_bytes_of_a_cold_build_with_group_pages(tmp_path):
