@@ -299,6 +299,36 @@ def test_a_build_that_stops_leaves_no_parsing_process(synthetic, tmp_path, monke
     assert pools and multiprocessing.active_children() == []
 
 
+def test_a_build_starts_one_pool_to_parse_and_render_bodies(synthetic, tmp_path, monkeypatch):
+    """The processes that parsed render the bodies too: a pool forked after parsing
+    would share the parses, and copy each page of them the main process touches while
+    it loads (parallel.ParsingPool)."""
+    import multiprocessing
+
+    from okrsite.builder import parallel
+
+    config, _ = read_config(synthetic)
+    monkeypatch.setattr(parallel, "POOL_MIN", 0)
+    pools, work = [], []
+    real_pool = parallel.ProcessPoolExecutor
+
+    class Counting(real_pool):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs):
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+        def map(self, fn, *iterables, **kwargs):
+            work.append(fn.__name__)
+            return super().map(fn, *iterables, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Counting)
+    out = tmp_path / "public"
+    publish(config, config.as_of, out, search=False, jobs=2, use_cache=False)
+    assert len(pools) == 1 and work == ["_parse_packed", "_render_body"]
+    assert multiprocessing.active_children() == []
+    assert_same_files(build(config, config.as_of, search=False).files, read_tree(out))
+
+
 def test_a_parsing_process_that_dies_leaves_its_files_to_the_main_one(synthetic, monkeypatch):
     """A pool whose process is killed (out of memory) does not hang the build: what it
     did not parse is parsed in the main process, with the same result."""

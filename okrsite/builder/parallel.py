@@ -391,14 +391,57 @@ POOL_MIN = 2000  # fewer files to parse than this: one process is quicker than s
 BATCH = 200  # files a parsing process takes at a time
 
 
+class ParsingPool:
+    """The processes that parse a build's files and then render their bodies: started
+    when a step first has enough work for them, and kept for the next step. They are
+    forked once, before the main process holds the parses: a pool forked after that
+    shares their memory, and every page of it the main process then touches while
+    loading is copied for the pool (about 400 MB at 1,000 teams)."""
+
+    def __init__(self, jobs: int, config: Config) -> None:
+        self.jobs, self.config = jobs, config
+        self.executor: ProcessPoolExecutor | None = None
+        self.usable = True  # until a process dies: then the main process does the rest
+
+    def get(self, count: int) -> ProcessPoolExecutor | None:
+        """The pool, for ``count`` tasks; None when one process is quicker or none can start."""
+        if self.executor is None and self.usable:
+            self.executor = _parsing_pool(self.jobs, count, self.config)
+        return self.executor
+
+    def broken(self) -> None:
+        """A process died (out of memory, killed): no more work goes to the pool."""
+        self.close()
+        self.usable = False
+
+    def close(self) -> None:
+        """Stop the processes; what is queued is dropped, a batch being done ends first
+        (so a build that stops stops them too)."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+
 def parse_all(
-    sources: list[SourceFile], config: Config, jobs: int = 1, cache: ParseCache | None = None, bodies: bool = True
+    sources: list[SourceFile],
+    config: Config,
+    jobs: int = 1,
+    cache: ParseCache | None = None,
+    bodies: bool = True,
+    pool: ParsingPool | None = None,
 ) -> dict[str, ParsedFile]:
     """Every file the loader reads (``load.to_parse``), parsed and its body rendered
     (``bodies``, by :func:`render_bodies`), by path: the plain data ``load.load`` takes.
     What ``cache`` holds is taken from it, the rest is parsed (in a pool of ``jobs``
-    processes when there are many) and put into it. The result is the same whatever
-    ``jobs`` and whatever the cache holds: an entry is a pure function of the file's bytes."""
+    processes when there are many: ``pool``, left running for the caller's next step,
+    or one of its own) and put into it. The result is the same whatever ``jobs`` and
+    whatever the cache holds: an entry is a pure function of the file's bytes."""
+    if pool is None:
+        own = ParsingPool(jobs, config)
+        try:
+            return parse_all(sources, config, jobs, cache, bodies, own)
+        finally:
+            own.close()
     cache = cache if cache is not None else ParseCache()
     limits = config.limits
     out: dict[str, ParsedFile] = {}
@@ -411,25 +454,26 @@ def parse_all(
         else:
             out[f.path] = ParsedFile(parsed, "")
     done = 0
-    pool = _parsing_pool(jobs, len(todo), config)
-    if pool is not None:
+    executor = pool.get(len(todo))
+    if executor is not None:
         try:
             tasks = (f.data for f, _ in todo)
-            for (f, key), packed in zip(todo, pool.map(_parse_packed, tasks, chunksize=BATCH)):
+            for (f, key), packed in zip(todo, executor.map(_parse_packed, tasks, chunksize=BATCH)):
                 parsed = unpack_parsed(packed) if isinstance(packed, str) else packed
                 cache.put(key, parsed, packed if isinstance(packed, str) else None)
                 out[f.path] = ParsedFile(parsed, "")
                 done += 1
         except BrokenProcessPool:
-            pass  # a parsing process died (out of memory, killed): the rest is parsed here
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)  # a build that stops stops them too
+            pool.broken()  # the rest is parsed here
+        except BaseException:
+            pool.close()  # a build that stops stops them too
+            raise
     for f, key in todo[done:]:
         entry = parse_file(f.data, limits, None)
         cache.put(key, entry.parsed)
         out[f.path] = entry
     if bodies:
-        html = render_bodies(out, config, jobs, cache).result()
+        html = render_bodies(out, config, jobs, cache, pool).result()
         out = {path: ParsedFile(entry.parsed, html[path]) for path, entry in out.items()}
     return out
 
@@ -439,13 +483,19 @@ class PendingBodies:
     build loads the site meanwhile: see :func:`render_bodies`)."""
 
     def __init__(
-        self, html: dict[str, str], todo: list[tuple[str, str, Any]], cache: ParseCache, config: Config, jobs: int
+        self,
+        html: dict[str, str],
+        todo: list[tuple[str, str, Any]],
+        cache: ParseCache,
+        config: Config,
+        pool: ParsingPool,
     ):
         self.html, self.todo, self.cache, self.allow_html = html, todo, cache, config.allow_html
-        self.pool = _parsing_pool(jobs, len(todo), config)
+        self.pool: ParsingPool | None = pool
         self.results: Any = iter(())
-        if self.pool is not None:
-            self.results = self.pool.map(_render_body, [body for _, body, _ in todo], chunksize=BATCH)
+        executor = pool.get(len(todo))
+        if executor is not None:
+            self.results = executor.map(_render_body, [body for _, body, _ in todo], chunksize=BATCH)
 
     def result(self) -> dict[str, str]:
         """Every body's HTML by path, once all are rendered (those the pool could not
@@ -460,8 +510,7 @@ class PendingBodies:
             except BrokenProcessPool:
                 pass  # a process died (out of memory, killed): the rest is rendered here
             finally:
-                self.pool.shutdown(wait=True, cancel_futures=True)
-                self.pool = None
+                self.close()
         md = _markdown(self.allow_html)
         for path, body, key in self.todo[done:]:
             html = self.html[path] = md.render(body)
@@ -471,17 +520,22 @@ class PendingBodies:
 
     def close(self) -> None:
         """Stop the pool (nothing more is rendered): after ``result``, or instead of it."""
-        if self.pool is not None:  # what is queued is dropped; a batch being rendered ends first
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.close()
             self.pool = None
 
 
 def render_bodies(
-    parsed: Mapping[str, ParsedFile], config: Config, jobs: int = 1, cache: ParseCache | None = None
+    parsed: Mapping[str, ParsedFile],
+    config: Config,
+    jobs: int = 1,
+    cache: ParseCache | None = None,
+    pool: ParsingPool | None = None,
 ) -> PendingBodies:
     """Start rendering the Markdown body of every file of ``parsed`` (from
     ``parse_all(..., bodies=False)``), in a pool of ``jobs`` processes when there are
-    many: the caller loads the site while they render, then attaches what
+    many (``pool``, the one that parsed them, or one of its own; the result closes
+    it): the caller loads the site while they render, then attaches what
     ``.result()`` gives (``load.attach_bodies``). What ``cache`` holds is taken from
     it. ``parse_all`` renders its bodies with it too."""
     cache = cache if cache is not None else ParseCache()
@@ -499,7 +553,7 @@ def render_bodies(
             todo.append((path, body, key))
         else:
             html[path] = got
-    return PendingBodies(html, todo, cache, config, jobs)
+    return PendingBodies(html, todo, cache, config, pool or ParsingPool(jobs, config))
 
 
 def _render_body(body: str) -> str:

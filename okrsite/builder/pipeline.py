@@ -19,7 +19,7 @@ from ..site.themes import theme_dirs
 from .gather import gather
 from .memory import release_free_memory
 from .outputs import plan
-from .parallel import parse_all, render_bodies
+from .parallel import ParsingPool, parse_all, render_bodies
 from .parsecache import ParseCache
 from .sinks import CachedBuild, in_memory, write_folder
 
@@ -254,10 +254,15 @@ def publish(
         fingerprint = build_scan.fingerprint(inputs, config, as_of, options)
     parse_cache = load_parse_cache(config, record.parsed_id if record else None) if use_cache else None
     progress.stage(f"parsing {files_read:,} files", key="parsing")
-    parsed = parse_all(sources, config, jobs, parse_cache, bodies=False)
+    pool = ParsingPool(jobs, config)
+    try:
+        parsed = parse_all(sources, config, jobs, parse_cache, bodies=False, pool=pool)
+    except BaseException:
+        pool.close()
+        raise
     # Markdown bodies render in the parsing processes while this one loads the site:
     # loading needs no body, and the model has them before anything is planned
-    bodies = render_bodies(parsed, config, jobs, parse_cache)
+    bodies = render_bodies(parsed, config, jobs, parse_cache, pool)
     try:
         progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
         site = compute_site(config, sources, as_of, diags, parsed=parsed)
