@@ -147,14 +147,21 @@ def test_netlify_toml(which, init_repo):
     immutable = [p for p, v in headers.items() if v.get("Cache-Control") == "public, max-age=31536000, immutable"]
     assert immutable and all(p.startswith("/pagefind/") for p in immutable)
     # only content-hashed files: pagefind.js and pagefind-entry.json keep their names
-    for name in ("/pagefind/pagefind.js", "/pagefind/pagefind-entry.json", "/pagefind/wasm.en.pagefind"):
-        assert not any(_netlify_match(p, name) for p in immutable), name
-    for name in (
-        "/pagefind/index/en_3f2a1b.pf_index",
-        "/pagefind/fragment/en_1a2b3c.pf_fragment",
-        "/pagefind/pagefind.en_0a1b2c3d4e.pf_meta",
-    ):
-        assert any(_netlify_match(p, name) for p in immutable), name
+    # every bundle: pagefind/, its runs, each period's and its runs; a period may be
+    # called "index" (the contract allows it), and its entry file still keeps its name
+    bundles = ("", "1/", "periods/2026-Q4/", "periods/2026-Q4/2/", "periods/index/", "periods/filter/1/")
+    for bundle in bundles:
+        for name in ("pagefind-entry.json",) + (
+            ("pagefind.js", "wasm.en.pagefind", "okrsite-bundles.json") * (not bundle)
+        ):
+            assert not any(_netlify_match(p, f"/pagefind/{bundle}{name}") for p in immutable), bundle + name
+        for name in (
+            "index/en_3f2a1b.pf_index",
+            "fragment/en_1a2b3c.pf_fragment",
+            "filter/en_4d5e6f.pf_filter",
+            "pagefind.en_0a1b2c3d4e.pf_meta",
+        ):
+            assert any(_netlify_match(p, f"/pagefind/{bundle}{name}") for p in immutable), bundle + name
 
 
 def _netlify_match(pattern: str, path: str) -> bool:

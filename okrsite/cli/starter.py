@@ -322,20 +322,22 @@ NETLIFY = """\
     X-Frame-Options = "DENY"
     Permissions-Policy = "camera=(), microphone=(), geolocation=()"
 
-# The search index's chunks are named after a hash of their content: cache them for a year.
-# (pagefind.js and pagefind-entry.json keep their names, so they are revalidated as usual.)
+# The search index's chunks are named after a hash of their content: cache them for a year,
+# in every bundle (pagefind/, pagefind/periods/<period>/ and their runs), by extension: a
+# folder rule could also match a period named "index". (pagefind.js and
+# pagefind-entry.json keep their names, so they are revalidated as usual.)
 [[headers]]
-  for = "/pagefind/index/*"
+  for = "/pagefind/*.pf_index"
   [headers.values]
     Cache-Control = "public, max-age=31536000, immutable"
 
 [[headers]]
-  for = "/pagefind/fragment/*"
+  for = "/pagefind/*.pf_fragment"
   [headers.values]
     Cache-Control = "public, max-age=31536000, immutable"
 
 [[headers]]
-  for = "/pagefind/filter/*"
+  for = "/pagefind/*.pf_filter"
   [headers.values]
     Cache-Control = "public, max-age=31536000, immutable"
 
