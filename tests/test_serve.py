@@ -1039,3 +1039,29 @@ def test_all_interfaces_warns(site):
             proc.kill()
     assert "all network interfaces" in err
     assert proc.returncode == 0
+
+
+def test_a_bug_while_planning_is_reported_by_the_preview_and_raised_by_a_build(tmp_path, monkeypatch):
+    """A bug in a view while pages are planned (not a RenderError): ``okrsite build``
+    fails loudly with it, and the preview shows it as a diagnostic and keeps serving."""
+    from okrsite.builder.pipeline import publish
+    from okrsite.site import pages as site_pages
+
+    config = make_site(tmp_path / "s")
+    real = site_pages.plan_pages
+
+    def buggy(site):
+        raise ZeroDivisionError("a bug in a view")
+
+    monkeypatch.setattr(site_pages, "plan_pages", buggy)
+    cfg, _ = read_config(config)
+    with pytest.raises(ZeroDivisionError):
+        publish(cfg, cfg.as_of, tmp_path / "public", search=False, jobs=1, use_cache=False)
+    assert not (tmp_path / "public").exists()
+    with Server(config, port=0, watch=False, out=io.StringIO()) as s:
+        assert not s.state.ok
+        assert any("a bug in a view" in d for d in s.state.diagnostics)
+        monkeypatch.setattr(site_pages, "plan_pages", real)
+        write(config.parent, CHECKIN, checkin_text(p99=290))
+        assert s.rebuild([content_event(config, CHECKIN)]).ok
+        assert page(s).status == 200

@@ -202,7 +202,8 @@ def plan(
     (``marker``: a folder build), the search index (``search``: indexed now, before any
     page is rendered, so the two never need memory at once),
     the pages, ``okrs.json``, its shards, the feeds and CSV files. Pages that cannot be
-    planned are reported by ``on_plan_error``; the other files are still planned.
+    planned (a ``RenderError``) are reported by ``on_plan_error``; the other files are
+    still planned. Anything else raised while planning (a bug) is raised.
 
     A new output format is one more ``add`` here, with a group in
     ``Outputs._make_group`` when it is made on need."""
@@ -226,9 +227,7 @@ def plan(
         progress.stage("planning pages")
     try:
         outputs.pages = site_pages.plan_pages(site)
-    except Exception as exc:  # noqa: BLE001 - two pages on one path (DuplicateOutput), a bug in a view
-        if not isinstance(exc, site_pages.RenderError) and on_plan_error is page_plan_failed:
-            raise
+    except site_pages.RenderError as exc:  # two pages on one path (DuplicateOutput)
         on_plan_error(outputs, exc)
     if outputs.pages is not None:
         for page in sorted(outputs.pages.pages, key=lambda page: page.path):

@@ -480,15 +480,14 @@ class Server:
         rendering with the templates it was built with."""
         from ..site.environment import make_environment
 
-        assert self.config is not None  # _build loads it first
-        root = Path(self.config.root)
+        root = Path(self.loaded_config.root)
         env = make_environment(self.dirs)
         diags: list[Diagnostic] = []
         try:
             names = env.list_templates()
         except OSError as exc:
             names = []
-            diags.append(Diagnostic(self.config.path, 1, "error", f"cannot list the templates: {exc}"))
+            diags.append(Diagnostic(self.loaded_config.path, 1, "error", f"cannot list the templates: {exc}"))
         template_dirs = [d / "templates" for d in self.dirs]
         for name in names:
             if any(is_ignored_name(part) for part in name.split("/")):
@@ -506,20 +505,24 @@ class Server:
             self.static_diags = []
         except OSError as exc:
             self.static = {}
-            assert self.config is not None  # _build loads it first
             self.static_diags = [
                 Diagnostic(
-                    _display_path(exc.filename or "static", Path(self.config.root)),
+                    _display_path(exc.filename or "static", Path(self.loaded_config.root)),
                     1,
                     "error",
                     f"cannot read the theme's static file: {exc.strerror or exc}",
                 )
             ]
 
+    @property
+    def loaded_config(self) -> Config:
+        """The site's configuration, for the steps that run once ``_build`` has loaded it."""
+        assert self.config is not None
+        return self.config
+
     def _gather(self) -> None:
         diags = Diagnostics()
-        assert self.config is not None  # _build loads it first
-        self.sources = {s.path: s for s in gather(self.config, diags)}
+        self.sources = {s.path: s for s in gather(self.loaded_config, diags)}
         self.gather_diags = list(diags.items)
 
     def _source_path(self, path: Path) -> str | None:
@@ -527,10 +530,9 @@ class Server:
         rel = inside(path, self.roots.content)
         if rel is None:
             return None
-        assert self.config is not None  # _build loads it first
-        root = Path(self.config.root)
+        root = Path(self.loaded_config.root)
         try:
-            return (root / self.config.content_dir / rel).relative_to(root).as_posix()
+            return (root / self.loaded_config.content_dir / rel).relative_to(root).as_posix()
         except ValueError:
             return None
 
@@ -554,8 +556,7 @@ class Server:
                 self._gather()
                 return True
             # read as gather reads: the size limit first (a huge file is never read)
-            assert self.config is not None  # _build loads it first
-            source = read_source(path, rel, self.config.limits.max_file_kb * 1024) if exists else None
+            source = read_source(path, rel, self.loaded_config.limits.max_file_kb * 1024) if exists else None
             updates[rel] = source  # None: deleted
         changed = False
         edited: list[SourceFile] | None = []  # files changed in place (no file added or gone)
@@ -578,8 +579,7 @@ class Server:
         return changed
 
     def _render(self, site: Site, diags: Diagnostics, smoke: bool) -> LazyFiles | dict[str, bytes] | None:
-        assert self.config is not None  # _build loads it first
-        root = Path(self.config.root)
+        root = Path(self.loaded_config.root)
         template_dirs = [d / "templates" for d in self.dirs]
         if not self.lazy:
             try:
@@ -588,11 +588,15 @@ class Server:
                 diags.items.append(template_diagnostic(exc, root, template_dirs, "rendering the site"))
                 return None
 
-        def plan_failed(outputs: Outputs, exc: BaseException) -> None:  # DuplicateOutput, a bug in a view helper, ...
+        def plan_failed(outputs: Outputs | None, exc: BaseException) -> None:
             diags.items.append(template_diagnostic(exc, root, template_dirs, "rendering the site"))
 
         # the search index is not planned: it is built in the background (searching.py)
-        outputs = plan_outputs(site, self.dirs, diags, self.env, static=self.static, on_plan_error=plan_failed)
+        try:
+            outputs = plan_outputs(site, self.dirs, diags, self.env, static=self.static, on_plan_error=plan_failed)
+        except Exception as exc:  # noqa: BLE001 - a bug in a view helper: the preview says so and goes on
+            plan_failed(None, exc)
+            return None
         if outputs.pages is None or diags.errors:
             return None
         files = LazyFiles(outputs, on_error=self._page_failed)
