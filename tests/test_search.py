@@ -598,3 +598,100 @@ def test_a_shared_url_restores_the_query_and_the_filter(watched, base):
     assert all("status-red" in b.get_attribute("class") for b in page.locator(".search-result .status").all())
     expect(page.get_by_role("link", name="Never let a checkout fail because of us")).to_be_visible()
     expect(page.locator("#search-message")).to_have_attribute("aria-live", "polite")
+
+
+# --------------------------------------------------------------------------- a long list of teams
+
+
+def _team_options(page: str) -> list[tuple[str, str]]:
+    select = re.search(r'<select id="search-team"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    return [(v, html.unescape(w)) for v, w in re.findall(r'<option value="([^"]+)">([^<]*)</option>', select.group(1))]
+
+
+def test_a_long_team_list_is_a_file_the_search_page_names(monkeypatch):
+    """Above summary.SEARCH_TEAMS_MAX teams, the team filter's options leave the search
+    page (which would grow with the organisation) for search/teams.json, the same
+    options in the same order; at or below it (the sample), they stay in the page."""
+    from okrsite.site import summary
+
+    config, _ = read_config(SAMPLE_CONFIG)
+    inline = build(config, date(2026, 11, 20)).files
+    options = _team_options(inline["search/index.html"].decode())
+    assert len(options) == len(config_teams(inline)) and ("platform", "Platform") in options
+    assert urls.SEARCH_TEAMS_FILE not in inline
+    monkeypatch.setattr(summary, "SEARCH_TEAMS_MAX", len(options) - 1)
+    apart = build(config, date(2026, 11, 20)).files
+    page = apart["search/index.html"].decode()
+    assert '<select id="search-team" name="team" data-options="../search/teams.json">' in page
+    assert _team_options(page) == []
+    assert [tuple(o) for o in json.loads(apart[urls.SEARCH_TEAMS_FILE])] == options
+    assert len(page) < len(inline["search/index.html"].decode())
+    for path in inline:  # nothing else changes
+        if path != "search/index.html":
+            assert apart[path] == inline[path], path
+
+
+def config_teams(files: dict[str, bytes]) -> set[str]:
+    return {
+        p.split("/")[1] for p in files if p.startswith("teams/") and p.count("/") == 2 and p.endswith("/index.html")
+    }
+
+
+@pytest.fixture(scope="module")
+def teams_apart(tmp_path_factory):
+    """The sample built with search, its team filter's options in search/teams.json."""
+    from okrsite.builder.pipeline import publish
+    from okrsite.site import summary
+
+    require_pagefind()
+    config, _ = read_config(SAMPLE_CONFIG)
+    out = tmp_path_factory.mktemp("teams-apart") / "public"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(summary, "SEARCH_TEAMS_MAX", 3)
+        result = publish(config, config.as_of, out, search=True, jobs=1, use_cache=False)
+    assert result.errors == [] and (out / urls.SEARCH_TEAMS_FILE).is_file()
+    return out
+
+
+@browser
+def test_a_team_filter_fetched_when_used_filters_as_the_one_in_the_page(watched, teams_apart, static_server):
+    """The options arrive when the filter is about to be used (focus, or a pointer over
+    it), or at once when the URL chooses a team; a team chosen either way filters the
+    results as the list in the page does."""
+    from playwright.sync_api import expect
+
+    base = static_server(teams_apart, "/okrs/")
+    page = watched
+    fetched: list[str] = []
+    page.on("request", lambda r: r.url.endswith("/" + urls.SEARCH_TEAMS_FILE) and fetched.append(r.url))
+    team = page.get_by_label("Team", exact=True)
+
+    page.goto(base + "search/?q=dashboard&team=platform")
+    expect(page.locator("#search-message")).to_contain_text("(Platform)")
+    expect(team).to_have_value("platform")
+    teams = [t.inner_text() for t in page.locator(".search-result .search-team").all()]
+    assert teams and set(teams) == {"Platform"}
+    assert len(fetched) == 1
+
+    fetched.clear()
+    page.goto(base + "search/?q=dashboard")
+    expect(results(page).first).to_be_visible()
+    assert fetched == [] and team.locator("option").count() == 1  # "All teams" only, until used
+    team.focus()
+    expect(team.locator('option[value="platform"]')).to_have_count(1)
+    team.select_option("platform")
+    expect(page.locator("#search-message")).to_contain_text("(Platform)")
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["dashboard"], "team": ["platform"]}
+    assert len(fetched) == 1
+
+    page.goto(base + "search/")
+    page.locator(".search-filters").hover()  # the pointer on its way to the team filter
+    page.get_by_label("Status", exact=True).hover()
+    team.hover()
+    expect(team.locator('option[value="platform"]')).to_have_count(1)
+
+    page.goto(base + "search/")
+    team.click()  # a click first: the list opens once its options are in
+    expect(team.locator('option[value="platform"]')).to_have_count(1)
+    expect(team).to_be_focused()

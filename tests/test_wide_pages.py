@@ -51,6 +51,19 @@ def test_the_organisation_crosses_every_size(files):
     assert summary.LIST_MAX < files["this-week/index.html"].decode().count('class="risk-item"') + 2
 
 
+def test_the_search_page_names_its_list_of_teams_instead_of_holding_it(big, files):
+    """Above summary.SEARCH_TEAMS_MAX teams the team filter's options are fetched from
+    search/teams.json (tests/test_search.py): the search page has no option per team."""
+    import json
+
+    from okrsite.core import urls
+
+    teams = json.loads((big / urls.SEARCH_TEAMS_FILE).read_text())
+    assert len(teams) == LARGE_TEAMS > summary.SEARCH_TEAMS_MAX
+    page = files["search/index.html"].decode()
+    assert 'data-options="../search/teams.json"' in page and f'value="{teams[-1][0]}"' not in page
+
+
 def test_no_page_of_any_type_is_over_300_kb(files):
     kinds: dict[str, tuple[int, str]] = {}
     for path, data in files.items():

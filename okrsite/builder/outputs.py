@@ -28,6 +28,7 @@ PAGE = "a page"
 JSON = "the JSON export"
 SHARDS = "the JSON export's shards"
 FEEDS = "the feeds and CSV exports"
+SEARCH_TEAMS = "the search page's list of teams"
 
 # what a sink that makes every file reports when a group's template breaks
 _GROUP_FAILED = {FEEDS: "cannot write the feeds"}
@@ -144,6 +145,12 @@ class Outputs:
             return feeds.outputs(self.site, self._export_data(), self.env)
         if owner == SHARDS:
             return export.shards(self.site, self._export_data())
+        if owner == SEARCH_TEAMS:
+            from ..core import urls
+            from ..site import pages as site_pages
+
+            assert self.pages is not None  # planned only with the pages
+            return {urls.SEARCH_TEAMS_FILE: site_pages.search_teams_json(self.pages.view)}
         return {"okrs.json": export.export_json(self.site, self._export_data())}
 
     def _export_data(self) -> dict:
@@ -232,6 +239,10 @@ def plan(
     if outputs.pages is not None:
         for page in sorted(outputs.pages.pages, key=lambda page: page.path):
             outputs.add(page.path, PAGE, page=page)
+        from ..core import urls
+
+        if urls.SEARCH + "index.html" in outputs and site_pages.search_teams_apart(outputs.pages.view):
+            outputs.add(urls.SEARCH_TEAMS_FILE, SEARCH_TEAMS, group=SEARCH_TEAMS)
     outputs.add("okrs.json", JSON, group=JSON)
     for path in export.shard_paths(site):
         outputs.add(path, SHARDS, group=SHARDS)
@@ -242,4 +253,17 @@ def plan(
     return outputs
 
 
-__all__ = ["Output", "Outputs", "plan", "search_index", "STATIC", "MARKER", "SEARCH", "PAGE", "JSON", "SHARDS", "FEEDS"]
+__all__ = [
+    "Output",
+    "Outputs",
+    "plan",
+    "search_index",
+    "STATIC",
+    "MARKER",
+    "SEARCH",
+    "PAGE",
+    "JSON",
+    "SHARDS",
+    "FEEDS",
+    "SEARCH_TEAMS",
+]

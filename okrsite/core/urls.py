@@ -13,6 +13,7 @@ TEAMS = "teams/"
 PERIODS = "periods/"  # index of all periods
 PEOPLE = "people/"
 SEARCH = "search/"
+SEARCH_TEAMS_FILE = "search/teams.json"  # the search page's teams, when too many to list in it
 THIS_WEEK = "this-week/"  # what changed in the week up to the as-of date
 NOT_FOUND_FILE = "404.html"
 JSON_FILE = "okrs.json"

@@ -272,20 +272,46 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
 
 @dataclass
 class SearchFilter:
-    """One filter control of the search page: URL parameter, label, (value, words)."""
+    """One filter control of the search page: URL parameter, label, (value, words), and
+    ``source``: the file its options are fetched from when they are not in the page."""
 
     name: str
     label: str
     any_label: str
     options: list[tuple[str, str]]
+    source: str | None = None
+
+
+def search_teams(v: SiteView) -> list[tuple[str, str]]:
+    """The team filter's options: every team, in the order of the organisation chart."""
+    return [(t, v.team_name(t)) for t in v.team_order]
+
+
+def search_teams_apart(v: SiteView) -> bool:
+    """Whether the team filter's options are a file of their own (urls.SEARCH_TEAMS_FILE)
+    rather than in the search page: when there are more than summary.SEARCH_TEAMS_MAX,
+    so that the page stays small at any size of organisation."""
+    return len(v.team_order) > summary.SEARCH_TEAMS_MAX
+
+
+def search_teams_json(v: SiteView) -> bytes:
+    """urls.SEARCH_TEAMS_FILE: the team filter's options as [[id, name], ...]."""
+    import json
+
+    return json.dumps(search_teams(v), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def search_filters(v: SiteView) -> list[SearchFilter]:
     """The search page's filters, with their values (the index's filter values)."""
     from .search import KINDS, STATUS_FILTER_WORDS
 
+    teams = (
+        SearchFilter("team", "Team", "All teams", [], urls.SEARCH_TEAMS_FILE)
+        if search_teams_apart(v)
+        else SearchFilter("team", "Team", "All teams", search_teams(v))
+    )
     return [
-        SearchFilter("team", "Team", "All teams", [(t, v.team_name(t)) for t in v.team_order]),
+        teams,
         SearchFilter("period", "Period", "All periods", [(p.id, p.label or p.id) for p in v.periods]),
         SearchFilter("status", "Status", "Any status", list(STATUS_FILTER_WORDS.items())),
         SearchFilter("kind", "Kind", "Any kind", list(KINDS.items())),

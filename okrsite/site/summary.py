@@ -44,6 +44,7 @@ LIST_PAGE_SIZE = 50  # items on one page of a complete list
 PEOPLE_PAGE_SIZE = 500  # people on one page of the people index
 ALIGNMENT_TEAMS_PAGE_SIZE = 500  # teams on one page of a cut alignment's index of teams
 TEAMS_PAGE_SIZE = 500  # teams on one page of the teams index (the organisation chart)
+SEARCH_TEAMS_MAX = 50  # teams listed in the search page's team filter; above, fetched when it is used
 
 
 def paged(url: str, n: int) -> str:

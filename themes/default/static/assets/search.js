@@ -32,12 +32,67 @@ let generation = 0; // a newer search makes older answers stale
 let pending = [];   // results not shown yet
 let timer = null;
 
-function restoreFromUrl() {
+// A filter with too many values to list in the page (the teams of a large organisation:
+// okrsite.site.summary.SEARCH_TEAMS_MAX) has its options in a file, named by the select's
+// data-options ([[value, words], ...]): fetched when the filter is about to be used, or
+// at once when the URL chooses one of its values.
+const optionsLoaded = new Map(); // select -> the promise of its options
+
+function loadOptions(select) {
+  if (!select.dataset.options) return Promise.resolve();
+  if (!optionsLoaded.has(select)) {
+    const url = new URL(select.dataset.options, window.location.href);
+    optionsLoaded.set(select, fetch(url)
+      .then((response) => {
+        if (!response.ok) throw new Error(`${url}: ${response.status}`);
+        return response.json();
+      })
+      .then((options) => {
+        const chosen = select.value;
+        for (const [value, words] of Array.isArray(options) ? options : []) {
+          if (typeof value !== "string" || typeof words !== "string") continue;
+          const option = document.createElement("option");
+          option.value = value;
+          option.textContent = words;
+          select.appendChild(option);
+        }
+        select.value = chosen;
+        delete select.dataset.options;
+      })
+      .catch((error) => {
+        optionsLoaded.delete(select); // the next use tries again
+        console.warn("okrsite search:", error);
+      }));
+  }
+  return optionsLoaded.get(select);
+}
+
+for (const select of Object.values(selects)) {
+  if (!select.dataset.options) continue;
+  const load = () => loadOptions(select);
+  select.addEventListener("focus", load);
+  select.parentElement.addEventListener("pointerenter", load); // before a click opens it
+  select.addEventListener("pointerdown", (event) => {
+    if (!select.dataset.options) return;
+    event.preventDefault(); // open it once its options are in
+    loadOptions(select).then(() => {
+      select.focus();
+      try {
+        select.showPicker();
+      } catch {
+        // no picker to show from here: the list opens on the next click
+      }
+    });
+  });
+}
+
+async function restoreFromUrl() {
   const params = new URLSearchParams(window.location.search);
   input.value = params.get("q") || "";
   for (const name of FILTERS) {
     const value = params.get(name) || "";
     const select = selects[name];
+    if (value && select.dataset.options) await loadOptions(select);
     select.value = [...select.options].some((o) => o.value === value) ? value : "";
   }
 }
@@ -385,7 +440,8 @@ form.addEventListener("submit", (event) => {
 input.addEventListener("input", later);
 for (const select of Object.values(selects)) select.addEventListener("change", run);
 more.addEventListener("click", () => showMore(generation));
-window.addEventListener("popstate", () => { restoreFromUrl(); run(); });
+window.addEventListener("popstate", async () => { await restoreFromUrl(); run(); });
 
-restoreFromUrl();
-if (input.value.trim() || Object.keys(currentFilters()).length) run();
+restoreFromUrl().then(() => {
+  if (input.value.trim() || Object.keys(currentFilters()).length) run();
+});
