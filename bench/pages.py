@@ -224,7 +224,15 @@ def table(
         lines.append(
             "| "
             + " | ".join(
-                [f"search `?{s['query']}`", *blank, "", f"{s['message']}", "", f"{s['kB total']:,.0f}", f"{s['s']:.2f}"]
+                [
+                    f"search `?{s['query']}`",
+                    *blank,
+                    "",
+                    f"{s['message']}",
+                    "",
+                    f"{s['kB total']:,.0f} ({s['kB gzip']:,.0f} gzip)",
+                    f"{s['s']:.2f}",
+                ]
             )
             + " |"
         )
@@ -280,7 +288,7 @@ def goals(
             (
                 "one query's download",
                 "≤ 300 KB at 1,000 teams",
-                f"{worst['kB total']:,.0f} KB (`?{worst['query']}`)",
+                f"{worst['kB total']:,.0f} KB (`?{worst['query']}`; {worst['kB gzip']:,.0f} KB gzip-encoded)",
                 worst["kB total"] <= 300 if teams <= 1000 else None,
             )
         )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import gzip
 import http.server
 import json
 import os
@@ -244,7 +245,14 @@ def query_bytes(site_dir: str, queries: list[str]) -> list[dict]:
             context = browser.new_context(viewport=VIEWPORT)  # empty cache
             page = context.new_page()
             sizes: dict[str, int] = {}
-            page.on("response", lambda r: sizes.__setitem__(r.url[len(base) :], len(r.body()) if r.ok else 0))
+            wire: dict[str, int] = {}
+
+            def got(r) -> None:
+                body = r.body() if r.ok else b""
+                sizes[r.url[len(base) :]] = len(body)
+                wire[r.url[len(base) :]] = gzipped_size(body)
+
+            page.on("response", got)
             t0 = time.perf_counter()
             page.goto(base + "search/?" + q)
             page.wait_for_function(
@@ -266,6 +274,7 @@ def query_bytes(site_dir: str, queries: list[str]) -> list[dict]:
                     "query": q,
                     "message": message,
                     "kB total": total / 1e3,
+                    "kB gzip": sum(wire.values()) / 1e3,
                     "kB pagefind/": search_only / 1e3,
                     "requests": len(sizes),
                     "s": seconds,
@@ -274,6 +283,15 @@ def query_bytes(site_dir: str, queries: list[str]) -> list[dict]:
             )
             context.close()
     return rows
+
+
+def gzipped_size(body: bytes) -> int:
+    """The bytes of a response as a host that compresses sends them (Netlify, GitHub and
+    GitLab Pages send text gzip- or brotli-encoded): gzip at level 6, unless the body is
+    gzip already (Pagefind's index files and WebAssembly) or would not get smaller."""
+    if body[:2] == b"\x1f\x8b":
+        return len(body)
+    return min(len(body), len(gzip.compress(body, 6, mtime=0)))
 
 
 def default_queries(config_path: str) -> list[str]:
@@ -366,12 +384,12 @@ def main(argv: list[str] | None = None) -> int:
         if not os.path.isdir(os.path.join(out, "pagefind")):
             sys.exit(f"no built site with a search index in {out}: run the build step first")
         rows = query_bytes(out, a.query or default_queries(config))
-        print("\n| query | result | kB downloaded (all) | of which pagefind/ | requests | s |")
-        print("|---|---|---:|---:|---:|---:|")
+        print("\n| query | result | kB downloaded (all) | kB gzip-encoded | of which pagefind/ | requests | s |")
+        print("|---|---|---:|---:|---:|---:|---:|")
         for r in rows:
             print(
-                f"| `search/?{r['query']}` | {r['message']} | {r['kB total']:.0f} | {r['kB pagefind/']:.0f} | "
-                f"{r['requests']} | {r['s']:.1f} |"
+                f"| `search/?{r['query']}` | {r['message']} | {r['kB total']:.0f} | {r['kB gzip']:.0f} | "
+                f"{r['kB pagefind/']:.0f} | {r['requests']} | {r['s']:.1f} |"
             )
         for r in rows:
             print(f"<!-- {r['query']}: {json.dumps(r['by file'])} -->")
