@@ -193,17 +193,15 @@ def _pages(site: Site, v: SiteView) -> list[_Page]:
                     subject=("alignment", p.id, tid),
                 )
             )
-        for n, _teams in enumerate(summary.alignment_teams_pages(v, p.id), 1):
-            add(
-                _Page(
-                    summary.paged(urls.alignment_teams(p.id), n),
-                    "alignment_teams.html",
-                    "periods",
-                    summary.paged_title(f"Teams in the alignment, {p.label or p.id}", n),
-                    partial(summary.alignment_teams_context, p.id, n),
-                    wide=True,
-                )
-            )
+        for page in _index_pages(
+            len(summary.alignment_teams_pages(v, p.id)),
+            urls.alignment_teams(p.id),
+            "alignment_teams.html",
+            "periods",
+            f"Teams in the alignment, {p.label or p.id}",
+            partial(summary.alignment_teams_context, p.id),
+        ):
+            add(page)
     for page in _index_pages(
         len(summary.teams_pages(v)), urls.TEAMS, "teams.html", "teams", "Teams", summary.teams_context
     ):
