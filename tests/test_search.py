@@ -695,3 +695,44 @@ def test_a_team_filter_fetched_when_used_filters_as_the_one_in_the_page(watched,
     team.click()  # a click first: the list opens once its options are in
     expect(team.locator('option[value="platform"]')).to_have_count(1)
     expect(team).to_be_focused()
+
+
+@browser
+def test_a_link_keeps_its_team_when_the_list_of_teams_cannot_be_fetched(watched, teams_apart, static_server):
+    """The list of teams fails to come: the link's team still filters, named by its id,
+    and stays in the URL."""
+    from playwright.sync_api import expect
+
+    base = static_server(teams_apart, "/okrs/")
+    page = watched
+    page.route("**/" + urls.SEARCH_TEAMS_FILE, lambda route: route.fulfill(status=503, body="busy"))
+    page.goto(base + "search/?q=dashboard&team=platform")
+    expect(page.locator("#search-message")).to_contain_text("(platform)")
+    expect(page.get_by_label("Team", exact=True)).to_have_value("platform")
+    teams = [t.inner_text() for t in page.locator(".search-result .search-team").all()]
+    assert teams and set(teams) == {"Platform"}
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["dashboard"], "team": ["platform"]}
+    page.expected_problems = {p for p in page.problems if "503" in p}
+
+
+@browser
+def test_a_change_made_while_the_list_of_teams_comes_is_kept(watched, teams_apart, static_server):
+    """A link with a team, the list slow to come, the reader chooses a status meanwhile:
+    their search stands; the link's team is not put back over it when the list arrives."""
+    from playwright.sync_api import expect
+
+    base = static_server(teams_apart, "/okrs/")
+    page = watched
+    held = []
+    page.route("**/" + urls.SEARCH_TEAMS_FILE, lambda route: held.append(route))
+    page.goto(base + "search/?team=platform")
+    while not held:
+        page.wait_for_timeout(20)
+    page.get_by_label("Status", exact=True).select_option("red")
+    expect(page.locator("#search-message")).to_contain_text("At risk")
+    held[0].fulfill(path=str(teams_apart / urls.SEARCH_TEAMS_FILE), content_type="application/json")
+    team = page.get_by_label("Team", exact=True)
+    expect(team.locator('option[value="platform"]')).to_have_count(1)
+    expect(team).to_have_value("")
+    expect(page.get_by_label("Status", exact=True)).to_have_value("red")
+    assert parse_qs(urlsplit(page.url).query) == {"status": ["red"]}

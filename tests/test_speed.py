@@ -329,6 +329,33 @@ def test_a_build_starts_one_pool_to_parse_and_render_bodies(synthetic, tmp_path,
     assert_same_files(build(config, config.as_of, search=False).files, read_tree(out))
 
 
+def test_a_pool_that_dies_after_parsing_leaves_the_bodies_to_the_main_process(synthetic, monkeypatch):
+    """Its processes killed between parsing and rendering the bodies (out of memory):
+    the bodies are rendered in the main process, the same HTML, and nothing is left."""
+    import multiprocessing
+    import signal
+    import time
+
+    from okrsite.builder import parallel
+    from okrsite.builder.gather import gather
+    from okrsite.core.diagnostics import Diagnostics
+
+    config, _ = read_config(synthetic)
+    sources = gather(config, Diagnostics())
+    expected = parallel.parse_all(sources, config, 1)
+    monkeypatch.setattr(parallel, "POOL_MIN", 0)
+    pool = parallel.ParsingPool(2, config)
+    parsed = parallel.parse_all(sources, config, 2, bodies=False, pool=pool)
+    assert pool.executor is not None
+    for pid in list(pool.executor._processes):
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)  # the executor sees them gone
+    html = parallel.render_bodies(parsed, config, 2, None, pool).result()
+    assert html == {path: entry.html for path, entry in expected.items()}
+    assert pool.executor is None and not pool.usable
+    assert multiprocessing.active_children() == []
+
+
 def test_a_parsing_process_that_dies_leaves_its_files_to_the_main_one(synthetic, monkeypatch):
     """A pool whose process is killed (out of memory) does not hang the build: what it
     did not parse is parsed in the main process, with the same result."""

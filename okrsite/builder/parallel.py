@@ -401,7 +401,7 @@ class ParsingPool:
     def __init__(self, jobs: int, config: Config) -> None:
         self.jobs, self.config = jobs, config
         self.executor: ProcessPoolExecutor | None = None
-        self.usable = True  # until a process dies: then the main process does the rest
+        self.usable = True  # until closed, or a process dies: then the main process does the rest
 
     def get(self, count: int) -> ProcessPoolExecutor | None:
         """The pool, for ``count`` tasks; None when one process is quicker or none can start."""
@@ -412,11 +412,12 @@ class ParsingPool:
     def broken(self) -> None:
         """A process died (out of memory, killed): no more work goes to the pool."""
         self.close()
-        self.usable = False
 
     def close(self) -> None:
         """Stop the processes; what is queued is dropped, a batch being done ends first
-        (so a build that stops stops them too)."""
+        (so a build that stops stops them too). A closed pool starts no other: what is
+        asked of it after is done in the main process."""
+        self.usable = False
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
@@ -433,8 +434,8 @@ def parse_all(
     """Every file the loader reads (``load.to_parse``), parsed and its body rendered
     (``bodies``, by :func:`render_bodies`), by path: the plain data ``load.load`` takes.
     What ``cache`` holds is taken from it, the rest is parsed (in a pool of ``jobs``
-    processes when there are many: ``pool``, left running for the caller's next step,
-    or one of its own) and put into it. The result is the same whatever ``jobs`` and
+    processes when there are many: ``pool``, left running for the caller's next step
+    unless ``bodies`` renders in it and closes it, or one of its own) and put into it. The result is the same whatever ``jobs`` and
     whatever the cache holds: an entry is a pure function of the file's bytes."""
     if pool is None:
         own = ParsingPool(jobs, config)
@@ -495,7 +496,10 @@ class PendingBodies:
         self.results: Any = iter(())
         executor = pool.get(len(todo))
         if executor is not None:
-            self.results = executor.map(_render_body, [body for _, body, _ in todo], chunksize=BATCH)
+            try:
+                self.results = executor.map(_render_body, [body for _, body, _ in todo], chunksize=BATCH)
+            except BrokenProcessPool:  # a process died since parsing: the main process renders
+                pool.broken()
 
     def result(self) -> dict[str, str]:
         """Every body's HTML by path, once all are rendered (those the pool could not

@@ -257,12 +257,12 @@ def publish(
     pool = ParsingPool(jobs, config)
     try:
         parsed = parse_all(sources, config, jobs, parse_cache, bodies=False, pool=pool)
+        # Markdown bodies render in the parsing processes while this one loads the site:
+        # loading needs no body, and the model has them before anything is planned
+        bodies = render_bodies(parsed, config, jobs, parse_cache, pool)
     except BaseException:
         pool.close()
         raise
-    # Markdown bodies render in the parsing processes while this one loads the site:
-    # loading needs no body, and the model has them before anything is planned
-    bodies = render_bodies(parsed, config, jobs, parse_cache, pool)
     try:
         progress.stage(f"loading and checking {files_read:,} files", key="loading and checking")
         site = compute_site(config, sources, as_of, diags, parsed=parsed)

@@ -39,7 +39,7 @@ let timer = null;
 const optionsLoaded = new Map(); // select -> the promise of its options
 
 function loadOptions(select) {
-  if (!select.dataset.options) return Promise.resolve();
+  if (!select.dataset.options) return Promise.resolve(true);
   if (!optionsLoaded.has(select)) {
     const url = new URL(select.dataset.options, window.location.href);
     optionsLoaded.set(select, fetch(url)
@@ -48,20 +48,26 @@ function loadOptions(select) {
         return response.json();
       })
       .then((options) => {
-        const chosen = select.value;
-        for (const [value, words] of Array.isArray(options) ? options : []) {
-          if (typeof value !== "string" || typeof words !== "string") continue;
+        if (!Array.isArray(options)) throw new Error(`${url}: not a list`);
+        const made = options.map((entry) => {
+          if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "string") {
+            throw new Error(`${url}: not a list of [value, words]`);
+          }
           const option = document.createElement("option");
-          option.value = value;
-          option.textContent = words;
-          select.appendChild(option);
-        }
+          option.value = entry[0];
+          option.textContent = entry[1];
+          return option;
+        });
+        const chosen = select.value;
+        select.replaceChildren(select.options[0], ...made); // the "any" option, then these
         select.value = chosen;
         delete select.dataset.options;
+        return true;
       })
       .catch((error) => {
         optionsLoaded.delete(select); // the next use tries again
         console.warn("okrsite search:", error);
+        return false;
       }));
   }
   return optionsLoaded.get(select);
@@ -71,10 +77,13 @@ for (const select of Object.values(selects)) {
   if (!select.dataset.options) continue;
   const load = () => loadOptions(select);
   select.addEventListener("focus", load);
-  select.parentElement.addEventListener("pointerenter", load); // before a click opens it
+  // a pointer over the filters (a mouse on its way, a finger's first touch): before a
+  // click or a tap opens the list
+  form.querySelector(".search-filters").addEventListener("pointerenter", load);
   select.addEventListener("pointerdown", (event) => {
-    if (!select.dataset.options) return;
-    event.preventDefault(); // open it once its options are in
+    // a mouse click before the options are in: open the list once they are
+    if (!select.dataset.options || event.pointerType !== "mouse" || event.button !== 0) return;
+    event.preventDefault();
     loadOptions(select).then(() => {
       select.focus();
       try {
@@ -86,15 +95,37 @@ for (const select of Object.values(selects)) {
   });
 }
 
+// The words and filters of the page's URL into the form. A filter whose options are
+// fetched waits for them; if the user changes the search meanwhile, the URL's value is
+// dropped (their search stands), and false is returned: nothing to run.
 async function restoreFromUrl() {
   const params = new URLSearchParams(window.location.search);
+  const gen = generation;
   input.value = params.get("q") || "";
+  const waiting = [];
   for (const name of FILTERS) {
     const value = params.get(name) || "";
     const select = selects[name];
-    if (value && select.dataset.options) await loadOptions(select);
+    if (value && select.dataset.options) {
+      waiting.push([select, value]);
+      select.value = "";
+    } else {
+      select.value = [...select.options].some((o) => o.value === value) ? value : "";
+    }
+  }
+  for (const [select, value] of waiting) {
+    const loaded = await loadOptions(select);
+    if (generation !== gen) return false;
+    if (!loaded && ![...select.options].some((o) => o.value === value)) {
+      // the list could not be fetched: keep the link's value, named by itself
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = value;
+      select.appendChild(option);
+    }
     select.value = [...select.options].some((o) => o.value === value) ? value : "";
   }
+  return true;
 }
 
 function currentFilters() {
@@ -380,7 +411,11 @@ function describe(count, term, filters) {
   const what = count === 0 ? "No results" : count === 1 ? "1 result" : `${count} results`;
   const parts = [];
   if (term) parts.push(`for “${term}”`);
-  const chosen = Object.keys(filters).map((name) => selects[name].selectedOptions[0].textContent.trim());
+  // the words of the values searched for (the selects may have moved on since)
+  const chosen = Object.keys(filters).map((name) => {
+    const option = [...selects[name].options].find((o) => o.value === filters[name]);
+    return option ? option.textContent.trim() : filters[name];
+  });
   if (chosen.length) parts.push(`(${chosen.join(", ")})`);
   return [what, ...parts].join(" ") + ".";
 }
@@ -440,8 +475,10 @@ form.addEventListener("submit", (event) => {
 input.addEventListener("input", later);
 for (const select of Object.values(selects)) select.addEventListener("change", run);
 more.addEventListener("click", () => showMore(generation));
-window.addEventListener("popstate", async () => { await restoreFromUrl(); run(); });
+window.addEventListener("popstate", async () => {
+  if (await restoreFromUrl()) run();
+});
 
-restoreFromUrl().then(() => {
-  if (input.value.trim() || Object.keys(currentFilters()).length) run();
+restoreFromUrl().then((current) => {
+  if (current && (input.value.trim() || Object.keys(currentFilters()).length)) run();
 });
