@@ -654,12 +654,12 @@ def test_parse_all_in_a_pool_beside_other_threads_parses_as_one_process(monkeypa
     monkeypatch.setattr(parallel, "_pool_start", spy)
     with monkeypatch.context() as alone_here:  # as in okrsite build (other tests may leave threads here)
         alone_here.setattr(parallel.threading, "active_count", lambda: 1)
-        assert parallel.parse_all(files, cfg, 2) == alone and started == ["fork", "fork"]  # parsing, bodies
+        assert parallel.parse_all(files, cfg, 2) == alone and started == ["fork"]  # one pool: parsing, bodies
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert parallel.parse_all(files, cfg, 2) == alone and started[2:] == ["forkserver", "forkserver"]
+        assert parallel.parse_all(files, cfg, 2) == alone and started[1:] == ["forkserver"]
     finally:
         stop.set()
         other.join()
@@ -684,7 +684,7 @@ def test_bodies_rendered_in_a_pool_while_loading_give_the_loaded_site(monkeypatc
     parsed = parallel.parse_all(sources, config, 2, cache, bodies=False)
     assert {entry.html for entry in parsed.values()} == {""}
     bodies = parallel.render_bodies(parsed, config, 2, cache)
-    assert bodies.pool is not None  # rendering while the site loads
+    assert bodies.pool is not None and bodies.pool.executor is not None  # rendering while the site loads
     site = compute_site(config, sources, config.as_of, diags, parsed=parsed)
     try:
         html = bodies.result()
@@ -706,8 +706,8 @@ def test_bodies_left_unrendered_stop_with_the_build(monkeypatch):
     cfg, _ = parse_config(b"as_of: 2026-11-20\n")
     files = [SourceFile(f"content/teams/t{i}/_index.md", f"---\nname: T\n---\n*{i}*\n".encode()) for i in range(400)]
     bodies = parallel.render_bodies(parallel.parse_all(files, cfg, bodies=False), cfg, 2)
-    assert bodies.pool is not None
-    processes = list(bodies.pool._processes.values())  # started with the first batches
+    assert bodies.pool is not None and bodies.pool.executor is not None
+    processes = list(bodies.pool.executor._processes.values())  # started with the first batches
     bodies.close()
     assert bodies.pool is None and processes and not any(p.is_alive() for p in processes)
 
