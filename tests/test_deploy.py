@@ -6,6 +6,7 @@ request can commit them) is never taken for a restored one."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -224,3 +225,49 @@ def test_from_checkout(tmp_path):
     assert record.from_checkout(tmp_path / "out")  # in the index: a checkout brings it
     (tmp_path / ".git" / "HEAD").write_text("garbage")  # git cannot answer: not trusted
     assert record.from_checkout(tmp_path / "out")
+
+
+def test_the_bodies_text_comes_from_the_restored_cache(origin, cold, tmp_path, monkeypatch):
+    """The search records' plain text of each body is kept in the build cache
+    (searchindex.TextCache): after a restore and one new check-in, only the new body is
+    converted, and the site is the cold build's, byte for byte."""
+    from okrsite.builder import searchindex
+
+    first = checkout(origin, tmp_path / "a" / "okrs")
+    build(first)
+    stored = json.loads((first / cache.CACHE_DIR / searchindex.TEXT_FILE).read_bytes())["text"]
+    assert len(stored) > 100 and all(isinstance(t, str) for t in stored.values())
+    save_cache(first, tmp_path / "cache.tar", "tar")
+    second = checkout(origin, tmp_path / "b" / "okrs")
+    restore_cache(tmp_path / "cache.tar", second, "tar")
+    (second / CHECKIN).write_text(CHECKIN_TEXT)
+    converted = []
+    real = searchindex.html_to_text
+    monkeypatch.setattr(
+        searchindex, "html_to_text", lambda html, headings=True: converted.append(html) or real(html, headings)
+    )
+    build(second)
+    assert len(converted) == 1 and "clean checkouts" in converted[0]
+    got = read_tree(second / "public")
+    assert [p for p in cold if got[p] != cold[p]] == []
+
+
+def test_a_committed_text_cache_is_not_taken(origin, cold, tmp_path):
+    """A search-text.json that git tracks (a pull request can commit one) is ignored:
+    its texts never reach the index."""
+    from okrsite.builder import searchindex
+
+    first = checkout(origin, tmp_path / "a" / "okrs")
+    build(first)
+    path = first / cache.CACHE_DIR / searchindex.TEXT_FILE
+    data = json.loads(path.read_bytes())
+    data["text"] = {key: "planted words" for key in data["text"]}
+    path.write_text(json.dumps(data))
+    git(first, "add", "-f", str(path.relative_to(first)))
+    git(first, "commit", "-q", "-m", "a committed text cache")
+    (first / CHECKIN).write_text(CHECKIN_TEXT)
+    build(first)
+    got = read_tree(first / "public")
+    assert [p for p in cold if p.startswith("pagefind/") and got[p] != cold[p]] == []
+    plain = [gzip.decompress(d) if d[:2] == b"\x1f\x8b" else d for p, d in got.items() if p.startswith("pagefind/")]
+    assert plain and not any(b"planted" in d for d in plain)

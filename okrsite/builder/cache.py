@@ -51,12 +51,14 @@ PACKAGE = Path(__file__).resolve().parent.parent  # okrsite/
 PARTS = {
     "parsed": ("core/parse.py", ("pyyaml",)),
     "html": ("core/markdown.py", ("markdown-it-py", "mdit-py-plugins", "nh3")),
+    "text": ("site/search.py", ()),  # search-text.json (searchindex.TextCache)
 }
 
 
 def part_digest(part: str) -> str:
-    """The code that makes one kind of parsed.json entries: a change to any other module
-    keeps them (they are the output of ``parse.parse`` or ``Markdown.render`` alone)."""
+    """The code that makes one kind of cached entries (parsed.json's two kinds, the search
+    text): a change to any other module keeps them (they are the output of
+    ``parse.parse``, ``Markdown.render`` or ``search.html_to_text`` alone)."""
     if part not in _PART_CODES:
         from importlib import metadata
 

@@ -169,13 +169,14 @@ class Outputs:
         self.diags.error(path, line, f"{message}: {exc}")
 
 
-def search_index(site: Site, diags: Diagnostics, previous: Any = None) -> dict[str, bytes]:
+def search_index(site: Site, diags: Diagnostics, previous: Any = None, texts: Any = None) -> dict[str, bytes]:
     """The search bundle of a site (``pagefind/...``), or {} with an error reported;
-    the parts unchanged since ``previous`` (a ``searchindex.Previous``) taken from it."""
+    the parts unchanged since ``previous`` (a ``searchindex.Previous``) taken from it,
+    the bodies' text from ``texts`` (a ``searchindex.TextCache``)."""
     from . import searchindex
 
     try:
-        return searchindex.index_files(site, previous)
+        return searchindex.index_files(site, previous, texts)
     except searchindex.SearchError as exc:
         diags.error(
             site.config.path,
@@ -201,6 +202,7 @@ def plan(
     marker: bool = False,
     search: bool = False,
     previous_index: Any = None,
+    texts: Any = None,
     progress=None,
     on_plan_error: Callable[[Outputs, BaseException], None] = page_plan_failed,
 ) -> Outputs:
@@ -228,7 +230,7 @@ def plan(
             progress.stage("indexing for search")
         memory = memory_policy()
         memory.keep()  # the site: the collection below only looks at what indexing made
-        outputs.add_files(search_index(site, diags, previous_index), SEARCH)
+        outputs.add_files(search_index(site, diags, previous_index, texts), SEARCH)
         memory.collect()
     if progress is not None:
         progress.stage("planning pages")

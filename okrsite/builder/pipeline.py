@@ -296,10 +296,11 @@ def publish(
                 fingerprint, inputs, parsed_id, record, label, base, own_templates(dirs), files_read
             )
         previous_index = None  # the last build's search index, whose unchanged parts are kept
-        if cached_build is not None:
-            from .searchindex import LastOutput
+        texts = None  # the bodies' text as the last builds made it
+        if cached_build is not None and search:
+            from .searchindex import LastOutput, load_texts
 
-            previous_index = LastOutput(config, output, record)
+            previous_index, texts = LastOutput(config, output, record), load_texts(config)
         outputs = plan(
             site,
             dirs,
@@ -308,8 +309,17 @@ def publish(
             marker=True,
             search=search,
             previous_index=previous_index,
+            texts=texts,
             progress=progress,
         )
+        if texts is not None:
+            from .searchindex import save_texts
+
+            try:
+                save_texts(config, texts)
+            except OSError:
+                pass  # a cache that cannot be written costs the next build time, nothing else
+            texts = None
         written = write_folder(outputs, output, jobs=jobs, progress=progress, on_wait=on_wait, cached=cached_build)
         result.leftovers += written.leftovers
         result.written, result.pages = written.written, written.pages

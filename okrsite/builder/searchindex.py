@@ -38,8 +38,8 @@ from typing import Iterable, Mapping
 
 import cbor2
 
-from ..core.model import Site
-from ..site.search import LANGUAGE, ORG_PART, Record, partition, records
+from ..core.model import Config, Site
+from ..site.search import LANGUAGE, ORG_PART, Record, html_to_text, partition, records
 
 __all__ = [
     "OUTPUT_DIR",
@@ -53,6 +53,9 @@ __all__ = [
     "part_dir",
     "build_index",
     "index_files",
+    "TextCache",
+    "load_texts",
+    "save_texts",
 ]
 
 OUTPUT_DIR = "pagefind"
@@ -281,10 +284,73 @@ def _bundles(files: Mapping[str, bytes], prefix: str) -> list[str]:
     return [f for f in runs if f]
 
 
-def index_files(site: Site, previous: Previous | None = None) -> dict[str, bytes]:
+def index_files(site: Site, previous: Previous | None = None, texts: "TextCache | None" = None) -> dict[str, bytes]:
     """The search bundle of a computed site: ``build_index`` of its records, the parts
-    unchanged since ``previous`` taken from it."""
-    return build_index(records(site), periods=list(site.periods), previous=previous)
+    unchanged since ``previous`` taken from it, the bodies' text from ``texts``."""
+    return build_index(records(site, texts or html_to_text), periods=list(site.periods), previous=previous)
+
+
+# --------------------------------------------------------------------------- bodies' text
+
+TEXT_FILE = "search-text.json"  # in the build cache: {"code": ..., "text": {key: text}}
+
+
+class TextCache:
+    """The plain text of bodies (``search.html_to_text``, the most costly step of making
+    the records: about 6 s for 1,000 teams' 63,000 bodies), by a digest of the body's
+    HTML and whether its headings count. Kept in the build cache between builds
+    (:func:`load_texts`, :func:`save_texts`), so that a build after a change converts
+    only the bodies that changed. An entry is a pure function of its key: the records,
+    and so the index, are the same whatever the cache holds."""
+
+    def __init__(self, stored: Mapping[str, str] | None = None) -> None:
+        self.stored = stored or {}
+        self.used: dict[str, str] = {}
+        self.added = 0
+
+    def __call__(self, html: str, headings: bool = True) -> str:
+        if not html:
+            return ""
+        key = ("h" if headings else "b") + hashlib.blake2b(
+            html.encode("utf-8", "surrogatepass"), digest_size=20
+        ).hexdigest()
+        text = self.used.get(key)
+        if text is None:
+            text = self.stored.get(key)
+            if not isinstance(text, str):
+                text = html_to_text(html, headings)
+                self.added += 1
+            self.used[key] = text
+        return text
+
+
+def load_texts(config: Config) -> TextCache:
+    """The cache's texts, or none: when the file is missing, unreadable, of other code,
+    or one a git checkout may have brought (a committed cache is never taken: its texts
+    would be in the index of every build after)."""
+    from .cache import cache_dir, part_digest
+    from .record import from_checkout
+
+    folder = cache_dir(config)
+    try:
+        with open(folder / TEXT_FILE, "rb") as fh:
+            data = json.loads(fh.read())
+        if data.get("code") == part_digest("text") and isinstance(data.get("text"), dict):
+            if not from_checkout(folder):
+                return TextCache(data["text"])
+    except (OSError, ValueError, AttributeError):
+        pass
+    return TextCache()
+
+
+def save_texts(config: Config, texts: TextCache) -> None:
+    """Write the texts this build used, in key order (the file is kept as it is when
+    nothing was added or left unused)."""
+    from .cache import cache_dir, part_digest, write_json
+
+    if not texts.added and len(texts.used) == len(texts.stored):
+        return
+    write_json(cache_dir(config) / TEXT_FILE, {"code": part_digest("text"), "text": dict(sorted(texts.used.items()))})
 
 
 # --------------------------------------------------------------------------- Pagefind

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..builder.searchindex import LastFiles, index_files
+from ..builder.searchindex import LastFiles, TextCache, index_files
 
 SEARCH_DELAY_SECONDS = 1.0  # quiet time after a build before the search index is rebuilt
 
@@ -28,6 +28,7 @@ class SearchIndexer:
         self._cond = threading.Condition()
         self._errors: set[str] = set()
         self._stopping = threading.Event()
+        self._texts: TextCache | None = None  # the bodies' text of the latest index
 
     def get(self, path: str) -> bytes | None:
         """A file of the latest index (``pagefind/...``), None when there is none."""
@@ -68,7 +69,10 @@ class SearchIndexer:
             started = time.perf_counter()
             try:
                 last = self.files[1] if self.files is not None else None
-                files = index_files(snap.files.site, LastFiles(last))  # only the parts that changed
+                # only the parts that changed, with the bodies' text of the last index
+                texts = TextCache(self._texts.used if self._texts is not None else None)
+                files = index_files(snap.files.site, LastFiles(last), texts)
+                self._texts = texts
             except Exception as exc:  # noqa: BLE001 - search is a nicety of the preview
                 message = f"okrsite: warning: the search index was not updated: {exc}"
                 if message not in self._errors:

@@ -27,7 +27,7 @@ import html
 import json
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import quote
 
 from ..core import urls
@@ -276,12 +276,14 @@ def _status_words(item: Objective | KeyResult) -> tuple[str, str]:
     return STATUS_WORDS.get(item.status, STATUS_WORDS["no-data"]), item.colour or COLOURS.get(item.status, "grey")
 
 
-def records(site: Site) -> list[Record]:
+def records(site: Site, text: Callable[[str, bool], str] = html_to_text) -> list[Record]:
     """Every search record of the site, in a stable order: teams (organisation order is
     not needed here: by id), objectives with their key results as parts (by ref), each
     followed by one record per key result and contributing team (``contributor``), each
     team's check-ins of a period as the parts of one record (by team, period, date),
-    people (by name). Pure: same Site, same records."""
+    people (by name). ``text``: :func:`html_to_text`, or a function that gives what it
+    gives (the builder's, which remembers it between builds). Pure: same Site, same
+    records."""
     out: list[Record] = []
     team_periods: dict[str, set[str]] = {}
     for o in site.objectives.values():
@@ -304,7 +306,7 @@ def records(site: Site) -> list[Record]:
             f"Team lead: {t.lead}" if t.lead else "",
             f"Members: {', '.join(t.members)}" if t.members else "",
             f"Health metrics: {kpis}" if kpis else "",
-            html_to_text(t.body_html),
+            text(t.body_html, True),
         )
         own = Item(
             url=urls.team(tid),
@@ -329,7 +331,7 @@ def records(site: Site) -> list[Record]:
             f"Owner: {o.owner}" if o.owner else "",
             f"Tags: {', '.join(o.tags)}" if o.tags else "",
             "\n".join(i.title for i in o.initiatives),
-            html_to_text(o.body_html),
+            text(o.body_html, True),
         )
         own = Item(
             url=obj_url,
@@ -392,7 +394,7 @@ def records(site: Site) -> list[Record]:
             ci.date.isoformat(),
             f"Written by {ci.author}" if ci.author else "",
             ("Where we need help: " + " ".join(ci.help)) if ci.help else "",
-            html_to_text(ci.body_html, headings=False),
+            text(ci.body_html, False),
             "\n".join(notes),
         )
         groups.setdefault((ci.team, ci.period), []).append(
