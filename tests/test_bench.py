@@ -5,7 +5,6 @@ folder; what they measure is never asserted here (bench/README.md has the figure
 from __future__ import annotations
 
 import re
-
 import subprocess
 import sys
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..core import urls
 from ..core.diagnostics import Diagnostics
 from ..core.model import Site
 from ..site import export
@@ -146,7 +147,6 @@ class Outputs:
         if owner == SHARDS:
             return export.shards(self.site, self._export_data())
         if owner == SEARCH_TEAMS:
-            from ..core import urls
             from ..site import pages as site_pages
 
             assert self.pages is not None  # planned only with the pages
@@ -241,8 +241,6 @@ def plan(
     if outputs.pages is not None:
         for page in sorted(outputs.pages.pages, key=lambda page: page.path):
             outputs.add(page.path, PAGE, page=page)
-        from ..core import urls
-
         if urls.SEARCH + "index.html" in outputs and site_pages.search_teams_apart(outputs.pages.view):
             outputs.add(urls.SEARCH_TEAMS_FILE, SEARCH_TEAMS, group=SEARCH_TEAMS)
     outputs.add("okrs.json", JSON, group=JSON)

@@ -409,10 +409,6 @@ class ParsingPool:
             self.executor = _parsing_pool(self.jobs, count, self.config)
         return self.executor
 
-    def broken(self) -> None:
-        """A process died (out of memory, killed): no more work goes to the pool."""
-        self.close()
-
     def close(self) -> None:
         """Stop the processes; what is queued is dropped, a batch being done ends first
         (so a build that stops stops them too). A closed pool starts no other: what is
@@ -435,8 +431,9 @@ def parse_all(
     (``bodies``, by :func:`render_bodies`), by path: the plain data ``load.load`` takes.
     What ``cache`` holds is taken from it, the rest is parsed (in a pool of ``jobs``
     processes when there are many: ``pool``, left running for the caller's next step
-    unless ``bodies`` renders in it and closes it, or one of its own) and put into it. The result is the same whatever ``jobs`` and
-    whatever the cache holds: an entry is a pure function of the file's bytes."""
+    unless ``bodies`` renders in it and closes it, or one of its own) and put into it.
+    The result is the same whatever ``jobs`` and whatever the cache holds: an entry is a
+    pure function of the file's bytes."""
     if pool is None:
         own = ParsingPool(jobs, config)
         try:
@@ -465,7 +462,7 @@ def parse_all(
                 out[f.path] = ParsedFile(parsed, "")
                 done += 1
         except BrokenProcessPool:
-            pool.broken()  # the rest is parsed here
+            pool.close()  # a process died (out of memory, killed): the rest is parsed here
         except BaseException:
             pool.close()  # a build that stops stops them too
             raise
@@ -499,7 +496,7 @@ class PendingBodies:
             try:
                 self.results = executor.map(_render_body, [body for _, body, _ in todo], chunksize=BATCH)
             except BrokenProcessPool:  # a process died since parsing: the main process renders
-                pool.broken()
+                pool.close()
 
     def result(self) -> dict[str, str]:
         """Every body's HTML by path, once all are rendered (those the pool could not

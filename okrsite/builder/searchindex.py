@@ -39,6 +39,7 @@ from typing import Iterable, Mapping
 import cbor2
 
 from ..core.model import Config, Site
+from .cache import cache_dir, digest, part_digest, write_json
 from ..site.search import LANGUAGE, ORG_PART, Record, html_to_text, partition, records
 
 __all__ = [
@@ -182,8 +183,6 @@ class LastOutput(Previous):
         return self._trusted
 
     def _read(self, path: str) -> bytes | None:
-        from .cache import digest
-
         entry = self._record.manifest.get(path)
         if not entry:
             return None
@@ -311,9 +310,7 @@ class TextCache:
     def __call__(self, html: str, headings: bool = True) -> str:
         if not html:
             return ""
-        key = ("h" if headings else "b") + hashlib.blake2b(
-            html.encode("utf-8", "surrogatepass"), digest_size=20
-        ).hexdigest()
+        key = ("h" if headings else "b") + digest(html.encode("utf-8", "surrogatepass"))
         text = self.used.get(key)
         if text is None:
             text = self.stored.get(key)
@@ -328,7 +325,6 @@ def load_texts(config: Config) -> TextCache:
     """The cache's texts, or none: when the file is missing, unreadable, of other code,
     or one a git checkout may have brought (a committed cache is never taken: its texts
     would be in the index of every build after)."""
-    from .cache import cache_dir, part_digest
     from .record import from_checkout
 
     folder = cache_dir(config)
@@ -346,8 +342,6 @@ def load_texts(config: Config) -> TextCache:
 def save_texts(config: Config, texts: TextCache) -> None:
     """Write the texts this build used, in key order (the file is kept as it is when
     nothing was added or left unused)."""
-    from .cache import cache_dir, part_digest, write_json
-
     if not texts.added and len(texts.used) == len(texts.stored):
         return
     write_json(cache_dir(config) / TEXT_FILE, {"code": part_digest("text"), "text": dict(sorted(texts.used.items()))})

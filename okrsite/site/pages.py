@@ -303,13 +303,11 @@ def search_filters(v: SiteView) -> list[SearchFilter]:
     """The search page's filters, with their values (the index's filter values)."""
     from .search import KINDS, STATUS_FILTER_WORDS
 
-    teams = (
-        SearchFilter("team", "Team", "All teams", [], urls.SEARCH_TEAMS_FILE)
-        if search_teams_apart(v)
-        else SearchFilter("team", "Team", "All teams", search_teams(v))
-    )
+    apart = search_teams_apart(v)  # the options in a file of their own
     return [
-        teams,
+        SearchFilter(
+            "team", "Team", "All teams", [] if apart else search_teams(v), urls.SEARCH_TEAMS_FILE if apart else None
+        ),
         SearchFilter("period", "Period", "All periods", [(p.id, p.label or p.id) for p in v.periods]),
         SearchFilter("status", "Status", "Any status", list(STATUS_FILTER_WORDS.items())),
         SearchFilter("kind", "Kind", "Any kind", list(KINDS.items())),
