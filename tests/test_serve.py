@@ -675,9 +675,10 @@ def test_search_index_is_built_in_the_background(site):
         assert get(s, "/okrs/pagefind/../okrsite.yaml").status == 404
 
 
-def test_a_saved_checkin_indexes_only_its_period_again(site, indexed_parts):
+def test_a_saved_checkin_indexes_only_its_period_again(site, indexed_parts, monkeypatch):
     """Serve keeps its last search bundle: a check-in saved re-indexes its period's part,
-    and the index is the one a build from nothing makes."""
+    converting only the saved body to text (the others' text is kept), and the index is
+    the one a build from nothing makes."""
     from okrsite.builder import searchindex
 
     indexed = indexed_parts
@@ -688,6 +689,11 @@ def test_a_saved_checkin_indexes_only_its_period_again(site, indexed_parts):
         assert s.search.files is not None, s.out.getvalue()
         assert indexed[0] == "" and "periods/2026-Q4/" in indexed
         indexed.clear()
+        converted: list[str] = []
+        real = searchindex.html_to_text
+        monkeypatch.setattr(
+            searchindex, "html_to_text", lambda html, headings=True: converted.append(html) or real(html, headings)
+        )
         write(site.parent, CHECKIN, checkin_text().replace("A good week.", "A good week: the quokka shipped."))
         assert s.rebuild([content_event(site, CHECKIN)]).ok
         build_number = s.snapshot.build
@@ -695,6 +701,7 @@ def test_a_saved_checkin_indexes_only_its_period_again(site, indexed_parts):
             time.sleep(0.05)
         assert s.search.files[0] == build_number
         assert indexed == ["periods/2026-Q4/"]
+        assert len(converted) == 1 and "quokka" in converted[0]
         assert s.search.files[1] == searchindex.index_files(s.snapshot.files.site)
 
 
