@@ -38,6 +38,10 @@ let timer = null;
 // at once when the URL chooses one of its values.
 const optionsLoaded = new Map(); // select -> the promise of its options
 
+function optionOf(select, value) {
+  return [...select.options].find((o) => o.value === value);
+}
+
 function loadOptions(select) {
   if (!select.dataset.options) return Promise.resolve(true);
   if (!optionsLoaded.has(select)) {
@@ -110,20 +114,20 @@ async function restoreFromUrl() {
       waiting.push([select, value]);
       select.value = "";
     } else {
-      select.value = [...select.options].some((o) => o.value === value) ? value : "";
+      select.value = optionOf(select, value) ? value : "";
     }
   }
   for (const [select, value] of waiting) {
     const loaded = await loadOptions(select);
     if (generation !== gen) return false;
-    if (!loaded && ![...select.options].some((o) => o.value === value)) {
+    if (!loaded && !optionOf(select, value)) {
       // the list could not be fetched: keep the link's value, named by itself
       const option = document.createElement("option");
       option.value = value;
       option.textContent = value;
       select.appendChild(option);
     }
-    select.value = [...select.options].some((o) => o.value === value) ? value : "";
+    select.value = optionOf(select, value) ? value : "";
   }
   return true;
 }
@@ -413,7 +417,7 @@ function describe(count, term, filters) {
   if (term) parts.push(`for “${term}”`);
   // the words of the values searched for (the selects may have moved on since)
   const chosen = Object.keys(filters).map((name) => {
-    const option = [...selects[name].options].find((o) => o.value === filters[name]);
+    const option = optionOf(selects[name], filters[name]);
     return option ? option.textContent.trim() : filters[name];
   });
   if (chosen.length) parts.push(`(${chosen.join(", ")})`);
