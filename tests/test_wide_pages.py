@@ -54,8 +54,6 @@ def test_the_organisation_crosses_every_size(files):
 def test_the_search_page_names_its_list_of_teams_instead_of_holding_it(big, files):
     """Above summary.SEARCH_TEAMS_MAX teams the team filter's options are fetched from
     search/teams.json (tests/test_search.py): the search page has no option per team."""
-    import json
-
     from okrsite.core import urls
 
     teams = json.loads((big / urls.SEARCH_TEAMS_FILE).read_text())
